@@ -1,0 +1,55 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+# Everything else here is a step those two call.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: run test install install-test system-deps js-deps i18n-check lint clean
+
+run: $(VENV)/.installed
+	$(BIN)/signalement init
+	$(BIN)/signalement serve --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.installed-test system-deps js-deps
+	$(BIN)/signalement i18n check
+	$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
+	  if [ $$status -eq 5 ]; then echo "pytest collected no tests: that is a failure"; exit 1; fi; \
+	  exit $$status
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+# Debian packages the browser, font and load tests need. Installed only when
+# missing and only where we may (root with apt); tests that need them say
+# why they skip otherwise, and fail instead under CI=true.
+system-deps:
+	@sh infra/ci/system-deps.sh
+
+js-deps: tests/js/node_modules/.installed
+
+tests/js/node_modules/.installed: tests/js/package.json tests/js/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  cd tests/js && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed; \
+	else echo "npm not found: accessibility and Twilio-contract tests will skip (CI=true makes them fail)"; fi
+
+i18n-check: $(VENV)/.installed
+	$(BIN)/signalement i18n check
+
+lint: $(VENV)/.installed-test
+	$(BIN)/python -m pip install --quiet ruff
+	$(BIN)/ruff check src tests
+
+clean:
+	rm -rf $(VENV) tests/js/node_modules .pytest_cache

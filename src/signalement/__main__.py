@@ -1,0 +1,3 @@
+from signalement.cli import main
+
+raise SystemExit(main())

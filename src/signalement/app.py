@@ -1,0 +1,126 @@
+"""``create_app(settings)``: the one place where routers, plugins and middleware are assembled.
+
+Tiers are separate packages (``reporter``, ``officer``, ``research``) and
+``SIGNALEMENT_TIERS`` decides which are mounted: a public host can serve
+only the reporter tier, so officer routes do not exist there at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from litestar import Litestar, Request, get
+from litestar.config.csrf import CSRFConfig
+from litestar.connection import ASGIConnection
+from litestar.datastructures import State
+from litestar.exceptions import NotAuthorizedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.static_files import create_static_files_router
+from litestar.types import ControllerRouterHandler
+
+from signalement import __version__, health
+from signalement.errors import handle_exception
+from signalement.logs import configure_logging
+from signalement.runtime import Runtime
+from signalement.security_headers import security_headers_hook
+from signalement.settings import Settings, check_production, load_settings
+from signalement.templating import TEMPLATES, template_config
+
+STATIC = TEMPLATES.parent / "static"
+DEFAULT_MAX_BODY = 64 * 1024
+UNTHROTTLED = ["/static", "/healthz", "/readyz", "/metrics"]
+
+
+def _metrics_guard(token: str):  # noqa: ANN202 - a Litestar guard
+    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+        given = connection.headers.get("authorization", "")
+        if not token or not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+            raise NotAuthorizedException
+    return guard
+
+
+def _csrf_config(settings: Settings, runtime: Runtime) -> CSRFConfig:
+    secret = hmac.new(runtime.form_keys.current[1], b"csrf", hashlib.sha256).hexdigest()
+    return CSRFConfig(
+        secret=secret,
+        cookie_name="__Host-csrf" if settings.is_production else "csrftoken",
+        cookie_secure=settings.is_production,
+        cookie_httponly=True,
+        cookie_samesite="strict",
+        # Twilio authenticates by signature; the evidence upload checks the token
+        # itself after streaming (see reporter.uploads).
+        exclude=["/twilio/", "/metrics", "/healthz", "/readyz"],
+    )
+
+
+def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> Litestar:
+    settings = settings or load_settings()
+    check_production(settings)
+    configure_logging(settings.effective_log_format, settings.log_level)
+    runtime = runtime or Runtime(settings)
+    tiers = settings.enabled_tiers
+
+    handlers: list[ControllerRouterHandler] = [
+        health.healthz,
+        health.readyz,
+        create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False,
+                                   opt={"exclude_from_csrf": True}),
+    ]
+    if "reporter" in tiers:
+        from signalement.reporter import build_router as reporter_router
+
+        handlers.append(reporter_router(runtime))
+    if "officer" in tiers:
+        from signalement.officer import build_routers as officer_routers
+
+        handlers.extend(officer_routers(runtime))
+    if "research" in tiers:
+        from signalement.research import build_router as research_router
+
+        handlers.append(research_router(runtime))
+
+    prometheus = PrometheusConfig(app_name="signalement", prefix="signalement", group_path=True,
+                                  exclude=UNTHROTTLED, exclude_unhandled_paths=True)
+
+    class MetricsController(PrometheusController):
+        guards = [_metrics_guard(runtime.metrics_token)]
+        include_in_schema = False
+
+    handlers.append(MetricsController)
+
+    rate_limit = RateLimitConfig(
+        rate_limit=("minute", 300),
+        identifier_for_request=lambda request: runtime.client_hasher.for_connection(request, "rate"),
+        store="rate_limit",
+        exclude=UNTHROTTLED,
+        set_rate_limit_headers=False,
+    )
+
+    openapi = None
+    if "officer" in tiers:
+        openapi = OpenAPIConfig(
+            title="Signalement officer API", version=__version__, path="/schema",
+            description="Case work for integrity officers. Session authentication plus CSRF.",
+            render_plugins=[ScalarRenderPlugin()],
+        )
+
+    return Litestar(
+        route_handlers=handlers,
+        middleware=[prometheus.middleware, rate_limit.middleware],
+        before_send=[security_headers_hook(hsts=settings.is_production)],
+        csrf_config=_csrf_config(settings, runtime),
+        template_config=template_config(settings.quick_exit_url),
+        exception_handlers={Exception: handle_exception},
+        logging_config=None,  # ours is configured above; Litestar's would log request details
+        debug=settings.debug and not settings.is_production,
+        request_max_body_size=DEFAULT_MAX_BODY,
+        openapi_config=openapi,
+        stores={"rate_limit": runtime.store("rate_limit"), "sessions": runtime.store("sessions")},
+        state=State({"runtime": runtime}),
+        on_shutdown=[runtime.close],
+    )

@@ -1,0 +1,377 @@
+"""The ``signalement`` command. Each subcommand does real work; ``--help`` lists them all."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import signal
+import sys
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+from signalement import __version__
+from signalement.settings import SettingsError, check_production, load_settings
+
+
+def _run(coro: Coroutine[Any, Any, int]) -> int:
+    return asyncio.run(coro)
+
+
+def read_secret(prompt: str) -> str:
+    """A password from the terminal, or the first line of stdin when piped (automation, tests)."""
+    if sys.stdin.isatty():
+        return getpass.getpass(prompt)
+    return sys.stdin.readline().rstrip("\n")
+
+
+def _runtime():  # noqa: ANN202
+    from signalement.runtime import Runtime
+
+    settings = load_settings()
+    check_production(settings)
+    return Runtime(settings)
+
+
+def _print_account(account: Any, heading: str) -> None:
+    from signalement.officer import totp
+
+    print(heading)
+    print(f"  login:              {account.username}")
+    print(f"  one-time password:  {account.one_time_password}   (you must change it at first sign-in)")
+    if account.totp_secret:
+        print(f"  TOTP secret:        {totp.secret_text(account.totp_secret)}")
+        print(f"  TOTP URI:           {totp.provisioning_uri(account.totp_secret, account.username)}")
+    print("  This is shown once. Store it in your password manager now.")
+
+
+# ---- serve / worker / init / db ---------------------------------------------------------------
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = load_settings()
+    check_production(settings)
+    trusted = settings.trusted_proxies.strip()
+    uvicorn.run(
+        "signalement.app:create_app", factory=True, host=args.host, port=args.port,
+        access_log=False,  # an access log would record reporters' addresses
+        log_config=None, server_header=False, proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted or None, timeout_graceful_shutdown=10,
+    )
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from signalement.logs import configure_logging
+    from signalement.worker import Worker
+
+    async def main() -> int:
+        runtime = _runtime()
+        configure_logging(runtime.settings.effective_log_format, runtime.settings.log_level)
+        worker = Worker(runtime)
+        try:
+            if args.once:
+                ran = await worker.run_once(limit=1000)
+                print(f"ran {ran} job(s)")
+                return 0
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, stop.set)
+            await worker.run_forever(stop)
+            return 0
+        finally:
+            await runtime.close()
+
+    return _run(main())
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from signalement.bootstrap import InitError, initialize
+
+    settings = load_settings()
+    try:
+        report = asyncio.run(initialize(settings))
+    except InitError as exc:
+        print(f"init: {exc}", file=sys.stderr)
+        return 1
+    print(f"Data directory: {settings.data_path.resolve()}")
+    if report.created_keys:
+        print(f"Created the key store in {settings.key_path}. Back it up apart from the database (docs/crypto.md).")
+    if report.admin:
+        _print_account(report.admin, "Bootstrap admin created:")
+    else:
+        print("Already initialised; nothing to do.")
+    return 0
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from signalement.db import migrate
+
+    async def main() -> int:
+        runtime = _runtime()
+        try:
+            if args.db_command == "upgrade":
+                await migrate.upgrade(runtime.db, args.revision)
+            elif args.db_command == "downgrade":
+                await migrate.downgrade(runtime.db, args.revision)
+            print(f"database at revision {await migrate.current_revision(runtime.db)} (head {migrate.head_revision()})")
+            return 0
+        finally:
+            await runtime.close()
+
+    return _run(main())
+
+
+# ---- officers ---------------------------------------------------------------------------------
+
+def cmd_officer(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from signalement.db.models import Officer, Role
+    from signalement.errors import SignalementError
+    from signalement.officer.accounts import READS_CASES, create_account, master_from_password, remove_account
+    from signalement.vault.wrapping import WrongPasswordError
+
+    async def main() -> int:
+        runtime = _runtime()
+        try:
+            async with runtime.db.writing() as session:
+                if args.officer_command == "add":
+                    master = None
+                    if Role(args.role) in READS_CASES:
+                        password = read_secret(f"Password of admin '{args.admin}': ")
+                        master = await master_from_password(runtime, session, args.admin, password)
+                    account = await create_account(
+                        runtime, session, username=args.username, display_name=args.name or args.username,
+                        role=Role(args.role), region=args.region, master=master, actor=args.admin, enrol_totp=True)
+                    await session.commit()
+                    _print_account(account, f"Account '{account.username}' ({account.role}) created:")
+                elif args.officer_command == "remove":
+                    await remove_account(runtime, session, username=args.username, actor="cli")
+                    await session.commit()
+                    print(f"Account '{args.username}' disabled and its key copy deleted.")
+                else:
+                    for o in (await session.execute(select(Officer).order_by(Officer.username))).scalars():
+                        state = "active" if o.active else "removed"
+                        print(f"{o.username:<24} {o.role:<11} {o.region or '-':<10} {state}")
+            return 0
+        except WrongPasswordError:
+            print("officer: the admin name or password is wrong", file=sys.stderr)
+            return 1
+        except SignalementError as exc:
+            print(f"officer: {exc.args[0] if exc.args else exc.title}", file=sys.stderr)
+            return 1
+        finally:
+            await runtime.close()
+
+    return _run(main())
+
+
+# ---- keys, purge, audit -----------------------------------------------------------------------
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    from signalement import keyops
+    from signalement.vault.wrapping import WrongPasswordError
+
+    async def main() -> int:
+        runtime = _runtime()
+        try:
+            if args.keys_command == "rotate":
+                kid = await keyops.rotate(runtime, args.admin, read_secret(f"Password of admin '{args.admin}': "))
+                print(f"New reports are now sealed to {kid}; older epochs are queued for re-wrap by the worker.")
+            elif args.keys_command == "status":
+                rows = await keyops.status(runtime)
+                if args.json:
+                    import msgspec
+
+                    print(msgspec.json.encode(rows).decode())
+                else:
+                    print(f"{'key id':<18} {'purpose':<12} {'age':>5} {'values':>8}  state")
+                    for r in rows:
+                        state = "destroyed" if r.destroyed else ("current" if r.current else
+                                 f"destroy after {r.destroy_after}" if r.destroy_after else "active")
+                        print(f"{r.key_id:<18} {r.purpose:<12} {r.age_days:>4}d {r.sealed_values:>8}  {state}")
+            elif args.recovery_command == "split":
+                shares = await keyops.recovery_split(runtime, args.admin, read_secret(f"Password of admin '{args.admin}': "),
+                                                     args.shares, args.threshold)
+                if args.out:
+                    out = Path(args.out)
+                    out.mkdir(parents=True, exist_ok=True, mode=0o700)
+                    for i, text in enumerate(shares, 1):
+                        p = out / f"share-{i}.txt"
+                        p.write_text(text + "\n")
+                        p.chmod(0o600)
+                    print(f"Wrote {len(shares)} shares to {out}; any {args.threshold} restore the master key.")
+                else:
+                    print("\n".join(shares))
+            elif args.recovery_command == "restore":
+                texts = [Path(f).read_text() for f in args.share_files] if args.share_files else sys.stdin.read().split()
+                account = await keyops.recovery_restore(runtime, texts, args.username)
+                _print_account(account, f"Master key restored and sealed for admin '{account.username}':")
+            return 0
+        except WrongPasswordError:
+            print("keys: the admin name or password is wrong", file=sys.stderr)
+            return 1
+        except keyops.RecoveryError as exc:
+            print(f"keys: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            await runtime.close()
+
+    return _run(main())
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    from signalement.retention import purge
+
+    async def main() -> int:
+        runtime = _runtime()
+        try:
+            report = await purge(runtime, actor="cli")
+            print(f"deleted {report.cases_deleted} expired case(s), {report.staged_evidence_deleted} abandoned upload(s)")
+            print(f"destroyed key epochs: {', '.join(report.epochs_destroyed) or 'none'}")
+            if report.epochs_kept:
+                print(f"due but still protecting live data (kept): {', '.join(report.epochs_kept)}")
+            return 0
+        finally:
+            await runtime.close()
+
+    return _run(main())
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from signalement import audit
+
+    async def main() -> int:
+        runtime = _runtime()
+        try:
+            anchor = None
+            if args.anchor:
+                seq, _, mac = args.anchor.partition(":")
+                anchor = (int(seq), mac)
+            async with runtime.db.reading() as session:
+                result = await audit.verify(session, runtime.audit_keys, anchor=anchor)
+            for problem in result.problems:
+                print(f"BROKEN: {problem}")
+            print(f"checked {result.checked} entries; head {result.head_seq}:{result.head_mac}")
+            print("audit log intact" if result.ok else "audit log has been tampered with")
+            return 0 if result.ok else 2
+        finally:
+            await runtime.close()
+
+    return _run(main())
+
+
+def cmd_i18n(args: argparse.Namespace) -> int:
+    from signalement import catalogues
+
+    if args.i18n_command == "extract":
+        for line in catalogues.extract_and_update():
+            print(line)
+        return 0
+    problems = catalogues.check()
+    for p in problems:
+        print(p)
+    print(f"i18n check: {len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+# ---- parser -----------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="signalement", description="Signalement, a secure tip line. "
+                                "Settings come from SIGNALEMENT_* environment variables (docs/configuration.md).")
+    p.add_argument("--version", action="version", version=f"signalement {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    s = sub.add_parser("serve", help="serve the web app (reporter, officer and research tiers as configured)")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.set_defaults(func=cmd_serve)
+
+    s = sub.add_parser("worker", help="run outbox jobs (texts, key re-wraps, daily purge)")
+    s.add_argument("--once", action="store_true", help="run what is due now, then exit")
+    s.set_defaults(func=cmd_worker)
+
+    sub.add_parser("init", help="create the data directory, schema, keys and bootstrap admin (idempotent)"
+                   ).set_defaults(func=cmd_init)
+
+    db = sub.add_parser("db", help="database migrations").add_subparsers(dest="db_command", required=True)
+    s = db.add_parser("upgrade", help="migrate to the newest schema (or --revision)")
+    s.add_argument("--revision", default="head")
+    s.set_defaults(func=cmd_db)
+    s = db.add_parser("downgrade", help="migrate down to REVISION")
+    s.add_argument("revision")
+    s.set_defaults(func=cmd_db)
+    db.add_parser("current", help="show the schema revision").set_defaults(func=cmd_db)
+
+    off = sub.add_parser("officer", help="staff accounts").add_subparsers(dest="officer_command", required=True)
+    s = off.add_parser("add", help="create an account; prints a one-time password and TOTP secret")
+    s.add_argument("username")
+    s.add_argument("--role", required=True, choices=["officer", "supervisor", "admin", "researcher"])
+    s.add_argument("--region", help="regional office (officers see their region's cases)")
+    s.add_argument("--name", help="display name")
+    s.add_argument("--admin", default="admin", help="admin whose password unlocks the key to give (read from stdin)")
+    s.set_defaults(func=cmd_officer)
+    s = off.add_parser("remove", help="disable an account and delete its copy of the key")
+    s.add_argument("username")
+    s.set_defaults(func=cmd_officer)
+    off.add_parser("list", help="list accounts").set_defaults(func=cmd_officer)
+
+    keys = sub.add_parser("keys", help="key rotation, status and break-glass recovery")
+    ks = keys.add_subparsers(dest="keys_command", required=True)
+    s = ks.add_parser("rotate", help="start a new directorate key epoch; queue re-wrap of older ones")
+    s.add_argument("--admin", default="admin")
+    s.set_defaults(func=cmd_keys, recovery_command=None)
+    s = ks.add_parser("status", help="list key epochs with their age and how many values each protects")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_keys, recovery_command=None)
+    rec = ks.add_parser("recovery", help="Shamir shares of the master key").add_subparsers(
+        dest="recovery_command", required=True)
+    s = rec.add_parser("split", help="write M-of-N shares of the master key")
+    s.add_argument("--shares", type=int, required=True)
+    s.add_argument("--threshold", type=int, required=True)
+    s.add_argument("--admin", default="admin")
+    s.add_argument("--out", help="directory to write share-N.txt files into (default: print)")
+    s.set_defaults(func=cmd_keys)
+    s = rec.add_parser("restore", help="rebuild the master key from shares and give it to an admin")
+    s.add_argument("--username", required=True, help="admin account to create or reset")
+    s.add_argument("share_files", nargs="*", help="files holding one share each (default: shares on stdin)")
+    s.set_defaults(func=cmd_keys)
+
+    sub.add_parser("purge", help="delete expired cases and destroy expired key epochs").set_defaults(func=cmd_purge)
+
+    aud = sub.add_parser("audit", help="the tamper-evident audit log").add_subparsers(dest="audit_command", required=True)
+    s = aud.add_parser("verify", help="check every entry of the hash chain")
+    s.add_argument("--anchor", help="SEQ:MAC recorded earlier (detects entries cut off the end)")
+    s.set_defaults(func=cmd_audit)
+
+    i18n_p = sub.add_parser("i18n", help="translation catalogues").add_subparsers(dest="i18n_command", required=True)
+    i18n_p.add_parser("check", help="fail on missing, fuzzy, stale or mismatched entries").set_defaults(func=cmd_i18n)
+    i18n_p.add_parser("extract", help="extract strings and update every catalogue").set_defaults(func=cmd_i18n)
+
+    from signalement.triage.cli import register as register_triage
+
+    register_triage(sub)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except SettingsError as exc:
+        print(f"signalement: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,386 @@
+"""Tables. Anything a reporter wrote is a sealed envelope here, never a column of text.
+
+Clear columns are triage metadata only (category, urgency, province, channel,
+language) and coarse times: a reporter's times are truncated to the hour,
+because an exact timestamp can be matched against a phone's call log or a
+building's door log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Aware UTC datetimes on both SQLite (which has no time zones) and PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: object) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if getattr(dialect, "name", "") == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: object) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def coarse_hour(moment: dt.datetime | None = None) -> dt.datetime:
+    """Truncate to the hour: enough for a 24-hour SLA, too coarse to match a call log."""
+    moment = moment or utcnow()
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Role(enum.StrEnum):
+    OFFICER = "officer"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+    RESEARCHER = "researcher"
+
+
+class CaseStatus(enum.StrEnum):
+    NEW = "new"
+    TRIAGED = "triaged"
+    ASSESSING = "assessing"
+    REFERRED = "referred"
+    INSPECTION = "inspection"
+    CLOSED = "closed"
+
+
+class Officer(Base):
+    """A staff account. Its credential row holds the wrapped keys; this row holds who they are."""
+
+    __tablename__ = "officers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(128))
+    role: Mapped[str] = mapped_column(String(16))
+    region: Mapped[str | None] = mapped_column(String(32))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=True)
+    totp_enrolled: Mapped[bool] = mapped_column(Boolean, default=False)
+    totp_last_step: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    credential: Mapped[OfficerCredential | None] = relationship(
+        back_populates="officer", cascade="all, delete-orphan", uselist=False, lazy="raise"
+    )
+
+
+class OfficerCredential(Base):
+    """The officer's secrets, sealed under a key derived from their password (Argon2id).
+
+    Opening the blob *is* the password check. It holds the TOTP secret and, for
+    roles that read cases, the directorate master private key. Deleting the row
+    removes the officer's copy of the key.
+    """
+
+    __tablename__ = "officer_credentials"
+
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id", ondelete="CASCADE"), primary_key=True)
+    kdf: Mapped[dict[str, object]] = mapped_column(JSON)
+    blob: Mapped[bytes] = mapped_column(LargeBinary)
+    holds_master_key: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    officer: Mapped[Officer] = relationship(back_populates="credential")
+
+
+class KeyEpoch(Base):
+    """Bookkeeping for a key epoch. The keys themselves live in the key store, not here:
+    a database backup must never carry what opens it."""
+
+    __tablename__ = "key_epochs"
+
+    key_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(16))  # directorate | retention
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    destroy_after: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    destroyed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class Case(Base):
+    __tablename__ = "cases"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    case_code: Mapped[str] = mapped_column(String(16), unique=True)
+    # Idempotency: "web:<client id>", "sms:<MessageSid>", "voice:<CallSid>".
+    submission_key: Mapped[str] = mapped_column(String(96), unique=True)
+    channel: Mapped[str] = mapped_column(String(8))
+    language: Mapped[str] = mapped_column(String(8))
+    province: Mapped[str | None] = mapped_column(String(2))
+    region: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default=CaseStatus.NEW)
+    is_open: Mapped[bool] = mapped_column(Boolean, default=True)
+    outcome: Mapped[str | None] = mapped_column(String(32))
+
+    urgency: Mapped[str] = mapped_column(String(16))
+    urgency_rank: Mapped[int] = mapped_column(Integer)
+    categories: Mapped[int] = mapped_column(BigInteger, default=0)  # bit mask, see triage.taxonomy
+    danger_now: Mapped[bool] = mapped_column(Boolean, default=False)
+    police_flag: Mapped[bool] = mapped_column(Boolean, default=False)
+    auto_urgency: Mapped[str] = mapped_column(String(16))
+    auto_categories: Mapped[int] = mapped_column(BigInteger, default=0)
+    triage_reasons: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
+    referral_suggestions: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
+    employer_index: Mapped[str | None] = mapped_column(String(80))
+
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)  # hour-truncated
+    sla_due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id", ondelete="SET NULL"))
+    legal_hold: Mapped[bool] = mapped_column(Boolean, default=False)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    purge_after: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    # Receipt: the secret is checked with Argon2id(secret, pepper); the follow-up
+    # public key lets officers seal replies only the reporter can open.
+    contact_pref: Mapped[str] = mapped_column(String(8), default="code")
+    receipt_kdf: Mapped[dict[str, object]] = mapped_column(JSON)
+    receipt_verifier: Mapped[bytes] = mapped_column(LargeBinary)
+    followup_public_key: Mapped[bytes] = mapped_column(LargeBinary)
+
+    __table_args__ = (
+        Index("ix_cases_queue", "is_open", "urgency_rank", "sla_due_at", "id"),
+        Index("ix_cases_status_queue", "status", "urgency_rank", "sla_due_at", "id"),
+        Index("ix_cases_province_queue", "is_open", "province", "urgency_rank", "sla_due_at", "id"),
+        Index("ix_cases_region_queue", "is_open", "region", "urgency_rank", "sla_due_at", "id"),
+        Index("ix_cases_channel_queue", "is_open", "channel", "urgency_rank", "sla_due_at", "id"),
+        Index("ix_cases_language_queue", "is_open", "language", "urgency_rank", "sla_due_at", "id"),
+        Index("ix_cases_assignee_queue", "assignee_id", "is_open", "urgency_rank", "sla_due_at", "id"),
+        Index("ix_cases_employer_queue", "employer_index", "urgency_rank", "sla_due_at", "id"),
+        Index("ix_cases_purge", "purge_after"),
+        # 0005: one partial index per triage category, so a category filter walks only that category's
+        # cases in queue order. Bit i is triage.CATEGORIES[i] (the schema must not import the
+        # application; tests/unit/officer/test_queue_shape.py keeps the two lists equal).
+        *(Index(f"ix_cases_cat_{code}", "is_open", "urgency_rank", "sla_due_at", "id",
+                postgresql_where=text(f"(categories & {1 << bit}) <> 0"),
+                sqlite_where=text(f"(categories & {1 << bit}) <> 0"))
+          for bit, code in enumerate((
+              "wages", "hours_rest", "job_mismatch", "health_safety", "housing", "documents", "confinement",
+              "physical_abuse", "sexual_abuse", "psychological_abuse", "status_threats", "reprisal",
+              "recruitment_fees", "financial_abuse", "other"))),
+        # 0005: possible duplicates are looked for among cases received near the same time in a province.
+        Index("ix_cases_province_received", "province", "received_at"),
+    )
+
+
+class CaseField(Base):
+    """One sealed value of a case: narrative, structured answers, employer, phone..."""
+
+    __tablename__ = "case_fields"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(32), index=True)
+    envelope: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Message(Base):
+    """A message in the case thread, sealed to the directorate and, for the reporter's eyes, to
+    the reporter's follow-up key."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    author: Mapped[str] = mapped_column(String(8))  # reporter | officer
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id", ondelete="SET NULL"))
+    channel: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)  # hour-truncated for reporter messages
+    submission_key: Mapped[str | None] = mapped_column(String(96), unique=True)
+    key_id: Mapped[str] = mapped_column(String(32), index=True)
+    envelope: Mapped[bytes] = mapped_column(LargeBinary)
+    reporter_envelope: Mapped[bytes | None] = mapped_column(LargeBinary)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Note(Base):
+    """An officer's internal note; sealed, never shown to the reporter."""
+
+    __tablename__ = "notes"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(16), default="note")  # note | override
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    key_id: Mapped[str] = mapped_column(String(32), index=True)
+    envelope: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Evidence(Base):
+    """An encrypted file. The body is chunked AES-256-GCM under a data key; the data key is sealed.
+
+    ``case_id`` is empty while the reporter is still filling the form; ``draft_case_id``
+    is the id the case will have, to which the seal is already bound.
+    """
+
+    __tablename__ = "evidence"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    case_id: Mapped[str | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    draft_case_id: Mapped[str] = mapped_column(String(32), index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # image | pdf
+    content_type: Mapped[str] = mapped_column(String(32))
+    size: Mapped[int] = mapped_column(BigInteger)
+    staged_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)  # hour-truncated
+    key_id: Mapped[str] = mapped_column(String(32), index=True)
+    key_envelope: Mapped[bytes] = mapped_column(LargeBinary)
+    stream_header: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class EvidenceChunk(Base):
+    __tablename__ = "evidence_chunks"
+
+    evidence_id: Mapped[str] = mapped_column(ForeignKey("evidence.id", ondelete="CASCADE"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Referral(Base):
+    __tablename__ = "referrals"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    partner: Mapped[str] = mapped_column(String(32))
+    referred_on: Mapped[str] = mapped_column(String(10))  # ISO date
+    reference: Mapped[str] = mapped_column(String(64), default="")
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AuditEntry(Base):
+    """Append-only, hash-chained: each entry's MAC covers the previous entry's MAC."""
+
+    __tablename__ = "audit_log"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(48), index=True)
+    object_type: Mapped[str] = mapped_column(String(24), default="")
+    object_id: Mapped[str] = mapped_column(String(64), default="", index=True)
+    detail: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    key_id: Mapped[str] = mapped_column(String(32))
+    prev_mac: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str] = mapped_column(String(64))
+
+
+class OutboxJob(Base):
+    """Work to do after a commit, written in the same transaction as the change that needs it."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    dedupe_key: Mapped[str | None] = mapped_column(String(96), unique=True)
+    status: Mapped[str] = mapped_column(String(8), default="pending")  # pending | done | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    run_after: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_outbox_due", "status", "run_after"),)
+
+
+class FunnelEvent(Base):
+    """A usability event. No case id, no visitor id, no free text: only what a funnel needs."""
+
+    __tablename__ = "funnel_events"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    event: Mapped[str] = mapped_column(String(24))
+    step: Mapped[str] = mapped_column(String(24), default="")
+    field: Mapped[str] = mapped_column(String(24), default="")
+    channel: Mapped[str] = mapped_column(String(8))
+    language: Mapped[str] = mapped_column(String(8))
+    variant: Mapped[str] = mapped_column(String(16), default="")
+    hour: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    duration_bucket: Mapped[int | None] = mapped_column(Integer)
+
+
+class Feedback(Base):
+    """Was this easy to use? Scrubbed of numbers and contact details before it is stored."""
+
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    page: Mapped[str] = mapped_column(String(24))
+    channel: Mapped[str] = mapped_column(String(8))
+    language: Mapped[str] = mapped_column(String(8))
+    easy: Mapped[bool] = mapped_column(Boolean)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    hour: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+
+
+__all__ = [
+    "AuditEntry",
+    "Base",
+    "Case",
+    "CaseField",
+    "CaseStatus",
+    "Evidence",
+    "EvidenceChunk",
+    "Feedback",
+    "FunnelEvent",
+    "KeyEpoch",
+    "Message",
+    "Note",
+    "Officer",
+    "OfficerCredential",
+    "OutboxJob",
+    "Referral",
+    "Role",
+    "coarse_hour",
+    "new_id",
+    "utcnow",
+]

@@ -1,0 +1,89 @@
+"""Texting reporters who asked for it, through Twilio's REST API, from the worker.
+
+An officer's reply queues an ``sms.send`` job whose payload (the phone number
+and language) is sealed to the worker's key. The text itself says only that
+there is news and where to read it: no case details, and nothing a person
+looking over the worker's shoulder could read as "tip line".
+"""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import urlsplit, urlunsplit
+
+import msgspec
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from signalement import i18n, outbox
+from signalement.i18n import _
+from signalement.settings import Settings
+from signalement.vault.keystore import PublicKey
+from signalement.vault.seal import seal
+
+SMS_JOB = "sms.send"
+OUTBOX_CASE = "outbox"
+
+
+class SmsJob(msgspec.Struct, frozen=True):
+    to: str
+    language: str
+    template: str = "reply_notice"
+
+
+class PermanentSendError(Exception):
+    """Twilio refused the message for a reason retrying will not fix (invalid number, opted out)."""
+
+
+class RoutedHttpClient(TwilioHttpClient):
+    """Twilio's own HTTP client, pointed at ``SIGNALEMENT_TWILIO_API_BASE`` (a test peer or a proxy)."""
+
+    def __init__(self, base: str, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._base = urlsplit(base)
+
+    def request(self, method, url, *args, **kwargs):  # type: ignore[no-untyped-def]  # noqa: ANN001, ANN201
+        parts = urlsplit(url)
+        url = urlunsplit((self._base.scheme, self._base.netloc, parts.path, parts.query, parts.fragment))
+        return super().request(method, url, *args, **kwargs)
+
+
+def seal_sms_job(worker_key: PublicKey, job: SmsJob, dedupe_key: str) -> bytes:
+    return seal(msgspec.msgpack.encode(job), worker_key, case_id=OUTBOX_CASE, field=f"{SMS_JOB}:{dedupe_key}")
+
+
+async def queue_sms(session: AsyncSession, worker_key: PublicKey, job: SmsJob, ref: str) -> None:
+    """Queue a text in the caller's transaction; ``ref`` (a message id) makes it happen once."""
+    dedupe_key = f"sms:{ref}"
+    await outbox.enqueue(session, SMS_JOB, seal_sms_job(worker_key, job, dedupe_key), dedupe_key=dedupe_key)
+
+
+def message_text(settings: Settings, language: str, template: str) -> str:
+    with i18n.using(language):
+        if template == "reply_notice":
+            return _("You have a new message. To read it, go to %(url)s and enter your code.",
+                     url=f"{settings.public_url}/{language}/follow-up")
+    raise ValueError(template)
+
+
+def twilio_client(settings: Settings) -> Client:
+    return Client(settings.twilio_account_sid, settings.twilio_auth_token,
+                  http_client=RoutedHttpClient(settings.twilio_api_base, timeout=15))
+
+
+def _send_blocking(settings: Settings, to: str, body: str) -> str:
+    try:
+        msg = twilio_client(settings).messages.create(to=to, from_=settings.twilio_from_number, body=body)
+    except TwilioRestException as exc:
+        if 400 <= exc.status < 500 and exc.status not in (408, 429):
+            raise PermanentSendError(str(exc.code)) from None
+        raise
+    return str(msg.sid)
+
+
+async def send_sms(settings: Settings, job: SmsJob) -> str:
+    """Send one text; returns Twilio's message SID. Blocking HTTP runs in a thread."""
+    return await asyncio.to_thread(_send_blocking, settings, job.to, message_text(settings, job.language, job.template))

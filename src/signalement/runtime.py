@@ -1,0 +1,91 @@
+"""What one process shares: settings, database, keys and pools, built once per app.
+
+Tiers take only what they may hold. The intake tier's view (``IntakeKeys``)
+has public keys, the pepper and the blind-index key; nothing here opens a
+directorate-sealed value. The officer tier opens values only with a master
+key that comes out of a signed-in officer's session.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cached_property
+
+from litestar.stores.base import Store
+from litestar.stores.memory import MemoryStore
+
+from signalement.db.engine import Database
+from signalement.settings import KeyList, Settings
+from signalement.throttle import ClientHasher, GuessThrottle
+from signalement.vault.blind import BlindIndexer
+from signalement.vault.kdf import KdfPool
+from signalement.vault.keystore import KeyStore
+from signalement.vault.seal import PublicKeyring
+from signalement.vault.suites import SuiteName
+
+
+class Runtime:
+    """Shared services for one app instance. Cheap to build; heavy parts are created lazily."""
+
+    def __init__(self, settings: Settings, *, db: Database | None = None) -> None:
+        self.settings = settings
+        self.db = db or Database(settings.db_url)
+        self.keystore = KeyStore(settings.key_path)
+        self.public_keys = PublicKeyring(self.keystore)
+        self.suite = SuiteName(settings.hpke_suite)
+        self._stores: dict[str, Store] = {}
+
+    @cached_property
+    def kdf_pool(self) -> KdfPool:
+        return KdfPool()
+
+    @cached_property
+    def peppers(self) -> KeyList:
+        return self.settings.key_list("pepper_keys")
+
+    @cached_property
+    def form_keys(self) -> KeyList:
+        return self.settings.key_list("form_keys")
+
+    @cached_property
+    def audit_keys(self) -> KeyList:
+        return self.settings.key_list("audit_keys")
+
+    @cached_property
+    def blind(self) -> BlindIndexer:
+        return BlindIndexer(self.settings.key_list("blind_index_keys"))
+
+    @cached_property
+    def client_hasher(self) -> ClientHasher:
+        return ClientHasher(self.form_keys)
+
+    @cached_property
+    def metrics_token(self) -> str:
+        if self.settings.metrics_token:
+            return self.settings.metrics_token
+        if not self.settings.is_production and self.settings.secrets_file.exists():
+            return str(json.loads(self.settings.secrets_file.read_text()).get("metrics_token", ""))
+        return ""
+
+    def store(self, name: str) -> Store:
+        """A key-value store shared by every replica when Redis is configured, else in memory."""
+        if name not in self._stores:
+            if self.settings.redis_url:
+                from litestar.stores.redis import RedisStore
+
+                self._stores[name] = RedisStore.with_client(url=self.settings.redis_url, namespace=f"signalement:{name}")
+            else:
+                self._stores[name] = MemoryStore()
+        return self._stores[name]
+
+    @cached_property
+    def guess_throttle(self) -> GuessThrottle:
+        return GuessThrottle(self.store("throttle"))
+
+    async def close(self) -> None:
+        await self.db.dispose()
+        if "kdf_pool" in self.__dict__:
+            self.kdf_pool.shutdown()
+        for store in self._stores.values():
+            if hasattr(store, "_redis"):
+                await store._redis.aclose()  # type: ignore[attr-defined]

@@ -1,0 +1,231 @@
+"""Typed settings, read once from ``SIGNALEMENT_*`` environment variables.
+
+This module owns every knob the service has and the rules for production:
+``check_production`` refuses a configuration that would quietly put reporters
+at risk (a development key, plain HTTP, debug pages). Every field is
+documented in ``docs/configuration.md``; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+
+import msgspec
+
+PREFIX = "SIGNALEMENT_"
+DEV_KEY_PREFIX = "dev-"
+TIERS = ("reporter", "officer", "research")
+
+# Secrets that are key lists ("id:base64url,id:base64url", newest first).
+SECRET_LISTS = ("pepper_keys", "blind_index_keys", "form_keys", "audit_keys")
+
+
+class SettingsError(Exception):
+    """The environment does not describe a configuration we are willing to run."""
+
+
+class KeyList(msgspec.Struct, frozen=True):
+    """Keys for one purpose, newest first, each with an id so old values still verify."""
+
+    keys: tuple[tuple[str, bytes], ...]
+
+    @property
+    def current(self) -> tuple[str, bytes]:
+        return self.keys[0]
+
+    def get(self, key_id: str) -> bytes:
+        for kid, key in self.keys:
+            if kid == key_id:
+                return key
+        raise KeyError(key_id)
+
+    @classmethod
+    def parse(cls, text: str, *, name: str) -> KeyList:
+        entries: list[tuple[str, bytes]] = []
+        for item in filter(None, (part.strip() for part in text.split(","))):
+            kid, sep, b64 = item.partition(":")
+            if not sep or not kid:
+                raise SettingsError(f"{PREFIX}{name.upper()}: each entry must be 'id:base64url'")
+            try:
+                key = base64.urlsafe_b64decode(b64 + "=" * (-len(b64) % 4))
+            except ValueError as exc:
+                raise SettingsError(f"{PREFIX}{name.upper()}: key '{kid}' is not base64url") from exc
+            if len(key) < 32:
+                raise SettingsError(f"{PREFIX}{name.upper()}: key '{kid}' must be at least 32 bytes")
+            entries.append((kid, key))
+        if not entries:
+            raise SettingsError(f"{PREFIX}{name.upper()} is empty")
+        return cls(tuple(entries))
+
+    def is_development(self) -> bool:
+        return any(kid.startswith(DEV_KEY_PREFIX) for kid, _ in self.keys)
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything the service can be told. Defaults are the embedded development setup."""
+
+    env: Literal["development", "production"] = "development"
+    debug: bool = False
+    data_dir: str = "./var"
+    database_url: str = ""
+    key_dir: str = ""
+    public_url: str = "http://127.0.0.1:8000"
+    tiers: str = ",".join(TIERS)
+    redis_url: str = ""
+    hpke_suite: Literal["mlkem768-x25519", "x25519"] = "mlkem768-x25519"
+    log_format: Literal["json", "text", ""] = ""
+    log_level: str = "INFO"
+    # Addresses of reverse proxies whose X-Forwarded-For we trust (comma-separated). Empty: trust none.
+    trusted_proxies: str = ""
+
+    # Secrets. Key lists are "id:base64url" entries, newest first.
+    pepper_keys: str = ""
+    blind_index_keys: str = ""
+    form_keys: str = ""
+    audit_keys: str = ""
+    metrics_token: str = ""
+
+    twilio_auth_token: str = ""
+    twilio_account_sid: str = ""
+    twilio_from_number: str = ""
+    twilio_api_base: str = "https://api.twilio.com"
+
+    # Where "Quick exit" goes: a neutral page that does not suggest a tip line.
+    quick_exit_url: str = "https://weather.gc.ca/"
+
+    # Officer sessions.
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 10
+
+    # Retention and triage deadlines.
+    retention_days: int = 730
+    backup_window_days: int = 35
+    staged_evidence_hours: int = 24
+    sla_immediate_hours: int = 24
+    sla_high_business_days: int = 2
+    sla_standard_business_days: int = 10
+    cluster_alert_threshold: int = 3
+
+    # Worker.
+    worker_poll_seconds: float = 2.0
+    worker_max_attempts: int = 8
+
+    # ---- derived values -------------------------------------------------
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir)
+
+    @property
+    def key_path(self) -> Path:
+        return Path(self.key_dir) if self.key_dir else self.data_path / "keys"
+
+    @property
+    def secrets_file(self) -> Path:
+        """Development-only file holding generated key lists; production reads the environment."""
+        return self.key_path / "dev-secrets.json"
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_path / 'signalement.db').as_posix()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.db_url.startswith("sqlite")
+
+    @property
+    def enabled_tiers(self) -> frozenset[str]:
+        return frozenset(t.strip() for t in self.tiers.split(",") if t.strip())
+
+    @property
+    def effective_log_format(self) -> str:
+        return self.log_format or ("json" if self.is_production else "text")
+
+    def key_list(self, name: str) -> KeyList:
+        """One purpose's key list, from the environment or, in development, the generated file."""
+        if name not in SECRET_LISTS:
+            raise KeyError(name)
+        raw: str = getattr(self, name)
+        if not raw and not self.is_production and self.secrets_file.exists():
+            raw = json.loads(self.secrets_file.read_text()).get(name, "")
+        if not raw:
+            raise SettingsError(
+                f"{PREFIX}{name.upper()} is not set. In development run 'signalement init'; "
+                f"in production set it to 'id:base64url' (32 random bytes)."
+            )
+        return KeyList.parse(raw, name=name)
+
+
+def _env_value(environ: Mapping[str, str], name: str) -> str | None:
+    """A setting's raw value: the variable itself, or the file that ``*_FILE`` names (Kubernetes secrets)."""
+    key = PREFIX + name.upper()
+    if key in environ:
+        return environ[key]
+    file_key = key + "_FILE"
+    if file_key in environ:
+        return Path(environ[file_key]).read_text().strip()
+    return None
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+    """Read settings from the environment; ``overrides`` win (tests and CLI flags use them)."""
+    environ = os.environ if environ is None else environ
+    raw: dict[str, object] = {}
+    for field in msgspec.structs.fields(Settings):
+        value = _env_value(environ, field.name)
+        if value is not None:
+            raw[field.name] = value
+    raw.update(overrides)
+    try:
+        settings = msgspec.convert(raw, Settings, strict=False)
+    except msgspec.ValidationError as exc:
+        raise SettingsError(f"invalid setting: {exc}") from None
+    unknown = settings.enabled_tiers - set(TIERS)
+    if unknown:
+        raise SettingsError(f"{PREFIX}TIERS: unknown tier(s) {sorted(unknown)}; choose from {list(TIERS)}")
+    return settings
+
+
+def check_production(settings: Settings) -> None:
+    """Refuse to run in production with anything missing, weak or left over from development."""
+    if not settings.is_production:
+        return
+    problems: list[str] = []
+    if settings.debug:
+        problems.append(f"{PREFIX}DEBUG is on: set it to false (debug pages can show reporters' input).")
+    if not settings.public_url.startswith("https://"):
+        problems.append(f"{PREFIX}PUBLIC_URL must be an https:// address.")
+    if not settings.database_url:
+        problems.append(f"{PREFIX}DATABASE_URL is not set: the SQLite file under ./var is a development default.")
+    for name in SECRET_LISTS:
+        try:
+            keys = settings.key_list(name)
+        except SettingsError as exc:
+            problems.append(str(exc))
+            continue
+        if keys.is_development():
+            problems.append(f"{PREFIX}{name.upper()} holds a development key ('dev-' id): generate a new one.")
+    if "reporter" in settings.enabled_tiers and not settings.twilio_auth_token:
+        problems.append(f"{PREFIX}TWILIO_AUTH_TOKEN is not set: SMS and voice webhooks cannot be verified.")
+    if len(settings.metrics_token) < 24:
+        problems.append(f"{PREFIX}METRICS_TOKEN must be set (at least 24 characters) to protect /metrics.")
+    if not settings.key_dir:
+        problems.append(f"{PREFIX}KEY_DIR is not set: ./var/keys is a development default.")
+    if problems:
+        raise SettingsError("refusing to start in production:\n  - " + "\n  - ".join(problems))
+
+
+def generate_key_entry(prefix: str = DEV_KEY_PREFIX) -> str:
+    """A fresh 'id:base64url' entry for a key list (used by ``signalement init``)."""
+    key = base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
+    return f"{prefix}{os.urandom(3).hex()}:{key}"

@@ -1,0 +1,44 @@
+"""Jinja templates with gettext wired to the per-request language.
+
+``_()`` and ``{% trans %}`` in templates call ``signalement.i18n``, which reads
+the language from a context variable, so concurrent requests in different
+languages never see each other's translations. Autoescaping is on and
+undefined variables are errors, so a typo fails a test instead of rendering
+an empty string.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.template.config import TemplateConfig
+
+from signalement import i18n
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def build_environment(quick_exit_url: str = "https://weather.gc.ca/") -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(("html", "svg", "xml")),
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(
+        languages=i18n.LANGUAGES,
+        officer_languages=i18n.OFFICER_LANGUAGES,
+        current_language=i18n.current_language,
+        quick_exit_url=quick_exit_url,
+    )
+    return env
+
+
+def template_config(quick_exit_url: str = "https://weather.gc.ca/") -> TemplateConfig[JinjaTemplateEngine]:
+    env = build_environment(quick_exit_url)
+    return TemplateConfig(instance=JinjaTemplateEngine.from_environment(env))

@@ -1,0 +1,89 @@
+"""Throttling without keeping anyone's address.
+
+Every limit is keyed on ``HMAC(daily salt, client address)``. The salt is
+derived from the form key and today's date (UTC), so the key changes at
+midnight and cannot be linked to yesterday's, and the raw address is never
+written anywhere, Redis included.
+
+Receipt guessing is throttled two ways:
+
+* per client: a hard limit (``429``) after repeated failures;
+* per case code: failures only add a growing delay, capped at a few seconds.
+  A hard per-code lock would let an abuser who knows a worker's case code
+  lock the worker out by guessing wrong on purpose. The secret's ~50 bits,
+  not the per-code limit, are what stop guessing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+from typing import TYPE_CHECKING
+
+import msgspec
+from litestar.stores.base import Store
+
+from signalement.settings import KeyList
+
+if TYPE_CHECKING:
+    from litestar.connection import ASGIConnection
+
+CLIENT_FAILURE_LIMIT = 10
+CLIENT_WINDOW_SECONDS = 15 * 60
+CODE_FREE_FAILURES = 5
+CODE_WINDOW_SECONDS = 60 * 60
+CODE_MAX_DELAY_SECONDS = 3.0
+
+
+class ClientHasher:
+    """Turns a client address into a pseudonym that changes every day."""
+
+    def __init__(self, form_keys: KeyList) -> None:
+        self._key = form_keys.current[1]
+
+    def _salt(self, day: dt.date) -> bytes:
+        return hmac.new(self._key, f"throttle-salt|{day.isoformat()}".encode(), hashlib.sha256).digest()
+
+    def pseudonym(self, value: str, *, purpose: str, day: dt.date | None = None) -> str:
+        day = day or dt.datetime.now(dt.UTC).date()
+        return hmac.new(self._salt(day), f"{purpose}|{value}".encode(), hashlib.sha256).hexdigest()[:32]
+
+    def for_connection(self, connection: ASGIConnection, purpose: str = "client") -> str:
+        client = connection.scope.get("client")
+        address = client[0] if client else "unknown"
+        return self.pseudonym(address, purpose=purpose)
+
+
+class _Counter(msgspec.Struct):
+    count: int
+
+
+class GuessThrottle:
+    """Counts failed receipt checks per client and per case code in a Litestar store."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def _get(self, key: str) -> int:
+        raw = await self.store.get(key)
+        return msgspec.json.decode(raw, type=_Counter).count if raw else 0
+
+    async def _bump(self, key: str, window: int) -> None:
+        # Not atomic across replicas; an undercount by a few is acceptable for a
+        # defence-in-depth limit in front of a 50-bit secret.
+        count = await self._get(key) + 1
+        await self.store.set(key, msgspec.json.encode(_Counter(count)), expires_in=window)
+
+    async def client_blocked(self, client: str) -> bool:
+        return await self._get(f"guess:client:{client}") >= CLIENT_FAILURE_LIMIT
+
+    async def code_delay(self, code_pseudonym: str) -> float:
+        failures = await self._get(f"guess:code:{code_pseudonym}")
+        if failures <= CODE_FREE_FAILURES:
+            return 0.0
+        return min(CODE_MAX_DELAY_SECONDS, 0.25 * 2 ** (failures - CODE_FREE_FAILURES - 1))
+
+    async def record_failure(self, client: str, code_pseudonym: str) -> None:
+        await self._bump(f"guess:client:{client}", CLIENT_WINDOW_SECONDS)
+        await self._bump(f"guess:code:{code_pseudonym}", CODE_WINDOW_SECONDS)

@@ -1,0 +1,108 @@
+"""``signalement worker``: runs outbox jobs, with retry and backoff, and daily maintenance.
+
+The worker holds the worker private key (to open job payloads sealed to it)
+and the Twilio credentials. It holds no master key and cannot open a case.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+import msgspec
+
+from signalement import audit, outbox
+from signalement.db.models import OutboxJob, utcnow
+from signalement.keyops import REWRAP_JOB, RewrapPayload, run_rewrap
+from signalement.notify import OUTBOX_CASE, SMS_JOB, PermanentSendError, SmsJob, send_sms
+from signalement.retention import purge
+from signalement.runtime import Runtime
+from signalement.vault.opening import open_with, private_key_from_bytes
+from signalement.vault.suites import SuiteName
+
+logger = logging.getLogger("signalement.worker")
+PURGE_JOB = "maintenance.purge"
+
+Handler = Callable[["Worker", OutboxJob], Awaitable[None]]
+
+
+class Worker:
+    def __init__(self, runtime: Runtime) -> None:
+        self.rt = runtime
+        self._key: tuple[SuiteName, object] | None = None
+
+    def open_payload(self, job: OutboxJob, field: str) -> bytes:
+        if self._key is None:
+            suite_line, hex_key = self.rt.keystore.worker_private_path.read_text().split()
+            suite = SuiteName(suite_line)
+            self._key = (suite, private_key_from_bytes(suite, bytes.fromhex(hex_key)))
+        suite, private = self._key
+        public = self.rt.public_keys.worker
+        return open_with(job.payload, private, suite, public.key_id, case_id=OUTBOX_CASE, field=field)  # type: ignore[arg-type]
+
+    async def _sms(self, job: OutboxJob) -> None:
+        payload = msgspec.msgpack.decode(self.open_payload(job, f"{SMS_JOB}:{job.dedupe_key}"), type=SmsJob)
+        await send_sms(self.rt.settings, payload)
+
+    async def _rewrap(self, job: OutboxJob) -> None:
+        kid = (job.dedupe_key or "").split(":")[1]
+        payload = msgspec.msgpack.decode(self.open_payload(job, f"{REWRAP_JOB}:{kid}"), type=RewrapPayload)
+        moved = await run_rewrap(self.rt, payload)
+        logger.info("rewrap_done", extra={"key_id": payload.old_key_id, "moved": moved})
+
+    async def _purge(self, job: OutboxJob) -> None:
+        report = await purge(self.rt, actor="worker")
+        logger.info("purge_done", extra={"cases": report.cases_deleted, "destroyed": len(report.epochs_destroyed)})
+
+    HANDLERS: dict[str, Callable[[Worker, OutboxJob], Awaitable[None]]] = {
+        SMS_JOB: _sms,
+        REWRAP_JOB: _rewrap,
+        PURGE_JOB: _purge,
+    }
+
+    async def run_once(self, limit: int = 10) -> int:
+        """Claim and run due jobs once. Returns how many ran (successfully or not)."""
+        jobs = await outbox.claim(self.rt.db, limit=limit)
+        for job in jobs:
+            handler = self.HANDLERS.get(job.kind)
+            try:
+                if handler is None:
+                    raise LookupError("unknown job kind")
+                await handler(self, job)
+            except PermanentSendError as exc:
+                job.attempts = self.rt.settings.worker_max_attempts
+                await outbox.fail(self.rt.db, job, type(exc).__name__, max_attempts=job.attempts)
+                logger.warning("job_failed", extra={"job": job.id, "kind": job.kind, "final": True})
+            except Exception as exc:  # any failure is retried; only its type is recorded
+                state = await outbox.fail(self.rt.db, job, type(exc).__name__,
+                                          max_attempts=self.rt.settings.worker_max_attempts)
+                logger.warning("job_failed", extra={"job": job.id, "kind": job.kind,
+                                                    "exc_type": type(exc).__name__, "final": state == "failed"})
+            else:
+                await outbox.complete(self.rt.db, job.id)
+        return len(jobs)
+
+    async def schedule_maintenance(self) -> None:
+        """Once a day (any number of workers): queue a purge. Every hour: log the audit head as an anchor."""
+        now = utcnow()
+        async with self.rt.db.writing() as session:
+            await outbox.enqueue(session, PURGE_JOB, dedupe_key=f"purge:{now.date().isoformat()}")
+            await session.commit()
+        async with self.rt.db.reading() as session:
+            result = await audit.verify(session, self.rt.audit_keys)
+        logger.info("audit_anchor", extra={"seq": result.head_seq, "mac": result.head_mac, "ok": result.ok})
+
+    async def run_forever(self, stop: asyncio.Event) -> None:
+        last_maintenance = None
+        while not stop.is_set():
+            hour = utcnow().replace(minute=0, second=0, microsecond=0)
+            if hour != last_maintenance:
+                await self.schedule_maintenance()
+                last_maintenance = hour
+            ran = await self.run_once()
+            if not ran:
+                try:
+                    await asyncio.wait_for(stop.wait(), timeout=self.rt.settings.worker_poll_seconds)
+                except TimeoutError:
+                    pass
