@@ -1,0 +1,67 @@
+"""Encrypted evidence in the database: written by intake, read back by the officer tier.
+
+The body is encrypted chunk by chunk (``vault.stream``) as it is written, so
+no plaintext byte of a photo reaches the database or a temporary file; each
+64 KiB chunk is one row, so reading streams with bounded memory too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from signalement.db.engine import Database
+from signalement.db.models import Evidence, EvidenceChunk, coarse_hour, new_id
+from signalement.sealed_rows import evidence_binding, evidence_key_field
+from signalement.vault.keystore import PublicKey
+from signalement.vault.seal import seal
+from signalement.vault.stream import StreamDecryptor, StreamEncryptor, StreamError, new_data_key
+
+
+async def write_evidence(session: AsyncSession, recipient: PublicKey, *, case_id: str, attached: bool,
+                         body: Iterable[bytes], kind: str, content_type: str, size: int) -> Evidence:
+    """Encrypt and store one file in the caller's transaction. ``case_id`` may be a draft's future id."""
+    evidence_id = new_id()
+    key = new_data_key()
+    enc = StreamEncryptor(key, evidence_binding(case_id, evidence_id))
+    row = Evidence(
+        id=evidence_id, case_id=case_id if attached else None, draft_case_id=case_id, kind=kind,
+        content_type=content_type, size=size, staged_at=coarse_hour(), key_id=recipient.key_id,
+        key_envelope=seal(key, recipient, case_id=case_id, field=evidence_key_field(evidence_id)),
+        stream_header=enc.header,
+    )
+    session.add(row)
+    await session.flush()
+    for seq, chunk in enumerate(enc.encrypt(body)):
+        session.add(EvidenceChunk(evidence_id=evidence_id, seq=seq, data=chunk))
+        if seq % 16 == 15:
+            await session.flush()  # keep the session's pending rows bounded
+    await session.flush()
+    return row
+
+
+async def read_evidence(db: Database, evidence: Evidence, data_key: bytes, *, batch: int = 16) -> AsyncIterator[bytes]:
+    """Decrypt an attachment, a few chunks per query. ``data_key`` comes from opening ``key_envelope``.
+
+    Raises ``StreamError`` (after yielding the genuine prefix) if the stored file was cut or altered.
+    """
+    dec = StreamDecryptor(data_key, evidence.stream_header,
+                          evidence_binding(evidence.case_id or evidence.draft_case_id, evidence.id))
+    last = -1
+    while True:
+        async with db.reading() as session:
+            rows = (await session.execute(
+                select(EvidenceChunk.seq, EvidenceChunk.data)
+                .where(EvidenceChunk.evidence_id == evidence.id, EvidenceChunk.seq > last)
+                .order_by(EvidenceChunk.seq).limit(batch)
+            )).all()
+        if not rows:
+            break
+        for seq, data in rows:
+            if seq != last + 1:
+                raise StreamError("attachment is missing a chunk")
+            last = seq
+            yield dec.feed(data)
+    dec.finish()

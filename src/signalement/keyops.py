@@ -1,0 +1,231 @@
+"""Key ceremonies: rotation, status, break-glass recovery, and the re-wrap job.
+
+* ``rotate`` publishes a new directorate epoch (new reports go to it at once)
+  and queues a ``vault.rewrap`` job per older epoch. The job carries the old
+  epoch's private key sealed to the worker, because the worker holds no
+  master key; its payload is erased when it finishes. Attachment bodies are
+  never re-encrypted: only their 32-byte data keys move.
+* ``recovery_split`` writes M-of-N Shamir shares of the master key;
+  ``recovery_restore`` rebuilds it from any M and seals it for a new admin,
+  so losing every officer password does not lose the data.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import os
+import zlib
+
+import msgspec
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from signalement import audit, outbox
+from signalement.db.models import KeyEpoch, Officer, Role, utcnow
+from signalement.officer.accounts import NewAccount, create_account, master_from_password, reseal_credential
+from signalement.officer.passwords import one_time_password
+from signalement.runtime import Runtime
+from signalement.sealed_rows import count_by_key, reseal_batch
+from signalement.vault import epochs, shamir
+from signalement.vault.keystore import KeyStore
+from signalement.vault.opening import open_with, private_key_from_bytes
+from signalement.vault.seal import seal
+from signalement.vault.suites import SuiteName, public_bytes_for
+from signalement.vault.unseal import MasterKey, PrivateKeyring
+from signalement.vault.wrapping import CredentialPayload
+
+REWRAP_JOB = "vault.rewrap"
+SHARE_PREFIX = "SGSHARE1"
+
+
+class RecoveryError(Exception):
+    """Recovery shares are malformed, too few, or do not rebuild this key store's master key."""
+
+
+class RewrapPayload(msgspec.Struct, frozen=True):
+    old_key_id: str
+    suite: str
+    private: bytes
+
+
+class EpochStatus(msgspec.Struct, frozen=True):
+    key_id: str
+    purpose: str
+    current: bool
+    created_at: str
+    age_days: int
+    sealed_values: int
+    destroy_after: str | None
+    destroyed: bool
+
+
+async def record_epoch(session: AsyncSession, kid: str, purpose: str, destroy_after: dt.datetime | None = None) -> None:
+    """Bookkeeping row for an epoch (the key itself is in the key store)."""
+    if await session.get(KeyEpoch, kid) is None:
+        session.add(KeyEpoch(key_id=kid, purpose=purpose, destroy_after=destroy_after))
+
+
+def seal_rewrap_payload(runtime: Runtime, old_kid: str, suite: SuiteName, private: bytes) -> bytes:
+    body = msgspec.msgpack.encode(RewrapPayload(old_key_id=old_kid, suite=suite.value, private=private))
+    return seal(body, runtime.public_keys.worker, case_id="outbox", field=f"{REWRAP_JOB}:{old_kid}")
+
+
+async def rotate(runtime: Runtime, admin: str, password: str) -> str:
+    """New directorate epoch; older ones are queued for re-wrap and destroyed after the backup window."""
+    store = runtime.keystore
+    async with runtime.db.writing() as session:
+        master = await master_from_password(runtime, session, admin, password)
+    keyring = PrivateKeyring(store, master)
+    old_kid = store.current_kid()
+    new = epochs.create_epoch(store, epochs.new_directorate_kid(), epochs.DIRECTORATE)
+    epochs.set_current(store, new.key_id)
+    runtime.public_keys.refresh()
+    retire_at = utcnow() + dt.timedelta(days=runtime.settings.backup_window_days)
+    async with runtime.db.writing() as session:
+        await record_epoch(session, new.key_id, epochs.DIRECTORATE)
+        live = await count_by_key(session)
+        olds = (await session.execute(
+            select(KeyEpoch).where(KeyEpoch.purpose == epochs.DIRECTORATE, KeyEpoch.destroyed_at.is_(None),
+                                   KeyEpoch.key_id != new.key_id)
+        )).scalars().all()
+        for epoch in olds:
+            if epoch.destroy_after is None:
+                epoch.destroy_after = retire_at
+            if live.get(epoch.key_id):
+                suite, _ = keyring.epoch_key(epoch.key_id)
+                await outbox.enqueue(session, REWRAP_JOB,
+                                     seal_rewrap_payload(runtime, epoch.key_id, suite, keyring.epoch_private(epoch.key_id)),
+                                     dedupe_key=f"rewrap:{epoch.key_id}:{new.key_id}")
+        await audit.append(session, runtime.audit_keys, actor=admin, action="keys.rotate", object_type="key",
+                           object_id=new.key_id, detail={"previous": old_kid})
+        await session.commit()
+    return new.key_id
+
+
+async def run_rewrap(runtime: Runtime, payload: RewrapPayload, *, batch: int = 200) -> int:
+    """Worker side: move every value off the old epoch, a batch per transaction. Returns how many."""
+    suite = SuiteName(payload.suite)
+    private = private_key_from_bytes(suite, payload.private)
+
+    def opener(raw: bytes, *, case_id: str, field: str) -> bytes:
+        return open_with(raw, private, suite, payload.old_key_id, case_id=case_id, field=field)
+
+    runtime.public_keys.refresh()
+    recipient = runtime.public_keys.current
+    total = 0
+    while True:
+        async with runtime.db.writing() as session:
+            moved = await reseal_batch(session, payload.old_key_id, opener, recipient, limit=batch)
+            await session.commit()
+        total += moved
+        if moved < batch:
+            return total
+
+
+async def status(runtime: Runtime) -> list[EpochStatus]:
+    store = runtime.keystore
+    current = store.current_kid()
+    now = utcnow()
+    async with runtime.db.reading() as session:
+        counts = await count_by_key(session)
+        rows = {e.key_id: e for e in (await session.execute(select(KeyEpoch))).scalars()}
+    out = []
+    for kid in sorted(set(rows) | set(store.epoch_ids())):
+        e = rows.get(kid)
+        created = e.created_at if e else None
+        purpose = e.purpose if e else store.epoch_public(kid).purpose
+        out.append(EpochStatus(
+            key_id=kid, purpose=purpose, current=kid == current,
+            created_at=created.isoformat(timespec="seconds") if created else "",
+            age_days=(now - created).days if created else 0, sealed_values=counts.get(kid, 0),
+            destroy_after=e.destroy_after.date().isoformat() if e and e.destroy_after else None,
+            destroyed=bool(e and e.destroyed_at) or not store.sealed_path(kid).exists(),
+        ))
+    return out
+
+
+# ---- break-glass recovery -------------------------------------------------------------------
+
+def _share_text(master: MasterKey, threshold: int, x: int, y: bytes) -> str:
+    data = base64.b32encode(y).decode().rstrip("=")
+    body = f"{SHARE_PREFIX}-{master.key_id}-{master.suite.value}-{threshold}-{x}-{data}"
+    return f"{body}-{zlib.crc32(body.encode()):08x}"
+
+
+def parse_share(text: str) -> tuple[str, str, int, int, bytes]:
+    text = "".join(text.split())
+    try:
+        body, crc = text.rsplit("-", 1)
+        if f"{zlib.crc32(body.encode()):08x}" != crc.lower():
+            raise RecoveryError("a share was mistyped (checksum does not match)")
+        prefix, m, kid, suite, threshold, x, data = body.split("-", 6)
+        if prefix != SHARE_PREFIX:
+            raise RecoveryError("not a Signalement recovery share")
+        y = base64.b32decode(data + "=" * (-len(data) % 8))
+        return f"{m}-{kid}", suite, int(threshold), int(x), y
+    except (ValueError, TypeError) as exc:
+        raise RecoveryError("malformed share") from exc
+
+
+async def recovery_split(runtime: Runtime, admin: str, password: str, shares: int, threshold: int) -> list[str]:
+    async with runtime.db.writing() as session:
+        master = await master_from_password(runtime, session, admin, password)
+        await audit.append(session, runtime.audit_keys, actor=admin, action="keys.recovery_split",
+                           object_type="key", object_id=master.key_id,
+                           detail={"shares": shares, "threshold": threshold})
+        await session.commit()
+    return [_share_text(master, threshold, x, y) for x, y in shamir.split(master.private, shares, threshold)]
+
+
+def combine_shares(store: KeyStore, texts: list[str]) -> MasterKey:
+    parsed = [parse_share(t) for t in texts if t.strip()]
+    if not parsed:
+        raise RecoveryError("no shares given")
+    kids = {p[0] for p in parsed}
+    suites = {p[1] for p in parsed}
+    thresholds = {p[2] for p in parsed}
+    if len(kids) != 1 or len(suites) != 1 or len(thresholds) != 1:
+        raise RecoveryError("shares come from different splits")
+    threshold = thresholds.pop()
+    if len(parsed) < threshold:
+        raise RecoveryError(f"need {threshold} shares, got {len(parsed)}")
+    try:
+        secret = shamir.combine([(x, y) for _, _, _, x, y in parsed])
+    except shamir.ShareError as exc:
+        raise RecoveryError(str(exc)) from exc
+    master = store.master_public()
+    suite = SuiteName(suites.pop())
+    kid = kids.pop()
+    # The rebuilt key must match the published master public key: wrong or corrupted shares cannot slip through.
+    try:
+        ok = kid == master.key_id and public_bytes_for(suite, secret) == master.public
+    except ValueError:
+        ok = False
+    if not ok:
+        raise RecoveryError("the shares do not rebuild this key store's master key")
+    return MasterKey(key_id=kid, suite=suite, private=secret)
+
+
+async def recovery_restore(runtime: Runtime, texts: list[str], username: str) -> NewAccount:
+    """Rebuild the master key and give it to ``username`` (created as an admin if new)."""
+    master = combine_shares(runtime.keystore, texts)
+    async with runtime.db.writing() as session:
+        officer = await session.scalar(select(Officer).where(Officer.username == username.strip().lower()))
+        if officer is None:
+            account = await create_account(runtime, session, username=username, display_name=username,
+                                           role=Role.ADMIN, region=None, master=master, actor="recovery",
+                                           enrol_totp=True)
+        else:
+            password = one_time_password()
+            totp = os.urandom(20)
+            officer.role, officer.active, officer.must_change_password = Role.ADMIN, True, True
+            officer.totp_enrolled, officer.totp_last_step = True, 0
+            await reseal_credential(runtime, session, officer, password, CredentialPayload(totp_secret=totp).with_master(master))
+            account = NewAccount(officer_id=officer.id, username=officer.username, role=Role.ADMIN.value,
+                                 one_time_password=password, totp_secret=totp)
+        await audit.append(session, runtime.audit_keys, actor="recovery", action="keys.recovery_restore",
+                           object_type="officer", object_id=str(account.officer_id),
+                           detail={"shares": len(texts), "master": master.key_id})
+        await session.commit()
+    return account

@@ -1,0 +1,113 @@
+"""Where sealed values live in the database, what each is bound to, and moving them between keys.
+
+Every envelope is bound (HPKE ``info``) to its case id and a field name. This
+module is the single definition of those field names, so sealing, opening,
+rotation and retention can never disagree about them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from signalement.db.models import CaseField, Evidence, Message, Note
+from signalement.vault.keystore import PublicKey
+from signalement.vault.seal import seal
+from signalement.vault.suites import SuiteName
+
+Opener = Callable[..., bytes]  # (envelope, *, case_id, field) -> plaintext
+
+
+def message_field(message_id: str) -> str:
+    return f"message:{message_id}"
+
+
+def note_field(note_id: str) -> str:
+    return f"note:{note_id}"
+
+
+def evidence_key_field(evidence_id: str) -> str:
+    return f"evidence-key:{evidence_id}"
+
+
+def followup_recipient(public: bytes, suite: str) -> PublicKey:
+    """The reporter's follow-up key as a seal recipient (its key id is always "followup")."""
+    return PublicKey(key_id="followup", suite=SuiteName(suite), purpose="followup", public=public)
+
+
+async def next_message_seq(session: AsyncSession, case_id: str) -> int:
+    """Thread order. Reporter messages carry only an hour, so time alone cannot order them."""
+    current = await session.scalar(select(func.max(Message.seq)).where(Message.case_id == case_id))
+    return (current or 0) + 1
+
+
+def evidence_binding(case_id: str, evidence_id: str) -> bytes:
+    """Authenticated with every chunk of an attachment's body."""
+    return f"signalement/evidence/v1|{case_id}|{evidence_id}".encode()
+
+
+@dataclass(frozen=True)
+class SealedColumn:
+    model: Any
+    envelope_attr: str
+    case_of: Callable[[Any], str]
+    field_of: Callable[[Any], str]
+
+
+SEALED_COLUMNS: tuple[SealedColumn, ...] = (
+    SealedColumn(CaseField, "envelope", lambda r: r.case_id, lambda r: r.name),
+    SealedColumn(Message, "envelope", lambda r: r.case_id, lambda r: message_field(r.id)),
+    SealedColumn(Note, "envelope", lambda r: r.case_id, lambda r: note_field(r.id)),
+    SealedColumn(Evidence, "key_envelope", lambda r: r.case_id or r.draft_case_id,
+                 lambda r: evidence_key_field(r.id)),
+)
+
+
+async def count_by_key(session: AsyncSession) -> dict[str, int]:
+    """How many live sealed values each key id protects (``keys status``, purge safety checks)."""
+    counts: dict[str, int] = {}
+    for col in SEALED_COLUMNS:
+        rows = await session.execute(select(col.model.key_id, func.count()).group_by(col.model.key_id))
+        for kid, n in rows:
+            counts[kid] = counts.get(kid, 0) + n
+    return counts
+
+
+def _reseal_row(row: Any, col: SealedColumn, opener: Opener, recipient: PublicKey) -> None:
+    case_id, field = col.case_of(row), col.field_of(row)
+    plain = opener(getattr(row, col.envelope_attr), case_id=case_id, field=field)
+    setattr(row, col.envelope_attr, seal(plain, recipient, case_id=case_id, field=field))
+    row.key_id = recipient.key_id
+
+
+async def reseal_case(session: AsyncSession, case_id: str, opener: Opener, recipient: PublicKey) -> int:
+    """Move every sealed value of one case to ``recipient`` (closure, legal hold). Caller commits."""
+    moved = 0
+    for col in SEALED_COLUMNS:
+        case_column = col.model.case_id
+        rows = (await session.execute(select(col.model).where(case_column == case_id))).scalars().all()
+        for row in rows:
+            if row.key_id != recipient.key_id:
+                _reseal_row(row, col, opener, recipient)
+                moved += 1
+    return moved
+
+
+async def reseal_batch(session: AsyncSession, old_key_id: str, opener: Opener, recipient: PublicKey,
+                       limit: int = 200) -> int:
+    """Move up to ``limit`` values from ``old_key_id`` to ``recipient`` (rotation). Caller commits."""
+    moved = 0
+    for col in SEALED_COLUMNS:
+        if moved >= limit:
+            break
+        rows = (await session.execute(
+            select(col.model).where(col.model.key_id == old_key_id).limit(limit - moved)
+        )).scalars().all()
+        for row in rows:
+            _reseal_row(row, col, opener, recipient)
+            moved += 1
+    return moved
