@@ -1,0 +1,167 @@
+"""``signalement triage classify`` and ``signalement triage eval``: the engine from a shell.
+
+Both work on a bare install, with no database and no keys. ``classify`` reads
+JSON lines ``{"id", "lang", "text"}`` (optionally ``categories``, ``danger_now``,
+``channel``, ``province``) on stdin and writes ``{"id", "categories", "urgency",
+"reasons"}`` lines. The words a rule matched quote the allegation, so they are
+written only with ``--show-matches``; never pipe that output into logs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO
+
+import msgspec
+
+from signalement.triage.evaluation import (
+    LabelledFileError,
+    evaluate,
+    format_report,
+    read_labelled,
+)
+from signalement.triage.scoring import TriageInput, classify, rules_fingerprint
+
+# Quality bar for ``eval --check`` (the issue's acceptance criteria).
+MIN_IMMEDIATE_RECALL = 1.0
+MIN_URGENCY_ACCURACY = 0.90
+MIN_MICRO_F1 = 0.85
+
+
+class ClassifyRequest(msgspec.Struct, frozen=True, kw_only=True):
+    """One input line of ``triage classify``."""
+
+    id: str | int | None = None
+    lang: str = "en"
+    text: str = ""
+    categories: tuple[str, ...] = ()
+    danger_now: str = "no"
+    channel: str = "web"
+    province: str | None = None
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the ``triage`` command and its subcommands to a parent CLI."""
+    triage = subparsers.add_parser("triage", help="classify reports and measure the triage engine")
+    commands = triage.add_subparsers(dest="triage_command", required=True)
+
+    run = commands.add_parser("classify", help="classify JSON lines from stdin")
+    run.add_argument(
+        "--show-matches",
+        action="store_true",
+        help="include the matched words in each reason (they quote the report: never log them)",
+    )
+    run.set_defaults(func=run_classify)
+
+    measure = commands.add_parser("eval", help="precision, recall and urgency accuracy on a labelled file")
+    measure.add_argument("file", type=Path, help="JSON lines with id, lang, text, categories, urgency")
+    measure.add_argument("--json", action="store_true", help="print the report as JSON")
+    measure.add_argument(
+        "--check",
+        action="store_true",
+        help=(
+            f"exit 1 unless immediate recall >= {MIN_IMMEDIATE_RECALL}, urgency accuracy >= "
+            f"{MIN_URGENCY_ACCURACY} and micro-F1 >= {MIN_MICRO_F1}"
+        ),
+    )
+    measure.set_defaults(func=run_eval)
+
+
+def run_classify(
+    args: argparse.Namespace, stdin: IO[bytes] | None = None, stdout: IO[bytes] | None = None
+) -> int:
+    """Classify each input line; a bad line is reported on stderr by number and skipped."""
+    source = stdin if stdin is not None else sys.stdin.buffer
+    sink = stdout if stdout is not None else sys.stdout.buffer
+    decoder = msgspec.json.Decoder(ClassifyRequest)
+    encoder = msgspec.json.Encoder()
+    failed = 0
+    for number, line in enumerate(source, start=1):
+        if not line.strip():
+            continue
+        try:
+            request = decoder.decode(line)
+        except msgspec.DecodeError:
+            # Name the line, never echo it: it is an allegation.
+            print(f"line {number}: not a JSON object with id, lang and text", file=sys.stderr)
+            failed += 1
+            continue
+        decision = classify(
+            TriageInput(
+                categories=request.categories,
+                danger_now=request.danger_now,
+                channel=request.channel,
+                language=request.lang,
+                province=request.province,
+                text=request.text,
+            )
+        )
+        reasons = []
+        for reason in decision.reasons:
+            item: dict[str, object] = {
+                "source": reason.source,
+                "rule": reason.rule,
+                "category": reason.category,
+                "urgency": reason.urgency,
+            }
+            if args.show_matches:
+                item["matched"] = list(reason.matched)
+            reasons.append(item)
+        out = {
+            "id": request.id,
+            "categories": list(decision.categories),
+            "urgency": decision.urgency,
+            "reasons": reasons,
+        }
+        sink.write(encoder.encode(out) + b"\n")
+    sink.flush()
+    return 1 if failed else 0
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    """Print the evaluation report for a labelled file."""
+    try:
+        report = evaluate(read_labelled(args.file))
+    except (OSError, LabelledFileError) as exc:
+        print(f"cannot evaluate: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(msgspec.json.encode(report).decode())
+    else:
+        print(f"rules                   {rules_fingerprint()}")
+        print(format_report(report))
+    if args.check:
+        passed = (
+            report.immediate_recall >= MIN_IMMEDIATE_RECALL
+            and report.urgency_accuracy >= MIN_URGENCY_ACCURACY
+            and report.micro_f1 >= MIN_MICRO_F1
+        )
+        print("quality bar: " + ("met" if passed else "NOT met"), file=sys.stderr)
+        return 0 if passed else 1
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point for ``python -m signalement.triage.cli``."""
+    parser = argparse.ArgumentParser(prog="python -m signalement.triage.cli")
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    register(subparsers)
+    # Accept both "triage classify" and the shorter "classify".
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if not args_list or args_list[0] != "triage":
+        args_list.insert(0, "triage")
+    args = parser.parse_args(args_list)
+    try:
+        return int(args.func(args))
+    except BrokenPipeError:
+        # The reader went away (``| head``); that is not a failure of ours.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

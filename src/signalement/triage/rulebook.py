@@ -1,0 +1,352 @@
+"""The keyword rules: reading the per-language TOML files, checking them, compiling them.
+
+Rules are data so that an analyst can add a word without touching code. One file
+per reporter language lives in ``triage/rules/<code>.toml``; the format is
+documented in ``docs/triage.md``. A rule names a category, an urgency it raises
+to, or a *signal* (a fact other rules or the scoring policy use, such as
+``care_refused``), and lists word-family patterns.
+
+The rules of every language are applied to every text: reports code-switch
+(Taglish, Hinglish, French with English words), and a mislabelled language must
+not make a report look harmless. Rule files are loaded and compiled once per
+process; after that matching does no I/O.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import msgspec
+
+from signalement.i18n import LANGUAGES
+from signalement.triage.matching import Lexicon, Pattern, PatternIndex, Primitive, overlaps, primitive_weight
+from signalement.triage.normalize import (
+    Segmenter,
+    collapse_runs,
+    fold,
+    fold_surface,
+    is_han,
+    split_words,
+    tokenize,
+)
+from signalement.triage.taxonomy import CATEGORIES
+
+RULES_DIR = Path(__file__).resolve().parent / "rules"
+RULE_LANGUAGES: tuple[str, ...] = tuple(lang.code for lang in LANGUAGES)
+ESCALATIONS = ("immediate", "high")
+# Signals the scoring policy reads; rule files may define others for their own `when`.
+POLICY_SIGNALS = frozenset({"now", "injury", "injury_serious", "care_refused", "trafficking", "complaint"})
+DEFAULT_GAP = 3
+MAX_GAP = 12
+MAX_MATCHED = 8
+MAX_VARIANTS = 256
+
+_RULE_ID = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)+\Z")
+_NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
+_CLASS_NAME = re.compile(r"[A-Z][A-Z0-9_]*\Z")
+_RANGE = re.compile(r"<(\d{1,6})-(\d{1,6})>\Z")
+_GAP = re.compile(r"~(\d{1,2})?\Z")
+
+
+class RuleFileError(ValueError):
+    """A rule file that does not parse or breaks the rule format."""
+
+
+class RuleSpec(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """One ``[[rule]]`` table, as written by an analyst."""
+
+    id: str
+    patterns: tuple[str, ...]
+    category: str | None = None
+    urgency: str | None = None
+    signal: str | None = None
+    when: tuple[str, ...] = ()
+    unless: tuple[str, ...] = ()
+    examples: tuple[str, ...] = ()
+    note: str = ""
+
+
+class RuleFile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """One language's rule file."""
+
+    language: str
+    name: str
+    reviewed: str = ""
+    classes: dict[str, tuple[str, ...]] = {}
+    segmentation: tuple[str, ...] = ()
+    rule: tuple[RuleSpec, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A compiled rule. ``rule_id`` is prefixed with the language: ``tl.confinement.locked``."""
+
+    rule_id: str
+    language: str
+    category: str | None
+    urgency: str | None
+    signal: str | None
+    when: frozenset[str]
+    patterns: tuple[Pattern, ...]
+    unless: tuple[Pattern, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleHit:
+    """A rule that fired on a text, with the (folded) words it matched."""
+
+    rule: Rule
+    matched: tuple[str, ...]
+
+
+def read_rule_file(path: Path) -> RuleFile:
+    """Parse and check one rule file; ``RuleFileError`` names the file and the problem."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        spec = msgspec.convert(data, RuleFile)
+    except (tomllib.TOMLDecodeError, msgspec.ValidationError, UnicodeDecodeError) as exc:
+        raise RuleFileError(f"{path.name}: {exc}") from None
+    if spec.language != path.stem:
+        raise RuleFileError(f"{path.name}: language is {spec.language!r}, expected {path.stem!r}")
+    seen: set[str] = set()
+    for rule in spec.rule:
+        _check_rule(path.name, rule)
+        if rule.id in seen:
+            raise RuleFileError(f"{path.name}: rule id {rule.id!r} is used twice")
+        seen.add(rule.id)
+    for name in spec.classes:
+        if not _CLASS_NAME.match(name):
+            raise RuleFileError(f"{path.name}: class name {name!r} must be UPPER_CASE")
+    return spec
+
+
+def _check_rule(filename: str, rule: RuleSpec) -> None:
+    where = f"{filename}: rule {rule.id!r}"
+    if not _RULE_ID.match(rule.id):
+        raise RuleFileError(f"{where}: id must be dotted lower_case words, like 'confinement.locked'")
+    if rule.category is not None and rule.category not in CATEGORIES:
+        raise RuleFileError(f"{where}: unknown category {rule.category!r}")
+    if rule.urgency is not None and rule.urgency not in ESCALATIONS:
+        raise RuleFileError(f"{where}: urgency must be one of {ESCALATIONS}")
+    if rule.category is None and rule.urgency is None and rule.signal is None:
+        raise RuleFileError(f"{where}: give a category, an urgency or a signal")
+    for name in (rule.signal, *rule.when):
+        if name is not None and not _NAME.match(name):
+            raise RuleFileError(f"{where}: signal names are lower_case words, not {name!r}")
+    if rule.when and rule.signal:
+        # One level only: a gated rule cannot feed another gate, so evaluation order never matters.
+        raise RuleFileError(f"{where}: a rule with 'when' cannot also raise a signal")
+    if not rule.patterns:
+        raise RuleFileError(f"{where}: no patterns")
+
+
+def rule_paths(directory: Path = RULES_DIR) -> tuple[Path, ...]:
+    """The rule files in a directory: reporter languages first, in their usual order."""
+    order = {code: i for i, code in enumerate(RULE_LANGUAGES)}
+    paths = [p for p in directory.glob("*.toml") if not p.name.startswith("_")]
+    return tuple(sorted(paths, key=lambda p: (order.get(p.stem, len(order)), p.stem)))
+
+
+class _Compiler:
+    """Turns rule text into atoms and patterns shared across all files."""
+
+    def __init__(self) -> None:
+        self.atoms: dict[frozenset[Primitive], int] = {}
+        self.han_words: set[str] = set()
+
+    def atom(self, primitives: Iterable[Primitive]) -> int:
+        key = frozenset(primitives)
+        return self.atoms.setdefault(key, len(self.atoms))
+
+    def primitive(self, text: str, where: str) -> list[Primitive]:
+        """A single alternative: one primitive, or several exact words in a row for a plain phrase."""
+        if match := _RANGE.match(text):
+            lo, hi = int(match[1]), int(match[2])
+            if lo > hi:
+                raise RuleFileError(f"{where}: empty range {text!r}")
+            return [("range", (lo, hi))]
+        head, tail = text.startswith("*"), text.endswith("*") and len(text) > 1
+        words = split_words(fold(text.strip("*")))
+        if not head and not tail:
+            if not words:
+                raise RuleFileError(f"{where}: {text!r} has no letters")
+            for word in words:
+                if is_han(word):
+                    self.han_words.add(word)
+            return [("exact", word) for word in words]
+        if len(words) != 1 or is_han(words[0]):
+            raise RuleFileError(f"{where}: wildcard {text!r} must be one non-Chinese word")
+        stem = words[0]
+        if len(stem) < (3 if stem.isascii() else 2):
+            raise RuleFileError(f"{where}: stem of {text!r} is too short to be safe")
+        kind = "contains" if head and tail else "suffix" if head else "prefix"
+        return [(kind, stem)]
+
+    def variants(self, texts: Iterable[str], where: str) -> list[tuple[int, ...]]:
+        """Alternatives as atom sequences: one-word alternatives share one atom; each phrase is its own."""
+        single: list[Primitive] = []
+        phrases: list[tuple[int, ...]] = []
+        for text in texts:
+            prims = self.primitive(text, where)
+            if len(prims) == 1:
+                single.extend(prims)
+            else:
+                phrases.append(tuple(self.atom([p]) for p in prims))
+        return ([(self.atom(single),)] if single else []) + phrases
+
+    def element(self, text: str, classes: dict[str, tuple[str, ...]], where: str) -> list[tuple[int, ...]]:
+        """What one space-separated pattern element can match: ``a|b_c|@CLASS`` gives two variants."""
+        texts: list[str] = []
+        for alt in filter(None, text.split("|")):
+            if alt.startswith("@"):
+                if alt[1:] not in classes:
+                    raise RuleFileError(f"{where}: unknown class {alt!r}")
+                texts.extend(classes[alt[1:]])
+            else:
+                texts.append(alt)
+        if not texts:
+            raise RuleFileError(f"{where}: empty element {text!r}")
+        return self.variants(texts, where)
+
+    def patterns(self, text: str, classes: dict[str, tuple[str, ...]], where: str) -> list[Pattern]:
+        """One pattern line, expanded into one compiled pattern per combination of phrase alternatives."""
+        # Each partial pattern is a list of (gap before, atom).
+        partials: list[list[tuple[int, int]]] = [[]]
+        pending_gap: int | None = None
+        for element in text.split():
+            if gap := _GAP.match(element):
+                if pending_gap is not None or not partials[0]:
+                    raise RuleFileError(f"{where}: misplaced gap in {text!r}")
+                pending_gap = int(gap[1]) if gap[1] else DEFAULT_GAP
+                if pending_gap > MAX_GAP:
+                    raise RuleFileError(f"{where}: gap larger than {MAX_GAP} in {text!r}")
+                continue
+            options = self.element(element, classes, where)
+            first_gap = pending_gap if pending_gap is not None else 0
+            partials = [
+                done + [(first_gap if i == 0 else 0, atom) for i, atom in enumerate(option)]
+                for done in partials
+                for option in options
+            ]
+            if len(partials) > MAX_VARIANTS:
+                raise RuleFileError(f"{where}: {text!r} expands to more than {MAX_VARIANTS} patterns")
+            pending_gap = None
+        if not partials[0] or pending_gap is not None:
+            raise RuleFileError(f"{where}: pattern {text!r} must start and end with a word")
+        return [(steps[0][1], tuple(steps[1:])) for steps in partials]
+
+    def classes(self, spec: RuleFile) -> dict[str, tuple[str, ...]]:
+        """The file's word classes, checked once so a bad member is reported with its class."""
+        for name, members in spec.classes.items():
+            self.variants(members, f"{spec.language}.toml: class {name}")
+        return dict(spec.classes)
+
+
+class Rulebook:
+    """All rule files compiled together; ``match`` is pure and thread-safe."""
+
+    def __init__(self, files: Sequence[RuleFile]) -> None:
+        compiler = _Compiler()
+        rules: list[Rule] = []
+        owned: list[tuple[int, Pattern]] = []
+        extra_words: set[str] = set()
+        for spec in files:
+            classes = compiler.classes(spec)
+            extra_words.update(w for word in spec.segmentation for w in split_words(fold(word)) if is_han(w))
+            for raw in spec.rule:
+                where = f"{spec.language}.toml: rule {raw.id!r}"
+                patterns = tuple(c for p in raw.patterns for c in compiler.patterns(p, classes, where))
+                unless = tuple(c for p in raw.unless for c in compiler.patterns(p, classes, where))
+                index = len(rules)
+                rules.append(
+                    Rule(
+                        rule_id=f"{spec.language}.{raw.id}",
+                        language=spec.language,
+                        category=raw.category,
+                        urgency=raw.urgency,
+                        signal=raw.signal,
+                        when=frozenset(raw.when),
+                        patterns=patterns,
+                        unless=unless,
+                    )
+                )
+                # Owner keys: 2*i for a rule's patterns, 2*i+1 for its exceptions.
+                owned.extend((2 * index, p) for p in patterns)
+                owned.extend((2 * index + 1, p) for p in unless)
+        self.rules: tuple[Rule, ...] = tuple(rules)
+        self.fingerprint = ""  # set by load_rulebook from the files' bytes
+        self.languages: tuple[str, ...] = tuple(spec.language for spec in files)
+        self.lexicon = Lexicon(compiler.atoms)
+        self.segmenter = Segmenter(compiler.han_words | extra_words)
+        weights = {atom: sum(primitive_weight(p) for p in prims) for prims, atom in compiler.atoms.items()}
+        self._index = PatternIndex(owned, weights)
+
+    def tokens(self, text: str) -> list[str]:
+        """The folded, segmented tokens of a text."""
+        return tokenize(fold(text), self.segmenter)
+
+    def match(self, text: str) -> tuple[tuple[RuleHit, ...], frozenset[str]]:
+        """The rules that fire on ``text`` (in rule order) and the signals they raise."""
+        surface = fold_surface(text)
+        collapsed = collapse_runs(surface)
+        tokens = tokenize(collapsed, self.segmenter)
+        spans = self._index.find_spans(tokens, self.lexicon)
+        candidates: list[tuple[Rule, list[tuple[int, int]]]] = []
+        for owner in sorted(o for o in spans if not o % 2):
+            rule, found = self.rules[owner // 2], spans[owner]
+            excluded = spans.get(owner + 1)
+            if excluded:
+                found = [s for s in found if not overlaps(s, excluded)]
+            if found:
+                candidates.append((rule, found))
+        signals = frozenset(rule.signal for rule, _ in candidates if rule.signal and not rule.when)
+        if candidates and collapsed is not surface:
+            # Quote the words as typed (case and accents folded), not with vowel runs collapsed.
+            quoted = tokenize(surface, self.segmenter)
+            tokens = quoted if len(quoted) == len(tokens) else tokens
+        hits = tuple(
+            RuleHit(rule=rule, matched=_matched_words(tokens, found))
+            for rule, found in candidates
+            if rule.when <= signals
+        )
+        return hits, signals
+
+
+def _matched_words(tokens: Sequence[str], spans: Iterable[tuple[int, int]]) -> tuple[str, ...]:
+    words: list[str] = []
+    for start, end in sorted(set(spans)):
+        phrase = " ".join(tokens[start : end + 1])[:80]
+        if phrase not in words:
+            words.append(phrase)
+        if len(words) == MAX_MATCHED:
+            break
+    return tuple(words)
+
+
+def load_rulebook(directory: Path = RULES_DIR) -> Rulebook:
+    """Read, check and compile every rule file in ``directory``."""
+    paths = rule_paths(directory)
+    book = Rulebook([read_rule_file(path) for path in paths])
+    book.fingerprint = fingerprint(paths)
+    return book
+
+
+def fingerprint(paths: Iterable[Path]) -> str:
+    """A short hash of the rule files' bytes: stored with each automatic decision so that an
+    override can later be replayed against exactly the rules that made the decision."""
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+@cache
+def default_rulebook() -> Rulebook:
+    """The rules shipped with the package, compiled once per process."""
+    return load_rulebook()

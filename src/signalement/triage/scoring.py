@@ -1,0 +1,185 @@
+"""Automatic triage of one report: categories, urgency and the reasons for both.
+
+``classify`` is pure and deterministic: the same answers and text always give the
+same decision, so an officer's override can be compared with the automatic
+decision it replaced, and a rule change can be replayed over past decisions.
+
+The urgency policy follows ``data/triage/taxonomy.md``: a report's urgency is the
+highest level any reason gives it. Missing an ``immediate`` report is the worst
+error this engine can make, so every ambiguity is resolved upwards:
+
+* a "danger now" answer of yes is ``immediate``; "unsure" is at least ``high``, and
+  ``immediate`` when anything else in the report is ``high``;
+* an injury (of any stated severity) together with care refused or not given is
+  ``immediate`` (the policy's "serious injury without care"; the text rarely says
+  how serious);
+* words of present danger ("right now", "tonight", "help us now") raise a ``high``
+  report to ``immediate``.
+
+Reasons carry the words of the text that matched. Callers seal them with the
+report; they must never be logged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import msgspec
+
+from signalement.triage.rulebook import RuleHit, default_rulebook
+from signalement.triage.taxonomy import (
+    CATEGORIES,
+    URGENCIES,
+    URGENCY_RANK,
+    VIOLENT_CATEGORIES,
+    most_urgent,
+    urgency_of,
+)
+
+# Reports longer than this are read at the head and the tail only: intake caps
+# sizes far below it, and an unbounded text must not let one request pin a core.
+MAX_TEXT_CHARS = 100_000
+_IMMEDIATE, _HIGH, _STANDARD = (URGENCY_RANK[u] for u in URGENCIES)
+_UNSURE = "answer.danger_now_unsure"
+
+
+class TriageInput(msgspec.Struct, frozen=True, kw_only=True):
+    """What the reporter told us, from any channel, before sealing."""
+
+    categories: tuple[str, ...] = ()
+    danger_now: str = "no"
+    channel: str = "web"
+    language: str = "en"
+    province: str | None = None
+    text: str = ""
+    text_language: str | None = None
+
+
+class Reason(msgspec.Struct, frozen=True, kw_only=True):
+    """One step of the explanation: which answer or rule gave which category or urgency."""
+
+    source: str
+    rule: str
+    category: str | None = None
+    urgency: str | None = None
+    matched: tuple[str, ...] = ()
+
+
+class TriageDecision(msgspec.Struct, frozen=True, kw_only=True):
+    """The automatic decision for one report."""
+
+    categories: tuple[str, ...]
+    urgency: str
+    reasons: tuple[Reason, ...]
+    police_referral: bool
+
+
+def classify(inp: TriageInput) -> TriageDecision:
+    """Categories, urgency and reasons for one report. Never raises on hostile text.
+
+    ``channel`` and ``province`` do not change the decision: the same words mean the
+    same danger by SMS or on the web, in any province (province drives ``route``).
+    """
+    danger = inp.danger_now.strip().lower() if isinstance(inp.danger_now, str) else "no"
+    reasons = _answer_reasons(inp.categories, danger)
+    text = _bounded(inp.text)
+    hits, signals = default_rulebook().match(text) if text else ((), frozenset())
+    reasons.extend(_rule_reasons(hits, inp.text_language or inp.language))
+    if isinstance(inp.text, str) and len(inp.text) > MAX_TEXT_CHARS:
+        reasons.append(Reason(source="default", rule="default.text_truncated"))
+
+    # The unsure answer is weighed last: it raises what the rest of the report says.
+    rank = URGENCY_RANK[most_urgent(r.urgency for r in reasons if r.urgency and r.rule != _UNSURE)]
+    if rank > _IMMEDIATE and signals & {"injury", "injury_serious"} and "care_refused" in signals:
+        rank = _IMMEDIATE
+        reasons.append(_policy("policy.injury_without_care", "immediate", category="health_safety"))
+
+    found = {r.category for r in reasons if r.category}
+    if found - {"other"}:
+        found.discard("other")
+    if not found:
+        found.add("other")
+        reasons.append(Reason(source="default", rule="default.other", category="other"))
+    categories = tuple(code for code in CATEGORIES if code in found)
+
+    if rank == _HIGH and "now" in signals:
+        rank = _IMMEDIATE
+        reasons.append(_policy("policy.danger_words_raise_high", "immediate"))
+    if danger == "unsure":
+        if rank == _HIGH:
+            rank = _IMMEDIATE
+            reasons.append(_policy("policy.unsure_danger_raises_high", "immediate"))
+        rank = min(rank, _HIGH)
+    if rank == _STANDARD:
+        reasons.append(Reason(source="default", rule="default.standard", urgency="standard"))
+
+    trafficking = "trafficking" in signals or {"documents", "financial_abuse"} <= found
+    if trafficking and "trafficking" not in signals:
+        reasons.append(_policy("policy.trafficking_indicators", None))
+    return TriageDecision(
+        categories=categories,
+        urgency=URGENCIES[rank],
+        reasons=tuple(reasons),
+        police_referral=rank == _IMMEDIATE or bool(found & VIOLENT_CATEGORIES) or trafficking,
+    )
+
+
+def rules_fingerprint() -> str:
+    """Which rule files ``classify`` uses: store it beside each automatic decision."""
+    return default_rulebook().fingerprint
+
+
+def _bounded(text: object) -> str:
+    if not isinstance(text, str):
+        return ""
+    if len(text) <= MAX_TEXT_CHARS:
+        return text
+    half = MAX_TEXT_CHARS // 2
+    return f"{text[:half]}\n{text[-half:]}"
+
+
+def _answer_reasons(ticked: Iterable[str], danger: str) -> list[Reason]:
+    reasons: list[Reason] = []
+    if danger == "yes":
+        reasons.append(Reason(source="answer", rule="answer.danger_now", urgency="immediate"))
+    elif danger == "unsure":
+        reasons.append(Reason(source="answer", rule=_UNSURE, urgency="high"))
+    chosen = {code for code in ticked if isinstance(code, str)} if ticked else set()
+    for code in CATEGORIES:
+        if code in chosen:
+            level = urgency_of(code)
+            reasons.append(
+                Reason(
+                    source="answer",
+                    rule="answer.category",
+                    category=code,
+                    urgency=None if level == "standard" else level,
+                )
+            )
+    return reasons
+
+
+def _rule_reasons(hits: Iterable[RuleHit], language: str) -> list[Reason]:
+    """One reason per rule that fired, the text's own language first."""
+    ordered = sorted(enumerate(hits), key=lambda item: (item[1].rule.language != language, item[0]))
+    reasons: list[Reason] = []
+    for _, hit in ordered:
+        rule = hit.rule
+        levels = [rule.urgency] if rule.urgency else []
+        if rule.category:
+            levels.append(urgency_of(rule.category))
+        level = most_urgent(levels)
+        reasons.append(
+            Reason(
+                source="rule",
+                rule=rule.rule_id,
+                category=rule.category,
+                urgency=None if level == "standard" else level,
+                matched=hit.matched,
+            )
+        )
+    return reasons
+
+
+def _policy(rule: str, urgency: str | None, category: str | None = None) -> Reason:
+    return Reason(source="rule", rule=rule, category=category, urgency=urgency)
