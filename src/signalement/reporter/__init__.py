@@ -1,0 +1,35 @@
+"""The reporter tier: public pages under ``/`` and ``/{lang}/``. Nothing here can open a case.
+
+Modules: ``report`` (the steps and the receipt), ``followup`` (the portal),
+``feedback``, ``uploads`` and ``attach`` (streamed, sanitised, encrypted
+evidence), ``sealing`` (state carried in the page, encrypted), ``forms``
+(parsing what was typed), ``expired`` (a refused CSRF token shows the page
+again instead of losing it).
+"""
+
+from __future__ import annotations
+
+from litestar import Router
+from litestar.exceptions import PermissionDeniedException
+
+from signalement.runtime import Runtime
+
+
+def build_router(runtime: Runtime) -> Router:
+    from signalement.reporter.expired import expired_handler
+    from signalement.reporter.feedback import feedback_routes
+    from signalement.reporter.followup import FollowupPages, followup_routes
+    from signalement.reporter.pages import Seals
+    from signalement.reporter.report import ReportPages, report_routes
+    from signalement.reporter.routes import routes
+
+    seals = Seals(runtime)
+    report = ReportPages(runtime, seals)
+    followup = FollowupPages(runtime, seals)
+    handlers = [*routes(), *report_routes(report), *followup_routes(followup), *feedback_routes(runtime)]
+    return Router(
+        path="/",
+        route_handlers=handlers,
+        include_in_schema=False,
+        exception_handlers={PermissionDeniedException: expired_handler(report, followup)},
+    )

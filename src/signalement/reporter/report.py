@@ -1,0 +1,326 @@
+"""The report: eight short steps at ``/{lang}/report``, then the receipt.
+
+Every step posts the sealed draft back to the same address, so nothing about
+the report is ever in a URL and the server holds no draft between requests.
+The receipt is rendered in the response to "Send", after intake has
+committed the case; it is never behind a link.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import msgspec
+from litestar import Request, get, post
+from litestar.response import Template
+from litestar.types import ControllerRouterHandler
+from sqlalchemy import delete, select
+
+from signalement import i18n, triage
+from signalement.db.models import Case, Evidence, EvidenceChunk, coarse_hour
+from signalement.evidence import MAX_FILE_BYTES, MAX_FILES_PER_CASE
+from signalement.i18n import N_
+from signalement.intake import MAX_NARRATIVE, Answers, IntakeService, Submission
+from signalement.receipts import format_code, format_secret
+from signalement.reporter import csrf, pages
+from signalement.reporter.attach import store_files
+from signalement.reporter.draft import (
+    EDITABLE,
+    STEPS,
+    Action,
+    Draft,
+    IllegalMoveError,
+    Step,
+    advance,
+    new_draft,
+    step_number,
+)
+from signalement.reporter.forms import (
+    PROVINCE_UNKNOWN,
+    FieldError,
+    Fields,
+    first_incomplete,
+    missing_answers,
+    parse_move,
+    read_step,
+    show_phone,
+)
+from signalement.reporter.sealing import ExpiredFormError
+from signalement.reporter.uploads import UPLOAD_MAX_BODY, UploadForm, read_upload
+from signalement.runtime import Runtime
+from signalement.vault.kdf import KdfBusyError
+
+# A 20,000-character story in a 3-byte script is 60 KB, 180 KB once form-encoded, plus the sealed draft.
+REPORT_MAX_BODY = 512 * 1024
+# How long after filing a re-posted "Send" (a lost response, a reload) still shows the code and secret.
+# After that, whoever holds the phone gets "already sent": the page in the history must go dead.
+RECEIPT_REPLAY = dt.timedelta(hours=1)
+
+EXPIRED_RESTART = N_(
+    "This report was open for a long time, so we cleared it to keep you safe. Nothing was "
+    "sent. Please start again. We kept what you wrote on the last page."
+)
+BUSY = N_(
+    "We are very busy right now. Your report is not sent yet. Please wait one minute and press Send again."
+)
+UPLOAD_EXPIRED = N_("This page was open for a long time, so your file was not added. Please choose it again.")
+URGENCY_PROMISE = {
+    "immediate": N_("An officer will read your report within 1 day."),
+    "high": N_("An officer will read your report within 2 working days."),
+    "standard": N_("An officer will read your report within 10 working days."),
+}
+
+
+class ReportPages:
+    """Renders steps and receipts; holds the tier's sealers and the intake service."""
+
+    def __init__(self, runtime: Runtime, seals: pages.Seals) -> None:
+        self.runtime = runtime
+        self.seals = seals
+        self.intake = IntakeService(runtime)
+
+    def step(
+        self,
+        lang: i18n.Language,
+        draft: Draft,
+        *,
+        started: int | None,
+        errors: tuple[FieldError, ...] = (),
+        typed: dict[str, str] | None = None,
+        notice: str | None = None,
+        status: int = 200,
+    ) -> Template:
+        shown = pages.shown_errors(errors)
+        context = {
+            "lang": lang,
+            "page_path": "/report",
+            "draft": draft,
+            "step": draft.step.value,
+            "sealed": self.seals.drafts.seal(draft, started=started),
+            "number": step_number(draft.step),
+            "total": len(STEPS),
+            "errors": shown,
+            "error_of": {e.field: e.text for e in shown},
+            "typed": typed or {},
+            "notice": notice,
+            "crisis": _crisis(draft),
+            "categories": [(c, triage.category_label(c)) for c in triage.CATEGORIES],
+            "provinces": _provinces(),
+            "phone": show_phone(draft.phone),
+            "editable": EDITABLE,
+            "mb": _megabytes,
+            "max_narrative": pages.number(MAX_NARRATIVE),
+            "max_file_bytes": MAX_FILE_BYTES,
+        }
+        return Template(f"reporter/report/{draft.step.value}.html", context=context, status_code=status)
+
+    def receipt(self, lang: i18n.Language, draft: Draft, *, started: int | None) -> Template:
+        context = {
+            "lang": lang,
+            "page_path": "/report",
+            "sealed": self.seals.drafts.seal(draft, started=started),
+            "code": format_code(draft.case_code),
+            "secret": format_secret(draft.secret),
+            "promise": URGENCY_PROMISE.get(draft.urgency, URGENCY_PROMISE["standard"]),
+            "danger": draft.danger_now == "yes",
+            "contact_pref": draft.contact_pref,
+            "feedback_page": "receipt",
+        }
+        return Template("reporter/report/receipt.html", context=context)
+
+    async def recently_received(self, case_id: str) -> bool:
+        async with self.runtime.db.reading() as session:
+            received = await session.scalar(select(Case.received_at).where(Case.id == case_id))
+        return received is not None and received >= coarse_hour() - RECEIPT_REPLAY
+
+    async def submit(self, lang: i18n.Language, draft: Draft, started: int) -> Template:
+        incomplete = first_incomplete(draft)
+        if incomplete is not None:  # only a forged or very old page can get here
+            return self.step(
+                lang,
+                msgspec.structs.replace(draft, step=incomplete),
+                started=started,
+                errors=missing_answers(draft, incomplete),
+                status=400,
+            )
+        try:
+            receipt = await self.intake.submit(_submission(lang, draft))
+        except KdfBusyError:
+            return self.step(lang, draft, started=started, notice=BUSY, status=503)
+        if not receipt.created and not await self.recently_received(receipt.case_id):
+            return Template("reporter/report/already_sent.html", context={"lang": lang, "page_path": "/"})
+        if receipt.created:
+            await pages.count(self.runtime, "submitted", lang)
+        done = msgspec.structs.replace(
+            draft, step=Step.DONE, case_code=receipt.case_code, urgency=receipt.urgency
+        )
+        return self.receipt(lang, done, started=started)
+
+    async def unstage(self, draft: Draft, index: int) -> Draft:
+        """Delete a staged upload now rather than leave it for the 24-hour purge."""
+        file_id = draft.files[index].id
+        async with self.runtime.db.writing() as session:
+            owned = (
+                Evidence.id == file_id,
+                Evidence.draft_case_id == draft.case_id,
+                Evidence.case_id.is_(None),
+            )
+            if await session.scalar(select(Evidence.id).where(*owned)) is not None:
+                await session.execute(delete(EvidenceChunk).where(EvidenceChunk.evidence_id == file_id))
+                await session.execute(delete(Evidence).where(*owned))
+            await session.commit()
+        return msgspec.structs.replace(draft, files=draft.files[:index] + draft.files[index + 1 :])
+
+    def restart(self, lang: i18n.Language, fields: Fields) -> Template:
+        """A draft past its lifetime cannot be opened. Start a new one, keeping what the last page posted."""
+        draft = new_draft()
+        for step in EDITABLE:
+            draft = read_step(msgspec.structs.replace(draft, step=step), fields).draft
+        draft = msgspec.structs.replace(draft, step=Step.WHAT)
+        return self.step(lang, draft, started=None, notice=EXPIRED_RESTART)
+
+
+def _crisis(draft: Draft) -> str:
+    """After a "yes" to danger: full guidance on the next page, a one-line reminder after that."""
+    if draft.danger_now != "yes" or draft.step in (Step.WHAT, Step.DANGER):
+        return ""
+    return "said" if draft.step is Step.WHERE else "short"
+
+
+def _megabytes(size: int) -> str:
+    return pages.number(max(1, round(size / 100_000)) / 10) if size else "0"
+
+
+def _provinces() -> list[tuple[str, str]]:
+    return sorted(((code, triage.province_name(code)) for code in triage.PROVINCES), key=lambda p: p[1])
+
+
+def _submission(lang: i18n.Language, draft: Draft) -> Submission:
+    answers = Answers(
+        categories=draft.categories,
+        danger_now=draft.danger_now,
+        province=None if draft.province in ("", PROVINCE_UNKNOWN) else draft.province,
+        town=draft.town,
+        employer=draft.employer,
+        recruiter=draft.recruiter,
+        site=draft.site,
+    )
+    return Submission(
+        submission_key=f"web:{draft.client_id}",
+        channel="web",
+        language=lang.code,
+        answers=answers,
+        narrative=draft.narrative,
+        contact_pref=draft.contact_pref,
+        phone=draft.phone if draft.contact_pref == "sms" else None,
+        case_id=draft.case_id,
+        case_code=draft.case_code,
+        secret=draft.secret,
+        evidence_ids=tuple(f.id for f in draft.files),
+    )
+
+
+async def handle_step(report: ReportPages, lang: i18n.Language, fields: Fields) -> Template:
+    """One POST of the report: apply the answers, then move as the pressed button asks."""
+    try:
+        opened = report.seals.drafts.open(fields.one("draft"))
+    except ExpiredFormError:
+        return report.restart(lang, fields)
+    draft, started = opened.value, opened.started
+    move = parse_move(fields)
+    target = advance(draft, move)
+    if draft.step is Step.DONE:  # a language switch on the receipt page
+        if not await report.recently_received(draft.case_id):
+            return Template("reporter/report/already_sent.html", context={"lang": lang, "page_path": "/"})
+        return report.receipt(lang, draft, started=started)
+    posted = read_step(draft, fields)
+    errors = posted.errors
+    if move.action in (Action.NEXT, Action.REVIEW):
+        errors += missing_answers(posted.draft, draft.step)
+    if errors:
+        for field in {e.field for e in errors}:
+            await pages.count(report.runtime, "validation_error", lang, step=draft.step, field=field)
+        return report.step(lang, posted.draft, started=started, errors=errors, typed=posted.typed, status=400)
+    draft = posted.draft
+    if move.action is Action.REMOVE and move.index is not None:
+        draft = await report.unstage(draft, move.index)
+    if move.action is Action.SUBMIT:
+        return await report.submit(lang, draft, started)
+    if move.action in (Action.NEXT, Action.REVIEW):
+        await pages.count(report.runtime, "step_completed", lang, step=draft.step)
+    if target is not draft.step:
+        await pages.count(report.runtime, "step_viewed", lang, step=target)
+    draft = msgspec.structs.replace(
+        draft, step=target, reached_review=draft.reached_review or target is Step.REVIEW
+    )
+    return report.step(lang, draft, started=started)
+
+
+def report_routes(report: ReportPages) -> list[ControllerRouterHandler]:
+    @get("/{lang:str}/report")
+    async def start_report(lang: str) -> Template:
+        language = pages.language(lang)
+        draft = new_draft()
+        await pages.count(report.runtime, "step_viewed", language, step=draft.step)
+        return report.step(language, draft, started=None)
+
+    @post(
+        "/{lang:str}/report",
+        request_max_body_size=REPORT_MAX_BODY,
+        status_code=200,
+        opt={"on_expired": "report"},
+    )
+    async def report_step(lang: str, request: Request[Any, Any, Any]) -> Template:
+        language = pages.language(lang)
+        return await handle_step(report, language, Fields(await request.form()))
+
+    @post(
+        "/{lang:str}/report/evidence",
+        request_max_body_size=UPLOAD_MAX_BODY,
+        status_code=200,
+        opt={"exclude_from_csrf": True},
+    )
+    async def report_evidence(lang: str, request: Request[Any, Any, Any]) -> Template:
+        language = pages.language(lang)
+        return await handle_upload(report, language, request, await read_upload(request))
+
+    return [start_report, report_step, report_evidence]
+
+
+async def handle_upload(
+    report: ReportPages, lang: i18n.Language, request: Request[Any, Any, Any], upload: UploadForm
+) -> Template:
+    """Stage files for the draft's future case. Nothing is stored unless the CSRF token matched."""
+    fields = Fields(upload)
+    if not upload.csrf_ok:
+        page = _upload_refused(report, lang, fields)
+        for cookie in csrf.renew_token(request):
+            page.set_cookie(cookie)
+        return page
+    try:
+        opened = report.seals.drafts.open(fields.one("draft"))
+    except ExpiredFormError:
+        return report.restart(lang, fields)
+    draft = opened.value
+    if draft.step is not Step.EVIDENCE:
+        raise IllegalMoveError("upload outside the evidence step")
+    stored = await store_files(
+        report.runtime,
+        upload,
+        case_id=draft.case_id,
+        attached=False,
+        room=MAX_FILES_PER_CASE - len(draft.files),
+    )
+    draft = msgspec.structs.replace(draft, files=draft.files + stored.files)
+    return report.step(
+        lang, draft, started=opened.started, errors=stored.errors, status=400 if stored.errors else 200
+    )
+
+
+def _upload_refused(report: ReportPages, lang: i18n.Language, fields: Fields) -> Template:
+    try:
+        opened = report.seals.drafts.open(fields.one("draft"))
+    except ExpiredFormError:
+        return report.restart(lang, fields)
+    return report.step(lang, opened.value, started=opened.started, notice=UPLOAD_EXPIRED, status=403)
