@@ -1,0 +1,105 @@
+"""Who may do what: roles, permissions, the signed-in principal, and which cases they may see.
+
+Deny by default. Every officer-tier route declares one ``Permission`` in its
+``opt``; the router guard (``officer.guard``) refuses any route that declares
+none, and any principal whose role's row in ``ROLE_PERMISSIONS`` lacks it.
+Object-level checks live in the services: a case outside an officer's region
+that is not assigned to them is reported as *not found*, so the existence of
+another region's case does not leak through a 403.
+"""
+
+from __future__ import annotations
+
+import enum
+from types import MappingProxyType
+
+import msgspec
+from sqlalchemy import ColumnElement, false, or_, true
+
+from signalement.db.models import Case, Role
+
+PERMISSION_KEY = "permission"
+
+
+class Permission(enum.StrEnum):
+    PUBLIC = "public"  # the sign-in page: no session needed
+    SESSION = "session"  # any session, even one still being set up (sign out, set-up pages)
+    ACCOUNT = "account"  # a fully signed-in account of any role
+    CASES_READ = "cases.read"  # decrypt and read cases within the caller's scope
+    CASES_WRITE = "cases.write"  # workflow, notes, replies, referrals, overrides
+    LEGAL_HOLD = "cases.legal_hold"
+    CLUSTERS = "clusters"
+    AUDIT_READ = "audit.read"
+    STAFF_MANAGE = "staff.manage"
+    KEYS_STATUS = "keys.status"
+    RESEARCH = "research"  # aggregate usability metrics under /research/: never case data
+
+
+_EVERYONE = frozenset({Permission.PUBLIC, Permission.SESSION, Permission.ACCOUNT})
+ROLE_PERMISSIONS: MappingProxyType[Role, frozenset[Permission]] = MappingProxyType(
+    {
+        Role.OFFICER: _EVERYONE | {Permission.CASES_READ, Permission.CASES_WRITE},
+        Role.SUPERVISOR: _EVERYONE
+        | {
+            Permission.CASES_READ,
+            Permission.CASES_WRITE,
+            Permission.LEGAL_HOLD,
+            Permission.CLUSTERS,
+            Permission.AUDIT_READ,
+            Permission.RESEARCH,
+        },
+        # Admins hold the master key (to give it to new accounts) but read no case content.
+        Role.ADMIN: _EVERYONE | {Permission.AUDIT_READ, Permission.STAFF_MANAGE, Permission.KEYS_STATUS},
+        Role.RESEARCHER: _EVERYONE | {Permission.RESEARCH},
+    }
+)
+
+
+class Stage(enum.StrEnum):
+    READY = "ready"
+    SETUP = "setup"  # password right, but a first-time password change or TOTP enrolment is pending
+
+
+class Principal(msgspec.Struct, frozen=True, kw_only=True):
+    """The signed-in account, as re-read from the database on every request."""
+
+    officer_id: int
+    username: str
+    display_name: str
+    role: Role
+    region: str | None
+    stage: Stage
+
+    @property
+    def actor(self) -> str:
+        return self.username
+
+    def may(self, permission: Permission) -> bool:
+        if self.stage is Stage.SETUP:
+            return permission in (Permission.PUBLIC, Permission.SESSION)
+        return permission in ROLE_PERMISSIONS[self.role]
+
+
+def allows(role: Role, permission: Permission) -> bool:
+    return permission in ROLE_PERMISSIONS[role]
+
+
+def visible_cases(principal: Principal) -> ColumnElement[bool]:
+    """The SQL condition for cases this principal may see."""
+    if principal.role is Role.SUPERVISOR:
+        return true()
+    if principal.role is Role.OFFICER:
+        mine = Case.assignee_id == principal.officer_id
+        return or_(Case.region == principal.region, mine) if principal.region else mine
+    return false()
+
+
+def can_see(principal: Principal, case: Case) -> bool:
+    """The same rule as ``visible_cases``, for a loaded row."""
+    if principal.role is Role.SUPERVISOR:
+        return True
+    if principal.role is Role.OFFICER:
+        return case.assignee_id == principal.officer_id or (
+            principal.region is not None and case.region == principal.region
+        )
+    return False

@@ -1,0 +1,298 @@
+"""Changing a case: workflow steps, assignment, notes, replies, referrals, legal hold, triage overrides.
+
+Each action runs in one transaction that locks the case row, checks the
+caller may see it (``NotFoundError`` otherwise), checks the workflow, makes
+the change, appends the audit entry and commits: the change and its record
+exist together or not at all. Audit details hold codes and ids only; any
+text an officer writes is sealed (notes, replies, an override's reason).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from signalement import audit, retention, triage
+from signalement.db.models import (
+    Case,
+    CaseField,
+    CaseStatus,
+    Message,
+    Note,
+    Officer,
+    Referral,
+    Role,
+    new_id,
+    utcnow,
+)
+from signalement.errors import ConflictError, ForbiddenError, SignalementError
+from signalement.notify import SmsJob, queue_sms
+from signalement.officer.access import Principal
+from signalement.officer.cases import load_visible
+from signalement.officer.workflow import Outcome, OverrideReason, check_transition
+from signalement.runtime import Runtime
+from signalement.sealed_rows import followup_recipient, message_field, next_message_seq, note_field
+from signalement.triage.definitions import PARTNERS
+from signalement.vault.seal import seal
+from signalement.vault.unseal import PrivateKeyring
+
+MAX_TEXT = 5_000
+MAX_REFERENCE = 64
+# "Has something in it": one character outside ECMAScript's whitespace, spelled out so that the API schema's
+# pattern (read by JavaScript rules) and this check (Python rules) can never disagree.
+VISIBLE_PATTERN = r"[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]"
+VISIBLE = re.compile(VISIBLE_PATTERN)
+
+
+class ClosedCaseError(ConflictError):
+    """A closed case takes no new notes, replies, referrals or triage changes."""
+
+
+class InvalidAssigneeError(ConflictError):
+    """The assignee is not an active officer or supervisor."""
+
+
+class EmptyTextError(SignalementError):
+    """A note or reply must have between 1 and 5,000 characters."""
+
+
+@asynccontextmanager
+async def _editing(
+    runtime: Runtime, principal: Principal, case_id: str, *, open_only: bool = True
+) -> AsyncIterator[tuple[AsyncSession, Case]]:
+    async with runtime.db.writing() as session:
+        case = await load_visible(session, principal, case_id, for_update=True)
+        if open_only and not case.is_open:
+            raise ClosedCaseError
+        yield session, case
+
+
+async def _record(
+    session: AsyncSession,
+    runtime: Runtime,
+    principal: Principal,
+    case: Case,
+    action: str,
+    detail: dict[str, object],
+) -> None:
+    case.updated_at = utcnow()
+    await audit.append(
+        session,
+        runtime.audit_keys,
+        actor=principal.actor,
+        action=action,
+        object_type="case",
+        object_id=case.id,
+        detail=detail,
+    )
+    await session.commit()
+
+
+def _text(text: str) -> bytes:
+    if len(text) > MAX_TEXT or not VISIBLE.search(text):
+        raise EmptyTextError
+    return (text.strip() or text).encode()
+
+
+async def change_status(
+    runtime: Runtime,
+    principal: Principal,
+    keyring: PrivateKeyring,
+    case_id: str,
+    target: CaseStatus,
+    outcome: Outcome | None,
+) -> None:
+    """One step of the workflow. Closing re-seals the case under its retention epoch."""
+    async with _editing(runtime, principal, case_id, open_only=False) as (session, case):
+        current = CaseStatus(case.status)
+        check_transition(current, target, outcome)
+        case.status = target.value
+        if target is CaseStatus.CLOSED:
+            case.is_open, case.outcome, case.closed_at = False, outcome.value if outcome else None, utcnow()
+            await retention.seal_for_closure(runtime, session, case, keyring)
+        await _record(
+            session,
+            runtime,
+            principal,
+            case,
+            "case.status",
+            {"from": current.value, "to": target.value, "outcome": outcome.value if outcome else None},
+        )
+
+
+async def assign(runtime: Runtime, principal: Principal, case_id: str, assignee_id: int | None) -> None:
+    """Officers take or release a case themselves; supervisors assign to anyone who reads cases."""
+    if principal.role is Role.OFFICER and assignee_id not in (None, principal.officer_id):
+        raise ForbiddenError("officers assign cases only to themselves")
+    async with _editing(runtime, principal, case_id) as (session, case):
+        if assignee_id is not None:
+            target = await session.get(Officer, assignee_id)
+            if target is None or not target.active or target.role not in (Role.OFFICER, Role.SUPERVISOR):
+                raise InvalidAssigneeError
+        if (
+            principal.role is Role.OFFICER
+            and assignee_id is None
+            and case.assignee_id != principal.officer_id
+        ):
+            raise ForbiddenError("officers release only their own cases")
+        previous = case.assignee_id
+        case.assignee_id = assignee_id
+        await _record(session, runtime, principal, case, "case.assign", {"from": previous, "to": assignee_id})
+
+
+async def add_note(
+    runtime: Runtime, principal: Principal, case_id: str, text: str, *, kind: str = "note"
+) -> str:
+    plain = _text(text)
+    async with _editing(runtime, principal, case_id) as (session, case):
+        note_id = _add_note(session, runtime, principal, case, plain, kind)
+        await _record(session, runtime, principal, case, "case.note", {"note": note_id, "kind": kind})
+    return note_id
+
+
+def _add_note(
+    session: AsyncSession, runtime: Runtime, principal: Principal, case: Case, plain: bytes, kind: str
+) -> str:
+    recipient = runtime.public_keys.current
+    note_id = new_id()
+    session.add(
+        Note(
+            id=note_id,
+            case_id=case.id,
+            officer_id=principal.officer_id,
+            kind=kind,
+            created_at=utcnow(),
+            key_id=recipient.key_id,
+            envelope=seal(plain, recipient, case_id=case.id, field=note_field(note_id)),
+        )
+    )
+    return note_id
+
+
+async def reply(
+    runtime: Runtime, principal: Principal, keyring: PrivateKeyring, case_id: str, text: str
+) -> str:
+    """A message to the reporter: sealed to the directorate and to the reporter's follow-up key.
+
+    If the reporter asked for texts, a notice (no content) goes out through the outbox, in this
+    same transaction: the reply and the notice exist together or not at all.
+    """
+    plain = _text(text)
+    async with _editing(runtime, principal, case_id) as (session, case):
+        directorate = runtime.public_keys.current
+        reporter = followup_recipient(
+            case.followup_public_key, str(case.receipt_kdf.get("suite", runtime.suite.value))
+        )
+        message_id = new_id()
+        field = message_field(message_id)
+        session.add(
+            Message(
+                id=message_id,
+                case_id=case.id,
+                author="officer",
+                officer_id=principal.officer_id,
+                channel="web",
+                created_at=utcnow(),
+                seq=await next_message_seq(session, case.id),
+                key_id=directorate.key_id,
+                envelope=seal(plain, directorate, case_id=case.id, field=field),
+                reporter_envelope=seal(plain, reporter, case_id=case.id, field=field),
+            )
+        )
+        await session.flush()
+        texted = False
+        if case.contact_pref == "sms":
+            phone = await session.scalar(
+                select(CaseField.envelope).where(CaseField.case_id == case.id, CaseField.name == "phone")
+            )
+            if phone is not None:
+                to = keyring.open(phone, case_id=case.id, field="phone").decode()
+                await queue_sms(
+                    session, runtime.public_keys.worker, SmsJob(to=to, language=case.language), ref=message_id
+                )
+                texted = True
+        await _record(session, runtime, principal, case, "case.reply", {"message": message_id, "sms": texted})
+    return message_id
+
+
+async def add_referral(
+    runtime: Runtime, principal: Principal, case_id: str, partner: str, referred_on: dt.date, reference: str
+) -> str:
+    if partner not in PARTNERS or len(reference) > MAX_REFERENCE or "\x00" in reference:
+        raise SignalementError("unknown partner or reference too long")
+    async with _editing(runtime, principal, case_id) as (session, case):
+        referral_id = new_id()
+        session.add(
+            Referral(
+                id=referral_id,
+                case_id=case.id,
+                partner=partner,
+                referred_on=referred_on.isoformat(),
+                reference=reference.strip(),
+                officer_id=principal.officer_id,
+            )
+        )
+        await _record(
+            session, runtime, principal, case, "case.referral", {"referral": referral_id, "partner": partner}
+        )
+    return referral_id
+
+
+async def set_legal_hold(
+    runtime: Runtime, principal: Principal, keyring: PrivateKeyring, case_id: str, on: bool
+) -> None:
+    """Legal hold keeps a closed case out of purge (its values move to a hold epoch)."""
+    async with _editing(runtime, principal, case_id, open_only=False) as (session, case):
+        if case.legal_hold == on:
+            raise ConflictError("legal hold already " + ("on" if on else "off"))
+        await retention.set_legal_hold(runtime, session, case, on, keyring)
+        await _record(session, runtime, principal, case, "case.legal_hold", {"on": on})
+
+
+async def override_triage(
+    runtime: Runtime,
+    principal: Principal,
+    case_id: str,
+    *,
+    categories: tuple[str, ...],
+    urgency: str,
+    reason: OverrideReason,
+    explanation: str = "",
+) -> None:
+    """Replace the triage decision. The automatic one (``auto_*``) stays as it was, for comparison."""
+    if not categories or urgency not in triage.URGENCY_RANK:
+        raise SignalementError("an override needs at least one category and a known urgency")
+    categories = tuple(c for c in triage.CATEGORIES if c in set(categories))
+    mask = triage.category_mask(categories)
+    async with _editing(runtime, principal, case_id) as (session, case):
+        before = (case.urgency, case.categories)
+        if (urgency, mask) == before:
+            raise ConflictError("the override changes nothing")
+        if urgency != case.urgency:
+            case.sla_due_at = triage.sla_due_for(runtime.settings, urgency, case.received_at)
+        case.urgency, case.urgency_rank, case.categories = urgency, triage.URGENCY_RANK[urgency], mask
+        note_id = (
+            _add_note(session, runtime, principal, case, _text(explanation), "override")
+            if explanation.strip()
+            else None
+        )
+        await _record(
+            session,
+            runtime,
+            principal,
+            case,
+            "case.override",
+            {
+                "reason": reason.value,
+                "urgency_from": before[0],
+                "urgency_to": urgency,
+                "categories_from": list(triage.categories_from_mask(before[1])),
+                "categories_to": list(categories),
+                "note": note_id,
+            },
+        )

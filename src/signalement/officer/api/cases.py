@@ -1,0 +1,228 @@
+"""``/api/v1/cases``: the queue, a case (decrypted and audited), evidence, and every change to a case."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, get, post, put
+from litestar.params import FromQuery, JSONBody
+from litestar.types import ControllerRouterHandler
+
+from signalement.db.models import CaseStatus, utcnow
+from signalement.officer import actions, cases, related
+from signalement.officer.access import Permission
+from signalement.officer.api.schemas import (
+    AssigneeChange,
+    CaseResponse,
+    CaseUpdated,
+    Created,
+    LegalHold,
+    NewReferral,
+    NewText,
+    QueueResponse,
+    StatusChange,
+    StrictBody,
+    TriageOverride,
+    problems,
+)
+from signalement.officer.evidence_files import evidence_response
+from signalement.officer.filters import (
+    After,
+    Assignee,
+    CaseId,
+    CategoryCode,
+    ChannelCode,
+    Employer,
+    EvidenceId,
+    LanguageCode,
+    ProvinceCode,
+    RegionCode,
+    StatusParam,
+    UrgencyCode,
+    queue_filter,
+)
+from signalement.officer.guard import declare, keyring, require_principal
+from signalement.officer.queue import CountsCache, list_queue
+from signalement.officer.workflow import Outcome, OverrideReason
+from signalement.runtime import Runtime
+
+READ = declare(Permission.CASES_READ)
+WRITE = declare(Permission.CASES_WRITE)
+CHANGE_ERRORS = problems(404, 409, 410)
+
+
+def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
+    counts_cache = CountsCache(runtime.store("queue-counts"))
+
+    async def updated(request: Request, case_id: str) -> CaseUpdated:
+        return CaseUpdated(case=await cases.case_summary(runtime, require_principal(request), case_id))
+
+    @get("/cases", opt=READ, responses=problems(), summary="The triage queue")
+    async def queue(
+        request: Request,
+        status: FromQuery[StatusParam] = "open",
+        urgency: FromQuery[UrgencyCode | None] = None,
+        category: FromQuery[CategoryCode | None] = None,
+        province: FromQuery[ProvinceCode | None] = None,
+        region: FromQuery[RegionCode | None] = None,
+        channel: FromQuery[ChannelCode | None] = None,
+        language: FromQuery[LanguageCode | None] = None,
+        assignee: Assignee = None,
+        breached: FromQuery[bool] = False,
+        employer: Employer = None,
+        after: After = None,
+    ) -> QueueResponse:
+        """Most urgent first, then soonest due. Pass ``next_cursor`` as ``after`` for the next page.
+        ``counts`` cover the caller's whole open queue, not the filter."""
+        principal = require_principal(request)
+        f = queue_filter(
+            status=status,
+            urgency=urgency,
+            category=category,
+            province=province,
+            region=region,
+            channel=channel,
+            language=language,
+            assignee=assignee,
+            breached=breached,
+            employer=employer,
+            after=after,
+        )
+        now = utcnow()
+        async with runtime.db.reading() as session:
+            page = await list_queue(session, principal, f, now)
+            counts = await counts_cache.get(session, principal)
+        return QueueResponse(cases=page.rows, next_cursor=page.next_cursor, counts=counts)
+
+    @get("/cases/{case_id:str}", opt=READ, responses=problems(404, 410), summary="Open a case")
+    async def case(request: Request, case_id: CaseId) -> CaseResponse:
+        """Decrypts the story, answers, triage matches, messages and notes. Every call is audited."""
+        principal = require_principal(request)
+        detail = await cases.open_case(runtime, principal, keyring(request), case_id, via="api")
+        async with runtime.db.reading() as session:
+            row = await cases.load_visible(session, principal, case_id)
+            rel = await related.related_cases(session, principal, row)
+        return CaseResponse(case=detail, related=rel)
+
+    @get(
+        "/cases/{case_id:str}/evidence/{evidence_id:str}",
+        opt=READ,
+        responses=problems(404, 410),
+        summary="Download an attachment",
+        media_type="application/octet-stream",
+    )
+    async def evidence(request: Request, case_id: CaseId, evidence_id: EvidenceId) -> Response[Any]:
+        """Images inline (JPEG, PNG), PDFs as attachments. Every call is audited."""
+        ring = keyring(request)
+        row = await cases.evidence_for(runtime, require_principal(request), case_id, evidence_id)
+        return evidence_response(runtime, ring, row)
+
+    @post(
+        "/cases/{case_id:str}/status",
+        opt=WRITE,
+        dto=StrictBody[StatusChange],
+        return_dto=None,
+        status_code=200,
+        responses=CHANGE_ERRORS,
+        summary="Move a case through the workflow",
+    )
+    async def change_status(request: Request, case_id: CaseId, data: JSONBody[StatusChange]) -> CaseUpdated:
+        """Closing needs an ``outcome``; other steps take none. Closed is final."""
+        await actions.change_status(
+            runtime,
+            require_principal(request),
+            keyring(request),
+            case_id,
+            CaseStatus(data.to),
+            Outcome(data.outcome) if data.outcome else None,
+        )
+        return await updated(request, case_id)
+
+    @put(
+        "/cases/{case_id:str}/assignee",
+        opt=WRITE,
+        dto=StrictBody[AssigneeChange],
+        return_dto=None,
+        responses=CHANGE_ERRORS,
+        summary="Assign or release a case",
+    )
+    async def assign(request: Request, case_id: CaseId, data: JSONBody[AssigneeChange]) -> CaseUpdated:
+        """Officers take (their own id) or release (null) a case; supervisors assign any case reader."""
+        await actions.assign(runtime, require_principal(request), case_id, data.officer_id)
+        return await updated(request, case_id)
+
+    @post(
+        "/cases/{case_id:str}/notes",
+        opt=WRITE,
+        dto=StrictBody[NewText],
+        return_dto=None,
+        responses=CHANGE_ERRORS,
+        summary="Add an internal note",
+    )
+    async def note(request: Request, case_id: CaseId, data: JSONBody[NewText]) -> Created:
+        """Sealed to the directorate; never shown to the reporter."""
+        return Created(id=await actions.add_note(runtime, require_principal(request), case_id, data.text))
+
+    @post(
+        "/cases/{case_id:str}/replies",
+        opt=WRITE,
+        dto=StrictBody[NewText],
+        return_dto=None,
+        responses=CHANGE_ERRORS,
+        summary="Reply to the reporter",
+    )
+    async def reply(request: Request, case_id: CaseId, data: JSONBody[NewText]) -> Created:
+        """Sealed to the directorate and to the reporter's follow-up key; texted (a notice only) if asked."""
+        return Created(
+            id=await actions.reply(runtime, require_principal(request), keyring(request), case_id, data.text)
+        )
+
+    @post(
+        "/cases/{case_id:str}/referrals",
+        opt=WRITE,
+        dto=StrictBody[NewReferral],
+        return_dto=None,
+        responses=CHANGE_ERRORS,
+        summary="Record a referral",
+    )
+    async def referral(request: Request, case_id: CaseId, data: JSONBody[NewReferral]) -> Created:
+        return Created(
+            id=await actions.add_referral(
+                runtime, require_principal(request), case_id, data.partner, data.referred_on, data.reference
+            )
+        )
+
+    @put(
+        "/cases/{case_id:str}/legal-hold",
+        opt=declare(Permission.LEGAL_HOLD),
+        dto=StrictBody[LegalHold],
+        return_dto=None,
+        responses=CHANGE_ERRORS,
+        summary="Place or lift a legal hold (supervisors)",
+    )
+    async def legal_hold(request: Request, case_id: CaseId, data: JSONBody[LegalHold]) -> CaseUpdated:
+        await actions.set_legal_hold(runtime, require_principal(request), keyring(request), case_id, data.on)
+        return await updated(request, case_id)
+
+    @put(
+        "/cases/{case_id:str}/triage",
+        opt=WRITE,
+        dto=StrictBody[TriageOverride],
+        return_dto=None,
+        responses=CHANGE_ERRORS,
+        summary="Override the automatic triage",
+    )
+    async def override(request: Request, case_id: CaseId, data: JSONBody[TriageOverride]) -> CaseUpdated:
+        """The automatic decision is kept; the reason code is audited, the explanation sealed."""
+        await actions.override_triage(
+            runtime,
+            require_principal(request),
+            case_id,
+            categories=tuple(dict.fromkeys(data.categories)),
+            urgency=data.urgency,
+            reason=OverrideReason(data.reason),
+            explanation=data.explanation,
+        )
+        return await updated(request, case_id)
+
+    return [queue, case, evidence, change_status, assign, note, reply, referral, legal_hold, override]

@@ -1,0 +1,152 @@
+"""``/api/v1/``: clusters and the audit log (supervisors), staff and keys (admins), assignable staff."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import msgspec
+from litestar import Request, delete, get, patch, post
+from litestar.params import FromQuery, JSONBody, QueryParameter
+from litestar.types import ControllerRouterHandler
+
+from signalement import keyops
+from signalement.db.models import Role
+from signalement.officer import audit_log, related, staff
+from signalement.officer.access import Permission
+from signalement.officer.api.schemas import NO_NUL, MemberChange, NewMember, StrictBody, problems
+from signalement.officer.filters import StaffId, regions
+from signalement.officer.guard import declare, master_key, require_principal
+from signalement.runtime import Runtime
+
+MANAGE = declare(Permission.STAFF_MANAGE)
+
+
+class MemberChanged(msgspec.Struct, frozen=True, kw_only=True):
+    member: staff.StaffMember
+    issued: staff.IssuedCredential | None
+
+
+def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
+    @get("/clusters", opt=declare(Permission.CLUSTERS), responses=problems(), summary="Employer clusters")
+    async def clusters() -> list[related.Cluster]:
+        """Employers (by blind index) named in two or more cases; ``alert`` at the configured threshold."""
+        async with runtime.db.reading() as session:
+            return await related.employer_clusters(session, runtime.settings.cluster_alert_threshold)
+
+    @get("/audit", opt=declare(Permission.AUDIT_READ), responses=problems(), summary="Read the audit log")
+    async def audit_entries(
+        actor: Annotated[str | None, QueryParameter(max_length=64, pattern=NO_NUL)] = None,
+        action: Annotated[str | None, QueryParameter(max_length=48, pattern=NO_NUL)] = None,
+        object_type: Annotated[str | None, QueryParameter(max_length=24, pattern=NO_NUL)] = None,
+        object_id: Annotated[str | None, QueryParameter(max_length=64, pattern=NO_NUL)] = None,
+        since: FromQuery[dt.date | None] = None,
+        until: FromQuery[dt.date | None] = None,
+        before: Annotated[int | None, QueryParameter(ge=1, le=2**62)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = audit_log.PAGE,
+    ) -> audit_log.AuditPage:
+        """Newest first. An ``action`` ending in "." is a prefix ("case."); page with ``next_before``."""
+        return await audit_log.read_log(
+            runtime,
+            audit_log.AuditFilter(
+                actor=actor,
+                action=action,
+                object_type=object_type,
+                object_id=object_id,
+                since=since,
+                until=until,
+                before=before,
+                limit=limit,
+            ),
+        )
+
+    @post(
+        "/audit/verify",
+        opt=declare(Permission.AUDIT_READ),
+        status_code=200,
+        responses=problems(),
+        summary="Verify the audit chain",
+    )
+    async def verify(request: Request) -> audit_log.ChainCheck:
+        """Walks every entry's MAC and link (as ``signalement audit verify`` does); this is audited too."""
+        return await audit_log.verify_chain(runtime, require_principal(request))
+
+    @get(
+        "/assignees", opt=declare(Permission.CASES_WRITE), responses=problems(), summary="Who can take cases"
+    )
+    async def assignees() -> list[staff.StaffMember]:
+        return await staff.assignable(runtime)
+
+    @get("/staff", opt=MANAGE, responses=problems(), summary="Staff accounts")
+    async def list_members() -> list[staff.StaffMember]:
+        return await staff.list_staff(runtime)
+
+    @post(
+        "/staff",
+        opt=MANAGE,
+        dto=StrictBody[NewMember],
+        return_dto=None,
+        responses=problems(409),
+        summary="Add a staff account",
+    )
+    async def add(request: Request, data: JSONBody[NewMember]) -> staff.IssuedCredential:
+        """Returns the one-time password, once. Case-reading roles get the master key from your session."""
+        return await staff.add_member(
+            runtime,
+            require_principal(request),
+            master_key(request),
+            username=data.username,
+            display_name=data.display_name,
+            role=Role(data.role),
+            region=data.region,
+            regions=regions(),
+        )
+
+    @patch(
+        "/staff/{officer_id:int}",
+        opt=MANAGE,
+        dto=StrictBody[MemberChange],
+        return_dto=None,
+        responses=problems(404, 409),
+        summary="Change an account's role or region",
+    )
+    async def change(request: Request, officer_id: StaffId, data: JSONBody[MemberChange]) -> MemberChanged:
+        """Crossing between researcher and a case-reading role resets the credential (``issued``)."""
+        issued = await staff.change_member(
+            runtime,
+            require_principal(request),
+            master_key(request),
+            officer_id,
+            role=Role(data.role),
+            region=data.region,
+            regions=regions(),
+        )
+        return MemberChanged(member=await staff.member(runtime, officer_id), issued=issued)
+
+    @post(
+        "/staff/{officer_id:int}/reset",
+        opt=MANAGE,
+        status_code=200,
+        responses=problems(404, 409),
+        summary="Reset an account's password and TOTP",
+    )
+    async def reset(request: Request, officer_id: StaffId) -> staff.IssuedCredential:
+        return await staff.reset_member(runtime, require_principal(request), master_key(request), officer_id)
+
+    @delete(
+        "/staff/{officer_id:int}",
+        opt=MANAGE,
+        status_code=204,
+        responses=problems(404, 409),
+        summary="Remove an account",
+    )
+    async def remove(request: Request, officer_id: StaffId) -> None:
+        """Disables the account and deletes its credential, and with it that copy of the key."""
+        await staff.remove_member(runtime, require_principal(request), officer_id)
+
+    @get("/keys", opt=declare(Permission.KEYS_STATUS), responses=problems(), summary="Key epochs")
+    async def keys() -> list[keyops.EpochStatus]:
+        """Each key epoch, its age and how many sealed values it protects. Rotation is a CLI ceremony."""
+        return await keyops.status(runtime)
+
+    return [clusters, audit_entries, verify, assignees, list_members, add, change, reset, remove, keys]

@@ -1,0 +1,341 @@
+"""Reading one case: the object-level check, the audit entry, then decryption on demand.
+
+Opening a case is recorded *before* anything is decrypted, in its own
+committed transaction: if the audit entry cannot be written, nobody reads
+the story. The entry says who opened which case and how (page, API,
+export), never what it says.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import msgspec
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from signalement import audit
+from signalement.db.models import (
+    AuditEntry,
+    Case,
+    CaseField,
+    CaseStatus,
+    Evidence,
+    Message,
+    Note,
+    Officer,
+    Referral,
+)
+from signalement.errors import NotFoundError
+from signalement.intake import Answers
+from signalement.officer.access import Principal, can_see
+from signalement.officer.workflow import allowed_next
+from signalement.runtime import Runtime
+from signalement.sealed_rows import message_field, note_field
+from signalement.triage.taxonomy import categories_from_mask
+from signalement.vault.unseal import PrivateKeyring
+
+TIMELINE_LIMIT = 200
+
+
+class MessageView(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    author: str
+    officer: str | None
+    channel: str
+    created_at: dt.datetime
+    text: str
+
+
+class NoteView(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    kind: str
+    officer: str | None
+    created_at: dt.datetime
+    text: str
+
+
+class EvidenceInfo(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    kind: str
+    content_type: str
+    size: int
+
+
+class ReferralView(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    partner: str
+    referred_on: str
+    reference: str
+    officer: str | None
+
+
+class TimelineEntry(msgspec.Struct, frozen=True, kw_only=True):
+    seq: int
+    at: dt.datetime
+    actor: str
+    action: str
+    detail: dict[str, object]
+
+
+class CaseSummary(msgspec.Struct, frozen=True, kw_only=True):
+    """The clear metadata of a case: what the queue already shows."""
+
+    id: str
+    case_code: str
+    status: str
+    outcome: str | None
+    urgency: str
+    auto_urgency: str
+    categories: tuple[str, ...]
+    auto_categories: tuple[str, ...]
+    channel: str
+    language: str
+    province: str | None
+    region: str | None
+    received_at: dt.datetime
+    sla_due_at: dt.datetime
+    closed_at: dt.datetime | None
+    assignee_id: int | None
+    assignee: str | None
+    legal_hold: bool
+    police_flag: bool
+    danger_now: bool
+    contact_pref: str
+    employer_index: str | None
+    triage_reasons: list[dict[str, object]]
+    referral_suggestions: list[dict[str, object]]
+    next_statuses: tuple[str, ...]
+
+
+class CaseDetail(msgspec.Struct, frozen=True, kw_only=True):
+    summary: CaseSummary
+    narrative: str
+    answers: Answers
+    triage_matches: dict[str, list[str]]
+    messages: tuple[MessageView, ...]
+    notes: tuple[NoteView, ...]
+    evidence: tuple[EvidenceInfo, ...]
+    referrals: tuple[ReferralView, ...]
+    timeline: tuple[TimelineEntry, ...]
+
+
+async def load_visible(
+    session: AsyncSession, principal: Principal, case_id: str, *, for_update: bool = False
+) -> Case:
+    """The case if the principal may see it; ``NotFoundError`` otherwise, whether or not it exists."""
+    stmt = select(Case).where(Case.id == case_id[:32])
+    if for_update:
+        stmt = stmt.with_for_update()
+    case = await session.scalar(stmt)
+    if case is None or not can_see(principal, case):
+        raise NotFoundError
+    return case
+
+
+async def staff_names(session: AsyncSession) -> dict[int, str]:
+    """Display names of every account (a small table: the directorate has a few dozen staff)."""
+    return {i: n for i, n in (await session.execute(select(Officer.id, Officer.display_name))).all()}
+
+
+def summarize(case: Case, names: dict[int, str]) -> CaseSummary:
+    return CaseSummary(
+        id=case.id,
+        case_code=case.case_code,
+        status=case.status,
+        outcome=case.outcome,
+        urgency=case.urgency,
+        auto_urgency=case.auto_urgency,
+        categories=categories_from_mask(case.categories),
+        auto_categories=categories_from_mask(case.auto_categories),
+        channel=case.channel,
+        language=case.language,
+        province=case.province,
+        region=case.region,
+        received_at=case.received_at,
+        sla_due_at=case.sla_due_at,
+        closed_at=case.closed_at,
+        assignee_id=case.assignee_id,
+        assignee=names.get(case.assignee_id) if case.assignee_id else None,
+        legal_hold=case.legal_hold,
+        police_flag=case.police_flag,
+        danger_now=case.danger_now,
+        contact_pref=case.contact_pref,
+        employer_index=case.employer_index,
+        triage_reasons=list(case.triage_reasons or []),
+        referral_suggestions=list(case.referral_suggestions or []),
+        next_statuses=tuple(s.value for s in sorted(allowed_next(CaseStatus(case.status)))),
+    )
+
+
+async def record_access(
+    runtime: Runtime, principal: Principal, case_id: str, action: str, detail: dict[str, object] | None = None
+) -> Case:
+    """Check access and commit the audit entry for a look at a case, before anything is opened."""
+    async with runtime.db.writing() as session:
+        case = await load_visible(session, principal, case_id)
+        await audit.append(
+            session,
+            runtime.audit_keys,
+            actor=principal.actor,
+            action=action,
+            object_type="case",
+            object_id=case.id,
+            detail=detail or {},
+        )
+        await session.commit()
+    return case
+
+
+async def open_case(
+    runtime: Runtime,
+    principal: Principal,
+    keyring: PrivateKeyring,
+    case_id: str,
+    *,
+    via: str,
+    action: str = "case.open",
+) -> CaseDetail:
+    """Audit the look, then decrypt the story, answers, triage matches, messages and notes."""
+    case = await record_access(runtime, principal, case_id, action, {"via": via})
+    async with runtime.db.reading() as session:
+        names = await staff_names(session)
+        fields = await _fields(session, case.id)
+        messages = (
+            (await session.execute(select(Message).where(Message.case_id == case.id).order_by(Message.seq)))
+            .scalars()
+            .all()
+        )
+        notes = (
+            (
+                await session.execute(
+                    select(Note).where(Note.case_id == case.id).order_by(Note.created_at, Note.id)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        evidence = (
+            (
+                await session.execute(
+                    select(Evidence)
+                    .where(Evidence.case_id == case.id)
+                    .order_by(Evidence.staged_at, Evidence.id)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        referrals = (
+            (
+                await session.execute(
+                    select(Referral).where(Referral.case_id == case.id).order_by(Referral.created_at)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        timeline = await case_timeline(session, case.id)
+    opened = {name: keyring.open(env, case_id=case.id, field=name) for name, env in fields.items()}
+    return CaseDetail(
+        summary=summarize(case, names),
+        narrative=opened.get("narrative", b"").decode(),
+        answers=msgspec.json.decode(opened["answers"], type=Answers) if "answers" in opened else Answers(),
+        triage_matches=(
+            msgspec.json.decode(opened["triage_matches"], type=dict[str, list[str]])
+            if "triage_matches" in opened
+            else {}
+        ),
+        messages=tuple(
+            MessageView(
+                id=m.id,
+                author=m.author,
+                officer=names.get(m.officer_id) if m.officer_id else None,
+                channel=m.channel,
+                created_at=m.created_at,
+                text=keyring.open(m.envelope, case_id=case.id, field=message_field(m.id)).decode(),
+            )
+            for m in messages
+        ),
+        notes=tuple(
+            NoteView(
+                id=n.id,
+                kind=n.kind,
+                officer=names.get(n.officer_id) if n.officer_id else None,
+                created_at=n.created_at,
+                text=keyring.open(n.envelope, case_id=case.id, field=note_field(n.id)).decode(),
+            )
+            for n in notes
+        ),
+        evidence=tuple(
+            EvidenceInfo(id=e.id, kind=e.kind, content_type=e.content_type, size=e.size) for e in evidence
+        ),
+        referrals=tuple(
+            ReferralView(
+                id=r.id,
+                partner=r.partner,
+                referred_on=r.referred_on,
+                reference=r.reference,
+                officer=names.get(r.officer_id) if r.officer_id else None,
+            )
+            for r in referrals
+        ),
+        timeline=timeline,
+    )
+
+
+async def _fields(session: AsyncSession, case_id: str) -> dict[str, bytes]:
+    rows = await session.execute(
+        select(CaseField.name, CaseField.envelope).where(
+            CaseField.case_id == case_id, CaseField.name.in_(("narrative", "answers", "triage_matches"))
+        )
+    )
+    return {name: env for name, env in rows.all()}
+
+
+async def case_timeline(session: AsyncSession, case_id: str) -> tuple[TimelineEntry, ...]:
+    rows = (
+        (
+            await session.execute(
+                select(AuditEntry)
+                .where(AuditEntry.object_type == "case", AuditEntry.object_id == case_id)
+                .order_by(AuditEntry.seq.desc())
+                .limit(TIMELINE_LIMIT)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    return tuple(
+        TimelineEntry(seq=e.seq, at=e.at, actor=e.actor, action=e.action, detail=dict(e.detail or {}))
+        for e in rows
+    )
+
+
+async def case_summary(runtime: Runtime, principal: Principal, case_id: str) -> CaseSummary:
+    """Metadata only (nothing decrypted, so nothing audited): for redirects and API echoes."""
+    async with runtime.db.reading() as session:
+        case = await load_visible(session, principal, case_id)
+        return summarize(case, await staff_names(session))
+
+
+async def evidence_for(runtime: Runtime, principal: Principal, case_id: str, evidence_id: str) -> Evidence:
+    """Check access to one attachment and commit the audit entry for the look; the caller streams it."""
+    async with runtime.db.writing() as session:
+        case = await load_visible(session, principal, case_id)
+        evidence = await session.scalar(
+            select(Evidence).where(Evidence.id == evidence_id[:32], Evidence.case_id == case.id)
+        )
+        if evidence is None:
+            raise NotFoundError
+        await audit.append(
+            session,
+            runtime.audit_keys,
+            actor=principal.actor,
+            action="evidence.view",
+            object_type="case",
+            object_id=case.id,
+            detail={"evidence": evidence.id},
+        )
+        await session.commit()
+    return evidence

@@ -1,0 +1,126 @@
+"""The vocabularies officers filter and edit with, as types: they check forms and the API schema alike.
+
+Every value a client can send is an enum or a pattern here, so the OpenAPI
+description says exactly what is accepted, and anything else is a 400.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from litestar.params import PathParameter, QueryParameter
+
+from signalement import i18n, triage
+from signalement.officer.queue import ASSIGNEE_PATTERN, CURSOR_PATTERN, EMPLOYER_PATTERN, Cursor, QueueFilter
+
+StatusParam = Literal["open", "closed", "all", "new", "triaged", "assessing", "referred", "inspection"]
+UrgencyCode = Literal["immediate", "high", "standard"]
+CategoryCode = Literal[
+    "wages",
+    "hours_rest",
+    "job_mismatch",
+    "health_safety",
+    "housing",
+    "documents",
+    "confinement",
+    "physical_abuse",
+    "sexual_abuse",
+    "psychological_abuse",
+    "status_threats",
+    "reprisal",
+    "recruitment_fees",
+    "financial_abuse",
+    "other",
+]
+ProvinceCode = Literal["AB", "BC", "MB", "NB", "NL", "NS", "NT", "NU", "ON", "PE", "QC", "SK", "YT"]
+RegionCode = Literal["atlantic", "quebec", "ontario", "western"]
+ChannelCode = Literal["web", "sms", "voice"]
+LanguageCode = Literal["en", "fr", "es", "tl", "hi", "pa", "vi", "zh"]
+PartnerCode = Literal["police", "ohs", "employment_standards", "ircc_vulnerable_worker", "cbsa"]
+TransitionTarget = Literal["triaged", "assessing", "referred", "inspection", "closed"]
+OutcomeCode = Literal[
+    "substantiated",
+    "not_substantiated",
+    "referred_elsewhere",
+    "duplicate",
+    "insufficient_information",
+    "withdrawn",
+    "out_of_scope",
+]
+OverrideCode = Literal[
+    "misclassified", "new_information", "reporter_clarified", "danger_assessed", "duplicate_of_other", "other"
+]
+RoleCode = Literal["officer", "supervisor", "admin", "researcher"]
+
+CaseId = Annotated[str, PathParameter(pattern=r"^[0-9a-f]{32}$", description="A case id (32 hex digits).")]
+EvidenceId = Annotated[str, PathParameter(pattern=r"^[0-9a-f]{32}$", description="An attachment id.")]
+StaffId = Annotated[int, PathParameter(ge=1, le=2_147_483_647, description="An account id.")]
+Assignee = Annotated[
+    str | None,
+    QueryParameter(pattern=ASSIGNEE_PATTERN, description='"me", "none" (unassigned) or an account id.'),
+]
+Employer = Annotated[
+    str | None, QueryParameter(pattern=EMPLOYER_PATTERN, description="An employer blind index.")
+]
+After = Annotated[
+    str | None, QueryParameter(pattern=CURSOR_PATTERN, description="The next_cursor of the page before.")
+]
+
+
+def regions() -> frozenset[str]:
+    return frozenset(triage.DEFAULT_REGIONAL_OFFICES.values())
+
+
+def queue_filter(
+    *,
+    status: str = "open",
+    urgency: str | None = None,
+    category: str | None = None,
+    province: str | None = None,
+    region: str | None = None,
+    channel: str | None = None,
+    language: str | None = None,
+    assignee: str | None = None,
+    breached: bool = False,
+    employer: str | None = None,
+    after: str | None = None,
+) -> QueueFilter:
+    return QueueFilter(
+        status=status,
+        urgency=urgency,
+        category=category,
+        province=province,
+        region=region,
+        channel=channel,
+        language=language,
+        assignee=assignee,
+        breached=breached,
+        employer=employer,
+        after=Cursor.decode(after) if after else None,
+    )
+
+
+def check_vocabularies() -> list[str]:
+    """Differences between these literals and the vocabularies they mirror (a unit test keeps this empty)."""
+    from typing import get_args
+
+    from signalement.db.models import Role
+    from signalement.officer.workflow import Outcome, OverrideReason
+    from signalement.triage.definitions import PARTNERS
+
+    pairs = {
+        "categories": (get_args(CategoryCode), triage.CATEGORIES),
+        "urgencies": (get_args(UrgencyCode), triage.URGENCIES),
+        "provinces": (get_args(ProvinceCode), triage.PROVINCES),
+        "regions": (frozenset(get_args(RegionCode)), regions()),
+        "languages": (get_args(LanguageCode), tuple(lang.code for lang in i18n.LANGUAGES)),
+        "partners": (get_args(PartnerCode), PARTNERS),
+        "outcomes": (get_args(OutcomeCode), tuple(o.value for o in Outcome)),
+        "overrides": (get_args(OverrideCode), tuple(o.value for o in OverrideReason)),
+        "roles": (get_args(RoleCode), tuple(r.value for r in Role)),
+    }
+    return [
+        name
+        for name, (ours, theirs) in pairs.items()
+        if (frozenset(ours) if isinstance(ours, tuple) else ours) != frozenset(theirs)
+    ]

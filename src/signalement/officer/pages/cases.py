@@ -1,0 +1,268 @@
+"""The queue, the case page, its printable export, evidence, and the forms that change a case."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import msgspec
+from litestar import Request, Response, get, post
+from litestar.params import FromQuery, URLEncodedBody
+from litestar.response import Template
+from litestar.types import ControllerRouterHandler
+
+from signalement import triage
+from signalement.db.models import CaseStatus, utcnow
+from signalement.errors import SignalementError
+from signalement.i18n import N_
+from signalement.officer import actions, cases, related, staff
+from signalement.officer.access import Permission
+from signalement.officer.evidence_files import evidence_response
+from signalement.officer.filters import (
+    After,
+    Assignee,
+    CaseId,
+    CategoryCode,
+    ChannelCode,
+    Employer,
+    EvidenceId,
+    LanguageCode,
+    ProvinceCode,
+    RegionCode,
+    StatusParam,
+    UrgencyCode,
+    queue_filter,
+)
+from signalement.officer.guard import declare, keyring, require_principal
+from signalement.officer.pages.rendering import render, see_other
+from signalement.officer.queue import CountsCache, list_queue
+from signalement.officer.workflow import Outcome, OverrideReason
+from signalement.runtime import Runtime
+from signalement.triage.definitions import PARTNERS
+
+READ = declare(Permission.CASES_READ)
+WRITE = declare(Permission.CASES_WRITE)
+DONE = {
+    "status": N_("The case moved to its new status."),
+    "assign": N_("The assignment was saved."),
+    "note": N_("Your note was added."),
+    "reply": N_("Your reply was sent to the reporter."),
+    "referral": N_("The referral was recorded."),
+    "hold": N_("The legal hold was changed."),
+    "triage": N_("The triage was changed."),
+}
+
+
+class StatusForm(msgspec.Struct, frozen=True, kw_only=True):
+    to: str
+    outcome: str = ""
+
+
+class AssignForm(msgspec.Struct, frozen=True, kw_only=True):
+    assignee: str = ""
+
+
+class TextForm(msgspec.Struct, frozen=True, kw_only=True):
+    text: str = ""
+
+
+class ReferralForm(msgspec.Struct, frozen=True, kw_only=True):
+    partner: str
+    referred_on: str
+    reference: str = ""
+
+
+class HoldForm(msgspec.Struct, frozen=True, kw_only=True):
+    on: str
+
+
+class OverrideForm(msgspec.Struct, frozen=True, kw_only=True):
+    urgency: str
+    reason: str
+    categories: list[str] | str = []  # one ticked box arrives as a string
+    explanation: str = ""
+
+    @property
+    def category_codes(self) -> tuple[str, ...]:
+        return (self.categories,) if isinstance(self.categories, str) else tuple(self.categories)
+
+
+def _enum(kind: type, value: str) -> Any:  # noqa: ANN401 - one of our StrEnums
+    try:
+        return kind(value)
+    except ValueError:
+        raise SignalementError(f"unknown {kind.__name__}") from None
+
+
+def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
+    counts_cache = CountsCache(runtime.store("queue-counts"))
+
+    @get("/queue", opt=READ)
+    async def queue(
+        request: Request,
+        status: FromQuery[StatusParam] = "open",
+        urgency: FromQuery[UrgencyCode | None] = None,
+        category: FromQuery[CategoryCode | None] = None,
+        province: FromQuery[ProvinceCode | None] = None,
+        region: FromQuery[RegionCode | None] = None,
+        channel: FromQuery[ChannelCode | None] = None,
+        language: FromQuery[LanguageCode | None] = None,
+        assignee: Assignee = None,
+        breached: FromQuery[bool] = False,
+        employer: Employer = None,
+        after: After = None,
+    ) -> Template:
+        principal = require_principal(request)
+        f = queue_filter(
+            status=status,
+            urgency=urgency,
+            category=category,
+            province=province,
+            region=region,
+            channel=channel,
+            language=language,
+            assignee=assignee,
+            breached=breached,
+            employer=employer,
+            after=after,
+        )
+        now = utcnow()
+        async with runtime.db.reading() as session:
+            page = await list_queue(session, principal, f, now)
+            counts = await counts_cache.get(session, principal)
+            names = await cases.staff_names(session)
+        query = {k: v for k, v in request.query_params.items() if k != "after" and v}
+        return render(
+            request,
+            "queue.html",
+            page=page,
+            counts=counts,
+            names=names,
+            filters=f,
+            query=query,
+            regions=sorted({*triage.DEFAULT_REGIONAL_OFFICES.values()}),
+        )
+
+    @get("/cases/{case_id:str}", opt=READ)
+    async def case_page(request: Request, case_id: CaseId, done: FromQuery[str | None] = None) -> Template:
+        principal = require_principal(request)
+        detail = await cases.open_case(runtime, principal, keyring(request), case_id, via="page")
+        async with runtime.db.reading() as session:
+            row = await cases.load_visible(session, principal, case_id)
+            rel = await related.related_cases(session, principal, row)
+        return render(
+            request,
+            "case.html",
+            case=detail,
+            s=detail.summary,
+            related=rel,
+            can_hold=principal.may(Permission.LEGAL_HOLD),
+            assignable=await staff.assignable(runtime),
+            notice=DONE.get(done or ""),
+            outcomes=list(Outcome),
+            reasons=list(OverrideReason),
+            partners=PARTNERS,
+            categories=triage.CATEGORIES,
+            urgencies=triage.URGENCIES,
+            today=dt.date.today().isoformat(),
+        )
+
+    @get("/cases/{case_id:str}/export", opt=READ)
+    async def export(request: Request, case_id: CaseId) -> Template:
+        principal = require_principal(request)
+        detail = await cases.open_case(
+            runtime, principal, keyring(request), case_id, via="export", action="case.export"
+        )
+        return render(request, "export.html", case=detail, s=detail.summary, printed_at=utcnow(), nav=[])
+
+    @get("/cases/{case_id:str}/evidence/{evidence_id:str}", opt=READ)
+    async def evidence(request: Request, case_id: CaseId, evidence_id: EvidenceId) -> Response[Any]:
+        principal = require_principal(request)
+        ring = keyring(request)
+        row = await cases.evidence_for(runtime, principal, case_id, evidence_id)
+        return evidence_response(runtime, ring, row)
+
+    def back(case_id: str, done: str) -> Response[Any]:
+        return see_other(f"/officer/cases/{case_id}", done=done)
+
+    @post("/cases/{case_id:str}/status", opt=WRITE, status_code=303)
+    async def change_status(
+        request: Request, case_id: CaseId, data: URLEncodedBody[StatusForm]
+    ) -> Response[Any]:
+        target = _enum(CaseStatus, data.to)
+        outcome = _enum(Outcome, data.outcome) if data.outcome else None
+        await actions.change_status(
+            runtime, require_principal(request), keyring(request), case_id, target, outcome
+        )
+        return back(case_id, "status")
+
+    @post("/cases/{case_id:str}/assign", opt=WRITE, status_code=303)
+    async def assign(request: Request, case_id: CaseId, data: URLEncodedBody[AssignForm]) -> Response[Any]:
+        principal = require_principal(request)
+        value = data.assignee.strip()
+        target = principal.officer_id if value == "me" else (int(value) if value.isdigit() else None)
+        await actions.assign(runtime, principal, case_id, target)
+        return back(case_id, "assign")
+
+    @post("/cases/{case_id:str}/notes", opt=WRITE, status_code=303)
+    async def note(request: Request, case_id: CaseId, data: URLEncodedBody[TextForm]) -> Response[Any]:
+        await actions.add_note(runtime, require_principal(request), case_id, data.text)
+        return back(case_id, "note")
+
+    @post("/cases/{case_id:str}/replies", opt=WRITE, status_code=303)
+    async def reply(request: Request, case_id: CaseId, data: URLEncodedBody[TextForm]) -> Response[Any]:
+        await actions.reply(runtime, require_principal(request), keyring(request), case_id, data.text)
+        return back(case_id, "reply")
+
+    @post("/cases/{case_id:str}/referrals", opt=WRITE, status_code=303)
+    async def referral(
+        request: Request, case_id: CaseId, data: URLEncodedBody[ReferralForm]
+    ) -> Response[Any]:
+        try:
+            day = dt.date.fromisoformat(data.referred_on)
+        except ValueError:
+            raise SignalementError("referred_on must be a date") from None
+        await actions.add_referral(
+            runtime, require_principal(request), case_id, data.partner, day, data.reference
+        )
+        return back(case_id, "referral")
+
+    @post("/cases/{case_id:str}/legal-hold", opt=declare(Permission.LEGAL_HOLD), status_code=303)
+    async def legal_hold(request: Request, case_id: CaseId, data: URLEncodedBody[HoldForm]) -> Response[Any]:
+        await actions.set_legal_hold(
+            runtime, require_principal(request), keyring(request), case_id, data.on == "on"
+        )
+        return back(case_id, "hold")
+
+    @post("/cases/{case_id:str}/triage", opt=WRITE, status_code=303)
+    async def override(
+        request: Request, case_id: CaseId, data: URLEncodedBody[OverrideForm]
+    ) -> Response[Any]:
+        if data.urgency not in triage.URGENCY_RANK or any(
+            c not in triage.CATEGORIES for c in data.category_codes
+        ):
+            raise SignalementError("unknown urgency or category")
+        await actions.override_triage(
+            runtime,
+            require_principal(request),
+            case_id,
+            categories=data.category_codes,
+            urgency=data.urgency,
+            reason=_enum(OverrideReason, data.reason),
+            explanation=data.explanation,
+        )
+        return back(case_id, "triage")
+
+    return [
+        queue,
+        case_page,
+        export,
+        evidence,
+        change_status,
+        assign,
+        note,
+        reply,
+        referral,
+        legal_hold,
+        override,
+    ]

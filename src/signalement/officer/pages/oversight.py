@@ -1,0 +1,165 @@
+"""Supervisors' and admins' pages: employer clusters, the audit log, staff accounts, key status."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request, Response, get, post
+from litestar.params import FromQuery, QueryParameter, URLEncodedBody
+from litestar.response import Template
+from litestar.types import ControllerRouterHandler
+
+from signalement import keyops
+from signalement.db.models import Role
+from signalement.errors import ConflictError, SignalementError
+from signalement.i18n import N_
+from signalement.officer import audit_log, related, staff
+from signalement.officer.access import Permission
+from signalement.officer.api.schemas import NO_NUL
+from signalement.officer.filters import StaffId, regions
+from signalement.officer.guard import declare, master_key, require_principal
+from signalement.officer.pages.rendering import render, see_other
+from signalement.runtime import Runtime
+
+MANAGE = declare(Permission.STAFF_MANAGE)
+USERNAME_TAKEN = N_("This username is already taken.")
+USERNAME_RULES = N_(
+    "Check the username: 3 to 32 characters, lowercase letters, digits, dot, dash or underscore."
+)
+DONE = {
+    "role": N_("The account was changed."),
+    "removed": N_("The account was removed and its key copy deleted."),
+}
+
+
+class MemberForm(msgspec.Struct, frozen=True, kw_only=True):
+    username: str
+    display_name: str = ""
+    role: str
+    region: str = ""
+
+
+class RoleForm(msgspec.Struct, frozen=True, kw_only=True):
+    role: str
+    region: str = ""
+
+
+def _role(value: str) -> Role:
+    try:
+        return Role(value)
+    except ValueError:
+        raise SignalementError("unknown role") from None
+
+
+def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
+    @get("/clusters", opt=declare(Permission.CLUSTERS))
+    async def clusters(request: Request) -> Template:
+        async with runtime.db.reading() as session:
+            rows = await related.employer_clusters(session, runtime.settings.cluster_alert_threshold)
+        return render(
+            request, "clusters.html", clusters=rows, threshold=runtime.settings.cluster_alert_threshold
+        )
+
+    @get("/audit", opt=declare(Permission.AUDIT_READ))
+    async def audit_page(
+        request: Request,
+        actor: Annotated[str | None, QueryParameter(max_length=64, pattern=NO_NUL)] = None,
+        action: Annotated[str | None, QueryParameter(max_length=48, pattern=NO_NUL)] = None,
+        object_id: Annotated[str | None, QueryParameter(max_length=64, pattern=NO_NUL)] = None,
+        since: FromQuery[dt.date | None] = None,
+        until: FromQuery[dt.date | None] = None,
+        before: Annotated[int | None, QueryParameter(ge=1)] = None,
+    ) -> Template:
+        f = audit_log.AuditFilter(
+            actor=actor or None,
+            action=action or None,
+            object_id=object_id or None,
+            since=since,
+            until=until,
+            before=before,
+        )
+        page = await audit_log.read_log(runtime, f)
+        query = {k: v for k, v in request.query_params.items() if k != "before" and v}
+        return render(request, "audit.html", page=page, filters=f, query=query, check=None)
+
+    @post("/audit/verify", opt=declare(Permission.AUDIT_READ), status_code=200)
+    async def verify(request: Request) -> Template:
+        check = await audit_log.verify_chain(runtime, require_principal(request))
+        page = await audit_log.read_log(runtime, audit_log.AuditFilter())
+        return render(
+            request, "audit.html", page=page, filters=audit_log.AuditFilter(), query={}, check=check
+        )
+
+    @get("/admin/staff", opt=MANAGE)
+    async def staff_page(request: Request, done: FromQuery[str | None] = None) -> Template:
+        return render(
+            request,
+            "staff.html",
+            members=await staff.list_staff(runtime),
+            regions=sorted(regions()),
+            roles=list(Role),
+            problems={},
+            notice=DONE.get(done or ""),
+        )
+
+    @post("/admin/staff", opt=MANAGE, status_code=200)
+    async def add(request: Request, data: URLEncodedBody[MemberForm]) -> Template:
+        role = _role(data.role)
+        try:
+            issued = await staff.add_member(
+                runtime,
+                require_principal(request),
+                master_key(request),
+                username=data.username,
+                display_name=data.display_name or data.username,
+                role=role,
+                region=data.region or None,
+                regions=regions(),
+            )
+        except SignalementError as exc:
+            problem = USERNAME_TAKEN if isinstance(exc, ConflictError) else USERNAME_RULES
+            return render(
+                request,
+                "staff.html",
+                status_code=exc.status_code,
+                members=await staff.list_staff(runtime),
+                regions=sorted(regions()),
+                roles=list(Role),
+                problems={"username": problem},
+            )
+        return render(request, "staff_issued.html", issued=issued, created=True)
+
+    @post("/admin/staff/{officer_id:int}/role", opt=MANAGE, status_code=303)
+    async def change(request: Request, officer_id: StaffId, data: URLEncodedBody[RoleForm]) -> Response[Any]:
+        issued = await staff.change_member(
+            runtime,
+            require_principal(request),
+            master_key(request),
+            officer_id,
+            role=_role(data.role),
+            region=data.region or None,
+            regions=regions(),
+        )
+        if issued is not None:
+            return render(request, "staff_issued.html", issued=issued, created=False)
+        return see_other("/officer/admin/staff", done="role")
+
+    @post("/admin/staff/{officer_id:int}/reset", opt=MANAGE, status_code=200)
+    async def reset(request: Request, officer_id: StaffId) -> Template:
+        issued = await staff.reset_member(
+            runtime, require_principal(request), master_key(request), officer_id
+        )
+        return render(request, "staff_issued.html", issued=issued, created=False)
+
+    @post("/admin/staff/{officer_id:int}/remove", opt=MANAGE, status_code=303)
+    async def remove(request: Request, officer_id: StaffId) -> Response[Any]:
+        await staff.remove_member(runtime, require_principal(request), officer_id)
+        return see_other("/officer/admin/staff", done="removed")
+
+    @get("/admin/keys", opt=declare(Permission.KEYS_STATUS))
+    async def keys(request: Request) -> Template:
+        return render(request, "keys.html", epochs=await keyops.status(runtime))
+
+    return [clusters, audit_page, verify, staff_page, add, change, reset, remove, keys]

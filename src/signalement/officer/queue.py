@@ -1,0 +1,382 @@
+"""The triage queue: most urgent first, then soonest due, with keyset pagination.
+
+Ordering is always ``(urgency_rank, sla_due_at, id)``, and every query is
+shaped so that a B-tree index already holds rows in that order behind an
+equality prefix (migrations 0003 and 0005): the database walks the index
+and stops after one page, whatever the table size. Two filters cannot be
+written as one such prefix, so they become *branches*, each its own
+index-ordered query, merged here:
+
+* an officer sees "my region OR assigned to me": one branch per side;
+* "all statuses" is one branch for open cases and one for closed ones;
+* "SLA breached" is one branch per urgency (breached cases lead each run).
+
+Categories are a bit mask; each category has a partial index (0005) whose
+predicate is exactly ``(categories & bit) <> 0``, with the bit written as a
+literal so the planner can match it.
+
+Counts per urgency and the breached-SLA count cover the caller's whole open
+queue (not the current filter): they answer "what is on my plate". They are
+index-only scans of the ``(is_open, urgency_rank, sla_due_at)`` index, kept
+for ``COUNTS_TTL_SECONDS`` in the shared store (``CountsCache``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import itertools
+import re
+from collections.abc import Sequence
+from typing import Literal
+
+import msgspec
+from litestar.stores.base import Store
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    false,
+    func,
+    literal_column,
+    or_,
+    select,
+    true,
+    tuple_,
+)
+from sqlalchemy import case as when
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from signalement.db.models import Case, CaseStatus, Role, UTCDateTime, utcnow
+from signalement.officer.access import Principal
+from signalement.triage.taxonomy import CATEGORIES, CATEGORY_BIT, URGENCIES, URGENCY_RANK
+
+PAGE_SIZE = 50
+COUNTS_TTL_SECONDS = 20
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+StatusFilter = Literal["open", "closed", "all", "new", "triaged", "assessing", "referred", "inspection"]
+STATUS_FILTERS: tuple[str, ...] = (
+    "open",
+    "closed",
+    "all",
+    "new",
+    "triaged",
+    "assessing",
+    "referred",
+    "inspection",
+)
+CURSOR = re.compile(r"^([0-2])\.([0-9]{1,16})\.([0-9a-f]{32})$")
+CURSOR_PATTERN = CURSOR.pattern
+ASSIGNEE_PATTERN = r"^(me|none|[1-9][0-9]{0,8})$"
+EMPLOYER_PATTERN = r"^[A-Za-z0-9_-]{1,24}:[0-9a-f]{64}$"
+
+LIST_COLUMNS = (
+    Case.id,
+    Case.case_code,
+    Case.status,
+    Case.urgency,
+    Case.urgency_rank,
+    Case.categories,
+    Case.province,
+    Case.region,
+    Case.channel,
+    Case.language,
+    Case.received_at,
+    Case.sla_due_at,
+    Case.assignee_id,
+    Case.employer_index,
+    Case.legal_hold,
+    Case.police_flag,
+    Case.danger_now,
+)
+
+
+class InvalidCursorError(ValueError):
+    """A pagination cursor that this service did not produce."""
+
+
+class Cursor(msgspec.Struct, frozen=True):
+    urgency_rank: int
+    sla_due_at: dt.datetime
+    id: str
+
+    def encode(self) -> str:
+        micros = (self.sla_due_at - EPOCH) // dt.timedelta(microseconds=1)  # exact, unlike float seconds
+        return f"{self.urgency_rank}.{micros}.{self.id}"
+
+    @classmethod
+    def decode(cls, text: str) -> Cursor:
+        m = CURSOR.match(text)
+        if not m:
+            raise InvalidCursorError(text[:40])
+        due = EPOCH + dt.timedelta(microseconds=int(m.group(2)))
+        return cls(int(m.group(1)), due, m.group(3))
+
+
+class QueueFilter(msgspec.Struct, frozen=True, kw_only=True):
+    status: str = "open"
+    urgency: str | None = None
+    category: str | None = None
+    province: str | None = None
+    region: str | None = None
+    channel: str | None = None
+    language: str | None = None
+    assignee: str | None = None  # "me", "none" or an officer id
+    breached: bool = False
+    employer: str | None = None
+    after: Cursor | None = None
+    limit: int = PAGE_SIZE
+
+
+class QueueRow(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    case_code: str
+    status: str
+    urgency: str
+    urgency_rank: int
+    categories: tuple[str, ...]
+    province: str | None
+    region: str | None
+    channel: str
+    language: str
+    received_at: dt.datetime
+    sla_due_at: dt.datetime
+    breached: bool
+    assignee_id: int | None
+    employer_index: str | None
+    legal_hold: bool
+    police_flag: bool
+    danger_now: bool
+
+    @property
+    def cursor(self) -> Cursor:
+        return Cursor(self.urgency_rank, self.sla_due_at, self.id)
+
+
+class QueuePage(msgspec.Struct, frozen=True, kw_only=True):
+    rows: tuple[QueueRow, ...]
+    next_cursor: str | None
+
+
+class QueueCounts(msgspec.Struct, frozen=True, kw_only=True):
+    open_by_urgency: dict[str, int]
+    breached: int
+
+
+def _status_branches(status: str) -> list[list[ColumnElement[bool]]]:
+    if status == "open":
+        return [[Case.is_open == true()]]
+    if status == "closed":
+        return [[Case.is_open == false()]]
+    if status == "all":
+        return [[Case.is_open == true()], [Case.is_open == false()]]
+    # Every status but "closed" is open: saying so lets an (is_open, ...) index narrow the walk too.
+    return [[Case.status == CaseStatus(status).value, Case.is_open == (status != CaseStatus.CLOSED)]]
+
+
+def _scope_branches(principal: Principal) -> list[list[ColumnElement[bool]]]:
+    if principal.role is Role.SUPERVISOR:
+        return [[]]
+    if principal.role is Role.OFFICER:
+        mine = [Case.assignee_id == principal.officer_id]
+        return [[Case.region == principal.region], mine] if principal.region else [mine]
+    return []
+
+
+def _rank_branches(f: QueueFilter) -> list[list[ColumnElement[bool]]]:
+    # Breached cases sit at the head of each urgency's run in the index (earliest due first):
+    # one range scan per urgency finds them without walking the cases that are still on time.
+    if f.breached and not f.urgency:
+        return [[Case.urgency_rank == rank] for rank in range(len(URGENCIES))]
+    return [[]]
+
+
+def category_condition(code: str) -> ColumnElement[bool]:
+    """``(categories & <bit>) <> 0`` with the bit as a literal, matching the partial index predicate."""
+    bit = CATEGORY_BIT[code]
+    return Case.categories.op("&")(literal_column(str(int(bit)))) != literal_column("0")
+
+
+def _common(principal: Principal, f: QueueFilter, now: dt.datetime) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = []
+    if f.urgency:
+        conds.append(Case.urgency_rank == URGENCY_RANK[f.urgency])
+    if f.category:
+        conds.append(category_condition(f.category))
+    for column, value in (
+        (Case.province, f.province),
+        (Case.region, f.region),
+        (Case.channel, f.channel),
+        (Case.language, f.language),
+        (Case.employer_index, f.employer),
+    ):
+        if value:
+            conds.append(column == value)
+    if f.assignee == "me":
+        conds.append(Case.assignee_id == principal.officer_id)
+    elif f.assignee == "none":
+        conds.append(Case.assignee_id.is_(None))
+    elif f.assignee:
+        conds.append(Case.assignee_id == int(f.assignee))
+    if f.breached:
+        conds.append(Case.sla_due_at < now)
+        if f.status in ("all", "closed"):
+            conds.append(Case.is_open == true())
+    if f.after is not None:
+        conds.append(
+            tuple_(Case.urgency_rank, Case.sla_due_at, Case.id)
+            > tuple_(
+                literal_column(str(int(f.after.urgency_rank)), Integer),
+                _bind_time(f.after.sla_due_at),
+                _bind_id(f.after.id),
+            )
+        )
+    return conds
+
+
+def _bind_time(value: dt.datetime) -> ColumnElement[dt.datetime]:
+    return bindparam(None, value, type_=UTCDateTime())
+
+
+def _bind_id(value: str) -> ColumnElement[str]:
+    return bindparam(None, value, type_=String(32))
+
+
+def _to_row(r: Sequence[object], now: dt.datetime) -> QueueRow:
+    (
+        id_,
+        code,
+        status,
+        urgency,
+        rank,
+        mask,
+        province,
+        region,
+        channel,
+        language,
+        received,
+        due,
+        assignee,
+        employer,
+        hold,
+        police,
+        danger,
+    ) = r
+    return QueueRow(
+        id=id_,
+        case_code=code,
+        status=status,
+        urgency=urgency,
+        urgency_rank=rank,
+        categories=_categories(mask),
+        province=province,
+        region=region,
+        channel=channel,
+        language=language,
+        received_at=received,
+        sla_due_at=due,
+        breached=status != CaseStatus.CLOSED and due < now,
+        assignee_id=assignee,
+        employer_index=employer,
+        legal_hold=hold,
+        police_flag=police,
+        danger_now=danger,
+    )
+
+
+def _categories(mask: object) -> tuple[str, ...]:
+    m = int(mask)  # type: ignore[call-overload]
+    return tuple(code for i, code in enumerate(CATEGORIES) if m >> i & 1)
+
+
+async def list_queue(
+    session: AsyncSession, principal: Principal, f: QueueFilter, now: dt.datetime | None = None
+) -> QueuePage:
+    """One page of the caller's queue, in queue order."""
+    now = now or utcnow()
+    limit = max(1, min(f.limit, 200))
+    common = _common(principal, f, now)
+    order = (Case.urgency_rank, Case.sla_due_at, Case.id)
+    streams = []
+    for branch in itertools.product(
+        _status_branches(f.status), _scope_branches(principal), _rank_branches(f)
+    ):
+        stmt = (
+            select(*LIST_COLUMNS)
+            .where(and_(*itertools.chain.from_iterable(branch), *common))
+            .order_by(*order)
+            .limit(limit + 1)
+        )
+        streams.append([_to_row(r, now) for r in (await session.execute(stmt)).all()])
+    merged: list[QueueRow] = []
+    seen: set[str] = set()
+    for row in heapq.merge(*streams, key=lambda r: (r.urgency_rank, r.sla_due_at, r.id)):
+        if row.id in seen:  # in my region *and* assigned to me
+            continue
+        seen.add(row.id)
+        merged.append(row)
+        if len(merged) > limit:
+            break
+    more = len(merged) > limit
+    page = tuple(merged[:limit])
+    return QueuePage(rows=page, next_cursor=page[-1].cursor.encode() if more and page else None)
+
+
+class CountsCache:
+    """Counts per urgency for a few seconds, in the shared store: at a million cases they cost an index-only
+    scan of every open case, and "what is on my plate" does not need to be exact to the second."""
+
+    def __init__(self, store: Store, ttl_seconds: int = COUNTS_TTL_SECONDS) -> None:
+        self.store = store
+        self.ttl = ttl_seconds
+
+    @staticmethod
+    def key(principal: Principal) -> str:
+        if principal.role is Role.SUPERVISOR:
+            return "counts:all"
+        return f"counts:officer:{principal.officer_id}:{principal.region or ''}"
+
+    async def get(self, session: AsyncSession, principal: Principal) -> QueueCounts:
+        key = self.key(principal)
+        raw = await self.store.get(key)
+        if raw is not None:
+            return msgspec.msgpack.decode(raw, type=QueueCounts)
+        counts = await queue_counts(session, principal)
+        await self.store.set(key, msgspec.msgpack.encode(counts), expires_in=self.ttl)
+        return counts
+
+
+async def queue_counts(
+    session: AsyncSession, principal: Principal, now: dt.datetime | None = None
+) -> QueueCounts:
+    """Open cases per urgency and how many are past their SLA, over the caller's whole queue."""
+    now = now or utcnow()
+    late = func.sum(when((Case.sla_due_at < now, 1), else_=0))
+    branches: list[list[ColumnElement[bool]]]
+    if principal.role is Role.SUPERVISOR:
+        branches = [[]]
+    elif principal.role is Role.OFFICER:
+        mine = Case.assignee_id == principal.officer_id
+        if principal.region:
+            outside = or_(Case.region.is_(None), Case.region != principal.region)
+            branches = [[Case.region == principal.region], [mine, outside]]
+        else:
+            branches = [[mine]]
+    else:
+        branches = []
+    by_rank = dict.fromkeys(range(len(URGENCIES)), 0)
+    breached = 0
+    for conds in branches:
+        stmt = (
+            select(Case.urgency_rank, func.count(), late)
+            .where(Case.is_open == true(), *conds)
+            .group_by(Case.urgency_rank)
+        )
+        for rank, n, n_late in (await session.execute(stmt)).all():
+            by_rank[rank] = by_rank.get(rank, 0) + int(n)
+            breached += int(n_late or 0)
+    return QueueCounts(
+        open_by_urgency={URGENCIES[r]: n for r, n in by_rank.items() if r < len(URGENCIES)}, breached=breached
+    )

@@ -1,0 +1,315 @@
+"""Officer sessions: server-side, rotated at sign-in, timed out, and holding the master key only sealed.
+
+* The session id is 256 random bits in an HttpOnly, SameSite=Strict cookie
+  (``__Host-`` and Secure outside development). The store (Redis when
+  configured) is shared by every replica.
+* Sign-in issues a *fresh* id and deletes the old one: an id planted in a
+  browser before sign-in (session fixation) is worthless afterwards. An id
+  the store does not know is never adopted either.
+* Idle and absolute timeouts are checked on every request against times kept
+  in the session, read from ``clock`` (tests move it instead of sleeping).
+* The directorate master key is in the store only sealed under a random key
+  that lives in a second cookie (``vault.wrapping.seal_for_session``), bound
+  to the officer and the session id: the store alone, or the cookie alone,
+  opens nothing.
+* Only changed sessions are written back, so a slow request that finishes
+  after sign-out does not resurrect the session it started with.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie, MutableScopeHeaders
+from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
+from litestar.types import Empty, Message, ScopeSession
+from litestar.utils.scope.state import ScopeState
+
+from signalement.officer.access import Stage
+from signalement.settings import Settings
+from signalement.vault.unseal import MasterKey
+from signalement.vault.wrapping import SessionSealed, WrongPasswordError, open_from_session, seal_for_session
+
+# Tests replace this to move time; everything here reads the time through it.
+clock: Callable[[], float] = time.time
+
+SESSION_ID_BYTES = 32
+SEEN_REFRESH_SECONDS = 60
+_SESSION_ID = re.compile(r"^[0-9a-f]{64}$")
+_LOADED = "signalement.session.loaded"
+_STATE_KEY = "state"
+
+
+class SessionState(msgspec.Struct, frozen=True, kw_only=True):
+    """What the store holds for one signed-in officer. Secrets in it are sealed to the key cookie."""
+
+    officer_id: int
+    stage: Stage
+    created: float
+    seen: float
+    credential_at: str  # the credential's updated_at: a reset or removal elsewhere ends this session
+    sealed_master: bytes | None = None  # SessionSealed, msgpack; None for researchers
+    sealed_setup: bytes | None = None  # the opened credential, while a first sign-in is being completed
+    pending_totp: bytes | None = None  # a TOTP secret shown for enrolment, not yet confirmed
+
+
+@dataclass(frozen=True)
+class CookieNames:
+    session: str
+    key: str
+    secure: bool
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> CookieNames:
+        if settings.is_production:
+            return cls("__Host-signalement-session", "__Host-signalement-key", True)
+        # Plain http://127.0.0.1 in development: browsers refuse __Host- cookies without TLS.
+        return cls("signalement-session", "signalement-key", False)
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    session_id: str
+    raw: bytes
+
+
+def _binding(officer_id: int, session_id: str) -> str:
+    return f"signalement/officer-session/v1|{officer_id}|{session_id}"
+
+
+def key_cookie(names: CookieNames, value: str, *, clear: bool = False) -> Cookie:
+    # No Max-Age: a browser-session cookie, gone when the browser closes.
+    return Cookie(
+        key=names.key,
+        value="" if clear else value,
+        path="/",
+        secure=names.secure,
+        httponly=True,
+        samesite="strict",
+        max_age=0 if clear else None,
+        expires=0 if clear else None,
+    )
+
+
+class OfficerSessionBackend(ServerSideSessionBackend):
+    """Litestar's server-side backend, with rotation, no adoption of unknown ids, and no blind rewrites."""
+
+    config: OfficerSessionConfig
+
+    async def load_from_connection(self, connection: ASGIConnection) -> dict[str, Any]:
+        session_id = connection.cookies.get(self.config.key, "")
+        if not _SESSION_ID.match(session_id):
+            return {}
+        store = self.config.get_store_from_app(connection.scope["app"])
+        raw = await store.get(session_id)
+        if raw is None:
+            return {}
+        connection.scope[_LOADED] = _Loaded(session_id, raw)  # type: ignore[literal-required]
+        return self.deserialize_data(raw)
+
+    def get_session_id(self, connection: ASGIConnection) -> str:
+        loaded: _Loaded | None = connection.scope.get(_LOADED)  # type: ignore[assignment]
+        return loaded.session_id if loaded else self.generate_session_id()
+
+    async def store_in_message(
+        self, scope_session: ScopeSession, message: Message, connection: ASGIConnection
+    ) -> None:
+        scope = connection.scope
+        store = self.config.get_store_from_app(scope["app"])
+        loaded: _Loaded | None = scope.get(_LOADED)  # type: ignore[assignment]
+        session_id = ScopeState.from_scope(scope).session_id or self.generate_session_id()
+        headers = MutableScopeHeaders.from_message(message)
+        if scope_session is Empty or not scope_session:
+            if loaded is not None:
+                await store.delete(loaded.session_id)
+                headers.add("Set-Cookie", self._cookie("", clear=True))
+            return
+        raw = self.serialize_data(scope_session, scope)
+        if loaded is not None and loaded.session_id != session_id:
+            await store.delete(loaded.session_id)  # rotated at sign-in
+        elif loaded is not None and loaded.raw == raw:
+            return
+        await store.set(session_id, raw, expires_in=self.config.store_ttl)
+        headers.add("Set-Cookie", self._cookie(session_id))
+
+    def _cookie(self, value: str, *, clear: bool = False) -> str:
+        c = self.config
+        return Cookie(
+            key=c.key,
+            value=value or "null",
+            path="/",
+            secure=c.secure,
+            httponly=True,
+            samesite="strict",
+            max_age=0 if clear else None,
+            expires=0 if clear else None,
+        ).to_header(header="")
+
+
+@dataclass
+class OfficerSessionConfig(ServerSideSessionConfig):
+    _backend_class = OfficerSessionBackend  # type: ignore[assignment]
+
+    store_ttl: int = 1800
+
+
+def session_config(settings: Settings) -> OfficerSessionConfig:
+    names = CookieNames.for_settings(settings)
+    return OfficerSessionConfig(
+        key=names.session,
+        secure=names.secure,
+        httponly=True,
+        samesite="strict",
+        store="sessions",
+        session_id_bytes=SESSION_ID_BYTES,
+        max_age=settings.session_absolute_hours * 3600,
+        store_ttl=settings.session_idle_minutes * 60 + SEEN_REFRESH_SECONDS,
+    )
+
+
+# ---- reading and writing the state ---------------------------------------------------------------
+
+
+def read_state(connection: ASGIConnection) -> SessionState | None:
+    data = connection.scope.get("session")
+    if not isinstance(data, dict) or _STATE_KEY not in data:
+        return None
+    try:
+        return msgspec.msgpack.decode(base64.b64decode(data[_STATE_KEY]), type=SessionState)
+    except (binascii.Error, ValueError, TypeError, msgspec.DecodeError):
+        return None
+
+
+def write_state(connection: ASGIConnection, state: SessionState) -> None:
+    connection.scope["session"] = {_STATE_KEY: base64.b64encode(msgspec.msgpack.encode(state)).decode()}
+
+
+def end(connection: ASGIConnection) -> None:
+    """Forget the session: the backend deletes it from the store and clears the cookie."""
+    connection.scope["session"] = Empty
+
+
+def expired(state: SessionState, settings: Settings, now: float | None = None) -> bool:
+    now = clock() if now is None else now
+    return (
+        now - state.created > settings.session_absolute_hours * 3600
+        or now - state.seen > settings.session_idle_minutes * 60
+    )
+
+
+def touch(connection: ASGIConnection, state: SessionState, now: float | None = None) -> SessionState:
+    """Record activity, at most once a minute (each refresh is a store write)."""
+    now = clock() if now is None else now
+    if now - state.seen < SEEN_REFRESH_SECONDS:
+        return state
+    state = msgspec.structs.replace(state, seen=now)
+    write_state(connection, state)
+    return state
+
+
+def begin(
+    connection: ASGIConnection,
+    *,
+    officer_id: int,
+    stage: Stage,
+    credential_at: str,
+    master: MasterKey | None,
+    setup_payload: bytes | None = None,
+) -> str:
+    """Start a session under a *new* id; returns the value of the key cookie to set.
+
+    ``setup_payload`` (the opened credential, while a first sign-in is being
+    completed) is sealed under the same cookie key as the master key.
+    """
+    session_id = secrets.token_hex(SESSION_ID_BYTES)
+    ScopeState.from_scope(connection.scope).session_id = session_id
+    binding = _binding(officer_id, session_id)
+    cookie_key = secrets.token_bytes(32)
+    sealed_master = None
+    if master is not None:
+        cookie_key, sealed = seal_for_session(master, binding)
+        sealed_master = msgspec.msgpack.encode(sealed)
+    sealed_setup = _seal_blob(cookie_key, setup_payload, binding + "|setup") if setup_payload else None
+    now = clock()
+    write_state(
+        connection,
+        SessionState(
+            officer_id=officer_id,
+            stage=stage,
+            created=now,
+            seen=now,
+            credential_at=credential_at,
+            sealed_master=sealed_master,
+            sealed_setup=sealed_setup,
+        ),
+    )
+    return base64.urlsafe_b64encode(cookie_key).decode()
+
+
+def cookie_key_of(connection: ASGIConnection, names: CookieNames) -> bytes | None:
+    raw = connection.cookies.get(names.key, "")
+    try:
+        key = base64.urlsafe_b64decode(raw.encode())
+    except (binascii.Error, ValueError):
+        return None
+    return key if len(key) == 32 else None
+
+
+def open_master(connection: ASGIConnection, names: CookieNames, state: SessionState) -> MasterKey | None:
+    """The master key, from the store's sealed copy and the cookie key; ``None`` if either is wrong."""
+    key = cookie_key_of(connection, names)
+    session_id = ScopeState.from_scope(connection.scope).session_id
+    if key is None or state.sealed_master is None or not isinstance(session_id, str):
+        return None
+    try:
+        sealed = msgspec.msgpack.decode(state.sealed_master, type=SessionSealed)
+        return open_from_session(key, sealed, _binding(state.officer_id, session_id))
+    except (WrongPasswordError, msgspec.DecodeError):
+        return None
+
+
+def seal_extra(
+    connection: ASGIConnection, names: CookieNames, state: SessionState, purpose: str, plain: bytes
+) -> bytes | None:
+    """Seal a set-up secret (a pending TOTP secret) to this session's cookie key."""
+    key = cookie_key_of(connection, names)
+    session_id = ScopeState.from_scope(connection.scope).session_id
+    if key is None or not isinstance(session_id, str):
+        return None
+    return _seal_blob(key, plain, f"{_binding(state.officer_id, session_id)}|{purpose}")
+
+
+def open_extra(
+    connection: ASGIConnection, names: CookieNames, state: SessionState, purpose: str, sealed: bytes | None
+) -> bytes | None:
+    key = cookie_key_of(connection, names)
+    session_id = ScopeState.from_scope(connection.scope).session_id
+    if key is None or sealed is None or not isinstance(session_id, str):
+        return None
+    return _open_blob(key, sealed, f"{_binding(state.officer_id, session_id)}|{purpose}")
+
+
+def _seal_blob(key: bytes, plain: bytes, binding: str) -> bytes:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    nonce = secrets.token_bytes(12)
+    return nonce + AESGCM(key).encrypt(nonce, plain, binding.encode())
+
+
+def _open_blob(key: bytes, blob: bytes, binding: str) -> bytes | None:
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    try:
+        return AESGCM(key).decrypt(blob[:12], blob[12:], binding.encode())
+    except (InvalidTag, ValueError):
+        return None

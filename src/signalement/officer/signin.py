@@ -1,0 +1,176 @@
+"""Signing in: password (which opens the credential), then a single-use TOTP code, with throttling.
+
+A wrong username, a wrong password and a wrong code give the same answer
+after the same work: ``accounts.authenticate`` spends one Argon2id
+derivation whether or not the account exists, and the code is checked only
+after it. Failures are counted per account and per (daily-salted hash of
+the) client address in the shared store; both locks expire on their own.
+A per-account lock can be used to keep an officer out for a while; that
+is the accepted price of stopping password guessing against one account
+from many addresses, and it ends after ``WINDOW_SECONDS``.
+
+The audit log records every attempt. A failure records the username only
+when such an account exists (a typed-in password must never land in the
+log) and whether the password or the code was wrong: a right password with
+a wrong code means the password is known to someone.
+"""
+
+from __future__ import annotations
+
+import enum
+
+import msgspec
+from litestar.stores.base import Store
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from signalement import audit
+from signalement.db.models import Officer, OfficerCredential
+from signalement.officer import totp
+from signalement.officer.accounts import authenticate
+from signalement.runtime import Runtime
+from signalement.vault.wrapping import CredentialPayload
+
+ACCOUNT_FAILURE_LIMIT = 10
+CLIENT_FAILURE_LIMIT = 30
+WINDOW_SECONDS = 15 * 60
+MAX_FIELD = 128
+
+
+class Outcome(enum.Enum):
+    SIGNED_IN = "signed_in"
+    SETUP = "setup"  # right password and code (or no TOTP yet): finish set-up before anything else
+    FAILED = "failed"
+    THROTTLED = "throttled"
+
+
+class SignInResult(msgspec.Struct, frozen=True, kw_only=True):
+    outcome: Outcome
+    officer_id: int | None = None
+    payload: CredentialPayload | None = None
+    credential_at: str = ""
+
+
+class _Count(msgspec.Struct):
+    n: int
+
+
+class SignInThrottle:
+    """Failure counters in the shared store, keyed by pseudonyms that change daily."""
+
+    def __init__(self, runtime: Runtime, store: Store) -> None:
+        self.hasher = runtime.client_hasher
+        self.store = store
+
+    def account_key(self, username: str) -> str:
+        return "signin:account:" + self.hasher.pseudonym(
+            username.strip().lower()[:64], purpose="signin-account"
+        )
+
+    @staticmethod
+    def client_key(client_pseudonym: str) -> str:
+        return "signin:client:" + client_pseudonym
+
+    async def _count(self, key: str) -> int:
+        raw = await self.store.get(key)
+        return msgspec.json.decode(raw, type=_Count).n if raw else 0
+
+    async def blocked(self, username: str, client: str) -> bool:
+        return (
+            await self._count(self.account_key(username)) >= ACCOUNT_FAILURE_LIMIT
+            or await self._count(self.client_key(client)) >= CLIENT_FAILURE_LIMIT
+        )
+
+    async def failed(self, username: str, client: str) -> None:
+        # Read-then-write: a few lost increments across replicas are tolerable for a lock this coarse.
+        for key in (self.account_key(username), self.client_key(client)):
+            n = await self._count(key) + 1
+            await self.store.set(key, msgspec.json.encode(_Count(n)), expires_in=WINDOW_SECONDS)
+
+    async def succeeded(self, username: str) -> None:
+        await self.store.delete(self.account_key(username))
+
+
+async def sign_in(
+    runtime: Runtime, throttle: SignInThrottle, *, username: str, password: str, code: str, client: str
+) -> SignInResult:
+    """Check one sign-in attempt; audit it; never say which part was wrong."""
+    # NUL cannot reach PostgreSQL; no username has one, so dropping it changes no answer.
+    username, password, code = (
+        username.replace("\x00", "")[:MAX_FIELD],
+        password[:MAX_FIELD],
+        code[:MAX_FIELD],
+    )
+    if await throttle.blocked(username, client):
+        await _audit_failure(runtime, username, "throttled")
+        return SignInResult(outcome=Outcome.THROTTLED)
+    async with runtime.db.writing() as session:
+        found = await authenticate(runtime, session, username, password)
+        if found is None:
+            await session.rollback()
+            await throttle.failed(username, client)
+            await _audit_failure(runtime, username, "password")
+            return SignInResult(outcome=Outcome.FAILED)
+        officer, payload = found
+        officer_id, enrolled, must_change = officer.id, officer.totp_enrolled, officer.must_change_password
+        if enrolled:
+            step = totp.verify(payload.totp_secret or b"", code, officer.totp_last_step)
+            # Single use, even against a concurrent replay: only one UPDATE can move the step forward.
+            used = (
+                step is not None
+                and (
+                    await session.execute(
+                        update(Officer)
+                        .where(Officer.id == officer_id, Officer.totp_last_step < step)
+                        .values(totp_last_step=step)
+                    )
+                ).rowcount
+                == 1
+            )
+            if not used:
+                await session.rollback()
+                await throttle.failed(username, client)
+                await _audit_failure(runtime, username, "code")
+                return SignInResult(outcome=Outcome.FAILED)
+        credential_at = await credential_stamp(session, officer_id)
+        setup = must_change or not enrolled
+        await audit.append(
+            session,
+            runtime.audit_keys,
+            actor=officer.username,
+            action="auth.sign_in",
+            object_type="officer",
+            object_id=str(officer_id),
+            detail={"setup": setup},
+        )
+        await session.commit()
+    await throttle.succeeded(username)
+    return SignInResult(
+        outcome=Outcome.SETUP if setup else Outcome.SIGNED_IN,
+        officer_id=officer_id,
+        payload=payload,
+        credential_at=credential_at,
+    )
+
+
+async def credential_stamp(session: AsyncSession, officer_id: int) -> str:
+    """The credential's last change, as kept in the session to notice resets and removals."""
+    at = await session.scalar(
+        select(OfficerCredential.updated_at).where(OfficerCredential.officer_id == officer_id)
+    )
+    return at.isoformat() if at else ""
+
+
+async def _audit_failure(runtime: Runtime, username: str, reason: str) -> None:
+    async with runtime.db.writing() as session:
+        name = username.strip().lower()[:64]
+        known = await session.scalar(select(Officer.username).where(Officer.username == name))
+        await audit.append(
+            session,
+            runtime.audit_keys,
+            actor=known or "unknown",
+            action="auth.sign_in_failed",
+            object_type="officer",
+            detail={"reason": reason},
+        )
+        await session.commit()
