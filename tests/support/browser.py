@@ -1,0 +1,66 @@
+"""Debian's Chromium, headless, driven by Playwright; axe-core for accessibility.
+
+Tests that need it skip with the reason printed when Chromium or axe-core is
+missing, and fail instead under CI=true (``make test`` installs both).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from support.pg import CI
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--no-first-run", "--disable-quic", "--disable-sync",
+]
+AXE = Path(__file__).resolve().parents[1] / "js" / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def _missing(reason: str) -> None:
+    if CI:
+        pytest.fail(f"{reason}; CI=true requires it (make test installs it)", pytrace=False)
+    pytest.skip(f"{reason}; run 'make test' as root to install it")
+
+
+def require_chromium() -> None:
+    if not Path(CHROMIUM).exists():
+        _missing("Debian chromium is not installed at /usr/bin/chromium")
+
+
+def require_axe() -> None:
+    if not AXE.exists():
+        _missing("axe-core is not installed (tests/js: npm ci)")
+
+
+def require_node() -> None:
+    if shutil.which("node") is None:
+        _missing("node is not installed")
+
+
+async def launch(playwright: Any) -> Any:
+    require_chromium()
+    return await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+
+
+async def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """Run axe-core (WCAG 2.1 A and AA rules) on the page as it is now. The page's context must be
+    created with ``bypass_csp=True``: our CSP rightly refuses an injected script."""
+    require_axe()
+    await page.add_script_tag(content=AXE.read_text())
+    result = await page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
+    )
+    return list(result["violations"])
+
+
+def describe(violations: list[dict[str, Any]]) -> str:
+    return json.dumps([{"id": v["id"], "targets": [n["target"] for n in v["nodes"]][:5]} for v in violations],
+                      indent=1)

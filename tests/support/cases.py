@@ -1,0 +1,41 @@
+"""Making and opening cases in tests through the real services (intake; the admin's own key)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+
+from signalement.intake import Answers, IntakeService, Receipt, Submission
+from signalement.officer.accounts import master_from_password
+from signalement.vault.unseal import MasterKey, PrivateKeyring
+from support.live import settings_env
+
+
+async def submit(stack, *, narrative: str = "They locked us in the bunkhouse.", employer: str = "Ferme Exemple",
+                 phone: str | None = None, language: str = "en", categories: tuple[str, ...] = ("confinement",),
+                 danger: str = "no", province: str = "QC") -> Receipt:
+    sub = Submission(
+        submission_key=f"test:{uuid.uuid4().hex}", channel="web", language=language,
+        answers=Answers(categories=categories, danger_now=danger, province=province, town="Saint-Rémi",
+                        employer=employer, site="J0L 1A0"),
+        narrative=narrative, contact_pref="sms" if phone else "code", phone=phone,
+    )
+    return await IntakeService(stack.runtime).submit(sub)
+
+
+async def admin_master(stack) -> MasterKey:
+    async with stack.runtime.db.writing() as session:
+        return await master_from_password(stack.runtime, session, stack.admin.username, stack.admin.password)
+
+
+async def keyring(stack) -> PrivateKeyring:
+    return PrivateKeyring(stack.runtime.keystore, await admin_master(stack))
+
+
+def run_cli(settings, *args: str, stdin: str = "", timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    env = settings_env(settings)
+    env["SIGNALEMENT_LOG_FORMAT"] = "text"
+    return subprocess.run([sys.executable, "-m", "signalement", *args], input=stdin, env=env, text=True,
+                          capture_output=True, timeout=timeout, cwd=os.getcwd())

@@ -1,0 +1,89 @@
+"""A real ``signalement serve`` process on 127.0.0.1, for browser, privacy and crash tests.
+
+Started in its own process group and always stopped by PID. Its stderr (our
+logs) goes to a file the privacy tests grep.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import msgspec
+
+from signalement.settings import Settings
+
+
+class LiveServer(msgspec.Struct, kw_only=True):
+    base_url: str
+    log_path: Path
+    process: subprocess.Popen  # type: ignore[type-arg]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+
+    def logs(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SIGNALEMENT_")}
+    env.update({
+        "SIGNALEMENT_DATA_DIR": settings.data_dir,
+        "SIGNALEMENT_DATABASE_URL": settings.database_url,
+        "SIGNALEMENT_ENV": settings.env,
+        "SIGNALEMENT_TIERS": settings.tiers,
+        "SIGNALEMENT_PUBLIC_URL": settings.public_url,
+        "SIGNALEMENT_TWILIO_API_BASE": settings.twilio_api_base,
+        "SIGNALEMENT_TWILIO_ACCOUNT_SID": settings.twilio_account_sid,
+        "SIGNALEMENT_TWILIO_AUTH_TOKEN": settings.twilio_auth_token,
+        "SIGNALEMENT_TWILIO_FROM_NUMBER": settings.twilio_from_number,
+        "SIGNALEMENT_LOG_FORMAT": "json",
+    })
+    env.pop("TWILIO_REGION", None)
+    env.pop("TWILIO_EDGE", None)
+    return {k: v for k, v in env.items() if v is not None}
+
+
+def start_server(settings: Settings, log_path: Path, *, port: int | None = None,
+                 extra_env: dict[str, str] | None = None, timeout: float = 30.0) -> LiveServer:
+    port = port or free_port()
+    env = settings_env(settings)
+    env["SIGNALEMENT_PUBLIC_URL"] = f"http://127.0.0.1:{port}"
+    env.update(extra_env or {})
+    log = log_path.open("ab")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "signalement", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    server = LiveServer(base_url=f"http://127.0.0.1:{port}", log_path=log_path, process=proc)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited early:\n{server.logs()[-2000:]}")
+        try:
+            if httpx.get(f"{server.base_url}/healthz", timeout=1).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    server.stop()
+    raise RuntimeError(f"server did not become healthy in {timeout}s:\n{server.logs()[-2000:]}")

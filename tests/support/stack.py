@@ -1,0 +1,59 @@
+"""A real Signalement stack for one test: initialised data directory, keys, database, app.
+
+Initialisation (migrations, key generation, the bootstrap admin) runs once per
+session and backend; each test gets a copy (a copied directory for SQLite, a
+``CREATE DATABASE ... TEMPLATE`` for PostgreSQL), so tests are isolated and fast.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import msgspec
+
+from signalement.bootstrap import initialize
+from signalement.settings import Settings, load_settings
+from support import pg
+
+
+class AdminLogin(msgspec.Struct, frozen=True):
+    username: str
+    password: str
+    totp_secret: bytes
+
+
+class Template(msgspec.Struct, frozen=True):
+    backend: str
+    var_dir: str
+    database: str | None
+    admin: AdminLogin
+
+
+def settings_for(var_dir: Path, database_url: str = "", **overrides: object) -> Settings:
+    env: dict[str, str] = {}
+    return load_settings(env, data_dir=str(var_dir), database_url=database_url, **overrides)
+
+
+def build_template(backend: str, root: Path) -> Template:
+    var_dir = root / "var"
+    database = None
+    url = ""
+    if backend == "postgres":
+        database = pg.create_database("sig_tpl")
+        url = pg.sqlalchemy_url(database)
+    report = pg.run_sync(initialize(settings_for(var_dir, url)))
+    assert report.admin is not None and report.admin.totp_secret is not None
+    admin = AdminLogin(report.admin.username, report.admin.one_time_password, report.admin.totp_secret)
+    return Template(backend=backend, var_dir=str(var_dir), database=database, admin=admin)
+
+
+def clone(template: Template, dest: Path) -> tuple[Settings, str | None]:
+    """A private copy of the template for one test. Returns its settings and PG database (if any)."""
+    var_dir = dest / "var"
+    shutil.copytree(template.var_dir, var_dir)
+    if template.backend == "postgres":
+        assert template.database
+        database = pg.create_database("sig_t", template=template.database)
+        return settings_for(var_dir, pg.sqlalchemy_url(database)), database
+    return settings_for(var_dir), None
