@@ -13,6 +13,7 @@ everything else to ``reporter``.
 
 from __future__ import annotations
 
+import copy
 import fnmatch
 import re
 from io import BytesIO
@@ -115,11 +116,16 @@ def extract_and_update() -> list[str]:
                     catalog = read_po(fh, locale=lang.babel_locale)
             else:
                 catalog = Catalog(locale=lang.babel_locale, domain=domain, project="signalement", charset="utf-8")
-            catalog.update(template, no_fuzzy_matching=True, update_header_comment=False)
+            catalog.update(copy.deepcopy(template), no_fuzzy_matching=True, update_header_comment=False)
             catalog.obsolete.clear()
             if lang.code == i18n.SOURCE_LANGUAGE:
                 for msg in catalog:
-                    if msg.id and not (msg.string if isinstance(msg.string, str) else all(msg.string)):
+                    if not msg.id:
+                        continue
+                    if isinstance(msg.id, tuple | list):
+                        if not (msg.string and all(msg.string)):
+                            msg.string = tuple(msg.id)
+                    elif not msg.string:
                         msg.string = msg.id
             path.parent.mkdir(parents=True, exist_ok=True)
             _write(path, catalog)

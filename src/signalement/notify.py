@@ -62,10 +62,10 @@ async def queue_sms(session: AsyncSession, worker_key: PublicKey, job: SmsJob, r
 
 
 def message_text(settings: Settings, language: str, template: str) -> str:
+    portal = f"{settings.public_url}/{language}/follow-up"
     with i18n.using(language):
         if template == "reply_notice":
-            return _("You have a new message. To read it, go to %(url)s and enter your code.",
-                     url=f"{settings.public_url}/{language}/follow-up")
+            return _("You have a new message. To read it, go to %(url)s and enter your code.", url=portal)
     raise ValueError(template)
 
 
