@@ -8,6 +8,10 @@ from signalement.runtime import Runtime
 
 
 def build_router(runtime: Runtime) -> Router:
+    from signalement.officer import staff_router_options
     from signalement.research.routes import routes
 
-    return Router(path="/research", route_handlers=routes(runtime), include_in_schema=False)
+    # Same sign-in, session and deny-by-default guard as the officer tier; research handlers declare
+    # ``Permission.RESEARCH``, which only the researcher and admin roles hold.
+    return Router(path="/research", route_handlers=routes(runtime), include_in_schema=False,
+                  **staff_router_options(runtime))
