@@ -131,9 +131,10 @@ class IntakeService:
             categories=a.categories, danger_now=a.danger_now, channel=sub.channel, language=sub.language,
             province=a.province, text=sub.narrative,
         ))
-        routing = triage.route(a.province, decision)
-        received = coarse_hour()
         s = self.rt.settings
+        routing = triage.route(a.province, decision, offices={**triage.DEFAULT_REGIONAL_OFFICES,
+                                                              **s.regional_office_map})
+        received = coarse_hour()
         due = triage.sla_due(decision.urgency, received, immediate_hours=s.sla_immediate_hours,
                              high_business_days=s.sla_high_business_days,
                              standard_business_days=s.sla_standard_business_days)

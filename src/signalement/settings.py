@@ -110,6 +110,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     sla_high_business_days: int = 2
     sla_standard_business_days: int = 10
     cluster_alert_threshold: int = 3
+    # Province to regional office, as "ON=ontario,QC=quebec,..."; provinces not listed keep the default
+    # table in ``triage.routing``.
+    regional_offices: str = ""
 
     # Worker.
     worker_poll_seconds: float = 2.0
@@ -146,6 +149,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def enabled_tiers(self) -> frozenset[str]:
         return frozenset(t.strip() for t in self.tiers.split(",") if t.strip())
+
+    @property
+    def regional_office_map(self) -> dict[str, str]:
+        """``regional_offices`` parsed; ``load_settings`` has already checked it."""
+        pairs = (entry.split("=", 1) for entry in self.regional_offices.split(",") if entry.strip())
+        return {prov.strip().upper(): office.strip() for prov, office in pairs}
 
     @property
     def effective_log_format(self) -> str:
@@ -193,7 +202,24 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
     unknown = settings.enabled_tiers - set(TIERS)
     if unknown:
         raise SettingsError(f"{PREFIX}TIERS: unknown tier(s) {sorted(unknown)}; choose from {list(TIERS)}")
+    _check_regional_offices(settings.regional_offices)
     return settings
+
+
+def _check_regional_offices(text: str) -> None:
+    from signalement.triage.routing import DEFAULT_REGIONAL_OFFICES
+    from signalement.triage.taxonomy import PROVINCES
+
+    # Offices have officer-facing names in the catalogues and a queue filter, so a new office is a code
+    # change (``officer/labels.py``, ``officer/filters.py``); moving a province between offices is a setting.
+    offices = sorted(set(DEFAULT_REGIONAL_OFFICES.values()))
+    for entry in (e.strip() for e in text.split(",") if e.strip()):
+        prov, sep, office = entry.partition("=")
+        if not sep or prov.strip().upper() not in PROVINCES or office.strip() not in offices:
+            raise SettingsError(
+                f"{PREFIX}REGIONAL_OFFICES: '{entry}' must be PROVINCE=office, with a province from "
+                f"{', '.join(PROVINCES)} and an office from {', '.join(offices)}"
+            )
 
 
 def check_production(settings: Settings) -> None:

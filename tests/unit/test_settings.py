@@ -102,3 +102,32 @@ def test_every_setting_is_documented() -> None:
     doc = (Path(__file__).resolve().parents[2] / "docs" / "configuration.md").read_text()
     for field in msgspec.structs.fields(Settings):
         assert f"SIGNALEMENT_{field.name.upper()}" in doc, field.name
+
+
+def test_regional_offices_move_a_province_and_reject_what_the_queue_cannot_show() -> None:
+    settings = load_settings({"SIGNALEMENT_REGIONAL_OFFICES": "nu=western, NB=quebec"})
+    assert settings.regional_office_map == {"NU": "western", "NB": "quebec"}
+    for bad in ("XX=ontario", "ON=toronto", "ON"):
+        with pytest.raises(SettingsError, match="REGIONAL_OFFICES"):
+            load_settings({"SIGNALEMENT_REGIONAL_OFFICES": bad})
+
+
+async def test_intake_routes_by_the_configured_office(stack) -> None:
+    import msgspec
+    from sqlalchemy import select
+
+    from signalement.db.models import Case
+    from signalement.intake import Answers, IntakeService, Submission
+    from signalement.runtime import Runtime
+
+    settings = msgspec.structs.replace(stack.settings, regional_offices="NB=quebec")
+    runtime = Runtime(settings)
+    try:
+        receipt = await IntakeService(runtime).submit(Submission(
+            submission_key="web:offices", channel="web", language="fr",
+            answers=Answers(categories=("wages",), province="NB"), narrative="pas payé"))
+        async with runtime.db.reading() as s:
+            case = await s.scalar(select(Case).where(Case.id == receipt.case_id))
+        assert case is not None and case.region == "quebec"  # the default table says atlantic
+    finally:
+        await runtime.close()
