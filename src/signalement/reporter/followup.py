@@ -33,8 +33,8 @@ from signalement.runtime import Runtime
 # A 5,000-character message in a 4-byte script, form-encoded, plus the sealed token.
 FOLLOWUP_MAX_BODY = 128 * 1024
 NOT_OPENED = N_("We could not open a case with this case code and secret. Check both and try again.")
-CODE_TYPO = N_("This case code does not look right. It has 9 numbers. Check them and try again.")
-SECRET_TYPO = N_("This secret does not look right. It has 16 numbers. Check them and try again.")
+CODE_TYPO = N_("This case code does not look right. It has 9 digits. Check them and try again.")
+SECRET_TYPO = N_("This secret does not look right. It has 16 digits. Check them and try again.")
 MESSAGE_EMPTY = N_("Write your message first.")
 SENT = N_("Your message was sent.")
 FILES_ADDED = N_("Thank you. We added your file.")

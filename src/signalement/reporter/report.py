@@ -59,10 +59,10 @@ RECEIPT_REPLAY = dt.timedelta(hours=1)
 
 EXPIRED_RESTART = N_(
     "This report was open for a long time, so we cleared it to keep you safe. Nothing was "
-    "sent. Please start again. We kept what you wrote on the last page."
+    "sent. Please start again. We kept what you wrote on the page you were on."
 )
 BUSY = N_(
-    "We are very busy right now. Your report is not sent yet. Please wait one minute and press Send again."
+    "We are very busy right now. Your report is not sent yet. Please wait one minute and press Send the report again."
 )
 UPLOAD_EXPIRED = N_("This page was open for a long time, so your file was not added. Please choose it again.")
 URGENCY_PROMISE = {

@@ -76,7 +76,7 @@ async def test_a_refused_reply_asks_to_sign_in_again_and_keeps_the_message_unsen
     page = await reporter.post(
         "/en/follow-up/reply", {"message": "please call me after 6"}, keep=("_csrf_token", "token")
     )
-    assert page.status == 403 and page.h1 == "Check your report" and 'name="token"' not in page.text
+    assert page.status == 403 and page.h1 == "See your report" and 'name="token"' not in page.text
     assert page.value("f-pending") == "please call me after 6"
     async with db.reading() as s:
         assert await s.scalar(select(func.count()).select_from(Message)) == 0

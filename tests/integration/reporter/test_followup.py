@@ -73,7 +73,7 @@ async def test_a_typo_caught_by_the_check_digit_gets_a_gentle_hint_and_is_not_co
         page = await sign_in(reporter, code, typo)
         assert page.status == 400
         assert page.errors() == [
-            "This secret does not look right. It has 16 numbers. Check them and try again."
+            "This secret does not look right. It has 16 digits. Check them and try again."
         ]
         assert page.value("f-secret") == typo  # kept, so one digit can be fixed
     assert (await sign_in(reporter, code, secret)).status == 200
