@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from litestar import Litestar, Request, get
+from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State

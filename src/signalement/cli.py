@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
-import json
 import signal
 import sys
 from collections.abc import Callable, Coroutine

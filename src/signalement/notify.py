@@ -12,11 +12,10 @@ import asyncio
 from urllib.parse import urlsplit, urlunsplit
 
 import msgspec
+from sqlalchemy.ext.asyncio import AsyncSession
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
-
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from signalement import i18n, outbox
 from signalement.i18n import _

@@ -11,7 +11,6 @@ from signalement.runtime import Runtime
 from signalement.security_headers import CSP
 
 
-
 async def test_healthz_answers_and_readyz_checks_database_migrations_and_keys(client) -> None:
     assert (await client.get("/healthz")).json() == {"status": "ok"}
     ready = await client.get("/readyz")

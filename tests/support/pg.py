@@ -33,7 +33,7 @@ def run_sync(coro):  # type: ignore[no-untyped-def]
 async def _probe() -> str | None:
     try:
         conn = await asyncpg.connect(ADMIN_DSN, timeout=3)
-    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
         return f"PostgreSQL not reachable at {ADMIN_DSN} ({type(exc).__name__})"
     await conn.close()
     return None

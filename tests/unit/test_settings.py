@@ -6,7 +6,14 @@ import json
 
 import pytest
 
-from signalement.settings import SECRET_LISTS, KeyList, SettingsError, check_production, generate_key_entry, load_settings
+from signalement.settings import (
+    SECRET_LISTS,
+    KeyList,
+    SettingsError,
+    check_production,
+    generate_key_entry,
+    load_settings,
+)
 
 
 def _prod_env(tmp_path, **extra: str) -> dict[str, str]:

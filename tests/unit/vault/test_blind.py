@@ -7,7 +7,13 @@ import hashlib
 import pytest
 
 from signalement.settings import KeyList
-from signalement.vault.blind import BlindIndexer, InvalidPhoneNumberError, normalize_employer, normalize_phone, place_key
+from signalement.vault.blind import (
+    BlindIndexer,
+    InvalidPhoneNumberError,
+    normalize_employer,
+    normalize_phone,
+    place_key,
+)
 
 KEYS = KeyList.parse("k2:" + "A" * 43 + ",k1:" + "B" * 43, name="blind_index_keys")
 
