@@ -73,7 +73,10 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     ]
     if "reporter" in tiers:
         from signalement.reporter import build_router as reporter_router
+        from signalement.triage.rulebook import default_rulebook
 
+        # Compile the triage rules now: a broken rule file stops the start, not every submission.
+        default_rulebook()
         handlers.append(reporter_router(runtime))
     if "officer" in tiers:
         from signalement.officer import build_routers as officer_routers

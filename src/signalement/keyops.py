@@ -159,11 +159,17 @@ def parse_share(text: str) -> tuple[str, str, int, int, bytes]:
         body, crc = text.rsplit("-", 1)
         if f"{zlib.crc32(body.encode()):08x}" != crc.lower():
             raise RecoveryError("a share was mistyped (checksum does not match)")
-        prefix, m, kid, suite, threshold, x, data = body.split("-", 6)
-        if prefix != SHARE_PREFIX:
+        # Key ids and suite names contain dashes ("m-6fafe412", "mlkem768-x25519"); base32 and numbers do not.
+        parts = body.split("-")
+        if parts[0] != SHARE_PREFIX or len(parts) < 6:
             raise RecoveryError("not a Signalement recovery share")
+        threshold, x, data = parts[-3:]
+        middle = "-".join(parts[1:-3])
+        suite = next((sv.value for sv in SuiteName if middle.endswith("-" + sv.value)), None)
+        if suite is None:
+            raise RecoveryError("malformed share")
         y = base64.b32decode(data + "=" * (-len(data) % 8))
-        return f"{m}-{kid}", suite, int(threshold), int(x), y
+        return middle[: -len(suite) - 1], suite, int(threshold), int(x), y
     except (ValueError, TypeError) as exc:
         raise RecoveryError("malformed share") from exc
 

@@ -76,9 +76,10 @@ async def test_rotation_seals_new_reports_to_the_new_epoch_and_rewraps_old_ones(
     async with stack.runtime.db.writing() as s:
         ev = await write_evidence(s, stack.runtime.public_keys.current, case_id=before.case_id, attached=True,
                                   body=[b"\xff\xd8photo" * 20000], kind="image", content_type="image/jpeg", size=160000)
+        evidence_id = ev.id
         await s.commit()
         chunks_before = [c.data for c in (await s.execute(select(EvidenceChunk).where(
-            EvidenceChunk.evidence_id == ev.id).order_by(EvidenceChunk.seq))).scalars()]
+            EvidenceChunk.evidence_id == evidence_id).order_by(EvidenceChunk.seq))).scalars()]
 
     out = run_cli(stack.settings, "keys", "rotate", "--admin", stack.admin.username, stdin=stack.admin.password + "\n")
     assert out.returncode == 0, out.stderr
@@ -102,9 +103,9 @@ async def test_rotation_seals_new_reports_to_the_new_epoch_and_rewraps_old_ones(
     ring = await keyring(stack)
     async with stack.runtime.db.reading() as s:
         narrative = await s.get(CaseField, (before.case_id, "narrative"))
-        ev = await s.get(Evidence, ev.id)
+        ev = await s.get(Evidence, evidence_id)
         chunks_after = [c.data for c in (await s.execute(select(EvidenceChunk).where(
-            EvidenceChunk.evidence_id == ev.id).order_by(EvidenceChunk.seq))).scalars()]
+            EvidenceChunk.evidence_id == evidence_id).order_by(EvidenceChunk.seq))).scalars()]
     assert ring.open(narrative.envelope, case_id=before.case_id, field="narrative") == b"before rotation"
     assert ev.key_id == new_kid
     assert chunks_after == chunks_before  # the body was not re-encrypted: only its data key moved
@@ -199,7 +200,8 @@ async def test_recovery_shares_restore_the_master_key_for_a_new_admin(stack, tmp
     assert restored.returncode == 0, restored.stderr
     async with stack.runtime.db.writing() as s:
         found = await authenticate(stack.runtime, s, "rescue", _password(restored.stdout))
-    assert found is not None and found[0].role == "admin"
+        role = found[0].role if found else None
+    assert found is not None and role == "admin"
     ring = PrivateKeyring(stack.runtime.keystore, found[1].master())
     async with stack.runtime.db.reading() as s:
         f = await s.get(CaseField, (receipt.case_id, "narrative"))

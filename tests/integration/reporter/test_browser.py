@@ -58,6 +58,7 @@ def live(stack: Any, tmp_path: Path) -> Iterator[LiveServer]:
         yield server
     finally:
         server.stop()
+        print(server.logs()[-4000:])  # shown by pytest only when the test failed
 
 
 @pytest.fixture
@@ -121,8 +122,9 @@ async def report(
     await check(page, "09-review")
     await go(page, 'button[value="submit"]')
     await check(page, "10-receipt")
-    code, secret = [t.strip() for t in await page.locator(".receipt").all_inner_texts()]
-    return code, secret
+    shown = [t.strip() for t in await page.locator(".receipt").all_inner_texts()]
+    assert len(shown) == 2, f"no receipt; the page says: {await page.inner_text('main')}"
+    return shown[0], shown[1]
 
 
 async def follow_up(page: Any, base: str, lang: str, code: str, secret: str, check: Check = no_check) -> None:
