@@ -19,6 +19,16 @@ from signalement.sealed_rows import evidence_key_field, followup_recipient, mess
 from signalement.vault.seal import seal
 from signalement.vault.unseal import PrivateKeyring
 
+def said(lang: str, msgid: str, **params: object) -> str:
+    """A message as a page in ``lang`` shows it: translated by the real catalogue, then HTML-escaped."""
+    from markupsafe import escape
+
+    from signalement import i18n
+
+    with i18n.using(lang):
+        return str(escape(i18n.gettext(msgid, **params)))
+
+
 STORY = "Le patron a pris mon passeport.\nਉਹ ਮੈਨੂੰ ਪੈਸੇ ਨਹੀਂ ਦਿੰਦੇ। <b>'; DROP TABLE cases; --\u202e"
 FLOW = [
     {"categories": ["wages", "documents"], "action": "next"},

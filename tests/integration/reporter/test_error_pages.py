@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from integration.reporter.reporting import FLOW, Reporter
+from integration.reporter.reporting import FLOW, Reporter, said
 from signalement import i18n
 from signalement.intake import IntakeService
 from signalement.vault.kdf import KdfBusyError
@@ -62,7 +62,8 @@ async def test_a_missing_token_gets_a_calm_403_page(client: Any, french_catalogu
 async def test_a_missing_token_in_the_portal_asks_to_sign_in_again(client: Any) -> None:
     r = await client.post("/fr/follow-up/view", data={"token": "anything"})
     assert r.status_code == 403 and '<html lang="fr"' in r.text and 'name="token"' not in r.text
-    assert "please enter your case code and secret again" in r.text
+    expected = "This page has expired. To keep your case safe, please enter your case code and secret again."
+    assert said("fr", expected) in r.text and said("fr", expected) != expected
 
 
 @pytest.mark.parametrize("path", ["/fr/nothing-here", "/fr/report/nothing", "/fr/follow-up/anything"])
