@@ -292,3 +292,20 @@ async def test_a_5_mb_photo_goes_through_the_app_without_any_temporary_file(
     code, _ = (await reporter.submit()).receipt()
     [(evidence, body)] = await opener.evidence((await opener.case_by_code(code)).id)
     assert evidence.content_type == "image/png" and Image.open(io.BytesIO(body)).tobytes() == noise.tobytes()
+
+
+@pytest.mark.parametrize("lang", ["en", "pa"])
+async def test_a_yes_to_danger_shows_every_crisis_line_at_once_and_the_report_goes_on(
+    client: Any, lang: str
+) -> None:
+    reporter = Reporter(client, lang=lang)
+    await reporter.start()
+    question = await reporter.step({"categories": ["confinement"], "action": "next"})
+    assert 'href="tel:911"' in question.text  # the danger question itself already shows 911
+    said = await reporter.step({"danger": "yes", "action": "next"})
+    assert said.status == 200
+    for number in ('href="tel:911"', 'href="tel:211"', 'href="tel:+18339001010"'):
+        assert number in said.text, number
+    assert 'name="province"' in said.text  # and the report goes on to the next step
+    later = await reporter.step({"province": "ON", "town": "", "action": "next"})
+    assert 'href="tel:911"' in later.text and 'href="tel:+18339001010"' not in later.text  # one line after that
