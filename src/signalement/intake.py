@@ -163,6 +163,7 @@ class IntakeService:
                 categories=triage.category_mask(decision.categories), danger_now=a.danger_now == "yes",
                 police_flag=decision.police_referral, auto_urgency=decision.urgency,
                 auto_categories=triage.category_mask(decision.categories), triage_reasons=reasons,
+                rules_fingerprint=triage.rules_fingerprint(),
                 referral_suggestions=[msgspec.to_builtins(r) for r in routing.referrals],
                 employer_index=employer_index, received_at=received, sla_due_at=due, updated_at=received,
                 contact_pref=sub.contact_pref, receipt_kdf=material.kdf, receipt_verifier=material.verifier,

@@ -118,23 +118,3 @@ def test_regional_offices_move_a_province_and_reject_what_the_queue_cannot_show(
         with pytest.raises(SettingsError, match="REGIONAL_OFFICES"):
             load_settings({"SIGNALEMENT_REGIONAL_OFFICES": bad})
 
-
-async def test_intake_routes_by_the_configured_office(stack) -> None:
-    import msgspec
-    from sqlalchemy import select
-
-    from signalement.db.models import Case
-    from signalement.intake import Answers, IntakeService, Submission
-    from signalement.runtime import Runtime
-
-    settings = msgspec.structs.replace(stack.settings, regional_offices="NB=quebec")
-    runtime = Runtime(settings)
-    try:
-        receipt = await IntakeService(runtime).submit(Submission(
-            submission_key="web:offices", channel="web", language="fr",
-            answers=Answers(categories=("wages",), province="NB"), narrative="pas payé"))
-        async with runtime.db.reading() as s:
-            case = await s.scalar(select(Case).where(Case.id == receipt.case_id))
-        assert case is not None and case.region == "quebec"  # the default table says atlantic
-    finally:
-        await runtime.close()

@@ -167,6 +167,7 @@ class Case(Base):
     police_flag: Mapped[bool] = mapped_column(Boolean, default=False)
     auto_urgency: Mapped[str] = mapped_column(String(16))
     auto_categories: Mapped[int] = mapped_column(BigInteger, default=0)
+    rules_fingerprint: Mapped[str | None] = mapped_column(String(16))  # rules behind auto_*
     triage_reasons: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
     referral_suggestions: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
     employer_index: Mapped[str | None] = mapped_column(String(80))

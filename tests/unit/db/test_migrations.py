@@ -99,6 +99,11 @@ def _tables(sync_conn) -> set[str]:  # noqa: ANN001
     return set(inspect(sync_conn).get_table_names()) - {"alembic_version"}
 
 
+def _columns(sync_conn) -> set[tuple[str, str]]:  # noqa: ANN001
+    insp = inspect(sync_conn)
+    return {(t, c["name"]) for t in _tables(sync_conn) for c in insp.get_columns(t)}
+
+
 def _indexes(sync_conn) -> set[tuple[str, str]]:  # noqa: ANN001
     insp = inspect(sync_conn)
     return {(t, ix["name"]) for t in _tables(sync_conn) for ix in insp.get_indexes(t)}
@@ -109,22 +114,26 @@ async def test_every_revision_upgrades_and_downgrades_with_data(empty_db: Databa
     assert revisions[0] == "0001" and len(revisions) >= 4
     tables_at: dict[str | None, set[str]] = {None: set()}
     indexes_at: dict[str | None, set[tuple[str, str]]] = {None: set()}
+    columns_at: dict[str | None, set[tuple[str, str]]] = {None: set()}
     previous: str | None = None
     for n, rev in enumerate(revisions, start=1):
         await migrate.upgrade(empty_db, rev)
         async with empty_db.writer.connect() as conn:
             tables_at[rev] = await conn.run_sync(_tables)
             indexes_at[rev] = await conn.run_sync(_indexes)
+            columns_at[rev] = await conn.run_sync(_columns)
             counts = await conn.run_sync(_fill, n)
             await conn.commit()
-        # A revision adds tables or indexes (0005 is indexes only for the officer queue).
-        grew = tables_at[rev] > tables_at[previous] or indexes_at[rev] > indexes_at[previous]
+        # A revision adds tables, columns or indexes (0005 is indexes only, 0006 one column).
+        grew = (tables_at[rev] > tables_at[previous] or indexes_at[rev] > indexes_at[previous]
+                or columns_at[rev] > columns_at[previous])
         assert grew, f"{rev} changes nothing this test can see"
         # Down one step with data present, then up again: the older tables keep their rows.
         await migrate.downgrade(empty_db, previous or "base")
         async with empty_db.writer.connect() as conn:
             assert await conn.run_sync(_tables) == tables_at[previous]
             assert await conn.run_sync(_indexes) == indexes_at[previous], f"{rev} downgrade leaves indexes"
+            assert await conn.run_sync(_columns) == columns_at[previous], f"{rev} downgrade leaves columns"
         await migrate.upgrade(empty_db, rev)
         async with empty_db.writer.connect() as conn:
             meta = MetaData()
