@@ -19,6 +19,7 @@ from signalement.sealed_rows import evidence_key_field, followup_recipient, mess
 from signalement.vault.seal import seal
 from signalement.vault.unseal import PrivateKeyring
 
+
 def said(lang: str, msgid: str, **params: object) -> str:
     """A message as a page in ``lang`` shows it: translated by the real catalogue, then HTML-escaped."""
     from markupsafe import escape
