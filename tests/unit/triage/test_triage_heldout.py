@@ -5,7 +5,10 @@ rule files, in the style of ``dev.jsonl`` but with other vocabulary: synonyms, s
 misspellings and missing accents, Taglish/Hinglish, romanized and Gurmukhi Punjabi, SMS-short
 texts, and ordinary texts that must stay ``standard``. ``heldout_probes.jsonl`` (240 lines) holds
 three later probe rounds of 80, and ``heldout_benign.jsonl`` ordinary texts that reuse risky
-words. The rules were then improved against all of them, so these tests guard against
+words. ``heldout_blind_r2_<n>.jsonl`` are the five blind rounds of the second pass (80 lines
+each, 10 per language, about a quarter ordinary; each written before that round's rule
+changes), and ``heldout_benign_r2.jsonl`` ordinary texts reusing the words that pass added.
+The rules were then improved against all of them, so these tests guard against
 regressions; they are not an unbiased estimate (docs/triage.md gives the blind figures).
 
 The sets are scored with the evaluation code and thresholds of ``signalement triage eval
@@ -28,6 +31,8 @@ HERE = Path(__file__).resolve().parent
 HELDOUT = HERE / "heldout.jsonl"
 PROBES = HERE / "heldout_probes.jsonl"
 BENIGN = HERE / "heldout_benign.jsonl"
+BENIGN_R2 = HERE / "heldout_benign_r2.jsonl"
+BLIND_R2 = sorted(HERE.glob("heldout_blind_r2_*.jsonl"))
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +45,7 @@ def probes_report():
     return evaluate(read_labelled(PROBES))
 
 
-@pytest.mark.parametrize("path", [HELDOUT, PROBES, BENIGN], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [HELDOUT, PROBES, BENIGN, BENIGN_R2, *BLIND_R2], ids=lambda p: p.name)
 def test_labelled_sets_are_well_formed(path):
     examples = read_labelled(path)
     assert len({e.id for e in examples}) == len(examples), "duplicate ids"
@@ -86,8 +91,26 @@ def test_probe_rounds_meet_the_same_bar(probes_report):
     assert probes_report.micro_f1 >= MIN_MICRO_F1, probes_report.category_errors
 
 
-def test_ordinary_texts_with_risky_words_mostly_stay_standard():
-    report = evaluate(read_labelled(BENIGN))
+def test_second_pass_has_at_least_three_blind_rounds_of_ten_per_language():
+    assert len(BLIND_R2) >= 3, BLIND_R2
+    for path in BLIND_R2:
+        per_language = Counter(e.lang for e in read_labelled(path))
+        assert set(per_language) == set(LANGUAGES), path.name
+        assert min(per_language.values()) >= 10, (path.name, per_language)
+
+
+@pytest.mark.parametrize("path", BLIND_R2, ids=lambda p: p.name)
+def test_second_pass_blind_rounds_meet_the_same_bar(path):
+    report = evaluate(read_labelled(path))
+    assert report.immediate_recall == 1.0, report.urgency_errors
+    assert report.immediate_recall >= MIN_IMMEDIATE_RECALL
+    assert report.urgency_accuracy >= MIN_URGENCY_ACCURACY, report.urgency_errors
+    assert report.micro_f1 >= MIN_MICRO_F1, report.category_errors
+
+
+@pytest.mark.parametrize("path", [BENIGN, BENIGN_R2], ids=lambda p: p.name)
+def test_ordinary_texts_with_risky_words_mostly_stay_standard(path):
+    report = evaluate(read_labelled(path))
     # Over-flagging is cheaper than missing danger, but ordinary texts must not flood the queue.
     assert report.urgency_accuracy >= 0.95, report.urgency_errors
     assert report.micro_precision >= 0.95, report.category_errors
