@@ -79,6 +79,8 @@ def prism(timeout: float = 90.0) -> Iterator[str]:
         if CI:
             pytest.fail(msg, pytrace=False)
         pytest.skip(msg)
+    if not SPEC.exists():
+        pytest.fail(f"Twilio's OpenAPI description is missing at {SPEC} (../shared/data/twilio/)", pytrace=False)
     port = free_port()
     proc = subprocess.Popen([str(PRISM), "mock", "-p", str(port), "-h", "127.0.0.1", str(SPEC)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
@@ -87,7 +89,8 @@ def prism(timeout: float = 90.0) -> Iterator[str]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if proc.poll() is not None:
-                raise RuntimeError("prism exited early")
+                output = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
+                raise RuntimeError(f"prism exited early:\n{output[-2000:]}")
             try:
                 httpx.get(base, timeout=1)
                 break
@@ -100,5 +103,9 @@ def prism(timeout: float = 90.0) -> Iterator[str]:
         import os
         import signal
 
-        os.killpg(proc.pid, signal.SIGTERM)
+        if proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+            except ProcessLookupError:  # it exited between the poll and the signal
+                pass
         proc.wait(timeout=10)
