@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, post
+from litestar.params import FromPath
 from litestar.response import Template
 from litestar.types import ControllerRouterHandler
 
@@ -64,7 +65,7 @@ def read_feedback(fields: Fields) -> tuple[str, str, str, tuple[FieldError, ...]
 
 def feedback_routes(runtime: Runtime) -> list[ControllerRouterHandler]:
     @post("/{lang:str}/feedback", status_code=200, opt={"on_expired": "feedback"})
-    async def send_feedback(lang: str, request: Request[Any, Any, Any]) -> Template:
+    async def send_feedback(lang: FromPath[str], request: Request[Any, Any, Any]) -> Template:
         language = pages.language(lang)
         page, easy, comment, errors = read_feedback(Fields(await request.form()))
         if errors:

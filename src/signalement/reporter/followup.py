@@ -14,6 +14,7 @@ from typing import Any
 
 from babel.dates import format_date
 from litestar import Request, get, post
+from litestar.params import FromPath
 from litestar.response import Template
 from litestar.types import ControllerRouterHandler
 
@@ -195,7 +196,7 @@ async def handle_reply(fp: FollowupPages, lang: i18n.Language, fields: Fields) -
 
 def followup_routes(fp: FollowupPages) -> list[ControllerRouterHandler]:
     @get("/{lang:str}/follow-up")
-    async def followup_login_page(lang: str) -> Template:
+    async def followup_login_page(lang: FromPath[str]) -> Template:
         return fp.login(pages.language(lang))
 
     @post(
@@ -204,7 +205,7 @@ def followup_routes(fp: FollowupPages) -> list[ControllerRouterHandler]:
         request_max_body_size=FOLLOWUP_MAX_BODY,
         opt={"on_expired": "followup"},
     )
-    async def followup_login(lang: str, request: Request[Any, Any, Any]) -> Template:
+    async def followup_login(lang: FromPath[str], request: Request[Any, Any, Any]) -> Template:
         language = pages.language(lang)
         return await handle_login(fp, language, request, Fields(await request.form()))
 
@@ -214,7 +215,7 @@ def followup_routes(fp: FollowupPages) -> list[ControllerRouterHandler]:
         request_max_body_size=FOLLOWUP_MAX_BODY,
         opt={"on_expired": "followup"},
     )
-    async def followup_view(lang: str, request: Request[Any, Any, Any]) -> Template:
+    async def followup_view(lang: FromPath[str], request: Request[Any, Any, Any]) -> Template:
         language = pages.language(lang)
         fields = Fields(await request.form())
         try:
@@ -229,7 +230,7 @@ def followup_routes(fp: FollowupPages) -> list[ControllerRouterHandler]:
         request_max_body_size=FOLLOWUP_MAX_BODY,
         opt={"on_expired": "followup"},
     )
-    async def followup_reply(lang: str, request: Request[Any, Any, Any]) -> Template:
+    async def followup_reply(lang: FromPath[str], request: Request[Any, Any, Any]) -> Template:
         language = pages.language(lang)
         return await handle_reply(fp, language, Fields(await request.form()))
 
@@ -239,7 +240,7 @@ def followup_routes(fp: FollowupPages) -> list[ControllerRouterHandler]:
         request_max_body_size=UPLOAD_MAX_BODY,
         opt={"exclude_from_csrf": True},
     )
-    async def followup_evidence(lang: str, request: Request[Any, Any, Any]) -> Template:
+    async def followup_evidence(lang: FromPath[str], request: Request[Any, Any, Any]) -> Template:
         language = pages.language(lang)
         upload = await read_upload(request)
         fields = Fields(upload)

@@ -13,6 +13,7 @@ from typing import Any
 
 import msgspec
 from litestar import Request, get, post
+from litestar.params import FromPath
 from litestar.response import Template
 from litestar.types import ControllerRouterHandler
 from sqlalchemy import delete, select
@@ -259,7 +260,7 @@ async def handle_step(report: ReportPages, lang: i18n.Language, fields: Fields) 
 
 def report_routes(report: ReportPages) -> list[ControllerRouterHandler]:
     @get("/{lang:str}/report")
-    async def start_report(lang: str) -> Template:
+    async def start_report(lang: FromPath[str]) -> Template:
         language = pages.language(lang)
         draft = new_draft()
         await pages.count(report.runtime, "step_viewed", language, step=draft.step)
@@ -271,7 +272,7 @@ def report_routes(report: ReportPages) -> list[ControllerRouterHandler]:
         status_code=200,
         opt={"on_expired": "report"},
     )
-    async def report_step(lang: str, request: Request[Any, Any, Any]) -> Template:
+    async def report_step(lang: FromPath[str], request: Request[Any, Any, Any]) -> Template:
         language = pages.language(lang)
         return await handle_step(report, language, Fields(await request.form()))
 
@@ -281,7 +282,7 @@ def report_routes(report: ReportPages) -> list[ControllerRouterHandler]:
         status_code=200,
         opt={"exclude_from_csrf": True},
     )
-    async def report_evidence(lang: str, request: Request[Any, Any, Any]) -> Template:
+    async def report_evidence(lang: FromPath[str], request: Request[Any, Any, Any]) -> Template:
         language = pages.language(lang)
         return await handle_upload(report, language, request, await read_upload(request))
 

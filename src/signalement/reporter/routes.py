@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, get
+from litestar.params import FromPath
 from litestar.response import Template
 from litestar.types import ControllerRouterHandler
 
@@ -20,7 +21,7 @@ def routes() -> list[ControllerRouterHandler]:
         return Template("reporter/choose_language.html", context={"lang": lang, "page_path": "/"})
 
     @get("/{lang:str}/", sync_to_thread=False)
-    def start(lang: str) -> Template:
+    def start(lang: FromPath[str]) -> Template:
         return Template("reporter/start.html", context={"lang": pages.language(lang), "page_path": "/"})
 
     @get("/favicon.ico", status_code=204, sync_to_thread=False)
