@@ -12,6 +12,6 @@ def build_router(runtime: Runtime) -> Router:
     from signalement.research.routes import routes
 
     # Same sign-in, session and deny-by-default guard as the officer tier; research handlers declare
-    # ``Permission.RESEARCH``, which only the researcher and admin roles hold.
+    # ``Permission.RESEARCH``, which only the researcher and supervisor roles hold.
     return Router(path="/research", route_handlers=routes(runtime), include_in_schema=False,
                   **staff_router_options(runtime))
