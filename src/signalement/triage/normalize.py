@@ -24,6 +24,7 @@ not match inside ``打工`` "to work" once ``打工`` is listed).
 
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -31,9 +32,35 @@ from collections.abc import Iterable
 _INVISIBLE = "\u00ad\u034f\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
 _FORMAT_CHARS = re.compile(f"[{_INVISIBLE}]")
 _NT = re.compile("n['\u2019\u2018`\u02bc]t\\b")
-_CLEAN = re.compile(f"['\u2019\u2018`\u02bc_{_INVISIBLE}]")
+# Invisible format characters vanish (they could split a word, see _FORMAT_CHARS); apostrophes
+# and "_" separate words.
+_SEPARATING = ("'", "\u2019", "\u2018", "`", "\u02bc", "_")
 # Latin letters with no decomposition, which the accent stripping would otherwise lose.
 _UNDECOMPOSABLE = (("\u0111", "d"), ("\u0153", "oe"), ("\u00e6", "ae"), ("\u00f8", "o"), ("\u0142", "l"))
+_LATIN_MARK_CHARS = "".join(map(chr, range(0x300, 0x370)))
+# Folded Latin text as one byte per character: ASCII as itself, the combining accents, the
+# apostrophes, the letters of _UNDECOMPOSABLE and the commonest invisible characters. Text with
+# any other character takes the general path.
+_LATIN_CHARS = (
+    "".join(map(chr, range(128)))
+    + _LATIN_MARK_CHARS
+    + "".join(_SEPARATING[1:3] + _SEPARATING[4:5])
+    + "".join(letter for letter, _ in _UNDECOMPOSABLE)
+    + "\u00ad\u200b\u200c\u200d\u200e\u200f\u2060\ufeff"
+)
+_LATIN_MAP = codecs.charmap_build(_LATIN_CHARS)
+_LATIN_BYTE = {char: bytes([i]) for i, char in enumerate(_LATIN_CHARS)}
+# Separators become spaces, invisible characters and accents vanish, one-letter plain forms
+# replace their letters; the two-letter ones are _LATIN_EXPAND.
+_LATIN_TABLE = bytes(range(256)).translate(
+    bytes.maketrans(
+        b"".join(_LATIN_BYTE[char] for char in _SEPARATING)
+        + b"".join(_LATIN_BYTE[letter] for letter, plain in _UNDECOMPOSABLE if len(plain) == 1),
+        b" " * len(_SEPARATING) + b"".join(plain.encode() for plain in (p for _, p in _UNDECOMPOSABLE) if len(plain) == 1),
+    )
+)
+_LATIN_DELETE = b"".join(_LATIN_BYTE[char] for char in _LATIN_MARK_CHARS + "\u00ad\u200b\u200c\u200d\u200e\u200f\u2060\ufeff")
+_LATIN_EXPAND = tuple((_LATIN_BYTE[letter], plain.encode()) for letter, plain in _UNDECOMPOSABLE if len(plain) > 1)
 _NOT_LATIN = re.compile("[^\x00-\x7f\u0300-\u036f]")
 _LATIN_MARKS = re.compile("[\u0300-\u036f]")
 _DOUBLE_VOWELS = (("aa", "a"), ("ee", "e"), ("ii", "i"), ("oo", "o"), ("uu", "u"))
@@ -42,7 +69,7 @@ _ASCII_SEPARATORS = str.maketrans({chr(c): " " for c in range(128) if not chr(c)
 _INDIC = re.compile("[\u0900-\u0a7f]")
 # Devanagari and Gurmukhi: nukta, candrabindu, anusvara, bindi, tippi and addak are dropped
 # (often omitted or misplaced when typing); long i/u vowels and their signs read as short.
-_INDIC_DROP = re.compile("[\u093c\u0901\u0902\u0a3c\u0a01\u0a02\u0a70\u0a71]")
+_INDIC_DROP = ("\u093c", "\u0901", "\u0902", "\u0a3c", "\u0a01", "\u0a02", "\u0a70", "\u0a71")
 _INDIC_SHORTEN = (
     ("\u0940", "\u093f"),
     ("\u0942", "\u0941"),
@@ -60,9 +87,32 @@ _HAN_ONLY = re.compile(f"[{_HAN_CLASS}]+\\Z")
 # (U+0964, U+0965) are punctuation and end a word.
 _INDIC_SIGNS = "\u0900-\u0963\u0966-\u097f\u0a00-\u0a7f"
 _TOKEN = re.compile(f"[\\w{_INDIC_SIGNS}]+")
+
+
+def _indic_bytes(block: int) -> tuple[object, bytes, str]:
+    """A one-byte encoding of ASCII plus one Indic block (its assigned characters and the
+    dandas), and the table turning every byte that is not a _TOKEN character into a space."""
+    chars = "".join(map(chr, range(128))) + "".join(
+        char
+        for char in map(chr, range(block, block + 128))
+        if unicodedata.category(char) != "Cn" and char not in "\u0964\u0965"
+    )
+    chars += "\u0964\u0965"
+    if len(chars) > 256:
+        raise ValueError("an Indic block does not fit in one byte per character")
+    space = chars.index(" ")
+    separators = bytes(i if _TOKEN.fullmatch(chars[i]) else space for i in range(len(chars)))
+    separators += bytes(range(len(chars), 256))
+    return codecs.charmap_build(chars), separators, chars
+
+
+# Devanagari, then Gurmukhi (which writes its sentences with the Devanagari danda).
+_INDIC_BYTES = (_indic_bytes(0x0900), _indic_bytes(0x0A00))
 # A Han run, or a run of other word characters.
 _HAN_OR_WORD = re.compile(f"[{_HAN_CLASS}]+|(?:[^\\W{_HAN_CLASS}]|[{_INDIC_SIGNS}])+")
 _HAN_FIRST = re.compile(f"[{_HAN_CLASS}]")
+# The same split as _HAN_OR_WORD, with the Han run (group 1) told apart from the word (group 2).
+_HAN_RUN_OR_WORD = re.compile(f"([{_HAN_CLASS}]+)|((?:[^\\W{_HAN_CLASS}]|[{_INDIC_SIGNS}])+)")
 
 
 def fold(text: str) -> str:
@@ -82,27 +132,58 @@ def fold_surface(text: str) -> str:
         return _NT.sub("nt", text) if "'" in text or "`" in text else text
     # NFKD both maps compatibility forms (full-width letters, ligatures) and splits accents
     # off their letters, in one pass; its quick check makes it cheap on text already in form.
-    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
+    if _is_latin1(text):
+        # Same result (see _is_latin1), one decomposition fewer, case folded on the short form.
+        text = unicodedata.normalize("NFKD", text.casefold())
+    else:
+        text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
     text = _NT.sub("nt", text)
-    text = _CLEAN.sub(_clean, text)
+    try:
+        latin = codecs.charmap_encode(text, "strict", _LATIN_MAP)[0]
+    except UnicodeEncodeError:
+        pass
+    else:
+        # Only ASCII, combining accents, apostrophes, the letters of _UNDECOMPOSABLE and some
+        # invisible characters (French, Spanish, Vietnamese): every step below, as bytes, at C speed.
+        latin = latin.translate(_LATIN_TABLE, _LATIN_DELETE)
+        for letter, plain in _LATIN_EXPAND:
+            if letter in latin:
+                latin = latin.replace(letter, plain)
+        return latin.decode("ascii")
+    if _FORMAT_CHARS.search(text):
+        text = _FORMAT_CHARS.sub("", text)
+    for mark in _SEPARATING:
+        if mark in text:
+            text = text.replace(mark, " ")
     for letter, plain in _UNDECOMPOSABLE:
         if letter in text:
             text = text.replace(letter, plain)
     if not _NOT_LATIN.search(text):
-        # Only ASCII and combining accents left (French, Spanish, Vietnamese): drop the accents at C speed.
+        # Only ASCII and combining accents left: drop the accents at C speed.
         return text.encode("ascii", "ignore").decode("ascii")
     text = _LATIN_MARKS.sub("", text)
     if _INDIC.search(text):
-        text = _INDIC_DROP.sub("", text)
+        for sign in _INDIC_DROP:
+            if sign in text:
+                text = text.replace(sign, "")
         for long, short in _INDIC_SHORTEN:
             if long in text:
                 text = text.replace(long, short)
     return text
 
 
-def _clean(match: re.Match[str]) -> str:
-    # Invisible format characters vanish (they could split a word); apostrophes and "_" separate words.
-    return "" if _FORMAT_CHARS.match(match.group()) else " "
+def _is_latin1(text: str) -> bool:
+    """True when every character of ``text`` is below U+0100.
+
+    For such text ``NFKD(casefold(text))`` equals ``NFKD(casefold(NFKD(text)))``: no Latin-1
+    character decomposes to a leading combining mark, case folding is per character and leaves
+    the marks they decompose to alone, and the two agree on each of the 256 characters.
+    """
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def collapse_runs(text: str) -> str:
@@ -117,6 +198,17 @@ def collapse_runs(text: str) -> str:
 def _split(folded: str) -> list[str]:
     if folded.isascii():
         return folded.translate(_ASCII_SEPARATORS).split()
+    indic = _INDIC.search(folded)
+    if indic is not None:
+        # Devanagari or Gurmukhi with ASCII: one byte per character, separators to spaces at
+        # C speed, then the same split as for ASCII (other text takes the regular expression).
+        encoding, separators, decoding = _INDIC_BYTES[indic.group() >= "\u0a00"]
+        try:
+            data = codecs.charmap_encode(folded, "strict", encoding)[0]
+        except UnicodeEncodeError:
+            pass
+        else:
+            return codecs.charmap_decode(data.translate(separators), "strict", decoding)[0].split()
     return _TOKEN.findall(folded)
 
 
@@ -137,44 +229,58 @@ class Segmenter:
 
     def __init__(self, words: Iterable[str]) -> None:
         words = [word for word in words if len(word) > 1]
-        lengths: dict[str, set[int]] = {}
+        starts: dict[str, set[int]] = {}
         for word in words:
-            lengths.setdefault(word[0], set()).add(len(word))
+            starts.setdefault(word[:2], set()).add(len(word))
         self._words = frozenset(words)
-        # For each first character, the lengths of lexicon words starting with it, longest first.
-        self._lengths = {first: tuple(sorted(ls, reverse=True)) for first, ls in lengths.items()}
+        # For each first two characters, the lengths of lexicon words starting with them, longest
+        # first. Every lexicon word has at least two characters, so a position whose two
+        # characters start no word is a one-character token after a single probe.
+        self._starts = {pair: tuple(sorted(ls, reverse=True)) for pair, ls in starts.items()}
 
     def segment(self, run: str) -> list[str]:
         """Cut a run of Han characters into lexicon words and single characters."""
         out: list[str] = []
-        append = out.append
-        lengths, words = self._lengths, self._words
-        i, n = 0, len(run)
-        while i < n:
-            sizes = lengths.get(run[i])
+        self._segment_into(run, out)
+        return out
+
+    def _segment_into(self, run: str, out: list[str]) -> None:
+        # At each position the longest lexicon word starting there, else one character. Runs of
+        # one-character tokens are copied in one slice; a slice running past the end is shorter
+        # and can only equal a shorter word, which its own length would find anyway.
+        starts, words = self._starts, self._words
+        get = starts.get
+        last = len(run) - 1
+        i = done = 0
+        while i < last:
+            sizes = get(run[i : i + 2])
             if sizes is not None:
                 for size in sizes:
                     word = run[i : i + size]
                     if word in words:
-                        append(word)
+                        if done < i:
+                            out.extend(run[done:i])
+                        out.append(word)
                         i += size
+                        done = i
                         break
                 else:
-                    append(run[i])
                     i += 1
             else:
-                append(run[i])
                 i += 1
-        return out
+        if done < len(run):
+            out.extend(run[done:])
 
     def tokens(self, folded: str) -> list[str]:
         """All tokens of folded text that contains Han characters: Han runs segmented, other words kept."""
         out: list[str] = []
-        for word in _HAN_OR_WORD.findall(folded):
-            if _HAN_FIRST.match(word):
-                out.extend(self.segment(word))
+        append = out.append
+        segment_into = self._segment_into
+        for han, word in _HAN_RUN_OR_WORD.findall(folded):
+            if han:
+                segment_into(han, out)
             else:
-                out.append(word)
+                append(word)
         return out
 
 

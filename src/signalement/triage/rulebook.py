@@ -293,25 +293,39 @@ class Rulebook:
 
     def match(self, text: str) -> tuple[tuple[RuleHit, ...], frozenset[str]]:
         """The rules that fire on ``text`` (in rule order) and the signals they raise."""
-        surface = fold_surface(text)
-        collapsed = collapse_runs(surface)
-        tokens = tokenize(collapsed, self.segmenter)
-        spans = self._index.find_spans(tokens, self.lexicon)
+        # Tokenize once, in the quoted form, and collapse vowel runs in each distinct token only.
+        # Collapsing removes a letter next to the same letter inside a word, so it never moves a
+        # word boundary: the collapsed text has the same tokens, each collapsed (the same number
+        # of tokens, see test_triage_normalize), and the quoted tokens keep their positions.
+        quoted = tokenize(fold_surface(text), self.segmenter)
+        if not quoted:
+            return (), frozenset()
+        typed = set(quoted)
+        distinct = list(typed)
+        joined = " ".join(distinct)
+        collapsed = collapse_runs(joined)
+        if collapsed is joined:
+            get = self.lexicon.atoms_of(typed).__getitem__
+        else:
+            folded = collapsed.split(" ")
+            atoms = self.lexicon.atoms_of(set(folded))
+            get = dict(zip(distinct, map(atoms.__getitem__, folded))).__getitem__
+        spans = self._index.spans(quoted, distinct, get)
+        if not spans:
+            return (), frozenset()
+        rules = self.rules
         candidates: list[tuple[Rule, list[tuple[int, int]]]] = []
         for owner in sorted(o for o in spans if not o % 2):
-            rule, found = self.rules[owner // 2], spans[owner]
+            rule, found = rules[owner // 2], spans[owner]
             excluded = spans.get(owner + 1)
             if excluded:
                 found = [s for s in found if not overlaps(s, excluded)]
             if found:
                 candidates.append((rule, found))
         signals = frozenset(rule.signal for rule, _ in candidates if rule.signal and not rule.when)
-        if candidates and collapsed is not surface:
-            # Quote the words as typed (case and accents folded), not with vowel runs collapsed.
-            quoted = tokenize(surface, self.segmenter)
-            tokens = quoted if len(quoted) == len(tokens) else tokens
+        # Quote the words as typed (case and accents folded), not with vowel runs collapsed.
         hits = tuple(
-            RuleHit(rule=rule, matched=_matched_words(tokens, found))
+            RuleHit(rule=rule, matched=_matched_words(quoted, found))
             for rule, found in candidates
             if rule.when <= signals
         )
@@ -319,13 +333,13 @@ class Rulebook:
 
 
 def _matched_words(tokens: Sequence[str], spans: Iterable[tuple[int, int]]) -> tuple[str, ...]:
-    words: list[str] = []
+    words: dict[str, None] = {}  # insertion-ordered set
     for start, end in sorted(set(spans)):
-        phrase = " ".join(tokens[start : end + 1])[:80]
+        phrase = (tokens[start] if start == end else " ".join(tokens[start : end + 1]))[:80]
         if phrase not in words:
-            words.append(phrase)
-        if len(words) == MAX_MATCHED:
-            break
+            words[phrase] = None
+            if len(words) == MAX_MATCHED:
+                break
     return tuple(words)
 
 

@@ -145,7 +145,7 @@ def _answer_reasons(ticked: Iterable[str], danger: str) -> list[Reason]:
     elif danger == "unsure":
         reasons.append(Reason(source="answer", rule=_UNSURE, urgency="high"))
     chosen = {code for code in ticked if isinstance(code, str)} if ticked else set()
-    for code in CATEGORIES:
+    for code in CATEGORIES if chosen else ():
         if code in chosen:
             level = urgency_of(code)
             reasons.append(
@@ -161,24 +161,32 @@ def _answer_reasons(ticked: Iterable[str], danger: str) -> list[Reason]:
 
 def _rule_reasons(hits: Iterable[RuleHit], language: str) -> list[Reason]:
     """One reason per rule that fired, the text's own language first."""
-    ordered = sorted(enumerate(hits), key=lambda item: (item[1].rule.language != language, item[0]))
+    # A stable sort on the language alone keeps the rule order within each group.
+    ordered = sorted(hits, key=lambda hit: hit.rule.language != language)
     reasons: list[Reason] = []
-    for _, hit in ordered:
+    for hit in ordered:
         rule = hit.rule
-        levels = [rule.urgency] if rule.urgency else []
-        if rule.category:
-            levels.append(urgency_of(rule.category))
-        level = most_urgent(levels)
+        key = (rule.category, rule.urgency)
+        level = _RULE_LEVELS.get(key, _UNKNOWN)
+        if level is _UNKNOWN:
+            level = _RULE_LEVELS[key] = _rule_level(*key)
         reasons.append(
-            Reason(
-                source="rule",
-                rule=rule.rule_id,
-                category=rule.category,
-                urgency=None if level == "standard" else level,
-                matched=hit.matched,
-            )
+            Reason(source="rule", rule=rule.rule_id, category=rule.category, urgency=level, matched=hit.matched)
         )
     return reasons
+
+
+# The urgency a rule's reason carries, per (category, urgency) of the rule: a handful of pairs.
+_RULE_LEVELS: dict[tuple[str | None, str | None], str | None] = {}
+_UNKNOWN = object()
+
+
+def _rule_level(category: str | None, urgency: str | None) -> str | None:
+    levels = [urgency] if urgency else []
+    if category:
+        levels.append(urgency_of(category))
+    level = most_urgent(levels)
+    return None if level == "standard" else level
 
 
 def _policy(rule: str, urgency: str | None, category: str | None = None) -> Reason:
