@@ -17,7 +17,6 @@ The search is shown to work: the case code, which is stored in clear by design, 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ import pytest
 
 from integration.reporter.reporting import FLOW, Reporter
 from support.live import LiveServer, start_server
+from support.pg import CI
 from support.privacy import Sentinels, files_under, find_leaks, postgres_dump, redis_contents, sqlite_dump
 
 REDIS_URL = "redis://127.0.0.1:6379/11"
@@ -39,7 +39,7 @@ def _require_redis() -> None:
     try:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
     except redis.RedisError as exc:
-        if os.environ.get("CI") == "true":
+        if CI:
             pytest.fail(f"CI=true needs Redis on 127.0.0.1:6379: {exc}")
         pytest.skip(f"Redis is not reachable on 127.0.0.1:6379 ({exc}); the memory-store variant still runs")
 

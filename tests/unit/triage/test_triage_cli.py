@@ -13,6 +13,7 @@ import pytest
 
 from signalement.triage.cli import register
 from signalement.triage.evaluation import LabelledExample, evaluate
+from support.pg import CI
 
 DEV_SET = Path(os.environ.get("SIGNALEMENT_TRIAGE_DEV",
                            Path(__file__).resolve().parents[4] / "shared" / "data" / "triage" / "dev.jsonl"))
@@ -75,7 +76,7 @@ def test_a_bad_line_is_reported_by_number_and_the_rest_still_classified():
 
 def test_eval_prints_the_figures_and_the_check_passes_on_the_dev_set():
     if not DEV_SET.exists():
-        if os.environ.get("CI") == "true":
+        if CI:
             pytest.fail(f"development set missing at {DEV_SET}")
         pytest.skip(f"development set not found at {DEV_SET} (set SIGNALEMENT_TRIAGE_DEV)")
     result = run("eval", str(DEV_SET), "--check")
