@@ -14,6 +14,7 @@ from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
+from litestar.di import Provide
 from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware.rate_limit import RateLimitConfig
@@ -56,6 +57,11 @@ def _csrf_config(settings: Settings, runtime: Runtime) -> CSRFConfig:
         # itself after streaming (see reporter.uploads).
         exclude=["/twilio/", "/metrics", "/healthz", "/readyz"],
     )
+
+
+def runtime_of_app(state: State) -> Runtime:
+    """The ``runtime`` dependency every controller may ask for: the app's shared services."""
+    return state.runtime  # type: ignore[no-any-return]
 
 
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> Litestar:
@@ -125,5 +131,6 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         openapi_config=openapi,
         stores={"rate_limit": runtime.store("rate_limit"), "sessions": runtime.store("sessions")},
         state=State({"runtime": runtime}),
+        dependencies={"runtime": Provide(runtime_of_app, sync_to_thread=False)},
         on_shutdown=[runtime.close],
     )

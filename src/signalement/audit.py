@@ -76,7 +76,8 @@ async def append(session: AsyncSession, keys: KeyList, *, actor: str, action: st
     detail = dict(detail or {})
     _check_detail(detail)
     await _lock_chain(session)
-    last = (await session.execute(select(AuditEntry.seq, AuditEntry.mac).order_by(AuditEntry.seq.desc()).limit(1))).first()
+    newest = select(AuditEntry.seq, AuditEntry.mac).order_by(AuditEntry.seq.desc()).limit(1)
+    last = (await session.execute(newest)).first()
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
     at = utcnow()
     key_id, key = keys.current

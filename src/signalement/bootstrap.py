@@ -18,10 +18,10 @@ from sqlalchemy import func, select
 from signalement import audit
 from signalement.db import migrate
 from signalement.db.models import KeyEpoch, Officer, Role
-from signalement.keyops import record_epoch
-from signalement.officer.accounts import NewAccount, create_account
+from signalement.key_records import record_epoch
 from signalement.runtime import Runtime
 from signalement.settings import SECRET_LISTS, Settings, generate_key_entry
+from signalement.staff.accounts import NewAccount, create_account
 from signalement.vault import epochs
 from signalement.vault.keystore import write_atomic
 

@@ -27,7 +27,7 @@ from signalement import i18n
 
 PACKAGE = Path(__file__).parent
 OFFICER_PATTERNS = (
-    "officer/*", "research/*", "templates/officer/*", "templates/research/*", "triage/definitions.py",
+    "officer/*", "research/*", "staff/*", "templates/officer/*", "templates/research/*", "triage/definitions.py",
 )
 METHOD_MAP = [("**.py", "python"), ("templates/**.html", "jinja2")]
 OPTIONS_MAP = {"templates/**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "false"}}
@@ -69,7 +69,8 @@ def check() -> list[str]:
         wanted = {m.id for m in template if m.id}
         for lang in i18n.DOMAIN_LANGUAGES[domain]:
             path = i18n.catalogue_path(lang.code, domain)
-            rel = path.relative_to(i18n.locales_dir().parent) if path.is_relative_to(i18n.locales_dir().parent) else path
+            root = i18n.locales_dir().parent
+            rel = path.relative_to(root) if path.is_relative_to(root) else path
             if not path.exists():
                 problems.append(f"{rel}: catalogue missing ({len(wanted)} messages)")
                 continue

@@ -36,7 +36,7 @@ def _runtime():  # noqa: ANN202
 
 
 def _print_account(account: Any, heading: str) -> None:
-    from signalement.officer import totp
+    from signalement.staff import totp
 
     print(heading)
     print(f"  login:              {account.username}")
@@ -133,7 +133,7 @@ def cmd_officer(args: argparse.Namespace) -> int:
 
     from signalement.db.models import Officer, Role
     from signalement.errors import SignalementError
-    from signalement.officer.accounts import READS_CASES, create_account, master_from_password, remove_account
+    from signalement.staff.accounts import READS_CASES, create_account, master_from_password, remove_account
     from signalement.vault.wrapping import WrongPasswordError
 
     async def main() -> int:
@@ -174,17 +174,17 @@ def cmd_officer(args: argparse.Namespace) -> int:
 # ---- keys, purge, audit -----------------------------------------------------------------------
 
 def cmd_keys(args: argparse.Namespace) -> int:
-    from signalement import keyops
+    from signalement import keyceremony
     from signalement.vault.wrapping import WrongPasswordError
 
     async def main() -> int:
         runtime = _runtime()
         try:
             if args.keys_command == "rotate":
-                kid = await keyops.rotate(runtime, args.admin, read_secret(f"Password of admin '{args.admin}': "))
+                kid = await keyceremony.rotate(runtime, args.admin, read_secret(f"Password of admin '{args.admin}': "))
                 print(f"New reports are now sealed to {kid}; older epochs are queued for re-wrap by the worker.")
             elif args.keys_command == "status":
-                rows = await keyops.status(runtime)
+                rows = await keyceremony.status(runtime)
                 if args.json:
                     import msgspec
 
@@ -196,33 +196,40 @@ def cmd_keys(args: argparse.Namespace) -> int:
                                  f"destroy after {r.destroy_after}" if r.destroy_after else "active")
                         print(f"{r.key_id:<18} {r.purpose:<12} {r.age_days:>4}d {r.sealed_values:>8}  {state}")
             elif args.recovery_command == "split":
-                shares = await keyops.recovery_split(runtime, args.admin, read_secret(f"Password of admin '{args.admin}': "),
-                                                     args.shares, args.threshold)
+                password = read_secret(f"Password of admin '{args.admin}': ")
+                shares = await keyceremony.recovery_split(runtime, args.admin, password, args.shares, args.threshold)
                 if args.out:
-                    out = Path(args.out)
-                    out.mkdir(parents=True, exist_ok=True, mode=0o700)
-                    for i, text in enumerate(shares, 1):
-                        p = out / f"share-{i}.txt"
-                        p.write_text(text + "\n")
-                        p.chmod(0o600)
-                    print(f"Wrote {len(shares)} shares to {out}; any {args.threshold} restore the master key.")
+                    _write_shares(Path(args.out), shares)
+                    print(f"Wrote {len(shares)} shares to {args.out}; any {args.threshold} restore the master key.")
                 else:
                     print("\n".join(shares))
             elif args.recovery_command == "restore":
-                texts = [Path(f).read_text() for f in args.share_files] if args.share_files else sys.stdin.read().split()
-                account = await keyops.recovery_restore(runtime, texts, args.username)
+                texts = _read_shares(args.share_files)
+                account = await keyceremony.recovery_restore(runtime, texts, args.username)
                 _print_account(account, f"Master key restored and sealed for admin '{account.username}':")
             return 0
         except WrongPasswordError:
             print("keys: the admin name or password is wrong", file=sys.stderr)
             return 1
-        except keyops.RecoveryError as exc:
+        except keyceremony.RecoveryError as exc:
             print(f"keys: {exc}", file=sys.stderr)
             return 1
         finally:
             await runtime.close()
 
     return _run(main())
+
+
+def _write_shares(out: Path, shares: list[str]) -> None:
+    out.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for i, text in enumerate(shares, 1):
+        path = out / f"share-{i}.txt"
+        path.write_text(text + "\n")
+        path.chmod(0o600)
+
+
+def _read_shares(files: list[str] | None) -> list[str]:
+    return [Path(f).read_text() for f in files] if files else sys.stdin.read().split()
 
 
 def cmd_purge(args: argparse.Namespace) -> int:
@@ -232,7 +239,8 @@ def cmd_purge(args: argparse.Namespace) -> int:
         runtime = _runtime()
         try:
             report = await purge(runtime, actor="cli")
-            print(f"deleted {report.cases_deleted} expired case(s), {report.staged_evidence_deleted} abandoned upload(s)")
+            print(f"deleted {report.cases_deleted} expired case(s), "
+                  f"{report.staged_evidence_deleted} abandoned upload(s)")
             print(f"destroyed key epochs: {', '.join(report.epochs_destroyed) or 'none'}")
             if report.epochs_kept:
                 print(f"due but still protecting live data (kept): {', '.join(report.epochs_kept)}")
@@ -345,7 +353,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("purge", help="delete expired cases and destroy expired key epochs").set_defaults(func=cmd_purge)
 
-    aud = sub.add_parser("audit", help="the tamper-evident audit log").add_subparsers(dest="audit_command", required=True)
+    aud = sub.add_parser("audit", help="the tamper-evident audit log").add_subparsers(
+        dest="audit_command", required=True
+    )
     s = aud.add_parser("verify", help="check every entry of the hash chain")
     s.add_argument("--anchor", help="SEQ:MAC recorded earlier (detects entries cut off the end)")
     s.set_defaults(func=cmd_audit)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from signalement.ciphertext_fields import evidence_binding, evidence_key_field
 from signalement.db.engine import Database
 from signalement.db.models import Evidence, EvidenceChunk, coarse_hour, new_id
-from signalement.sealed_rows import evidence_binding, evidence_key_field
 from signalement.vault.keystore import PublicKey
 from signalement.vault.seal import seal
 from signalement.vault.stream import StreamDecryptor, StreamEncryptor, StreamError, new_data_key
@@ -65,3 +65,21 @@ async def read_evidence(db: Database, evidence: Evidence, data_key: bytes, *, ba
             last = seq
             yield dec.feed(data)
     dec.finish()
+
+
+async def discard_staged(db: Database, draft_case_id: str, evidence_id: str) -> None:
+    """Delete a file staged for a draft that has not been sent, now rather than at the 24-hour purge.
+
+    Only a staged file (no case yet) of that very draft: a forged id cannot touch anyone's evidence.
+    """
+    async with db.writing() as session:
+        owned = (
+            Evidence.id == evidence_id,
+            Evidence.draft_case_id == draft_case_id,
+            Evidence.case_id.is_(None),
+        )
+        if await session.scalar(select(Evidence.id).where(*owned)) is not None:
+            await session.execute(delete(EvidenceChunk).where(EvidenceChunk.evidence_id == evidence_id))
+            await session.execute(delete(Evidence).where(*owned))
+        await session.commit()
+

@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from signalement import triage
+from signalement.ciphertext_fields import followup_recipient, message_field, next_message_seq
 from signalement.db.models import Case, CaseField, CaseStatus, Evidence, Message, coarse_hour, new_id
 from signalement.errors import SignalementError, TooManyAttemptsError
 from signalement.receipts import (
@@ -33,7 +34,6 @@ from signalement.receipts import (
     spend_equal_time,
 )
 from signalement.runtime import Runtime
-from signalement.sealed_rows import followup_recipient, message_field, next_message_seq
 from signalement.vault.followup import open_for_reporter
 from signalement.vault.seal import seal
 from signalement.vault.suites import SuiteName

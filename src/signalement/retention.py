@@ -22,10 +22,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signalement import audit
+from signalement.ciphertext_fields import count_by_key, reseal_case
 from signalement.db.models import Case, Evidence, KeyEpoch, utcnow
-from signalement.keyops import record_epoch
+from signalement.key_records import record_epoch
 from signalement.runtime import Runtime
-from signalement.sealed_rows import count_by_key, reseal_case
 from signalement.vault import epochs
 from signalement.vault.keystore import PublicKey
 from signalement.vault.unseal import PrivateKeyring
@@ -71,7 +71,9 @@ async def seal_for_closure(runtime: Runtime, session: AsyncSession, case: Case, 
     return target.key_id
 
 
-async def set_legal_hold(runtime: Runtime, session: AsyncSession, case: Case, on: bool, keyring: PrivateKeyring) -> None:
+async def set_legal_hold(
+    runtime: Runtime, session: AsyncSession, case: Case, on: bool, keyring: PrivateKeyring
+) -> None:
     """Legal hold: a closed case moves to the hold epoch (or back to retention when lifted)."""
     case.legal_hold = on
     if not case.is_open:

@@ -1,8 +1,8 @@
 """What one process shares: settings, database, keys and pools, built once per app.
 
-Tiers take only what they may hold. The intake tier's view (``IntakeKeys``)
-has public keys, the pepper and the blind-index key; nothing here opens a
-directorate-sealed value. The officer tier opens values only with a master
+It holds public keys (``PublicKeyring``), the pepper, the form and audit
+keys and the blind-index key; nothing here opens a directorate-sealed
+value. The officer tier opens values only with a master
 key that comes out of a signed-in officer's session.
 """
 
@@ -73,7 +73,9 @@ class Runtime:
             if self.settings.redis_url:
                 from litestar.stores.redis import RedisStore
 
-                self._stores[name] = RedisStore.with_client(url=self.settings.redis_url, namespace=f"signalement:{name}")
+                self._stores[name] = RedisStore.with_client(
+                    url=self.settings.redis_url, namespace=f"signalement:{name}"
+                )
             else:
                 self._stores[name] = MemoryStore()
         return self._stores[name]

@@ -55,35 +55,49 @@ class ClientHasher:
         return self.pseudonym(address, purpose=purpose)
 
 
-class _Counter(msgspec.Struct):
-    count: int
+class _Count(msgspec.Struct):
+    n: int
 
 
-class GuessThrottle:
-    """Counts failed receipt checks per client and per case code in a Litestar store."""
+class FailureCounter:
+    """Failures per key in a Litestar store (Redis when configured), each key expiring on its own.
+
+    The one counter every throttle uses (receipt guesses, staff sign-in). Not
+    atomic across replicas: a few lost increments are tolerable for limits
+    this coarse, in front of secrets that are what really stops guessing.
+    """
 
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    async def _get(self, key: str) -> int:
+    async def count(self, key: str) -> int:
         raw = await self.store.get(key)
-        return msgspec.json.decode(raw, type=_Counter).count if raw else 0
+        return msgspec.json.decode(raw, type=_Count).n if raw else 0
 
-    async def _bump(self, key: str, window: int) -> None:
-        # Not atomic across replicas; an undercount by a few is acceptable for a
-        # defence-in-depth limit in front of a 50-bit secret.
-        count = await self._get(key) + 1
-        await self.store.set(key, msgspec.json.encode(_Counter(count)), expires_in=window)
+    async def add(self, key: str, window_seconds: int) -> int:
+        n = await self.count(key) + 1
+        await self.store.set(key, msgspec.json.encode(_Count(n)), expires_in=window_seconds)
+        return n
+
+    async def clear(self, key: str) -> None:
+        await self.store.delete(key)
+
+
+class GuessThrottle:
+    """Counts failed receipt checks per client and per case code."""
+
+    def __init__(self, store: Store) -> None:
+        self.failures = FailureCounter(store)
 
     async def client_blocked(self, client: str) -> bool:
-        return await self._get(f"guess:client:{client}") >= CLIENT_FAILURE_LIMIT
+        return await self.failures.count(f"guess:client:{client}") >= CLIENT_FAILURE_LIMIT
 
     async def code_delay(self, code_pseudonym: str) -> float:
-        failures = await self._get(f"guess:code:{code_pseudonym}")
+        failures = await self.failures.count(f"guess:code:{code_pseudonym}")
         if failures <= CODE_FREE_FAILURES:
             return 0.0
         return min(CODE_MAX_DELAY_SECONDS, 0.25 * 2 ** (failures - CODE_FREE_FAILURES - 1))
 
     async def record_failure(self, client: str, code_pseudonym: str) -> None:
-        await self._bump(f"guess:client:{client}", CLIENT_WINDOW_SECONDS)
-        await self._bump(f"guess:code:{code_pseudonym}", CODE_WINDOW_SECONDS)
+        await self.failures.add(f"guess:client:{client}", CLIENT_WINDOW_SECONDS)
+        await self.failures.add(f"guess:code:{code_pseudonym}", CODE_WINDOW_SECONDS)

@@ -14,9 +14,9 @@ import msgspec
 
 from signalement import audit, outbox
 from signalement.db.models import OutboxJob, utcnow
-from signalement.keyops import REWRAP_JOB, RewrapPayload, run_rewrap
 from signalement.notify import OUTBOX_CASE, SMS_JOB, PermanentSendError, SmsJob, send_sms
 from signalement.retention import purge
+from signalement.rewrap import REWRAP_JOB, RewrapPayload, run_rewrap
 from signalement.runtime import Runtime
 from signalement.vault.opening import open_with, private_key_from_bytes
 from signalement.vault.suites import SuiteName

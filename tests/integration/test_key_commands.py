@@ -9,6 +9,7 @@ import sqlite3
 
 from sqlalchemy import select, text, update
 
+from signalement.ciphertext_fields import SEALED_COLUMNS, evidence_key_field
 from signalement.db.engine import Database
 from signalement.db.models import (
     Case,
@@ -21,9 +22,8 @@ from signalement.db.models import (
     utcnow,
 )
 from signalement.evidence_store import read_evidence, write_evidence
-from signalement.officer.accounts import authenticate
 from signalement.retention import seal_for_closure, set_legal_hold
-from signalement.sealed_rows import SEALED_COLUMNS, evidence_key_field
+from signalement.staff.accounts import authenticate
 from signalement.vault.envelope import SealedValueError
 from signalement.vault.unseal import PrivateKeyring
 from support import pg
@@ -89,7 +89,8 @@ async def test_rotation_seals_new_reports_to_the_new_epoch_and_rewraps_old_ones(
     stack.runtime.public_keys.refresh()
     after = await submit(stack, narrative="after rotation")
     async with stack.runtime.db.reading() as s:
-        kids = {f.key_id for f in (await s.execute(select(CaseField).where(CaseField.case_id == after.case_id))).scalars()}
+        fields = (await s.execute(select(CaseField).where(CaseField.case_id == after.case_id))).scalars()
+        kids = {f.key_id for f in fields}
     assert kids == {new_kid}
     assert await _count_by_kid(stack, old_kid) > 0
 
@@ -182,7 +183,8 @@ async def test_purge_destroys_expired_keys_so_a_backup_from_before_cannot_be_ope
 async def test_recovery_shares_restore_the_master_key_for_a_new_admin(stack, tmp_path) -> None:
     receipt = await submit(stack, narrative="recover me")
     split = run_cli(stack.settings, "keys", "recovery", "split", "--shares", "5", "--threshold", "3",
-                    "--admin", stack.admin.username, "--out", str(tmp_path / "shares"), stdin=stack.admin.password + "\n")
+                    "--admin", stack.admin.username, "--out", str(tmp_path / "shares"),
+                    stdin=stack.admin.password + "\n")
     assert split.returncode == 0, split.stderr
     shares = sorted((tmp_path / "shares").glob("share-*.txt"))
     assert len(shares) == 5
@@ -192,7 +194,8 @@ async def test_recovery_shares_restore_the_master_key_for_a_new_admin(stack, tmp
     bad = tmp_path / "bad.txt"
     text = shares[0].read_text().strip()
     bad.write_text(text[:-12] + ("A" if text[-12] != "A" else "B") + text[-11:])
-    corrupted = run_cli(stack.settings, "keys", "recovery", "restore", "--username", "rescue", str(bad), *map(str, shares[1:3]))
+    corrupted = run_cli(stack.settings, "keys", "recovery", "restore", "--username", "rescue", str(bad),
+                        *map(str, shares[1:3]))
     assert corrupted.returncode == 1
 
     restored = run_cli(stack.settings, "keys", "recovery", "restore", "--username", "rescue",

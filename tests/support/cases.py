@@ -8,7 +8,7 @@ import sys
 import uuid
 
 from signalement.intake import Answers, IntakeService, Receipt, Submission
-from signalement.officer.accounts import master_from_password
+from signalement.staff.accounts import master_from_password
 from signalement.vault.unseal import MasterKey, PrivateKeyring
 from support.live import settings_env
 

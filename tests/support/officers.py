@@ -19,9 +19,9 @@ import msgspec
 from sqlalchemy import select, update
 
 from signalement.db.models import Officer, Role
-from signalement.officer import totp
-from signalement.officer.accounts import create_account, master_from_password, reseal_credential
 from signalement.runtime import Runtime
+from signalement.staff import totp
+from signalement.staff.accounts import create_account, master_from_password, reseal_credential
 from signalement.vault.wrapping import CredentialPayload
 
 PASSWORD = "plum-harbour-violin-quietly-47"  # noqa: S105 - test accounts only
@@ -142,7 +142,7 @@ def form(token: str, **fields: Any) -> dict[str, Any]:
 
 async def principal_of(runtime: Runtime, username: str) -> Any:
     """The ``Principal`` a signed-in account would be, for calling services directly."""
-    from signalement.officer.access import Principal, Stage
+    from signalement.staff.access import Principal, Stage
 
     async with runtime.db.reading() as session:
         o = await session.scalar(select(Officer).where(Officer.username == username))

@@ -41,8 +41,10 @@ class Sentinels(msgspec.Struct, kw_only=True):
         return cls(
             narrative=f"narrative-sentinel-{t}", employer=f"Employer Sentinel {t}",
             phone=f"(514) 555-01{last}", phone_e164=f"+151455501{last}",
-            user_agent=f"UA-sentinel-{t}", header=f"hdr-sentinel-{t}", forwarded_for=f"203.0.113.{secrets.randbelow(250) + 1}",
-            query=f"q-sentinel-{t}", cookie=f"ck-sentinel-{t}", client_ip=f"127.0.{secrets.randbelow(200) + 20}.{secrets.randbelow(200) + 20}",
+            user_agent=f"UA-sentinel-{t}", header=f"hdr-sentinel-{t}",
+            forwarded_for=f"203.0.113.{secrets.randbelow(250) + 1}",
+            query=f"q-sentinel-{t}", cookie=f"ck-sentinel-{t}",
+            client_ip=f"127.0.{secrets.randbelow(200) + 20}.{secrets.randbelow(200) + 20}",
         )
 
     def searchable(self) -> dict[str, list[bytes]]:

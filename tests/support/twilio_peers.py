@@ -42,7 +42,8 @@ class FakeTwilio:
                     self.send_response(outer.fail_with)
                     self.send_header("content-type", "application/json")
                     self.end_headers()
-                    self.wfile.write(json.dumps({"code": 21211, "message": "invalid", "status": outer.fail_with}).encode())
+                    body = {"code": 21211, "message": "invalid", "status": outer.fail_with}
+                    self.wfile.write(json.dumps(body).encode())
                     return
                 outer.messages.append({"path": self.path, **form})
                 sid = f"SM{len(outer.messages):032d}"

@@ -72,10 +72,6 @@ class Database:
         self._read_sessions = async_sessionmaker(self.reader, expire_on_commit=False, autoflush=False)
 
     @property
-    def is_sqlite(self) -> bool:
-        return self.dialect == "sqlite"
-
-    @property
     def is_postgres(self) -> bool:
         return self.dialect == "postgresql"
 

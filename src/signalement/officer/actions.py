@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signalement import audit, retention, triage
+from signalement.ciphertext_fields import followup_recipient, message_field, next_message_seq, note_field
 from signalement.db.models import (
     Case,
     CaseField,
@@ -32,11 +33,10 @@ from signalement.db.models import (
 )
 from signalement.errors import ConflictError, ForbiddenError, SignalementError
 from signalement.notify import SmsJob, queue_sms
-from signalement.officer.access import Principal
 from signalement.officer.cases import load_visible
 from signalement.officer.workflow import Outcome, OverrideReason, check_transition
 from signalement.runtime import Runtime
-from signalement.sealed_rows import followup_recipient, message_field, next_message_seq, note_field
+from signalement.staff.access import Principal
 from signalement.triage.definitions import PARTNERS
 from signalement.vault.seal import seal
 from signalement.vault.unseal import PrivateKeyring

@@ -14,8 +14,8 @@ from sqlalchemy import ColumnElement, select
 
 from signalement import audit
 from signalement.db.models import AuditEntry
-from signalement.officer.access import Principal
 from signalement.runtime import Runtime
+from signalement.staff.access import Principal
 
 PAGE = 100
 

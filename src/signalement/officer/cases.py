@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signalement import audit
+from signalement.ciphertext_fields import message_field, note_field
 from signalement.db.models import (
     AuditEntry,
     Case,
@@ -28,10 +29,11 @@ from signalement.db.models import (
 )
 from signalement.errors import NotFoundError
 from signalement.intake import Answers
-from signalement.officer.access import Principal, can_see
+from signalement.officer.related import Related, related_cases
+from signalement.officer.visibility import can_see
 from signalement.officer.workflow import allowed_next
 from signalement.runtime import Runtime
-from signalement.sealed_rows import message_field, note_field
+from signalement.staff.access import Principal
 from signalement.triage.taxonomy import categories_from_mask
 from signalement.vault.unseal import PrivateKeyring
 
@@ -187,7 +189,14 @@ async def record_access(
     return case
 
 
-async def open_case(
+class CaseView(msgspec.Struct, frozen=True, kw_only=True):
+    """One look at a case: the decrypted detail and the cases related to it (both within the caller's scope)."""
+
+    detail: CaseDetail
+    related: Related | None
+
+
+async def view_case(
     runtime: Runtime,
     principal: Principal,
     keyring: PrivateKeyring,
@@ -195,8 +204,9 @@ async def open_case(
     *,
     via: str,
     action: str = "case.open",
-) -> CaseDetail:
-    """Audit the look, then decrypt the story, answers, triage matches, messages and notes."""
+    with_related: bool = True,
+) -> CaseView:
+    """Check access and commit the audit entry, then read and decrypt everything in one reading session."""
     case = await record_access(runtime, principal, case_id, action, {"via": via})
     async with runtime.db.reading() as session:
         names = await staff_names(session)
@@ -207,37 +217,28 @@ async def open_case(
             .all()
         )
         notes = (
-            (
-                await session.execute(
-                    select(Note).where(Note.case_id == case.id).order_by(Note.created_at, Note.id)
-                )
-            )
+            (await session.execute(select(Note).where(Note.case_id == case.id).order_by(Note.created_at, Note.id)))
             .scalars()
             .all()
         )
         evidence = (
             (
                 await session.execute(
-                    select(Evidence)
-                    .where(Evidence.case_id == case.id)
-                    .order_by(Evidence.staged_at, Evidence.id)
+                    select(Evidence).where(Evidence.case_id == case.id).order_by(Evidence.staged_at, Evidence.id)
                 )
             )
             .scalars()
             .all()
         )
         referrals = (
-            (
-                await session.execute(
-                    select(Referral).where(Referral.case_id == case.id).order_by(Referral.created_at)
-                )
-            )
+            (await session.execute(select(Referral).where(Referral.case_id == case.id).order_by(Referral.created_at)))
             .scalars()
             .all()
         )
         timeline = await case_timeline(session, case.id)
+        rel = await related_cases(session, principal, case) if with_related else None
     opened = {name: keyring.open(env, case_id=case.id, field=name) for name, env in fields.items()}
-    return CaseDetail(
+    detail = CaseDetail(
         summary=summarize(case, names),
         narrative=opened.get("narrative", b"").decode(),
         answers=msgspec.json.decode(opened["answers"], type=Answers) if "answers" in opened else Answers(),
@@ -282,6 +283,7 @@ async def open_case(
         ),
         timeline=timeline,
     )
+    return CaseView(detail=detail, related=rel)
 
 
 async def _fields(session: AsyncSession, case_id: str) -> dict[str, bytes]:

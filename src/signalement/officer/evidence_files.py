@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from litestar.response import Stream
 
+from signalement.ciphertext_fields import evidence_key_field
 from signalement.db.models import Evidence
 from signalement.evidence_store import read_evidence
 from signalement.runtime import Runtime
-from signalement.sealed_rows import evidence_key_field
 from signalement.vault.unseal import PrivateKeyring
 
 INLINE = {"image/jpeg": "jpg", "image/png": "png"}

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from litestar.params import PathParameter, QueryParameter
+from litestar.di import Provide
+from litestar.params import FromQuery, PathParameter, QueryParameter
 
 from signalement import i18n, triage
 from signalement.officer.queue import ASSIGNEE_PATTERN, CURSOR_PATTERN, EMPLOYER_PATTERN, Cursor, QueueFilter
+
+# PostgreSQL text cannot hold NUL: a value bound for a clear column says so in its pattern.
+NO_NUL = r"^[^\x00]*$"
 
 StatusParam = Literal["open", "closed", "all", "new", "triaged", "assessing", "referred", "inspection"]
 UrgencyCode = Literal["immediate", "high", "standard"]
@@ -72,19 +76,22 @@ def regions() -> frozenset[str]:
 
 
 def queue_filter(
-    *,
-    status: str = "open",
-    urgency: str | None = None,
-    category: str | None = None,
-    province: str | None = None,
-    region: str | None = None,
-    channel: str | None = None,
-    language: str | None = None,
-    assignee: str | None = None,
-    breached: bool = False,
-    employer: str | None = None,
-    after: str | None = None,
+    status: FromQuery[StatusParam] = "open",
+    urgency: FromQuery[UrgencyCode | None] = None,
+    category: FromQuery[CategoryCode | None] = None,
+    province: FromQuery[ProvinceCode | None] = None,
+    region: FromQuery[RegionCode | None] = None,
+    channel: FromQuery[ChannelCode | None] = None,
+    language: FromQuery[LanguageCode | None] = None,
+    assignee: Assignee = None,
+    breached: FromQuery[bool] = False,
+    employer: Employer = None,
+    after: After = None,
 ) -> QueueFilter:
+    """The queue's filter from the query string: the one definition the page and the API share.
+
+    A Litestar dependency (``QUEUE_FILTER``), so both routes document and check the same parameters.
+    """
     return QueueFilter(
         status=status,
         urgency=urgency,
@@ -98,6 +105,9 @@ def queue_filter(
         employer=employer,
         after=Cursor.decode(after) if after else None,
     )
+
+
+QUEUE_FILTER = {"queue_filter": Provide(queue_filter, sync_to_thread=False)}
 
 
 def check_vocabularies() -> list[str]:

@@ -50,23 +50,13 @@ from sqlalchemy import case as when
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signalement.db.models import Case, CaseStatus, Role, UTCDateTime, utcnow
-from signalement.officer.access import Principal
+from signalement.staff.access import Principal
 from signalement.triage.taxonomy import CATEGORIES, CATEGORY_BIT, URGENCIES, URGENCY_RANK
 
 PAGE_SIZE = 50
 COUNTS_TTL_SECONDS = 20
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 StatusFilter = Literal["open", "closed", "all", "new", "triaged", "assessing", "referred", "inspection"]
-STATUS_FILTERS: tuple[str, ...] = (
-    "open",
-    "closed",
-    "all",
-    "new",
-    "triaged",
-    "assessing",
-    "referred",
-    "inspection",
-)
 CURSOR = re.compile(r"^([0-2])\.([0-9]{1,16})\.([0-9a-f]{32})$")
 CURSOR_PATTERN = CURSOR.pattern
 ASSIGNEE_PATTERN = r"^(me|none|[1-9][0-9]{0,8})$"

@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from signalement import triage
 from signalement.db.models import Case
-from signalement.officer.access import Principal, visible_cases
+from signalement.officer.visibility import visible_cases
+from signalement.staff.access import Principal
 from signalement.triage.taxonomy import categories_from_mask
 
 RELATED_LIMIT = 20

@@ -19,13 +19,13 @@ def build_router(runtime: Runtime) -> Router:
     from signalement.reporter.expired import expired_handler
     from signalement.reporter.feedback import feedback_routes
     from signalement.reporter.followup import FollowupPages, followup_routes
-    from signalement.reporter.pages import Seals
-    from signalement.reporter.report import ReportPages, report_routes
+    from signalement.reporter.page_state import PageStates
     from signalement.reporter.routes import routes
+    from signalement.reporter.steps import ReportPages, report_routes
 
-    seals = Seals(runtime)
-    report = ReportPages(runtime, seals)
-    followup = FollowupPages(runtime, seals)
+    states = PageStates(runtime.form_keys, runtime.settings.staged_evidence_hours)
+    report = ReportPages(runtime, states)
+    followup = FollowupPages(runtime, states)
     handlers = [*routes(), *report_routes(report), *followup_routes(followup), *feedback_routes(runtime)]
     return Router(
         path="/",

@@ -30,13 +30,13 @@ from litestar.utils.scope.state import ScopeState
 
 from signalement.errors import SignalementError, handle_exception
 from signalement.i18n import N_
-from signalement.reporter import csrf, pages
+from signalement.reporter import csrf, locale
 from signalement.reporter.draft import Step
 from signalement.reporter.feedback import feedback_page, read_feedback
 from signalement.reporter.followup import EXPIRED_SIGN_IN, FollowupPages
 from signalement.reporter.forms import Fields, read_step
-from signalement.reporter.report import ReportPages
-from signalement.reporter.sealing import ExpiredFormError
+from signalement.reporter.page_state import ExpiredFormError
+from signalement.reporter.steps import ReportPages
 
 PAGE_EXPIRED = N_("This page was open for a long time. Please check your answers, then continue.")
 
@@ -52,11 +52,11 @@ def _page_again(report: ReportPages, fp: FollowupPages, request: Request[Any, An
     fields = _posted_fields(request)
     if fields is None:
         return None
-    lang = pages.language(str(request.path_params.get("lang", "")))
+    lang = locale.language(str(request.path_params.get("lang", "")))
     kind = request.route_handler.opt.get("on_expired")
     if kind == "report":
         try:
-            opened = report.seals.drafts.open(fields.one("draft"))
+            opened = report.states.drafts.decode(fields.one("draft"))
         except ExpiredFormError:
             return report.restart(lang, fields)
         if opened.value.step is Step.DONE:

@@ -16,7 +16,7 @@ from litestar.types import ControllerRouterHandler
 
 from signalement import i18n, metrics
 from signalement.i18n import N_
-from signalement.reporter import pages
+from signalement.reporter import locale
 from signalement.reporter.forms import FieldError, Fields, MalformedFormError, check_text
 from signalement.runtime import Runtime
 
@@ -34,7 +34,7 @@ def feedback_page(
     notice: str | None = None,
     status: int = 200,
 ) -> Template:
-    shown = pages.shown_errors(errors)
+    shown = locale.shown_errors(errors)
     return Template(
         "reporter/feedback.html",
         status_code=status,
@@ -66,7 +66,7 @@ def read_feedback(fields: Fields) -> tuple[str, str, str, tuple[FieldError, ...]
 def feedback_routes(runtime: Runtime) -> list[ControllerRouterHandler]:
     @post("/{lang:str}/feedback", status_code=200, opt={"on_expired": "feedback"})
     async def send_feedback(lang: FromPath[str], request: Request[Any, Any, Any]) -> Template:
-        language = pages.language(lang)
+        language = locale.language(lang)
         page, easy, comment, errors = read_feedback(Fields(await request.form()))
         if errors:
             return feedback_page(language, page=page, easy=easy, comment=comment, errors=errors, status=400)

@@ -2,7 +2,7 @@
 
 After the code and secret check (intake: same answer and the same Argon2
 cost for an unknown code and a wrong secret, throttled per client), the page
-carries a sealed ``FollowupToken`` for 20 idle minutes. No cookie and no
+carries an encrypted ``FollowupToken`` for 20 idle minutes. No cookie and no
 server session: closing the page, or leaving it, ends the access.
 """
 
@@ -24,14 +24,13 @@ from signalement.evidence import MAX_FILE_BYTES, MAX_FILES_PER_CASE
 from signalement.i18n import N_
 from signalement.intake import MAX_MESSAGE, FollowupAccess, IntakeService
 from signalement.receipts import parse_code, parse_secret
-from signalement.reporter import attach, csrf, pages
+from signalement.reporter import attach, csrf, locale
 from signalement.reporter.forms import FieldError, Fields, check_text
-from signalement.reporter.pages import FollowupToken, Seals
-from signalement.reporter.sealing import ExpiredFormError
+from signalement.reporter.page_state import ExpiredFormError, FollowupToken, PageStates
 from signalement.reporter.uploads import UPLOAD_MAX_BODY, read_upload
 from signalement.runtime import Runtime
 
-# A 5,000-character message in a 4-byte script, form-encoded, plus the sealed token.
+# A 5,000-character message in a 4-byte script, form-encoded, plus the encrypted token.
 FOLLOWUP_MAX_BODY = 128 * 1024
 NOT_OPENED = N_("We could not open a case with this case code and secret. Check both and try again.")
 CODE_TYPO = N_("This case code does not look right. It has 9 digits. Check them and try again.")
@@ -58,9 +57,9 @@ STATUS_TEXT = {
 
 
 class FollowupPages:
-    def __init__(self, runtime: Runtime, seals: Seals) -> None:
+    def __init__(self, runtime: Runtime, states: PageStates) -> None:
         self.runtime = runtime
-        self.seals = seals
+        self.states = states
         self.intake = IntakeService(runtime)
 
     def login(
@@ -74,7 +73,7 @@ class FollowupPages:
         pending: str = "",
         status: int = 200,
     ) -> Template:
-        shown = pages.shown_errors(errors)
+        shown = locale.shown_errors(errors)
         return Template(
             "reporter/followup/login.html",
             status_code=status,
@@ -108,7 +107,7 @@ class FollowupPages:
             key=access.followup_private,
             reply_nonce=secrets.token_urlsafe(12),
         )
-        shown = pages.shown_errors(errors)
+        shown = locale.shown_errors(errors)
         room = MAX_FILES_PER_CASE - await attach.files_on_case(self.runtime, access.case_id)
         messages = [
             {"mine": m.author == "reporter", "date": _date(m.created_at), "text": m.text} for m in thread
@@ -119,7 +118,7 @@ class FollowupPages:
             context={
                 "lang": lang,
                 "page_path": "/follow-up",
-                "token": self.seals.followups.seal(token, started=started),
+                "token": self.states.followups.encode(token, started=started),
                 "status_text": _status_text(case_status),
                 "messages": messages,
                 "notice": notice,
@@ -134,7 +133,7 @@ class FollowupPages:
 
     def open_token(self, fields: Fields) -> tuple[FollowupAccess, int, str]:
         """The access a page carries, when its flow began, and the page's reply nonce."""
-        opened = self.seals.followups.open(fields.one("token"))
+        opened = self.states.followups.decode(fields.one("token"))
         t = opened.value
         access = FollowupAccess(case_id=t.case_id, suite=t.suite, followup_private=t.key)
         return access, opened.started, t.reply_nonce
@@ -197,7 +196,7 @@ async def handle_reply(fp: FollowupPages, lang: i18n.Language, fields: Fields) -
 def followup_routes(fp: FollowupPages) -> list[ControllerRouterHandler]:
     @get("/{lang:str}/follow-up")
     async def followup_login_page(lang: FromPath[str]) -> Template:
-        return fp.login(pages.language(lang))
+        return fp.login(locale.language(lang))
 
     @post(
         "/{lang:str}/follow-up",
@@ -206,7 +205,7 @@ def followup_routes(fp: FollowupPages) -> list[ControllerRouterHandler]:
         opt={"on_expired": "followup"},
     )
     async def followup_login(lang: FromPath[str], request: Request[Any, Any, Any]) -> Template:
-        language = pages.language(lang)
+        language = locale.language(lang)
         return await handle_login(fp, language, request, Fields(await request.form()))
 
     @post(
@@ -216,7 +215,7 @@ def followup_routes(fp: FollowupPages) -> list[ControllerRouterHandler]:
         opt={"on_expired": "followup"},
     )
     async def followup_view(lang: FromPath[str], request: Request[Any, Any, Any]) -> Template:
-        language = pages.language(lang)
+        language = locale.language(lang)
         fields = Fields(await request.form())
         try:
             access, started, _nonce = fp.open_token(fields)
@@ -231,7 +230,7 @@ def followup_routes(fp: FollowupPages) -> list[ControllerRouterHandler]:
         opt={"on_expired": "followup"},
     )
     async def followup_reply(lang: FromPath[str], request: Request[Any, Any, Any]) -> Template:
-        language = pages.language(lang)
+        language = locale.language(lang)
         return await handle_reply(fp, language, Fields(await request.form()))
 
     @post(
@@ -241,7 +240,7 @@ def followup_routes(fp: FollowupPages) -> list[ControllerRouterHandler]:
         opt={"exclude_from_csrf": True},
     )
     async def followup_evidence(lang: FromPath[str], request: Request[Any, Any, Any]) -> Template:
-        language = pages.language(lang)
+        language = locale.language(lang)
         upload = await read_upload(request)
         fields = Fields(upload)
         if not upload.csrf_ok:

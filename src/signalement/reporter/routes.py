@@ -10,7 +10,7 @@ from litestar.response import Template
 from litestar.types import ControllerRouterHandler
 
 from signalement import i18n
-from signalement.reporter import pages
+from signalement.reporter import locale
 
 
 def routes() -> list[ControllerRouterHandler]:
@@ -22,7 +22,7 @@ def routes() -> list[ControllerRouterHandler]:
 
     @get("/{lang:str}/", sync_to_thread=False)
     def start(lang: FromPath[str]) -> Template:
-        return Template("reporter/start.html", context={"lang": pages.language(lang), "page_path": "/"})
+        return Template("reporter/start.html", context={"lang": locale.language(lang), "page_path": "/"})
 
     @get("/favicon.ico", status_code=204, sync_to_thread=False)
     def favicon() -> None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import compress
-from operator import not_
 
 # ("exact", "word"), ("prefix", "stem"), ("suffix", "stem"), ("contains", "stem"), ("range", (lo, hi))
 Primitive = tuple[str, object]

@@ -33,7 +33,9 @@ def create_master(store: KeyStore, suite: SuiteName) -> MasterKey:
         raise FileExistsError("the key store already has a master key")
     private = generate_private_bytes(suite)
     kid = f"m-{secrets.token_hex(4)}"
-    public = PublicKey(key_id=kid, suite=suite, purpose="master", public=public_bytes_for(suite, private), created=_now())
+    public = PublicKey(
+        key_id=kid, suite=suite, purpose="master", public=public_bytes_for(suite, private), created=_now()
+    )
     write_atomic(store.master_path, encode_public(public), mode=0o644, exclusive=True)
     return MasterKey(key_id=kid, suite=suite, private=private)
 
@@ -56,7 +58,9 @@ def create_epoch(store: KeyStore, kid: str, purpose: str, suite: SuiteName | Non
     master = store.master_public()
     suite = suite or master.suite
     private = generate_private_bytes(suite)
-    public = PublicKey(key_id=kid, suite=suite, purpose=purpose, public=public_bytes_for(suite, private), created=_now())
+    public = PublicKey(
+        key_id=kid, suite=suite, purpose=purpose, public=public_bytes_for(suite, private), created=_now()
+    )
     sealed = seal(private, master, case_id=KEYSTORE_CASE, field=epoch_field(kid))
     write_atomic(store.sealed_path(kid), sealed, mode=0o600, exclusive=True)
     write_atomic(store.public_path(kid), encode_public(public), mode=0o644)

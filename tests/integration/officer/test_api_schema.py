@@ -22,7 +22,7 @@ from hypothesis.errors import Unsatisfiable
 from requests.adapters import HTTPAdapter
 
 from signalement.db.models import Role
-from signalement.officer import totp
+from signalement.staff import totp
 from support.cases import submit
 from support.live import start_server
 from support.officers import OfficerLogin

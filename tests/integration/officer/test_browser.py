@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from signalement.db.models import Role
-from signalement.officer import totp
-from signalement.officer.staff import add_member
+from signalement.officer.administration import add_member
+from signalement.staff import totp
 from support.browser import axe_violations, describe, launch
 from support.cases import admin_master, submit
 from support.live import LiveServer, start_server

@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import select
 
 from signalement import triage
+from signalement.ciphertext_fields import message_field, note_field
 from signalement.db.models import AuditEntry, Case, CaseField, Message, Note, OutboxJob, Role
 from signalement.evidence_store import write_evidence
 from signalement.intake import IntakeService
 from signalement.notify import SMS_JOB, SmsJob
-from signalement.sealed_rows import message_field, note_field
 from signalement.worker import Worker
 from support.cases import keyring, submit
 from support.officers import sign_in, sign_in_api

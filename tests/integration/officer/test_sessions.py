@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from signalement.db.models import Role
-from signalement.officer import sessions
-from signalement.officer.sessions import CookieNames, session_config
-from signalement.officer.staff import remove_member, reset_member
+from signalement.officer.administration import remove_member, reset_member
 from signalement.settings import load_settings
+from signalement.staff import sessions
+from signalement.staff.sessions import CookieNames, session_config
 from support.cases import admin_master, submit
 from support.officers import form, principal_of, sign_in
 
@@ -119,7 +119,7 @@ async def test_removing_resetting_or_changing_an_account_applies_to_its_open_ses
     elif change == "reset":
         await reset_member(stack.runtime, admin, await admin_master(stack), login.id)
     else:
-        from signalement.officer.staff import change_member
+        from signalement.officer.administration import change_member
 
         await change_member(
             stack.runtime,

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from signalement.db.models import AuditEntry, Officer, OfficerCredential, Role
-from signalement.officer import signin, totp
-from signalement.officer.staff import add_member
+from signalement.officer.administration import add_member
+from signalement.staff import signin, totp
 from signalement.vault.kdf import OFFICER_PARAMS, derive
 from support.cases import admin_master
 from support.officers import PASSWORD, csrf_token, form, next_code, principal_of, sign_in

@@ -11,11 +11,11 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
+from signalement.ciphertext_fields import evidence_key_field, followup_recipient, message_field, next_message_seq
 from signalement.db.engine import Database
 from signalement.db.models import Case, CaseField, Evidence, Message, coarse_hour, new_id
 from signalement.evidence_store import read_evidence
-from signalement.officer.accounts import master_from_password
-from signalement.sealed_rows import evidence_key_field, followup_recipient, message_field, next_message_seq
+from signalement.staff.accounts import master_from_password
 from signalement.vault.seal import seal
 from signalement.vault.unseal import PrivateKeyring
 

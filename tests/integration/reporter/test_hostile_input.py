@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from integration.reporter.reporting import FLOW, Page, Reporter
-from signalement.reporter.pages import Seals
+from signalement.reporter.page_state import PageStates
 
 HOSTILE = st.sampled_from(
     [
@@ -98,7 +98,8 @@ async def test_a_hostile_answer_is_kept_exactly_or_refused_on_a_localized_page(
     )
     assert page.value(f"f-{name}") == value.strip()  # shown again exactly, either way
     if page.status == 200:
-        stored = Seals(stack.runtime).drafts.open(page.hidden("draft")).value
+        states = PageStates(stack.runtime.form_keys, stack.runtime.settings.staged_evidence_hours)
+        stored = states.drafts.decode(page.hidden("draft")).value
         assert getattr(stored, name) == value.strip()
 
 

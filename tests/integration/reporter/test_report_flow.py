@@ -21,8 +21,7 @@ from integration.reporter.reporting import FLOW, STORY, Opener, Reporter
 from signalement.db.engine import Database
 from signalement.db.models import Case, Evidence, EvidenceChunk, FunnelEvent, coarse_hour
 from signalement.reporter.draft import Draft, Step
-from signalement.reporter.pages import DRAFT_IDLE_SECONDS
-from signalement.reporter.sealing import FormSealer
+from signalement.reporter.page_state import DRAFT_IDLE_SECONDS, PageState
 
 GPS_IFD = 0x8825
 
@@ -213,7 +212,7 @@ async def test_a_draft_past_its_lifetime_starts_again_keeping_the_last_page(
     reporter: Reporter, stack: Any
 ) -> None:
     await reporter.start()
-    old = FormSealer(
+    old = PageState(
         stack.runtime.form_keys,
         "report-draft",
         Draft,
@@ -227,7 +226,7 @@ async def test_a_draft_past_its_lifetime_starts_again_keeping_the_last_page(
     )
     page = await reporter.post(
         "/en/report",
-        {"draft": old.seal(stale), "narrative": "my long story", "action": "next"},
+        {"draft": old.encode(stale), "narrative": "my long story", "action": "next"},
         keep=("_csrf_token",),
     )
     assert page.status == 200 and page.h1 == "What happened?"

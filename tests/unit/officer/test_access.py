@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from signalement.db.models import Case, Role
-from signalement.officer.access import ROLE_PERMISSIONS, Permission, Principal, Stage, can_see
+from signalement.officer.visibility import can_see
+from signalement.staff.access import ROLE_PERMISSIONS, Permission, Principal, Stage
 
 P = Permission
 EXPECTED = {

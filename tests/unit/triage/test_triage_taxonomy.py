@@ -16,9 +16,10 @@ from signalement.triage import (
     category_definition,
     category_label,
     category_mask,
+    definitions,
     province_name,
+    taxonomy,
 )
-from signalement.triage import definitions, taxonomy
 from signalement.triage.definitions import PARTNERS, UnknownPartnerError, partner_label
 from signalement.triage.taxonomy import UnknownCategoryError, UnknownProvinceError
 

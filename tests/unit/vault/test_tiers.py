@@ -2,8 +2,9 @@
 
 Checked two ways, in a fresh interpreter so nothing else has been imported:
 1. importing the reporter tier and intake loads none of the modules that can obtain a
-   directorate private key (``vault.unseal``, ``vault.wrapping``, ``vault.epochs``, ``keyops``,
-   ``retention``, the officer tier);
+   directorate private key (``vault.unseal``, ``vault.wrapping``, ``vault.epochs``, ``keyceremony``,
+   ``rewrap``, ``retention``, the officer tier, the staff layer); building the research tier's router
+   loads none of them either, nor the officer tier (the staff layer's session and guard modules only);
 2. a whole submission through ``IntakeService``, with an audit hook watching every file the process
    opens, never opens a sealed private key (``*.sealed``), the worker key or the master key file.
 """
@@ -15,10 +16,13 @@ import subprocess
 import sys
 import textwrap
 
-FORBIDDEN_MODULES = [
-    "signalement.vault.unseal", "signalement.vault.wrapping", "signalement.vault.epochs", "signalement.keyops",
-    "signalement.retention", "signalement.officer", "signalement.officer.accounts",
+OPENING_MODULES = [
+    "signalement.vault.unseal", "signalement.vault.wrapping", "signalement.vault.epochs", "signalement.vault.shamir",
+    "signalement.keyceremony", "signalement.rewrap", "signalement.retention", "signalement.officer",
+    "signalement.staff.accounts", "signalement.staff.session_keys", "signalement.staff.unlocked",
+    "signalement.staff.signin",
 ]
+FORBIDDEN_MODULES = [*OPENING_MODULES, "signalement.staff"]
 
 
 def _run(code: str) -> dict:
@@ -38,14 +42,30 @@ def test_importing_the_reporter_tier_loads_nothing_that_can_decrypt() -> None:
     """)
     loaded = set(result)
     assert "signalement.intake" in loaded  # the check itself can see modules
-    assert {"signalement.reporter.report", "signalement.reporter.followup", "signalement.evidence"} <= loaded
+    assert {"signalement.reporter.steps", "signalement.reporter.followup", "signalement.evidence"} <= loaded
     assert loaded.isdisjoint(FORBIDDEN_MODULES), loaded & set(FORBIDDEN_MODULES)
+
+
+def test_building_the_research_router_loads_nothing_that_can_decrypt_and_no_officer_code() -> None:
+    result = _run("""
+        import importlib, json, pkgutil, sys
+        from signalement.settings import load_settings
+        from signalement.runtime import Runtime
+        import signalement.research
+        for info in pkgutil.walk_packages(signalement.research.__path__, "signalement.research."):
+            importlib.import_module(info.name)
+        signalement.research.build_router(Runtime(load_settings({})))
+        print(json.dumps(sorted(m for m in sys.modules if m.startswith("signalement"))))
+    """)
+    loaded = set(result)
+    assert {"signalement.research", "signalement.staff.guard", "signalement.staff.sessions"} <= loaded
+    assert loaded.isdisjoint(OPENING_MODULES), loaded & set(OPENING_MODULES)
 
 
 def test_the_officer_tier_does_load_the_opener_so_the_check_above_can_fail() -> None:
     result = _run("""
         import json, sys
-        import signalement.officer.accounts
+        import signalement.staff.accounts
         print(json.dumps(sorted(m for m in sys.modules if m.startswith("signalement"))))
     """)
     assert "signalement.vault.unseal" in result

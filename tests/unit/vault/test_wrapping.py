@@ -40,7 +40,8 @@ def test_a_credential_copied_onto_another_account_does_not_open(keys) -> None:
 def test_the_kdf_parameters_are_recorded_so_they_can_be_raised_later() -> None:
     kdf, _ = seal_credential("p" * 16, 1, CredentialPayload())
     assert kdf["alg"] == "argon2id"
-    assert (kdf["m"], kdf["t"], kdf["p"]) == (OFFICER_PARAMS.memory_kib, OFFICER_PARAMS.iterations, OFFICER_PARAMS.lanes)
+    params = OFFICER_PARAMS
+    assert (kdf["m"], kdf["t"], kdf["p"]) == (params.memory_kib, params.iterations, params.lanes)
     assert OFFICER_PARAMS.memory_kib >= 19456 and OFFICER_PARAMS.iterations >= 2  # at least OWASP/ASVS
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, get, post, put
-from litestar.params import FromQuery, JSONBody
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
 from litestar.types import ControllerRouterHandler
 
 from signalement.db.models import CaseStatus, utcnow
-from signalement.officer import actions, cases, related
-from signalement.officer.access import Permission
+from signalement.officer import actions, cases
 from signalement.officer.api.schemas import (
     AssigneeChange,
     CaseResponse,
@@ -26,25 +26,13 @@ from signalement.officer.api.schemas import (
     problems,
 )
 from signalement.officer.evidence_files import evidence_response
-from signalement.officer.filters import (
-    After,
-    Assignee,
-    CaseId,
-    CategoryCode,
-    ChannelCode,
-    Employer,
-    EvidenceId,
-    LanguageCode,
-    ProvinceCode,
-    RegionCode,
-    StatusParam,
-    UrgencyCode,
-    queue_filter,
-)
-from signalement.officer.guard import declare, keyring, require_principal
-from signalement.officer.queue import CountsCache, list_queue
+from signalement.officer.filters import QUEUE_FILTER, CaseId, EvidenceId
+from signalement.officer.queue import CountsCache, QueueFilter, list_queue
 from signalement.officer.workflow import Outcome, OverrideReason
 from signalement.runtime import Runtime
+from signalement.staff.access import Permission
+from signalement.staff.guard import declare, require_principal
+from signalement.staff.unlocked import keyring
 
 READ = declare(Permission.CASES_READ)
 WRITE = declare(Permission.CASES_WRITE)
@@ -57,37 +45,12 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
     async def updated(request: Request, case_id: str) -> CaseUpdated:
         return CaseUpdated(case=await cases.case_summary(runtime, require_principal(request), case_id))
 
-    @get("/cases", opt=READ, responses=problems(), summary="The triage queue")
-    async def queue(
-        request: Request,
-        status: FromQuery[StatusParam] = "open",
-        urgency: FromQuery[UrgencyCode | None] = None,
-        category: FromQuery[CategoryCode | None] = None,
-        province: FromQuery[ProvinceCode | None] = None,
-        region: FromQuery[RegionCode | None] = None,
-        channel: FromQuery[ChannelCode | None] = None,
-        language: FromQuery[LanguageCode | None] = None,
-        assignee: Assignee = None,
-        breached: FromQuery[bool] = False,
-        employer: Employer = None,
-        after: After = None,
-    ) -> QueueResponse:
+    @get("/cases", opt=READ, dependencies=QUEUE_FILTER, responses=problems(), summary="The triage queue")
+    async def queue(request: Request, queue_filter: NamedDependency[QueueFilter]) -> QueueResponse:
         """Most urgent first, then soonest due. Pass ``next_cursor`` as ``after`` for the next page.
         ``counts`` cover the caller's whole open queue, not the filter."""
         principal = require_principal(request)
-        f = queue_filter(
-            status=status,
-            urgency=urgency,
-            category=category,
-            province=province,
-            region=region,
-            channel=channel,
-            language=language,
-            assignee=assignee,
-            breached=breached,
-            employer=employer,
-            after=after,
-        )
+        f = queue_filter
         now = utcnow()
         async with runtime.db.reading() as session:
             page = await list_queue(session, principal, f, now)
@@ -98,11 +61,9 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
     async def case(request: Request, case_id: CaseId) -> CaseResponse:
         """Decrypts the story, answers, triage matches, messages and notes. Every call is audited."""
         principal = require_principal(request)
-        detail = await cases.open_case(runtime, principal, keyring(request), case_id, via="api")
-        async with runtime.db.reading() as session:
-            row = await cases.load_visible(session, principal, case_id)
-            rel = await related.related_cases(session, principal, row)
-        return CaseResponse(case=detail, related=rel)
+        view = await cases.view_case(runtime, principal, keyring(request), case_id, via="api")
+        assert view.related is not None
+        return CaseResponse(case=view.detail, related=view.related)
 
     @get(
         "/cases/{case_id:str}/evidence/{evidence_id:str}",

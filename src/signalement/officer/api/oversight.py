@@ -10,21 +10,22 @@ from litestar import Request, delete, get, patch, post
 from litestar.params import FromQuery, JSONBody, QueryParameter
 from litestar.types import ControllerRouterHandler
 
-from signalement import keyops
+from signalement import keyceremony
 from signalement.db.models import Role
-from signalement.officer import audit_log, related, staff
-from signalement.officer.access import Permission
-from signalement.officer.api.schemas import NO_NUL, MemberChange, NewMember, StrictBody, problems
-from signalement.officer.filters import StaffId, regions
-from signalement.officer.guard import declare, master_key, require_principal
+from signalement.officer import administration, audit_log, related
+from signalement.officer.api.schemas import MemberChange, NewMember, StrictBody, problems
+from signalement.officer.filters import NO_NUL, StaffId, regions
 from signalement.runtime import Runtime
+from signalement.staff.access import Permission
+from signalement.staff.guard import declare, require_principal
+from signalement.staff.unlocked import master_key
 
 MANAGE = declare(Permission.STAFF_MANAGE)
 
 
 class MemberChanged(msgspec.Struct, frozen=True, kw_only=True):
-    member: staff.StaffMember
-    issued: staff.IssuedCredential | None
+    member: administration.StaffMember
+    issued: administration.IssuedCredential | None
 
 
 def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
@@ -74,12 +75,12 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
     @get(
         "/assignees", opt=declare(Permission.CASES_WRITE), responses=problems(), summary="Who can take cases"
     )
-    async def assignees() -> list[staff.StaffMember]:
-        return await staff.assignable(runtime)
+    async def assignees() -> list[administration.StaffMember]:
+        return await administration.assignable(runtime)
 
     @get("/staff", opt=MANAGE, responses=problems(), summary="Staff accounts")
-    async def list_members() -> list[staff.StaffMember]:
-        return await staff.list_staff(runtime)
+    async def list_members() -> list[administration.StaffMember]:
+        return await administration.list_staff(runtime)
 
     @post(
         "/staff",
@@ -89,9 +90,9 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
         responses=problems(409),
         summary="Add a staff account",
     )
-    async def add(request: Request, data: JSONBody[NewMember]) -> staff.IssuedCredential:
+    async def add(request: Request, data: JSONBody[NewMember]) -> administration.IssuedCredential:
         """Returns the one-time password, once. Case-reading roles get the master key from your session."""
-        return await staff.add_member(
+        return await administration.add_member(
             runtime,
             require_principal(request),
             master_key(request),
@@ -112,7 +113,7 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
     )
     async def change(request: Request, officer_id: StaffId, data: JSONBody[MemberChange]) -> MemberChanged:
         """Crossing between researcher and a case-reading role resets the credential (``issued``)."""
-        issued = await staff.change_member(
+        issued = await administration.change_member(
             runtime,
             require_principal(request),
             master_key(request),
@@ -121,7 +122,7 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
             region=data.region,
             regions=regions(),
         )
-        return MemberChanged(member=await staff.member(runtime, officer_id), issued=issued)
+        return MemberChanged(member=await administration.member(runtime, officer_id), issued=issued)
 
     @post(
         "/staff/{officer_id:int}/reset",
@@ -130,8 +131,8 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
         responses=problems(404, 409),
         summary="Reset an account's password and TOTP",
     )
-    async def reset(request: Request, officer_id: StaffId) -> staff.IssuedCredential:
-        return await staff.reset_member(runtime, require_principal(request), master_key(request), officer_id)
+    async def reset(request: Request, officer_id: StaffId) -> administration.IssuedCredential:
+        return await administration.reset_member(runtime, require_principal(request), master_key(request), officer_id)
 
     @delete(
         "/staff/{officer_id:int}",
@@ -142,11 +143,11 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
     )
     async def remove(request: Request, officer_id: StaffId) -> None:
         """Disables the account and deletes its credential, and with it that copy of the key."""
-        await staff.remove_member(runtime, require_principal(request), officer_id)
+        await administration.remove_member(runtime, require_principal(request), officer_id)
 
     @get("/keys", opt=declare(Permission.KEYS_STATUS), responses=problems(), summary="Key epochs")
-    async def keys() -> list[keyops.EpochStatus]:
+    async def keys() -> list[keyceremony.EpochStatus]:
         """Each key epoch, its age and how many sealed values it protects. Rotation is a CLI ceremony."""
-        return await keyops.status(runtime)
+        return await keyceremony.status(runtime)
 
     return [clusters, audit_entries, verify, assignees, list_members, add, change, reset, remove, keys]

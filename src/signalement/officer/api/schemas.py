@@ -20,6 +20,7 @@ from litestar.openapi.spec import Reference
 from signalement.officer.actions import VISIBLE_PATTERN
 from signalement.officer.cases import CaseDetail, CaseSummary
 from signalement.officer.filters import (
+    NO_NUL,
     CategoryCode,
     OutcomeCode,
     OverrideCode,
@@ -33,8 +34,6 @@ from signalement.officer.queue import QueueCounts, QueueRow
 from signalement.officer.related import Related
 
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=5000, pattern=VISIBLE_PATTERN)]
-# PostgreSQL text cannot hold NUL: a value bound for a clear column says so in its pattern.
-NO_NUL = r"^[^\x00]*$"
 ShortText = Annotated[str, msgspec.Meta(max_length=64, pattern=NO_NUL)]
 Secret = Annotated[str, msgspec.Meta(max_length=128)]
 Username = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9._-]{2,31}$")]

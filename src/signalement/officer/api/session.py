@@ -7,14 +7,12 @@ from litestar.params import JSONBody
 from litestar.types import ControllerRouterHandler
 from litestar.utils.scope.state import ScopeState
 
-from signalement import audit
 from signalement.errors import SignalementError, TooManyAttemptsError
-from signalement.officer import sessions, signin
-from signalement.officer.access import Permission, Principal, Stage
 from signalement.officer.api.schemas import Me, SessionInfo, SignIn, StrictBody, problems
-from signalement.officer.guard import SetupRequiredError, declare, require_principal
-from signalement.officer.pages.auth import CLEAR_SITE_DATA, start_session
 from signalement.runtime import Runtime
+from signalement.staff import signin
+from signalement.staff.access import Permission, Principal, Stage
+from signalement.staff.guard import SetupRequiredError, declare
 
 
 class SignInFailedError(SignalementError):
@@ -41,8 +39,7 @@ def csrf_token(request: Request) -> str:
 
 
 def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
-    throttle = signin.SignInThrottle(runtime, runtime.store("signin"))
-    names = sessions.CookieNames.for_settings(runtime.settings)
+    throttle = signin.throttle_for(runtime)
 
     @get("/session", opt=declare(Permission.PUBLIC), responses=problems(), summary="Who is signed in")
     async def whoami(request: Request) -> SessionInfo:
@@ -80,7 +77,7 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
         response: Response[SessionInfo] = Response(
             SessionInfo(authenticated=True, csrf_token=csrf_token(request))
         )
-        start_session(request, runtime, result, response)
+        signin.start_session(request, runtime, result, response)
         return response
 
     @delete(
@@ -88,22 +85,8 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
     )
     async def sign_out(request: Request) -> Response[None]:
         """End the session everywhere: the store entry goes, and the browser clears its cookies and cache."""
-        principal = require_principal(request)
-        async with runtime.db.writing() as session:
-            await audit.append(
-                session,
-                runtime.audit_keys,
-                actor=principal.actor,
-                action="auth.sign_out",
-                object_type="officer",
-                object_id=str(principal.officer_id),
-            )
-            await session.commit()
-        sessions.end(request)
-        response: Response[None] = Response(
-            None, status_code=204, headers={"Clear-Site-Data": CLEAR_SITE_DATA}
-        )
-        response.set_cookie(sessions.key_cookie(names, "", clear=True))
+        response: Response[None] = Response(None, status_code=204)
+        await signin.sign_out(runtime, request, response)
         return response
 
     return [whoami, sign_in, sign_out]

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from litestar import Router
 
-from signalement.officer.pages import auth, cases, oversight
+from signalement.officer.pages import cases, oversight
 from signalement.runtime import Runtime
+from signalement.staff.pages import StaffPages
+from signalement.staff.routing import router_options
 
 
 def build_router(runtime: Runtime) -> Router:
-    from signalement.officer import staff_router_options
-
     return Router(
         path="/officer",
-        route_handlers=[*auth.routes(runtime), *cases.routes(runtime), *oversight.routes(runtime)],
+        route_handlers=[StaffPages, *cases.routes(runtime), *oversight.routes(runtime)],
         include_in_schema=False,
-        **staff_router_options(runtime, html=True),
+        **router_options(runtime, html=True),
     )

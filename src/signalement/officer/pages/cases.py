@@ -7,6 +7,7 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Response, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Template
 from litestar.types import ControllerRouterHandler
@@ -15,29 +16,17 @@ from signalement import triage
 from signalement.db.models import CaseStatus, utcnow
 from signalement.errors import SignalementError
 from signalement.i18n import N_
-from signalement.officer import actions, cases, related, staff
-from signalement.officer.access import Permission
+from signalement.officer import actions, administration, cases
 from signalement.officer.evidence_files import evidence_response
-from signalement.officer.filters import (
-    After,
-    Assignee,
-    CaseId,
-    CategoryCode,
-    ChannelCode,
-    Employer,
-    EvidenceId,
-    LanguageCode,
-    ProvinceCode,
-    RegionCode,
-    StatusParam,
-    UrgencyCode,
-    queue_filter,
-)
-from signalement.officer.guard import declare, keyring, require_principal
-from signalement.officer.pages.rendering import render, see_other
-from signalement.officer.queue import CountsCache, list_queue
+from signalement.officer.filters import QUEUE_FILTER, CaseId, EvidenceId
+from signalement.officer.pages.rendering import render
+from signalement.officer.queue import CountsCache, QueueFilter, list_queue
 from signalement.officer.workflow import Outcome, OverrideReason
 from signalement.runtime import Runtime
+from signalement.staff.access import Permission
+from signalement.staff.guard import declare, require_principal
+from signalement.staff.rendering import see_other
+from signalement.staff.unlocked import keyring
 from signalement.triage.definitions import PARTNERS
 
 READ = declare(Permission.CASES_READ)
@@ -97,35 +86,10 @@ def _enum(kind: type, value: str) -> Any:  # noqa: ANN401 - one of our StrEnums
 def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
     counts_cache = CountsCache(runtime.store("queue-counts"))
 
-    @get("/queue", opt=READ)
-    async def queue(
-        request: Request,
-        status: FromQuery[StatusParam] = "open",
-        urgency: FromQuery[UrgencyCode | None] = None,
-        category: FromQuery[CategoryCode | None] = None,
-        province: FromQuery[ProvinceCode | None] = None,
-        region: FromQuery[RegionCode | None] = None,
-        channel: FromQuery[ChannelCode | None] = None,
-        language: FromQuery[LanguageCode | None] = None,
-        assignee: Assignee = None,
-        breached: FromQuery[bool] = False,
-        employer: Employer = None,
-        after: After = None,
-    ) -> Template:
+    @get("/queue", opt=READ, dependencies=QUEUE_FILTER)
+    async def queue(request: Request, queue_filter: NamedDependency[QueueFilter]) -> Template:
         principal = require_principal(request)
-        f = queue_filter(
-            status=status,
-            urgency=urgency,
-            category=category,
-            province=province,
-            region=region,
-            channel=channel,
-            language=language,
-            assignee=assignee,
-            breached=breached,
-            employer=employer,
-            after=after,
-        )
+        f = queue_filter
         now = utcnow()
         async with runtime.db.reading() as session:
             page = await list_queue(session, principal, f, now)
@@ -146,10 +110,8 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
     @get("/cases/{case_id:str}", opt=READ)
     async def case_page(request: Request, case_id: CaseId, done: FromQuery[str | None] = None) -> Template:
         principal = require_principal(request)
-        detail = await cases.open_case(runtime, principal, keyring(request), case_id, via="page")
-        async with runtime.db.reading() as session:
-            row = await cases.load_visible(session, principal, case_id)
-            rel = await related.related_cases(session, principal, row)
+        view = await cases.view_case(runtime, principal, keyring(request), case_id, via="page")
+        detail, rel = view.detail, view.related
         return render(
             request,
             "case.html",
@@ -157,7 +119,7 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
             s=detail.summary,
             related=rel,
             can_hold=principal.may(Permission.LEGAL_HOLD),
-            assignable=await staff.assignable(runtime),
+            assignable=await administration.assignable(runtime),
             notice=DONE.get(done or ""),
             outcomes=list(Outcome),
             reasons=list(OverrideReason),
@@ -170,9 +132,11 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
     @get("/cases/{case_id:str}/export", opt=READ)
     async def export(request: Request, case_id: CaseId) -> Template:
         principal = require_principal(request)
-        detail = await cases.open_case(
-            runtime, principal, keyring(request), case_id, via="export", action="case.export"
-        )
+        detail = (
+            await cases.view_case(
+                runtime, principal, keyring(request), case_id, via="export", action="case.export", with_related=False
+            )
+        ).detail
         return render(request, "export.html", case=detail, s=detail.summary, printed_at=utcnow(), nav=[])
 
     @get("/cases/{case_id:str}/evidence/{evidence_id:str}", opt=READ)

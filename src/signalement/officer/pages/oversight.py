@@ -11,17 +11,18 @@ from litestar.params import FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Template
 from litestar.types import ControllerRouterHandler
 
-from signalement import keyops
+from signalement import keyceremony
 from signalement.db.models import Role
 from signalement.errors import ConflictError, SignalementError
 from signalement.i18n import N_
-from signalement.officer import audit_log, related, staff
-from signalement.officer.access import Permission
-from signalement.officer.api.schemas import NO_NUL
-from signalement.officer.filters import StaffId, regions
-from signalement.officer.guard import declare, master_key, require_principal
-from signalement.officer.pages.rendering import render, see_other
+from signalement.officer import administration, audit_log, related
+from signalement.officer.filters import NO_NUL, StaffId, regions
+from signalement.officer.pages.rendering import render
 from signalement.runtime import Runtime
+from signalement.staff.access import Permission
+from signalement.staff.guard import declare, require_principal
+from signalement.staff.rendering import see_other
+from signalement.staff.unlocked import master_key
 
 MANAGE = declare(Permission.STAFF_MANAGE)
 USERNAME_TAKEN = N_("This username is already taken.")
@@ -97,7 +98,7 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
         return render(
             request,
             "staff.html",
-            members=await staff.list_staff(runtime),
+            members=await administration.list_staff(runtime),
             regions=sorted(regions()),
             roles=list(Role),
             problems={},
@@ -108,7 +109,7 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
     async def add(request: Request, data: URLEncodedBody[MemberForm]) -> Template:
         role = _role(data.role)
         try:
-            issued = await staff.add_member(
+            issued = await administration.add_member(
                 runtime,
                 require_principal(request),
                 master_key(request),
@@ -124,7 +125,7 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
                 request,
                 "staff.html",
                 status_code=exc.status_code,
-                members=await staff.list_staff(runtime),
+                members=await administration.list_staff(runtime),
                 regions=sorted(regions()),
                 roles=list(Role),
                 problems={"username": problem},
@@ -133,7 +134,7 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
 
     @post("/admin/staff/{officer_id:int}/role", opt=MANAGE, status_code=303)
     async def change(request: Request, officer_id: StaffId, data: URLEncodedBody[RoleForm]) -> Response[Any]:
-        issued = await staff.change_member(
+        issued = await administration.change_member(
             runtime,
             require_principal(request),
             master_key(request),
@@ -148,18 +149,18 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
 
     @post("/admin/staff/{officer_id:int}/reset", opt=MANAGE, status_code=200)
     async def reset(request: Request, officer_id: StaffId) -> Template:
-        issued = await staff.reset_member(
+        issued = await administration.reset_member(
             runtime, require_principal(request), master_key(request), officer_id
         )
         return render(request, "staff_issued.html", issued=issued, created=False)
 
     @post("/admin/staff/{officer_id:int}/remove", opt=MANAGE, status_code=303)
     async def remove(request: Request, officer_id: StaffId) -> Response[Any]:
-        await staff.remove_member(runtime, require_principal(request), officer_id)
+        await administration.remove_member(runtime, require_principal(request), officer_id)
         return see_other("/officer/admin/staff", done="removed")
 
     @get("/admin/keys", opt=declare(Permission.KEYS_STATUS))
     async def keys(request: Request) -> Template:
-        return render(request, "keys.html", epochs=await keyops.status(runtime))
+        return render(request, "keys.html", epochs=await keyceremony.status(runtime))
 
     return [clusters, audit_page, verify, staff_page, add, change, reset, remove, keys]

@@ -18,23 +18,31 @@ a wrong code means the password is known to someone.
 from __future__ import annotations
 
 import enum
+from typing import Any
 
 import msgspec
+from litestar import Response
+from litestar.connection import ASGIConnection
 from litestar.stores.base import Store
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signalement import audit
 from signalement.db.models import Officer, OfficerCredential
-from signalement.officer import totp
-from signalement.officer.accounts import authenticate
 from signalement.runtime import Runtime
+from signalement.staff import session_keys, sessions, totp
+from signalement.staff.access import Stage
+from signalement.staff.accounts import authenticate
+from signalement.staff.guard import require_principal
+from signalement.throttle import FailureCounter
 from signalement.vault.wrapping import CredentialPayload
 
 ACCOUNT_FAILURE_LIMIT = 10
 CLIENT_FAILURE_LIMIT = 30
 WINDOW_SECONDS = 15 * 60
 MAX_FIELD = 128
+# Sign-out also drops the key cookie and anything the browser cached or stored.
+CLEAR_SITE_DATA = '"cache", "cookies", "storage"'
 
 
 class Outcome(enum.Enum):
@@ -51,16 +59,12 @@ class SignInResult(msgspec.Struct, frozen=True, kw_only=True):
     credential_at: str = ""
 
 
-class _Count(msgspec.Struct):
-    n: int
-
-
 class SignInThrottle:
     """Failure counters in the shared store, keyed by pseudonyms that change daily."""
 
     def __init__(self, runtime: Runtime, store: Store) -> None:
         self.hasher = runtime.client_hasher
-        self.store = store
+        self.failures = FailureCounter(store)
 
     def account_key(self, username: str) -> str:
         return "signin:account:" + self.hasher.pseudonym(
@@ -71,24 +75,22 @@ class SignInThrottle:
     def client_key(client_pseudonym: str) -> str:
         return "signin:client:" + client_pseudonym
 
-    async def _count(self, key: str) -> int:
-        raw = await self.store.get(key)
-        return msgspec.json.decode(raw, type=_Count).n if raw else 0
-
     async def blocked(self, username: str, client: str) -> bool:
         return (
-            await self._count(self.account_key(username)) >= ACCOUNT_FAILURE_LIMIT
-            or await self._count(self.client_key(client)) >= CLIENT_FAILURE_LIMIT
+            await self.failures.count(self.account_key(username)) >= ACCOUNT_FAILURE_LIMIT
+            or await self.failures.count(self.client_key(client)) >= CLIENT_FAILURE_LIMIT
         )
 
     async def failed(self, username: str, client: str) -> None:
-        # Read-then-write: a few lost increments across replicas are tolerable for a lock this coarse.
-        for key in (self.account_key(username), self.client_key(client)):
-            n = await self._count(key) + 1
-            await self.store.set(key, msgspec.json.encode(_Count(n)), expires_in=WINDOW_SECONDS)
+        await self.failures.add(self.account_key(username), WINDOW_SECONDS)
+        await self.failures.add(self.client_key(client), WINDOW_SECONDS)
 
     async def succeeded(self, username: str) -> None:
-        await self.store.delete(self.account_key(username))
+        await self.failures.clear(self.account_key(username))
+
+
+def throttle_for(runtime: Runtime) -> SignInThrottle:
+    return SignInThrottle(runtime, runtime.store("signin"))
 
 
 async def sign_in(
@@ -174,3 +176,40 @@ async def _audit_failure(runtime: Runtime, username: str, reason: str) -> None:
             detail={"reason": reason},
         )
         await session.commit()
+
+
+def start_session(
+    connection: ASGIConnection, runtime: Runtime, result: SignInResult, response: Response[Any]
+) -> None:
+    """Rotate to a new session id and hand the browser the key cookie (pages and API alike)."""
+    assert result.officer_id is not None and result.payload is not None
+    names = sessions.CookieNames.for_settings(runtime.settings)
+    setup = result.outcome is Outcome.SETUP
+    cookie = session_keys.begin(
+        connection,
+        officer_id=result.officer_id,
+        stage=Stage.SETUP if setup else Stage.READY,
+        credential_at=result.credential_at,
+        master=None if setup else result.payload.master(),
+        setup_payload=msgspec.msgpack.encode(result.payload) if setup else None,
+    )
+    response.set_cookie(sessions.key_cookie(names, cookie))
+
+
+async def sign_out(runtime: Runtime, connection: ASGIConnection, response: Response[Any]) -> None:
+    """Audit the sign-out, forget the session everywhere, and tell the browser to drop what it holds."""
+    principal = require_principal(connection)
+    async with runtime.db.writing() as session:
+        await audit.append(
+            session,
+            runtime.audit_keys,
+            actor=principal.actor,
+            action="auth.sign_out",
+            object_type="officer",
+            object_id=str(principal.officer_id),
+        )
+        await session.commit()
+    sessions.end(connection)
+    connection.scope["user"] = None
+    response.headers["Clear-Site-Data"] = CLEAR_SITE_DATA
+    response.set_cookie(sessions.key_cookie(sessions.CookieNames.for_settings(runtime.settings), "", clear=True))

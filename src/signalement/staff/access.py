@@ -1,11 +1,10 @@
-"""Who may do what: roles, permissions, the signed-in principal, and which cases they may see.
+"""Who may do what: roles, permissions and the signed-in principal, for every staff tier.
 
-Deny by default. Every officer-tier route declares one ``Permission`` in its
-``opt``; the router guard (``officer.guard``) refuses any route that declares
-none, and any principal whose role's row in ``ROLE_PERMISSIONS`` lacks it.
-Object-level checks live in the services: a case outside an officer's region
-that is not assigned to them is reported as *not found*, so the existence of
-another region's case does not leak through a 403.
+Deny by default. Every staff route (officer and research tiers) declares one
+``Permission`` in its ``opt``; the router guard (``staff.guard``) refuses any
+route that declares none, and any principal whose role's row in
+``ROLE_PERMISSIONS`` lacks it. Which *cases* a principal may see is the
+officer tier's business (``officer.visibility``): nothing here knows a case.
 """
 
 from __future__ import annotations
@@ -14,9 +13,8 @@ import enum
 from types import MappingProxyType
 
 import msgspec
-from sqlalchemy import ColumnElement, false, or_, true
 
-from signalement.db.models import Case, Role
+from signalement.db.models import Role
 
 PERMISSION_KEY = "permission"
 
@@ -82,24 +80,3 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
 
 def allows(role: Role, permission: Permission) -> bool:
     return permission in ROLE_PERMISSIONS[role]
-
-
-def visible_cases(principal: Principal) -> ColumnElement[bool]:
-    """The SQL condition for cases this principal may see."""
-    if principal.role is Role.SUPERVISOR:
-        return true()
-    if principal.role is Role.OFFICER:
-        mine = Case.assignee_id == principal.officer_id
-        return or_(Case.region == principal.region, mine) if principal.region else mine
-    return false()
-
-
-def can_see(principal: Principal, case: Case) -> bool:
-    """The same rule as ``visible_cases``, for a loaded row."""
-    if principal.role is Role.SUPERVISOR:
-        return True
-    if principal.role is Role.OFFICER:
-        return case.assignee_id == principal.officer_id or (
-            principal.region is not None and case.region == principal.region
-        )
-    return False

@@ -19,8 +19,8 @@ from sqlalchemy.orm import selectinload
 from signalement import audit
 from signalement.db.models import Officer, OfficerCredential, Role, utcnow
 from signalement.errors import ConflictError, NotFoundError, SignalementError
-from signalement.officer.passwords import one_time_password
 from signalement.runtime import Runtime
+from signalement.staff.passwords import one_time_password
 from signalement.vault.unseal import MasterKey
 from signalement.vault.wrapping import (
     CredentialPayload,

@@ -1,4 +1,4 @@
-"""The one guard on every officer-tier route: who is asking, and may they?
+"""The one guard on every staff route (officer and research tiers): who is asking, and may they?
 
 It reads the session, enforces the idle and absolute timeouts, re-reads the
 account from the database (a removed account, a changed role or a reset
@@ -17,10 +17,9 @@ from sqlalchemy import select
 
 from signalement.db.models import Officer, OfficerCredential, Role
 from signalement.errors import ForbiddenError, SignalementError
-from signalement.officer import sessions
-from signalement.officer.access import PERMISSION_KEY, Permission, Principal, Stage
 from signalement.runtime import Runtime
-from signalement.vault.unseal import MasterKey, PrivateKeyring
+from signalement.staff import sessions
+from signalement.staff.access import PERMISSION_KEY, Permission, Principal, Stage
 
 _PRINCIPAL = "signalement.principal"
 
@@ -37,10 +36,6 @@ class SetupRequiredError(SignalementError):
 
     status_code = 403
     title = "Finish setting up your account first"
-
-
-class KeyUnavailableError(SignInRequiredError):
-    """The session's key cookie is missing or does not open the sealed master key."""
 
 
 def runtime_of(connection: ASGIConnection) -> Runtime:
@@ -109,21 +104,6 @@ def require_principal(connection: ASGIConnection) -> Principal:
     if not isinstance(principal, Principal):
         raise SignInRequiredError
     return principal
-
-
-def master_key(connection: ASGIConnection) -> MasterKey:
-    """The master key for this request, rebuilt from the store's sealed copy and the key cookie."""
-    state = sessions.read_state(connection)
-    names = sessions.CookieNames.for_settings(runtime_of(connection).settings)
-    master = sessions.open_master(connection, names, state) if state else None
-    if master is None:
-        sessions.end(connection)
-        raise KeyUnavailableError
-    return master
-
-
-def keyring(connection: ASGIConnection) -> PrivateKeyring:
-    return PrivateKeyring(runtime_of(connection).keystore, master_key(connection))
 
 
 def declare(permission: Permission, **extra: Any) -> dict[str, Any]:

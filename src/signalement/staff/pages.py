@@ -1,4 +1,8 @@
-"""Sign-in, first-time set-up, sign-out, the account page and the language switch."""
+"""Sign-in, first-time set-up, sign-out, the account page and the language switch, for every staff role.
+
+Mounted by the officer tier under ``/officer/`` (where staff sign in, whatever
+their role). Thin handlers: the work is in ``signin`` and ``enrolment``.
+"""
 
 from __future__ import annotations
 
@@ -6,32 +10,23 @@ import os
 from typing import Any
 
 import msgspec
-from litestar import Request, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import Cookie
+from litestar.di import NamedDependency
 from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
-from litestar.types import ControllerRouterHandler
 
-from signalement import audit, i18n
+from signalement import i18n
 from signalement.i18n import N_
-from signalement.officer import enrolment, sessions, signin, totp
-from signalement.officer.access import Permission, Principal, Stage
-from signalement.officer.guard import declare, require_principal
-from signalement.officer.pages.rendering import (
-    HOME,
-    LANG_COOKIE,
-    home_for,
-    principal_of,
-    render,
-    safe_next,
-    see_other,
-)
 from signalement.runtime import Runtime
+from signalement.staff import enrolment, session_keys, sessions, signin, totp
+from signalement.staff.access import Permission, Principal, Stage
+from signalement.staff.guard import declare, require_principal
+from signalement.staff.rendering import HOME, LANG_COOKIE, home_for, principal_of, render, safe_next, see_other
 from signalement.vault.wrapping import CredentialPayload
 
 FAILED = N_("Your username, password or code is not right. Check them and try again.")
 THROTTLED = N_("Too many attempts. Wait 15 minutes and try again.")
-CLEAR_SITE_DATA = '"cache", "cookies", "storage"'
 
 
 class SignInForm(msgspec.Struct, frozen=True, kw_only=True):
@@ -59,31 +54,15 @@ class LanguageForm(msgspec.Struct, frozen=True, kw_only=True):
     next: str = ""
 
 
-def start_session(
-    request: Request, runtime: Runtime, result: signin.SignInResult, response: Response[Any]
-) -> None:
-    """Rotate to a new session id and hand the browser the key cookie."""
-    assert result.officer_id is not None and result.payload is not None
-    names = sessions.CookieNames.for_settings(runtime.settings)
-    setup = result.outcome is signin.Outcome.SETUP
-    cookie = sessions.begin(
-        request,
-        officer_id=result.officer_id,
-        stage=Stage.SETUP if setup else Stage.READY,
-        credential_at=result.credential_at,
-        master=None if setup else result.payload.master(),
-        setup_payload=msgspec.msgpack.encode(result.payload) if setup else None,
-    )
-    response.set_cookie(sessions.key_cookie(names, cookie))
+class StaffPages(Controller):
+    """``/officer/sign-in``, ``/officer/setup``, ``/officer/account`` and friends."""
 
-
-def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
-    throttle = signin.SignInThrottle(runtime, runtime.store("signin"))
-    names = sessions.CookieNames.for_settings(runtime.settings)
+    path = "/"
+    include_in_schema = False
 
     @get("/sign-in", opt=declare(Permission.PUBLIC), name="officer-sign-in")
     async def sign_in_page(
-        request: Request, next: FromQuery[str | None] = None, expired: FromQuery[str | None] = None
+        self, request: Request, next: FromQuery[str | None] = None, expired: FromQuery[str | None] = None
     ) -> Response[Any]:
         principal = principal_of(request)
         if principal is not None:
@@ -94,10 +73,17 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
         )
 
     @post("/sign-in", opt=declare(Permission.PUBLIC), status_code=303)
-    async def sign_in(request: Request, data: URLEncodedBody[SignInForm]) -> Response[Any]:
+    async def sign_in(
+        self, request: Request, runtime: NamedDependency[Runtime], data: URLEncodedBody[SignInForm]
+    ) -> Response[Any]:
         client = runtime.client_hasher.for_connection(request, "signin")
         result = await signin.sign_in(
-            runtime, throttle, username=data.username, password=data.password, code=data.code, client=client
+            runtime,
+            signin.throttle_for(runtime),
+            username=data.username,
+            password=data.password,
+            code=data.code,
+            client=client,
         )
         if result.outcome in (signin.Outcome.FAILED, signin.Outcome.THROTTLED):
             throttled = result.outcome is signin.Outcome.THROTTLED
@@ -109,54 +95,39 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
                 username=data.username[:64],
                 error=THROTTLED if throttled else FAILED,
             )
-        target = (
-            "/officer/setup" if result.outcome is signin.Outcome.SETUP else (safe_next(data.next) or HOME)
-        )
+        target = "/officer/setup" if result.outcome is signin.Outcome.SETUP else (safe_next(data.next) or HOME)
         response = see_other(target)
-        start_session(request, runtime, result, response)
+        signin.start_session(request, runtime, result, response)
         return response
 
     @post("/sign-out", opt=declare(Permission.SESSION), status_code=200)
-    async def sign_out(request: Request) -> Template:
-        principal = require_principal(request)
-        async with runtime.db.writing() as session:
-            await audit.append(
-                session,
-                runtime.audit_keys,
-                actor=principal.actor,
-                action="auth.sign_out",
-                object_type="officer",
-                object_id=str(principal.officer_id),
-            )
-            await session.commit()
-        sessions.end(request)
-        request.scope["user"] = None
-        # Clear-Site-Data also drops the key cookie and anything the browser cached or stored.
-        response = render(
-            request, "signed_out.html", headers={"Clear-Site-Data": CLEAR_SITE_DATA}, principal=None, nav=[]
-        )
-        response.cookies.append(sessions.key_cookie(names, "", clear=True))
+    async def sign_out(self, request: Request, runtime: NamedDependency[Runtime]) -> Template:
+        response = render(request, "signed_out.html", principal=None, nav=[])
+        await signin.sign_out(runtime, request, response)
         return response
 
     @get("/setup", opt=declare(Permission.SESSION))
-    async def setup_page(request: Request) -> Response[Any]:
+    async def setup_page(self, request: Request, runtime: NamedDependency[Runtime]) -> Response[Any]:
         principal = require_principal(request)
         if principal.stage is Stage.READY:
             return see_other(home_for(principal))
-        return await _setup_page(request, runtime, names, principal)
+        return await _setup_page(request, runtime, principal)
 
     @post("/setup", opt=declare(Permission.SESSION), status_code=303)
-    async def setup(request: Request, data: URLEncodedBody[SetupForm]) -> Response[Any]:
+    async def setup(
+        self, request: Request, runtime: NamedDependency[Runtime], data: URLEncodedBody[SetupForm]
+    ) -> Response[Any]:
         principal = require_principal(request)
         if principal.stage is Stage.READY:
             return see_other(home_for(principal))
+        names = sessions.CookieNames.for_settings(runtime.settings)
         state = sessions.read_state(request)
         assert state is not None
-        opened = sessions.open_extra(request, names, state, "setup", state.sealed_setup)
+        opened = session_keys.decrypt_extra(request, names, state, "setup", state.encrypted_setup)
         if opened is None:
             sessions.end(request)
             return see_other("/officer/sign-in", expired="1")
-        pending = sessions.open_extra(request, names, state, "totp", state.pending_totp)
+        pending = session_keys.decrypt_extra(request, names, state, "totp", state.pending_totp)
         try:
             done = await enrolment.complete(
                 runtime,
@@ -169,11 +140,9 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
                 current_password=data.current_password,
             )
         except enrolment.FormRejectedError as exc:
-            return await _setup_page(
-                request, runtime, names, principal, problems=exc.problems, status_code=400
-            )
+            return await _setup_page(request, runtime, principal, problems=exc.problems, status_code=400)
         response = see_other(home_for(msgspec.structs.replace(principal, stage=Stage.READY)))
-        start_session(
+        signin.start_session(
             request,
             runtime,
             signin.SignInResult(
@@ -187,11 +156,11 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
         return response
 
     @get("/", opt=declare(Permission.ACCOUNT))
-    async def home(request: Request) -> Redirect:
+    async def home(self, request: Request) -> Redirect:
         return see_other(home_for(require_principal(request)))
 
     @get("/account", opt=declare(Permission.ACCOUNT))
-    async def account(request: Request, done: FromQuery[str | None] = None) -> Template:
+    async def account(self, request: Request, done: FromQuery[str | None] = None) -> Template:
         return render(
             request,
             "account.html",
@@ -200,7 +169,9 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
         )
 
     @post("/account/password", opt=declare(Permission.ACCOUNT), status_code=303)
-    async def change_password(request: Request, data: URLEncodedBody[PasswordForm]) -> Response[Any]:
+    async def change_password(
+        self, request: Request, runtime: NamedDependency[Runtime], data: URLEncodedBody[PasswordForm]
+    ) -> Response[Any]:
         principal = require_principal(request)
         try:
             stamp = await enrolment.change_password(
@@ -218,7 +189,7 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
         return see_other("/officer/account", done="password")
 
     @post("/language", opt=declare(Permission.PUBLIC), status_code=303)
-    async def language(data: URLEncodedBody[LanguageForm]) -> Redirect:
+    async def language(self, runtime: NamedDependency[Runtime], data: URLEncodedBody[LanguageForm]) -> Redirect:
         code = data.language if data.language in {lang.code for lang in i18n.OFFICER_LANGUAGES} else "en"
         response = see_other(safe_next(data.next) or HOME)
         response.set_cookie(
@@ -234,13 +205,10 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
         )
         return response
 
-    return [sign_in_page, sign_in, sign_out, setup_page, setup, home, account, change_password, language]
-
 
 async def _setup_page(
     request: Request,
     runtime: Runtime,
-    names: sessions.CookieNames,
     principal: Principal,
     *,
     problems: dict[str, str] | None = None,
@@ -249,13 +217,14 @@ async def _setup_page(
     want = await enrolment.needs(runtime, principal.officer_id)
     secret_text = qr = None
     if want.enrol_totp:
+        names = sessions.CookieNames.for_settings(runtime.settings)
         state = sessions.read_state(request)
         assert state is not None
-        secret = sessions.open_extra(request, names, state, "totp", state.pending_totp)
+        secret = session_keys.decrypt_extra(request, names, state, "totp", state.pending_totp)
         if secret is None:
             secret = os.urandom(20)
-            sealed = sessions.seal_extra(request, names, state, "totp", secret)
-            sessions.write_state(request, msgspec.structs.replace(state, pending_totp=sealed))
+            pending = session_keys.encrypt_extra(request, names, state, "totp", secret)
+            sessions.write_state(request, msgspec.structs.replace(state, pending_totp=pending))
         secret_text = totp.secret_text(secret)
         qr = totp.qr_svg(totp.provisioning_uri(secret, want.username))
     return render(

@@ -16,11 +16,11 @@ from signalement import audit
 from signalement.db.models import Officer
 from signalement.errors import NotFoundError, SignalementError
 from signalement.i18n import N_
-from signalement.officer import totp
-from signalement.officer.accounts import authenticate, reseal_credential
-from signalement.officer.passwords import WeakPasswordError, check_password
-from signalement.officer.signin import credential_stamp
 from signalement.runtime import Runtime
+from signalement.staff import totp
+from signalement.staff.accounts import authenticate, reseal_credential
+from signalement.staff.passwords import WeakPasswordError, check_password
+from signalement.staff.signin import credential_stamp
 from signalement.vault.wrapping import CredentialPayload
 
 PASSWORD_PROBLEMS = {

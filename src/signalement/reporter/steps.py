@@ -1,6 +1,6 @@
 """The report: eight short steps at ``/{lang}/report``, then the receipt.
 
-Every step posts the sealed draft back to the same address, so nothing about
+Every step posts the encrypted draft back to the same address, so nothing about
 the report is ever in a URL and the server holds no draft between requests.
 The receipt is rendered in the response to "Send", after intake has
 committed the case; it is never behind a link.
@@ -16,15 +16,16 @@ from litestar import Request, get, post
 from litestar.params import FromPath
 from litestar.response import Template
 from litestar.types import ControllerRouterHandler
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from signalement import i18n, triage
-from signalement.db.models import Case, Evidence, EvidenceChunk, coarse_hour
+from signalement.db.models import Case, coarse_hour
 from signalement.evidence import MAX_FILE_BYTES, MAX_FILES_PER_CASE
+from signalement.evidence_store import discard_staged
 from signalement.i18n import N_
 from signalement.intake import MAX_NARRATIVE, Answers, IntakeService, Submission
 from signalement.receipts import format_code, format_secret
-from signalement.reporter import csrf, pages
+from signalement.reporter import csrf, funnel, locale
 from signalement.reporter.attach import store_files
 from signalement.reporter.draft import (
     EDITABLE,
@@ -47,12 +48,12 @@ from signalement.reporter.forms import (
     read_step,
     show_phone,
 )
-from signalement.reporter.sealing import ExpiredFormError
+from signalement.reporter.page_state import ExpiredFormError, PageStates
 from signalement.reporter.uploads import UPLOAD_MAX_BODY, UploadForm, read_upload
 from signalement.runtime import Runtime
 from signalement.vault.kdf import KdfBusyError
 
-# A 20,000-character story in a 3-byte script is 60 KB, 180 KB once form-encoded, plus the sealed draft.
+# A 20,000-character story in a 3-byte script is 60 KB, 180 KB once form-encoded, plus the encrypted draft.
 REPORT_MAX_BODY = 512 * 1024
 # How long after filing a re-posted "Send" (a lost response, a reload) still shows the code and secret.
 # After that, whoever holds the phone gets "already sent": the page in the history must go dead.
@@ -76,9 +77,9 @@ URGENCY_PROMISE = {
 class ReportPages:
     """Renders steps and receipts; holds the tier's sealers and the intake service."""
 
-    def __init__(self, runtime: Runtime, seals: pages.Seals) -> None:
+    def __init__(self, runtime: Runtime, states: PageStates) -> None:
         self.runtime = runtime
-        self.seals = seals
+        self.states = states
         self.intake = IntakeService(runtime)
 
     def step(
@@ -92,13 +93,13 @@ class ReportPages:
         notice: str | None = None,
         status: int = 200,
     ) -> Template:
-        shown = pages.shown_errors(errors)
+        shown = locale.shown_errors(errors)
         context = {
             "lang": lang,
             "page_path": "/report",
             "draft": draft,
             "step": draft.step.value,
-            "sealed": self.seals.drafts.seal(draft, started=started),
+            "draft_state": self.states.drafts.encode(draft, started=started),
             "number": step_number(draft.step),
             "total": len(STEPS),
             "errors": shown,
@@ -111,7 +112,7 @@ class ReportPages:
             "phone": show_phone(draft.phone),
             "editable": EDITABLE,
             "mb": _megabytes,
-            "max_narrative": pages.number(MAX_NARRATIVE),
+            "max_narrative": locale.number(MAX_NARRATIVE),
             "max_file_bytes": MAX_FILE_BYTES,
         }
         return Template(f"reporter/report/{draft.step.value}.html", context=context, status_code=status)
@@ -120,7 +121,7 @@ class ReportPages:
         context = {
             "lang": lang,
             "page_path": "/report",
-            "sealed": self.seals.drafts.seal(draft, started=started),
+            "draft_state": self.states.drafts.encode(draft, started=started),
             "code": format_code(draft.case_code),
             "secret": format_secret(draft.secret),
             "promise": URGENCY_PROMISE.get(draft.urgency, URGENCY_PROMISE["standard"]),
@@ -152,7 +153,7 @@ class ReportPages:
         if not receipt.created and not await self.recently_received(receipt.case_id):
             return Template("reporter/report/already_sent.html", context={"lang": lang, "page_path": "/"})
         if receipt.created:
-            await pages.count(self.runtime, "submitted", lang)
+            await funnel.count(self.runtime, "submitted", lang)
         done = msgspec.structs.replace(
             draft, step=Step.DONE, case_code=receipt.case_code, urgency=receipt.urgency
         )
@@ -160,17 +161,7 @@ class ReportPages:
 
     async def unstage(self, draft: Draft, index: int) -> Draft:
         """Delete a staged upload now rather than leave it for the 24-hour purge."""
-        file_id = draft.files[index].id
-        async with self.runtime.db.writing() as session:
-            owned = (
-                Evidence.id == file_id,
-                Evidence.draft_case_id == draft.case_id,
-                Evidence.case_id.is_(None),
-            )
-            if await session.scalar(select(Evidence.id).where(*owned)) is not None:
-                await session.execute(delete(EvidenceChunk).where(EvidenceChunk.evidence_id == file_id))
-                await session.execute(delete(Evidence).where(*owned))
-            await session.commit()
+        await discard_staged(self.runtime.db, draft.case_id, draft.files[index].id)
         return msgspec.structs.replace(draft, files=draft.files[:index] + draft.files[index + 1 :])
 
     def restart(self, lang: i18n.Language, fields: Fields) -> Template:
@@ -190,7 +181,7 @@ def _crisis(draft: Draft) -> str:
 
 
 def _megabytes(size: int) -> str:
-    return pages.number(max(1, round(size / 100_000)) / 10) if size else "0"
+    return locale.number(max(1, round(size / 100_000)) / 10) if size else "0"
 
 
 def _provinces() -> list[tuple[str, str]]:
@@ -225,7 +216,7 @@ def _submission(lang: i18n.Language, draft: Draft) -> Submission:
 async def handle_step(report: ReportPages, lang: i18n.Language, fields: Fields) -> Template:
     """One POST of the report: apply the answers, then move as the pressed button asks."""
     try:
-        opened = report.seals.drafts.open(fields.one("draft"))
+        opened = report.states.drafts.decode(fields.one("draft"))
     except ExpiredFormError:
         return report.restart(lang, fields)
     draft, started = opened.value, opened.started
@@ -241,7 +232,7 @@ async def handle_step(report: ReportPages, lang: i18n.Language, fields: Fields) 
         errors += missing_answers(posted.draft, draft.step)
     if errors:
         for field in {e.field for e in errors}:
-            await pages.count(report.runtime, "validation_error", lang, step=draft.step, field=field)
+            await funnel.count(report.runtime, "validation_error", lang, step=draft.step, field=field)
         return report.step(lang, posted.draft, started=started, errors=errors, typed=posted.typed, status=400)
     draft = posted.draft
     if move.action is Action.REMOVE and move.index is not None:
@@ -249,9 +240,9 @@ async def handle_step(report: ReportPages, lang: i18n.Language, fields: Fields) 
     if move.action is Action.SUBMIT:
         return await report.submit(lang, draft, started)
     if move.action in (Action.NEXT, Action.REVIEW):
-        await pages.count(report.runtime, "step_completed", lang, step=draft.step)
+        await funnel.count(report.runtime, "step_completed", lang, step=draft.step)
     if target is not draft.step:
-        await pages.count(report.runtime, "step_viewed", lang, step=target)
+        await funnel.count(report.runtime, "step_viewed", lang, step=target)
     draft = msgspec.structs.replace(
         draft, step=target, reached_review=draft.reached_review or target is Step.REVIEW
     )
@@ -261,9 +252,9 @@ async def handle_step(report: ReportPages, lang: i18n.Language, fields: Fields) 
 def report_routes(report: ReportPages) -> list[ControllerRouterHandler]:
     @get("/{lang:str}/report")
     async def start_report(lang: FromPath[str]) -> Template:
-        language = pages.language(lang)
+        language = locale.language(lang)
         draft = new_draft()
-        await pages.count(report.runtime, "step_viewed", language, step=draft.step)
+        await funnel.count(report.runtime, "step_viewed", language, step=draft.step)
         return report.step(language, draft, started=None)
 
     @post(
@@ -273,7 +264,7 @@ def report_routes(report: ReportPages) -> list[ControllerRouterHandler]:
         opt={"on_expired": "report"},
     )
     async def report_step(lang: FromPath[str], request: Request[Any, Any, Any]) -> Template:
-        language = pages.language(lang)
+        language = locale.language(lang)
         return await handle_step(report, language, Fields(await request.form()))
 
     @post(
@@ -283,7 +274,7 @@ def report_routes(report: ReportPages) -> list[ControllerRouterHandler]:
         opt={"exclude_from_csrf": True},
     )
     async def report_evidence(lang: FromPath[str], request: Request[Any, Any, Any]) -> Template:
-        language = pages.language(lang)
+        language = locale.language(lang)
         return await handle_upload(report, language, request, await read_upload(request))
 
     return [start_report, report_step, report_evidence]
@@ -300,7 +291,7 @@ async def handle_upload(
             page.set_cookie(cookie)
         return page
     try:
-        opened = report.seals.drafts.open(fields.one("draft"))
+        opened = report.states.drafts.decode(fields.one("draft"))
     except ExpiredFormError:
         return report.restart(lang, fields)
     draft = opened.value
@@ -321,7 +312,7 @@ async def handle_upload(
 
 def _upload_refused(report: ReportPages, lang: i18n.Language, fields: Fields) -> Template:
     try:
-        opened = report.seals.drafts.open(fields.one("draft"))
+        opened = report.states.drafts.decode(fields.one("draft"))
     except ExpiredFormError:
         return report.restart(lang, fields)
     return report.step(lang, opened.value, started=opened.started, notice=UPLOAD_EXPIRED, status=403)

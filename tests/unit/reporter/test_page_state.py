@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from signalement.reporter.draft import Draft, Step, new_draft
-from signalement.reporter.sealing import ExpiredFormError, FormSealer, TamperedFormError, _inflate
+from signalement.reporter.page_state import ExpiredFormError, PageState, TamperedFormError, _inflate
 from signalement.settings import KeyList
 
 KEY_A = ("a1", b"A" * 32)
@@ -32,8 +32,8 @@ def sealer(
     clock: Clock | None = None,
     idle: int = 3600,
     absolute: int = 7200,
-) -> FormSealer[Draft]:
-    return FormSealer(
+) -> PageState[Draft]:
+    return PageState(
         KeyList(keys), purpose, Draft, idle_seconds=idle, absolute_seconds=absolute, clock=clock or Clock()
     )
 
@@ -41,12 +41,12 @@ def sealer(
 def test_a_sealed_draft_opens_to_the_same_draft() -> None:
     draft = msgspec.structs.replace(new_draft(), narrative="Ils ont pris mon passeport", step=Step.STORY)
     s = sealer()
-    assert s.open(s.seal(draft)).value == draft
+    assert s.decode(s.encode(draft)).value == draft
 
 
 def test_the_sealed_text_reveals_nothing_of_the_draft() -> None:
     draft = msgspec.structs.replace(new_draft(), narrative="passport taken by Acme Farms")
-    token = sealer().seal(draft)
+    token = sealer().encode(draft)
     raw = base64.urlsafe_b64decode(token.split(".", 1)[1] + "==")
     for secret in (
         b"passport",
@@ -62,13 +62,13 @@ def test_the_sealed_text_reveals_nothing_of_the_draft() -> None:
 @given(position=st.integers(min_value=0), flip=st.integers(min_value=1, max_value=255))
 def test_changing_any_byte_of_a_sealed_draft_is_refused(position: int, flip: int) -> None:
     s = sealer()
-    token = s.seal(new_draft())
+    token = s.encode(new_draft())
     kid, payload = token.split(".", 1)
     raw = bytearray(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     raw[position % len(raw)] ^= flip
     forged = kid + "." + base64.urlsafe_b64encode(bytes(raw)).decode().rstrip("=")
     with pytest.raises(TamperedFormError):
-        s.open(forged)
+        s.decode(forged)
 
 
 @pytest.mark.parametrize(
@@ -76,64 +76,64 @@ def test_changing_any_byte_of_a_sealed_draft_is_refused(position: int, flip: int
 )
 def test_garbage_is_refused_as_tampered(token: str) -> None:
     with pytest.raises(TamperedFormError):
-        sealer().open(token)
+        sealer().decode(token)
 
 
 def test_a_truncated_draft_is_refused() -> None:
     s = sealer()
-    token = s.seal(new_draft())
+    token = s.encode(new_draft())
     with pytest.raises(TamperedFormError):
-        s.open(token[:-5])
+        s.decode(token[:-5])
 
 
 def test_a_draft_is_not_accepted_as_a_followup_token() -> None:
-    token = sealer(purpose="report-draft").seal(new_draft())
+    token = sealer(purpose="report-draft").encode(new_draft())
     with pytest.raises(TamperedFormError):
-        sealer(purpose="followup-access").open(token)
+        sealer(purpose="followup-access").decode(token)
 
 
 def test_a_draft_sealed_under_a_key_we_do_not_hold_is_refused() -> None:
-    token = sealer(keys=(KEY_B,)).seal(new_draft())
+    token = sealer(keys=(KEY_B,)).encode(new_draft())
     with pytest.raises(TamperedFormError):
-        sealer(keys=(KEY_A,)).open(token)
+        sealer(keys=(KEY_A,)).decode(token)
 
 
 def test_a_draft_under_a_different_key_with_the_same_id_is_refused() -> None:
-    token = sealer(keys=(("a1", b"C" * 32),)).seal(new_draft())
+    token = sealer(keys=(("a1", b"C" * 32),)).encode(new_draft())
     with pytest.raises(TamperedFormError):
-        sealer(keys=(KEY_A,)).open(token)
+        sealer(keys=(KEY_A,)).decode(token)
 
 
 def test_after_rotation_old_drafts_still_open_and_new_ones_use_the_new_key() -> None:
-    before = sealer(keys=(KEY_A,)).seal(new_draft())
+    before = sealer(keys=(KEY_A,)).encode(new_draft())
     rotated = sealer(keys=(KEY_B, KEY_A))
-    assert rotated.open(before).value.case_id
-    assert rotated.seal(new_draft()).startswith("b2.")
+    assert rotated.decode(before).value.case_id
+    assert rotated.encode(new_draft()).startswith("b2.")
 
 
 def test_a_draft_left_idle_too_long_expires() -> None:
     clock = Clock()
     s = sealer(clock=clock, idle=3600)
-    token = s.seal(new_draft())
+    token = s.encode(new_draft())
     clock.now += 3599
-    s.open(token)
+    s.decode(token)
     clock.now += 2
     with pytest.raises(ExpiredFormError):
-        s.open(token)
+        s.decode(token)
 
 
 def test_a_draft_kept_alive_still_dies_at_its_absolute_lifetime() -> None:
     clock = Clock()
     s = sealer(clock=clock, idle=3600, absolute=7200)
-    first = s.open(s.seal(new_draft()))
-    token = s.seal(first.value, started=first.started)
+    first = s.decode(s.encode(new_draft()))
+    token = s.encode(first.value, started=first.started)
     for _ in range(3):
         clock.now += 3000
         try:
-            opened = s.open(token)
+            opened = s.decode(token)
         except ExpiredFormError:
             break
-        token = s.seal(opened.value, started=opened.started)
+        token = s.encode(opened.value, started=opened.started)
     else:
         pytest.fail("a draft re-sealed every 50 minutes lived past its absolute lifetime")
     assert clock.now - first.started > 7200
@@ -141,10 +141,10 @@ def test_a_draft_kept_alive_still_dies_at_its_absolute_lifetime() -> None:
 
 def test_a_draft_sealed_in_the_future_is_refused() -> None:
     clock = Clock()
-    token = sealer(clock=clock).seal(new_draft())
+    token = sealer(clock=clock).encode(new_draft())
     clock.now -= 600
     with pytest.raises(ExpiredFormError):
-        sealer(clock=clock).open(token)
+        sealer(clock=clock).decode(token)
 
 
 def test_a_long_story_in_gurmukhi_is_compressed_before_sealing() -> None:
@@ -152,9 +152,9 @@ def test_a_long_story_in_gurmukhi_is_compressed_before_sealing() -> None:
     story = " ".join(words[(i * 7) % len(words)] for i in range(3000))[:20_000]
     draft = msgspec.structs.replace(new_draft(), narrative=story)
     s = sealer()
-    token = s.seal(draft)
+    token = s.encode(draft)
     assert len(token) < len(story.encode()) / 3
-    assert s.open(token).value.narrative == story
+    assert s.decode(token).value.narrative == story
 
 
 @pytest.mark.parametrize(

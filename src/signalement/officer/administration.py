@@ -21,16 +21,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from signalement import audit
 from signalement.db.models import Officer, Role
 from signalement.errors import ConflictError, NotFoundError, SignalementError
-from signalement.officer.access import Principal
-from signalement.officer.accounts import (
+from signalement.runtime import Runtime
+from signalement.staff.access import Principal
+from signalement.staff.accounts import (
     READS_CASES,
     NewAccount,
     create_account,
     remove_account,
     reseal_credential,
 )
-from signalement.officer.passwords import one_time_password
-from signalement.runtime import Runtime
+from signalement.staff.passwords import one_time_password
 from signalement.vault.unseal import MasterKey
 from signalement.vault.wrapping import CredentialPayload
 

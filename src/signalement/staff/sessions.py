@@ -9,9 +9,10 @@
 * Idle and absolute timeouts are checked on every request against times kept
   in the session, read from ``clock`` (tests move it instead of sleeping).
 * The directorate master key is in the store only sealed under a random key
-  that lives in a second cookie (``vault.wrapping.seal_for_session``), bound
-  to the officer and the session id: the store alone, or the cookie alone,
-  opens nothing.
+  that lives in a second cookie, bound to the officer and the session id:
+  the store alone, or the cookie alone, opens nothing. That half lives in
+  ``staff.session_keys``, so code that only reads sessions (the research
+  tier) never imports anything that can open a key.
 * Only changed sessions are written back, so a slow request that finishes
   after sign-out does not resurrect the session it started with.
 """
@@ -21,7 +22,6 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,10 +34,8 @@ from litestar.middleware.session.server_side import ServerSideSessionBackend, Se
 from litestar.types import Empty, Message, ScopeSession
 from litestar.utils.scope.state import ScopeState
 
-from signalement.officer.access import Stage
 from signalement.settings import Settings
-from signalement.vault.unseal import MasterKey
-from signalement.vault.wrapping import SessionSealed, WrongPasswordError, open_from_session, seal_for_session
+from signalement.staff.access import Stage
 
 # Tests replace this to move time; everything here reads the time through it.
 clock: Callable[[], float] = time.time
@@ -58,7 +56,7 @@ class SessionState(msgspec.Struct, frozen=True, kw_only=True):
     seen: float
     credential_at: str  # the credential's updated_at: a reset or removal elsewhere ends this session
     sealed_master: bytes | None = None  # SessionSealed, msgpack; None for researchers
-    sealed_setup: bytes | None = None  # the opened credential, while a first sign-in is being completed
+    encrypted_setup: bytes | None = None  # the opened credential, while a first sign-in is being completed
     pending_totp: bytes | None = None  # a TOTP secret shown for enrolment, not yet confirmed
 
 
@@ -82,7 +80,7 @@ class _Loaded:
     raw: bytes
 
 
-def _binding(officer_id: int, session_id: str) -> str:
+def binding(officer_id: int, session_id: str) -> str:
     return f"signalement/officer-session/v1|{officer_id}|{session_id}"
 
 
@@ -214,102 +212,3 @@ def touch(connection: ASGIConnection, state: SessionState, now: float | None = N
     state = msgspec.structs.replace(state, seen=now)
     write_state(connection, state)
     return state
-
-
-def begin(
-    connection: ASGIConnection,
-    *,
-    officer_id: int,
-    stage: Stage,
-    credential_at: str,
-    master: MasterKey | None,
-    setup_payload: bytes | None = None,
-) -> str:
-    """Start a session under a *new* id; returns the value of the key cookie to set.
-
-    ``setup_payload`` (the opened credential, while a first sign-in is being
-    completed) is sealed under the same cookie key as the master key.
-    """
-    session_id = secrets.token_hex(SESSION_ID_BYTES)
-    ScopeState.from_scope(connection.scope).session_id = session_id
-    binding = _binding(officer_id, session_id)
-    cookie_key = secrets.token_bytes(32)
-    sealed_master = None
-    if master is not None:
-        cookie_key, sealed = seal_for_session(master, binding)
-        sealed_master = msgspec.msgpack.encode(sealed)
-    sealed_setup = _seal_blob(cookie_key, setup_payload, binding + "|setup") if setup_payload else None
-    now = clock()
-    write_state(
-        connection,
-        SessionState(
-            officer_id=officer_id,
-            stage=stage,
-            created=now,
-            seen=now,
-            credential_at=credential_at,
-            sealed_master=sealed_master,
-            sealed_setup=sealed_setup,
-        ),
-    )
-    return base64.urlsafe_b64encode(cookie_key).decode()
-
-
-def cookie_key_of(connection: ASGIConnection, names: CookieNames) -> bytes | None:
-    raw = connection.cookies.get(names.key, "")
-    try:
-        key = base64.urlsafe_b64decode(raw.encode())
-    except (binascii.Error, ValueError):
-        return None
-    return key if len(key) == 32 else None
-
-
-def open_master(connection: ASGIConnection, names: CookieNames, state: SessionState) -> MasterKey | None:
-    """The master key, from the store's sealed copy and the cookie key; ``None`` if either is wrong."""
-    key = cookie_key_of(connection, names)
-    session_id = ScopeState.from_scope(connection.scope).session_id
-    if key is None or state.sealed_master is None or not isinstance(session_id, str):
-        return None
-    try:
-        sealed = msgspec.msgpack.decode(state.sealed_master, type=SessionSealed)
-        return open_from_session(key, sealed, _binding(state.officer_id, session_id))
-    except (WrongPasswordError, msgspec.DecodeError):
-        return None
-
-
-def seal_extra(
-    connection: ASGIConnection, names: CookieNames, state: SessionState, purpose: str, plain: bytes
-) -> bytes | None:
-    """Seal a set-up secret (a pending TOTP secret) to this session's cookie key."""
-    key = cookie_key_of(connection, names)
-    session_id = ScopeState.from_scope(connection.scope).session_id
-    if key is None or not isinstance(session_id, str):
-        return None
-    return _seal_blob(key, plain, f"{_binding(state.officer_id, session_id)}|{purpose}")
-
-
-def open_extra(
-    connection: ASGIConnection, names: CookieNames, state: SessionState, purpose: str, sealed: bytes | None
-) -> bytes | None:
-    key = cookie_key_of(connection, names)
-    session_id = ScopeState.from_scope(connection.scope).session_id
-    if key is None or sealed is None or not isinstance(session_id, str):
-        return None
-    return _open_blob(key, sealed, f"{_binding(state.officer_id, session_id)}|{purpose}")
-
-
-def _seal_blob(key: bytes, plain: bytes, binding: str) -> bytes:
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
-    nonce = secrets.token_bytes(12)
-    return nonce + AESGCM(key).encrypt(nonce, plain, binding.encode())
-
-
-def _open_blob(key: bytes, blob: bytes, binding: str) -> bytes | None:
-    from cryptography.exceptions import InvalidTag
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
-    try:
-        return AESGCM(key).decrypt(blob[:12], blob[12:], binding.encode())
-    except (InvalidTag, ValueError):
-        return None

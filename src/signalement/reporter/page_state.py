@@ -1,4 +1,4 @@
-"""Sealed form values: state the reporter's own browser carries, that nobody else can read or change.
+"""Page state: what the reporter's own browser carries in a hidden field, that nobody else can read or change.
 
 The reporter tier keeps no draft and no session on the server. A report in
 progress (and, in the follow-up portal, the proof that someone typed the
@@ -7,17 +7,17 @@ AES-256-GCM under a key derived from the newest ``form_keys`` entry:
 
 * nothing about a report is ever at rest in clear on our side, not even in
   Redis, and a stolen database holds no drafts at all;
-* the key id travels in front, so a value sealed before a key rotation still
+* the key id travels in front, so a value encoded before a key rotation still
   opens while the old key is listed;
 * the key is derived per purpose and the purpose is authenticated, so a draft
   can never be replayed as a follow-up token or the other way round;
-* every value carries when it was sealed and when its flow began; old values
+* every value carries when it was made and when its flow began; old values
   stop opening, so a page left in a shared phone's history goes dead;
-* the plaintext is compressed before sealing: a long story in Gurmukhi or
+* the plaintext is compressed before encryption: a long story in Gurmukhi or
   Devanagari travels on every later page, and ciphertext does not compress
   on the wire. (Compression leaks length only to someone who can mix their
   own text into the reporter's draft and watch the sizes; nobody else can
-  write into a sealed draft, and where a proxy compresses pages the story's
+  write into an encrypted draft, and where a proxy compresses pages the story's
   own page already goes out gzip-compressed in clear inside TLS.)
 """
 
@@ -38,9 +38,13 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from signalement.errors import SignalementError
+from signalement.reporter.draft import Draft
 from signalement.settings import KeyList
 
 T = TypeVar("T")
+DRAFT_IDLE_SECONDS = 4 * 3600
+FOLLOWUP_IDLE_SECONDS = 20 * 60
+FOLLOWUP_ABSOLUTE_SECONDS = 2 * 3600
 NONCE_BYTES = 12
 MAX_TOKEN_CHARS = 400_000  # a draft with a 20,000-character story in a 4-byte script, with room to spare
 MAX_PLAINTEXT = 1_000_000  # opened values are ours, but a decompression cap costs nothing
@@ -48,21 +52,21 @@ _PLAIN, _ZLIB = b"\x00", b"\x01"
 
 
 class TamperedFormError(SignalementError):
-    """A sealed form value was altered, cut short, sealed for another purpose, or under a key we lack."""
+    """A page-state value was altered, cut short, made for another purpose, or under a key we lack."""
 
 
 class ExpiredFormError(SignalementError):
-    """A sealed form value is older than its purpose allows."""
+    """A page-state value is older than its purpose allows."""
 
 
-class Unsealed(msgspec.Struct, Generic[T], frozen=True):
+class Decoded(msgspec.Struct, Generic[T], frozen=True):
     value: T
     started: int  # when the flow began (unix seconds): the absolute lifetime counts from here
-    sealed_at: int
+    made_at: int
 
 
 class _Frame(msgspec.Struct, array_like=True, frozen=True):
-    sealed_at: int
+    made_at: int
     started: int
     body: msgspec.Raw
 
@@ -87,8 +91,8 @@ def _inflate(plain: bytes) -> bytes:
     return out
 
 
-class FormSealer(Generic[T]):
-    """Seals and opens one kind of value for one purpose, with an idle and an absolute lifetime."""
+class PageState(Generic[T]):
+    """Encodes and decodes one kind of value for one purpose, with an idle and an absolute lifetime."""
 
     def __init__(
         self,
@@ -115,10 +119,10 @@ class FormSealer(Generic[T]):
     def _associated(self, kid: str) -> bytes:
         return f"signalement/{self._purpose}/v1|{kid}".encode()
 
-    def seal(self, value: T, *, started: int | None = None) -> str:
+    def encode(self, value: T, *, started: int | None = None) -> str:
         now = int(self._clock())
         frame = _Frame(
-            sealed_at=now,
+            made_at=now,
             started=now if started is None else started,
             body=msgspec.Raw(msgspec.msgpack.encode(value)),
         )
@@ -128,7 +132,7 @@ class FormSealer(Generic[T]):
         )
         return f"{self._current}.{_b64(nonce + ciphertext)}"
 
-    def open(self, token: str) -> Unsealed[T]:
+    def decode(self, token: str) -> Decoded[T]:
         """The value, or ``TamperedFormError`` / ``ExpiredFormError``. Never a partial or unchecked value."""
         if not token or len(token) > MAX_TOKEN_CHARS:
             raise TamperedFormError
@@ -145,9 +149,47 @@ class FormSealer(Generic[T]):
             raise TamperedFormError from None
         now = self._clock()
         if (
-            now - frame.sealed_at > self._idle
+            now - frame.made_at > self._idle
             or now - frame.started > self._absolute
-            or frame.sealed_at > now + 60
+            or frame.made_at > now + 60
         ):
             raise ExpiredFormError
-        return Unsealed(value=value, started=frame.started, sealed_at=frame.sealed_at)
+        return Decoded(value=value, started=frame.started, made_at=frame.made_at)
+
+
+class FollowupToken(msgspec.Struct, frozen=True, kw_only=True):
+    """Proof, carried in the follow-up page, that this browser typed the right code and secret.
+
+    It holds the reporter's own follow-up key (which opens officer replies and
+    nothing else), encrypted under the form key. No cookie, no server session:
+    when the page is closed or the token goes stale, the access is gone.
+    """
+
+    case_id: str
+    suite: str
+    key: bytes
+    reply_nonce: str  # a fresh id per page, so a double-tapped "Send" adds one message
+
+
+class PageStates:
+    """The page-state codecs the reporter tier uses, built once per app from ``form_keys``."""
+
+    def __init__(self, form_keys: KeyList, staged_evidence_hours: int) -> None:
+        keys = form_keys
+        # Staged uploads are purged after ``staged_evidence_hours`` (counted from an hour-truncated
+        # time), so a draft must go dead before its files can: two hours of margin.
+        absolute = max(3600, (staged_evidence_hours - 2) * 3600)
+        self.drafts: PageState[Draft] = PageState(
+            keys,
+            "report-draft",
+            Draft,
+            idle_seconds=min(DRAFT_IDLE_SECONDS, absolute),
+            absolute_seconds=absolute,
+        )
+        self.followups: PageState[FollowupToken] = PageState(
+            keys,
+            "followup-access",
+            FollowupToken,
+            idle_seconds=FOLLOWUP_IDLE_SECONDS,
+            absolute_seconds=FOLLOWUP_ABSOLUTE_SECONDS,
+        )

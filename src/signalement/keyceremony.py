@@ -1,10 +1,9 @@
-"""Key ceremonies: rotation, status, break-glass recovery, and the re-wrap job.
+"""Key ceremonies an admin runs from the command line: rotation, status, break-glass recovery.
 
 * ``rotate`` publishes a new directorate epoch (new reports go to it at once)
-  and queues a ``vault.rewrap`` job per older epoch. The job carries the old
-  epoch's private key sealed to the worker, because the worker holds no
-  master key; its payload is erased when it finishes. Attachment bodies are
-  never re-encrypted: only their 32-byte data keys move.
+  and queues a ``vault.rewrap`` job per older epoch (``rewrap``, run by the
+  worker). Attachment bodies are never re-encrypted: only their 32-byte data
+  keys move.
 * ``recovery_split`` writes M-of-N Shamir shares of the master key;
   ``recovery_restore`` rebuilds it from any M and seals it for a new admin,
   so losing every officer password does not lose the data.
@@ -19,34 +18,26 @@ import zlib
 
 import msgspec
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from signalement import audit, outbox
+from signalement.ciphertext_fields import count_by_key
 from signalement.db.models import KeyEpoch, Officer, Role, utcnow
-from signalement.officer.accounts import NewAccount, create_account, master_from_password, reseal_credential
-from signalement.officer.passwords import one_time_password
+from signalement.key_records import record_epoch
+from signalement.rewrap import REWRAP_JOB, seal_rewrap_payload
 from signalement.runtime import Runtime
-from signalement.sealed_rows import count_by_key, reseal_batch
+from signalement.staff.accounts import NewAccount, create_account, master_from_password, reseal_credential
+from signalement.staff.passwords import one_time_password
 from signalement.vault import epochs, shamir
 from signalement.vault.keystore import KeyStore
-from signalement.vault.opening import open_with, private_key_from_bytes
-from signalement.vault.seal import seal
 from signalement.vault.suites import SuiteName, public_bytes_for
 from signalement.vault.unseal import MasterKey, PrivateKeyring
 from signalement.vault.wrapping import CredentialPayload
 
-REWRAP_JOB = "vault.rewrap"
 SHARE_PREFIX = "SGSHARE1"
 
 
 class RecoveryError(Exception):
     """Recovery shares are malformed, too few, or do not rebuild this key store's master key."""
-
-
-class RewrapPayload(msgspec.Struct, frozen=True):
-    old_key_id: str
-    suite: str
-    private: bytes
 
 
 class EpochStatus(msgspec.Struct, frozen=True):
@@ -58,17 +49,6 @@ class EpochStatus(msgspec.Struct, frozen=True):
     sealed_values: int
     destroy_after: str | None
     destroyed: bool
-
-
-async def record_epoch(session: AsyncSession, kid: str, purpose: str, destroy_after: dt.datetime | None = None) -> None:
-    """Bookkeeping row for an epoch (the key itself is in the key store)."""
-    if await session.get(KeyEpoch, kid) is None:
-        session.add(KeyEpoch(key_id=kid, purpose=purpose, destroy_after=destroy_after))
-
-
-def seal_rewrap_payload(runtime: Runtime, old_kid: str, suite: SuiteName, private: bytes) -> bytes:
-    body = msgspec.msgpack.encode(RewrapPayload(old_key_id=old_kid, suite=suite.value, private=private))
-    return seal(body, runtime.public_keys.worker, case_id="outbox", field=f"{REWRAP_JOB}:{old_kid}")
 
 
 async def rotate(runtime: Runtime, admin: str, password: str) -> str:
@@ -94,33 +74,12 @@ async def rotate(runtime: Runtime, admin: str, password: str) -> str:
                 epoch.destroy_after = retire_at
             if live.get(epoch.key_id):
                 suite, _ = keyring.epoch_key(epoch.key_id)
-                await outbox.enqueue(session, REWRAP_JOB,
-                                     seal_rewrap_payload(runtime, epoch.key_id, suite, keyring.epoch_private(epoch.key_id)),
-                                     dedupe_key=f"rewrap:{epoch.key_id}:{new.key_id}")
+                payload = seal_rewrap_payload(runtime, epoch.key_id, suite, keyring.epoch_private(epoch.key_id))
+                await outbox.enqueue(session, REWRAP_JOB, payload, dedupe_key=f"rewrap:{epoch.key_id}:{new.key_id}")
         await audit.append(session, runtime.audit_keys, actor=admin, action="keys.rotate", object_type="key",
                            object_id=new.key_id, detail={"previous": old_kid})
         await session.commit()
     return new.key_id
-
-
-async def run_rewrap(runtime: Runtime, payload: RewrapPayload, *, batch: int = 200) -> int:
-    """Worker side: move every value off the old epoch, a batch per transaction. Returns how many."""
-    suite = SuiteName(payload.suite)
-    private = private_key_from_bytes(suite, payload.private)
-
-    def opener(raw: bytes, *, case_id: str, field: str) -> bytes:
-        return open_with(raw, private, suite, payload.old_key_id, case_id=case_id, field=field)
-
-    runtime.public_keys.refresh()
-    recipient = runtime.public_keys.current
-    total = 0
-    while True:
-        async with runtime.db.writing() as session:
-            moved = await reseal_batch(session, payload.old_key_id, opener, recipient, limit=batch)
-            await session.commit()
-        total += moved
-        if moved < batch:
-            return total
 
 
 async def status(runtime: Runtime) -> list[EpochStatus]:
@@ -227,7 +186,8 @@ async def recovery_restore(runtime: Runtime, texts: list[str], username: str) ->
             totp = os.urandom(20)
             officer.role, officer.active, officer.must_change_password = Role.ADMIN, True, True
             officer.totp_enrolled, officer.totp_last_step = True, 0
-            await reseal_credential(runtime, session, officer, password, CredentialPayload(totp_secret=totp).with_master(master))
+            payload = CredentialPayload(totp_secret=totp).with_master(master)
+            await reseal_credential(runtime, session, officer, password, payload)
             account = NewAccount(officer_id=officer.id, username=officer.username, role=Role.ADMIN.value,
                                  one_time_password=password, totp_secret=totp)
         await audit.append(session, runtime.audit_keys, actor="recovery", action="keys.recovery_restore",

@@ -1,0 +1,86 @@
+"""Words for codes, and dates and deadlines, formatted for any staff page (officer or research).
+
+Codes stay codes everywhere else (database, API, audit log); only pages
+turn them into words, in the staff member's language (English or French).
+The officer tier extends ``StaffWording`` with case vocabulary
+(``officer.labels.CaseWording``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import MappingProxyType
+
+from babel.dates import format_datetime, format_timedelta
+
+from signalement import i18n
+from signalement.db.models import Role
+from signalement.i18n import N_, gettext
+
+CHANNEL_NAMES = MappingProxyType({"web": N_("Web"), "sms": N_("Text message"), "voice": N_("Phone call")})
+ROLE_NAMES = MappingProxyType(
+    {
+        Role.OFFICER: N_("Officer"),
+        Role.SUPERVISOR: N_("Supervisor"),
+        Role.ADMIN: N_("Administrator"),
+        Role.RESEARCHER: N_("Researcher"),
+    }
+)
+REGION_NAMES = MappingProxyType(
+    {
+        "atlantic": N_("Atlantic"),
+        "quebec": N_("Quebec"),
+        "ontario": N_("Ontario"),
+        "western": N_("Western"),
+    }
+)
+
+def word(table: MappingProxyType, code: object) -> str:  # type: ignore[type-arg]
+    msgid = table.get(code)
+    return gettext(msgid) if msgid else str(code)
+
+
+class StaffWording:
+    """Passed to every staff template as ``ui``: one place that turns codes into words."""
+
+    def __init__(self, language: i18n.Language, now: dt.datetime) -> None:
+        self.language = language
+        self.now = now
+
+    def channel(self, code: str) -> str:
+        return word(CHANNEL_NAMES, code)
+
+    def role(self, code: str) -> str:
+        try:
+            return word(ROLE_NAMES, Role(code))
+        except ValueError:
+            return code
+
+    def region(self, code: str | None) -> str:
+        return word(REGION_NAMES, code) if code else gettext("None")
+
+    def language_name(self, code: str) -> str:
+        lang = i18n.BY_CODE.get(code)
+        return lang.native_name if lang else code
+
+    def when(self, moment: dt.datetime | None) -> str:
+        if moment is None:
+            return ""
+        return format_datetime(
+            moment, "yyyy-MM-dd HH:mm 'UTC'", tzinfo=dt.UTC, locale=self.language.babel_locale
+        )
+
+    def day(self, moment: dt.datetime | None) -> str:
+        return moment.strftime("%Y-%m-%d") if moment else ""
+
+    def due(self, moment: dt.datetime) -> str:
+        """ "in 5 hours" or "5 hours ago", in the officer's language."""
+        return format_timedelta(
+            moment - self.now, add_direction=True, threshold=1.5, locale=self.language.babel_locale
+        )
+
+    def breached(self, moment: dt.datetime) -> bool:
+        return moment < self.now
+
+    def size(self, n: int) -> str:
+        return f"{n / 1024:.0f} KiB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.1f} MiB"
