@@ -13,7 +13,7 @@ run: $(VENV)/.installed
 	$(BIN)/signalement init
 	$(BIN)/signalement serve --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed-test system-deps js-deps
+test: $(VENV)/.installed-test system-deps js-deps lint
 	$(BIN)/signalement i18n check
 	$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
 	  if [ $$status -eq 5 ]; then echo "pytest collected no tests: that is a failure"; exit 1; fi; \
@@ -47,9 +47,11 @@ tests/js/node_modules/.installed: tests/js/package.json tests/js/package-lock.js
 i18n-check: $(VENV)/.installed
 	$(BIN)/signalement i18n check
 
+# Lint, types and the trust walls (import contracts in pyproject.toml). Part of `make test`.
 lint: $(VENV)/.installed-test
-	$(BIN)/python -m pip install --quiet ruff
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests benchmarks research
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) tests/js/node_modules .pytest_cache

@@ -61,14 +61,14 @@ def _csrf_config(settings: Settings, runtime: Runtime) -> CSRFConfig:
 
 def runtime_of_app(state: State) -> Runtime:
     """The ``runtime`` dependency every controller may ask for: the app's shared services."""
-    return state.runtime  # type: ignore[no-any-return]
+    return state.runtime
 
 
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> Litestar:
     settings = settings or load_settings()
     check_production(settings)
     configure_logging(settings.effective_log_format, settings.log_level)
-    runtime = runtime or Runtime(settings)
+    runtime = runtime if runtime is not None else Runtime(settings)
     tiers = settings.enabled_tiers
 
     handlers: list[ControllerRouterHandler] = [
@@ -96,8 +96,10 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     prometheus = PrometheusConfig(app_name="signalement", prefix="signalement", group_path=True,
                                   exclude=UNTHROTTLED, exclude_unhandled_paths=True)
 
+    metrics_token = runtime.metrics_token
+
     class MetricsController(PrometheusController):
-        guards = [_metrics_guard(runtime.metrics_token)]
+        guards = [_metrics_guard(metrics_token)]
         include_in_schema = False
 
     handlers.append(MetricsController)

@@ -66,7 +66,7 @@ def _check_detail(detail: dict[str, object]) -> None:
 
 async def _lock_chain(session: AsyncSession) -> None:
     """Serialize appends. SQLite writers are already serialized (BEGIN IMMEDIATE)."""
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         await session.execute(text("SELECT pg_advisory_xact_lock(7243001)"))
 
 

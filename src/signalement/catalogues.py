@@ -89,13 +89,13 @@ def check() -> list[str]:
                     problems.append(f"{rel}: untranslated: {_short(mid)}")
                 elif msg.fuzzy:
                     problems.append(f"{rel}: fuzzy: {_short(mid)}")
-                elif _placeholders(mid) != _placeholders(msg.string):
+                elif _placeholders(mid) != _placeholders(msg.string or ""):
                     problems.append(f"{rel}: placeholders differ: {_short(mid)}")
     return problems
 
 
-def _short(mid: str | tuple[str, ...]) -> str:
-    text = mid[0] if isinstance(mid, tuple) else mid
+def _short(mid: str | tuple[str, ...] | list[str]) -> str:
+    text = mid if isinstance(mid, str) else mid[0]
     return repr(text if len(text) < 70 else text[:67] + "...")
 
 

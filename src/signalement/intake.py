@@ -141,7 +141,7 @@ class IntakeService:
         case_id = sub.case_id or new_id()
         secret = sub.secret or new_secret()
         material: ReceiptMaterial = await self.rt.kdf_pool.run(make_receipt_material, secret, self.rt.peppers,
-                                                               self.rt.suite)
+                                                               self.rt.suite, self.rt.kdf_costs.receipt)
         recipient = self.rt.public_keys.current
         reasons = [msgspec.to_builtins(msgspec.structs.replace(r, matched=())) for r in decision.reasons]
         matches = {r.rule: list(r.matched) for r in decision.reasons if r.matched}
@@ -217,7 +217,7 @@ class IntakeService:
                 select(Case.id, Case.receipt_kdf, Case.receipt_verifier).where(Case.case_code == code)
             )).first()
         if row is None:
-            await self.rt.kdf_pool.run(spend_equal_time, secret, self.rt.peppers)
+            await self.rt.kdf_pool.run(spend_equal_time, secret, self.rt.peppers, self.rt.kdf_costs.receipt)
             await throttle.record_failure(client, code_key)
             return None
         private = await self.rt.kdf_pool.run(check_secret, secret, row.receipt_kdf, row.receipt_verifier,
@@ -270,6 +270,8 @@ class IntakeService:
             )).scalars().all()
         out = []
         for m in rows:
+            if m.reporter_envelope is None:  # the query excludes these; the check keeps the types honest
+                continue
             text = open_for_reporter(m.reporter_envelope, SuiteName(access.suite), access.followup_private,
                                      case_id=m.case_id, field=message_field(m.id)).decode()
             out.append(ThreadMessage(author=m.author, created_at=m.created_at.date().isoformat(), text=text))

@@ -41,10 +41,10 @@ class RoutedHttpClient(TwilioHttpClient):
     """Twilio's own HTTP client, pointed at ``SIGNALEMENT_TWILIO_API_BASE`` (a test peer or a proxy)."""
 
     def __init__(self, base: str, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)
         self._base = urlsplit(base)
 
-    def request(self, method, url, *args, **kwargs):  # type: ignore[no-untyped-def]  # noqa: ANN001, ANN201
+    def request(self, method, url, *args, **kwargs):  # noqa: ANN001, ANN201
         parts = urlsplit(url)
         url = urlunsplit((self._base.scheme, self._base.netloc, parts.path, parts.query, parts.fragment))
         return super().request(method, url, *args, **kwargs)

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from signalement import audit
 from signalement.ciphertext_fields import count_by_key, reseal_case
+from signalement.db.engine import rows_affected
 from signalement.db.models import Case, Evidence, KeyEpoch, utcnow
 from signalement.key_records import record_epoch
 from signalement.runtime import Runtime
@@ -92,8 +93,8 @@ async def purge(runtime: Runtime, *, now: dt.datetime | None = None, actor: str 
         )).scalars().all()
         for i in range(0, len(expired), 500):
             await session.execute(delete(Case).where(Case.id.in_(expired[i : i + 500])))
-        staged = await session.execute(
-            delete(Evidence).where(Evidence.case_id.is_(None), Evidence.staged_at < staged_cutoff)
+        staged = await rows_affected(
+            session, delete(Evidence).where(Evidence.case_id.is_(None), Evidence.staged_at < staged_cutoff)
         )
         await session.flush()
         live = await count_by_key(session)
@@ -111,7 +112,7 @@ async def purge(runtime: Runtime, *, now: dt.datetime | None = None, actor: str 
             epochs.destroy_epoch(store, epoch.key_id)
             epoch.destroyed_at = now
             destroyed.append(epoch.key_id)
-        report = PurgeReport(cases_deleted=len(expired), staged_evidence_deleted=staged.rowcount or 0,
+        report = PurgeReport(cases_deleted=len(expired), staged_evidence_deleted=staged,
                              epochs_destroyed=tuple(destroyed), epochs_kept=tuple(kept))
         await audit.append(session, runtime.audit_keys, actor=actor, action="retention.purge",
                            detail={"cases": report.cases_deleted, "staged": report.staged_evidence_deleted,

@@ -18,7 +18,7 @@ from signalement.db.engine import Database
 from signalement.settings import KeyList, Settings
 from signalement.throttle import ClientHasher, GuessThrottle
 from signalement.vault.blind import BlindIndexer
-from signalement.vault.kdf import KdfPool
+from signalement.vault.kdf import COSTS, KdfCosts, KdfPool
 from signalement.vault.keystore import KeyStore
 from signalement.vault.seal import PublicKeyring
 from signalement.vault.suites import SuiteName
@@ -34,6 +34,10 @@ class Runtime:
         self.public_keys = PublicKeyring(self.keystore)
         self.suite = SuiteName(settings.hpke_suite)
         self._stores: dict[str, Store] = {}
+
+    @cached_property
+    def kdf_costs(self) -> KdfCosts:
+        return COSTS[self.settings.kdf_cost]
 
     @cached_property
     def kdf_pool(self) -> KdfPool:
@@ -90,4 +94,4 @@ class Runtime:
             self.kdf_pool.shutdown()
         for store in self._stores.values():
             if hasattr(store, "_redis"):
-                await store._redis.aclose()  # type: ignore[attr-defined]
+                await store._redis.aclose()

@@ -78,6 +78,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     tiers: str = ",".join(TIERS)
     redis_url: str = ""
     hpke_suite: Literal["mlkem768-x25519", "x25519"] = "mlkem768-x25519"
+    # Argon2id cost for new receipts and credentials. "test" exists for the test suite only; production refuses it.
+    kdf_cost: Literal["standard", "test"] = "standard"
     log_format: Literal["json", "text", ""] = ""
     log_level: str = "INFO"
     # Addresses of reverse proxies whose X-Forwarded-For we trust (comma-separated). Empty: trust none.
@@ -245,6 +247,8 @@ def check_production(settings: Settings) -> None:
         problems.append(f"{PREFIX}TWILIO_AUTH_TOKEN is not set: SMS and voice webhooks cannot be verified.")
     if len(settings.metrics_token) < 24:
         problems.append(f"{PREFIX}METRICS_TOKEN must be set (at least 24 characters) to protect /metrics.")
+    if settings.kdf_cost != "standard":
+        problems.append(f"{PREFIX}KDF_COST must be 'standard': cheaper Argon2 is for the test suite only.")
     if not settings.key_dir:
         problems.append(f"{PREFIX}KEY_DIR is not set: ./var/keys is a development default.")
     if problems:

@@ -57,6 +57,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "SIGNALEMENT_TWILIO_AUTH_TOKEN": settings.twilio_auth_token,
         "SIGNALEMENT_TWILIO_FROM_NUMBER": settings.twilio_from_number,
         "SIGNALEMENT_LOG_FORMAT": "json",
+        "SIGNALEMENT_KDF_COST": settings.kdf_cost,
     })
     env.pop("TWILIO_REGION", None)
     env.pop("TWILIO_EDGE", None)

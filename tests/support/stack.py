@@ -31,7 +31,10 @@ class Template(msgspec.Struct, frozen=True):
 
 
 def settings_for(var_dir: Path, database_url: str = "", **overrides: object) -> Settings:
+    """Settings for a test stack. Argon2 runs at the test cost (``SIGNALEMENT_KDF_COST=test``): the same
+    code paths, a thousandth of the time; tests that check or time the real cost ask for ``standard``."""
     env: dict[str, str] = {}
+    overrides.setdefault("kdf_cost", "test")
     return load_settings(env, data_dir=str(var_dir), database_url=database_url, **overrides)
 
 

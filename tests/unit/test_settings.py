@@ -44,6 +44,7 @@ def test_a_complete_production_configuration_is_accepted(tmp_path) -> None:
     ({"SIGNALEMENT_TWILIO_AUTH_TOKEN": ""}, "TWILIO_AUTH_TOKEN"),
     ({"SIGNALEMENT_METRICS_TOKEN": "short"}, "METRICS_TOKEN"),
     ({"SIGNALEMENT_KEY_DIR": ""}, "KEY_DIR"),
+    ({"SIGNALEMENT_KDF_COST": "test"}, "KDF_COST"),
 ])
 def test_production_refuses_each_unsafe_setting_and_names_it(tmp_path, change: dict[str, str], needle: str) -> None:
     env = _prod_env(tmp_path)

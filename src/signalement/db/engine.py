@@ -17,10 +17,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy import Executable, event
+from sqlalchemy.engine import CursorResult, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 SQLITE_PRAGMAS = (
@@ -96,3 +96,9 @@ class Database:
         await self.writer.dispose()
         if self.reader is not self.writer:
             await self.reader.dispose()
+
+
+async def rows_affected(session: AsyncSession, statement: Executable) -> int:
+    """Run an UPDATE or DELETE and say how many rows it touched (the single-use checks count on it)."""
+    result = cast(CursorResult[Any], await session.execute(statement))
+    return int(result.rowcount or 0)

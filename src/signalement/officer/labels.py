@@ -75,7 +75,7 @@ class CaseWording(StaffWording):
             return code
 
     def outcome(self, code: str | None) -> str:
-        return word(OUTCOME_LABELS, Outcome(code)) if code in Outcome._value2member_map_ else (code or "")
+        return word(OUTCOME_LABELS, Outcome(code)) if code and code in Outcome._value2member_map_ else (code or "")
 
     def override_reason(self, code: str) -> str:
         return (

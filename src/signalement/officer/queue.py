@@ -27,14 +27,14 @@ import datetime as dt
 import heapq
 import itertools
 import re
-from collections.abc import Sequence
-from typing import Literal
+from typing import Any
 
 import msgspec
 from litestar.stores.base import Store
 from sqlalchemy import (
     ColumnElement,
     Integer,
+    Row,
     String,
     and_,
     bindparam,
@@ -56,7 +56,6 @@ from signalement.triage.taxonomy import CATEGORIES, CATEGORY_BIT, URGENCIES, URG
 PAGE_SIZE = 50
 COUNTS_TTL_SECONDS = 20
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-StatusFilter = Literal["open", "closed", "all", "new", "triaged", "assessing", "referred", "inspection"]
 CURSOR = re.compile(r"^([0-2])\.([0-9]{1,16})\.([0-9a-f]{32})$")
 CURSOR_PATTERN = CURSOR.pattern
 ASSIGNEE_PATTERN = r"^(me|none|[1-9][0-9]{0,8})$"
@@ -234,51 +233,33 @@ def _bind_id(value: str) -> ColumnElement[str]:
     return bindparam(None, value, type_=String(32))
 
 
-def _to_row(r: Sequence[object], now: dt.datetime) -> QueueRow:
-    (
-        id_,
-        code,
-        status,
-        urgency,
-        rank,
-        mask,
-        province,
-        region,
-        channel,
-        language,
-        received,
-        due,
-        assignee,
-        employer,
-        hold,
-        police,
-        danger,
-    ) = r
+def _to_row(r: Row[*tuple[Any, ...]], now: dt.datetime) -> QueueRow:
+    """A queue row from the columns of ``LIST_COLUMNS``, read by name."""
+    due: dt.datetime = r.sla_due_at
     return QueueRow(
-        id=id_,
-        case_code=code,
-        status=status,
-        urgency=urgency,
-        urgency_rank=rank,
-        categories=_categories(mask),
-        province=province,
-        region=region,
-        channel=channel,
-        language=language,
-        received_at=received,
+        id=r.id,
+        case_code=r.case_code,
+        status=r.status,
+        urgency=r.urgency,
+        urgency_rank=r.urgency_rank,
+        categories=_categories(r.categories),
+        province=r.province,
+        region=r.region,
+        channel=r.channel,
+        language=r.language,
+        received_at=r.received_at,
         sla_due_at=due,
-        breached=status != CaseStatus.CLOSED and due < now,
-        assignee_id=assignee,
-        employer_index=employer,
-        legal_hold=hold,
-        police_flag=police,
-        danger_now=danger,
+        breached=r.status != CaseStatus.CLOSED and due < now,
+        assignee_id=r.assignee_id,
+        employer_index=r.employer_index,
+        legal_hold=r.legal_hold,
+        police_flag=r.police_flag,
+        danger_now=r.danger_now,
     )
 
 
-def _categories(mask: object) -> tuple[str, ...]:
-    m = int(mask)  # type: ignore[call-overload]
-    return tuple(code for i, code in enumerate(CATEGORIES) if m >> i & 1)
+def _categories(mask: int) -> tuple[str, ...]:
+    return tuple(code for i, code in enumerate(CATEGORIES) if int(mask) >> i & 1)
 
 
 async def list_queue(

@@ -139,7 +139,8 @@ async def employer_clusters(session: AsyncSession, threshold: int, *, minimum: i
                 select(Case.employer_index, Case.categories).where(Case.employer_index.in_(keys))
             )
         ).all():
-            masks[index] = masks.get(index, 0) | int(mask)
+            if index is not None:
+                masks[index] = masks.get(index, 0) | int(mask)
     return [
         Cluster(
             employer_index=index,

@@ -71,7 +71,7 @@ async def create_account(runtime: Runtime, session: AsyncSession, *, username: s
     password = one_time_password()
     totp_secret = os.urandom(20) if enrol_totp else None
     payload = CredentialPayload(totp_secret=totp_secret).with_master(master if role in READS_CASES else None)
-    kdf, blob = await runtime.kdf_pool.run(seal_credential, password, officer.id, payload)
+    kdf, blob = await runtime.kdf_pool.run(seal_credential, password, officer.id, payload, runtime.kdf_costs.officer)
     session.add(OfficerCredential(officer_id=officer.id, kdf=kdf, blob=blob,
                                   holds_master_key=payload.master_private is not None))
     await audit.append(session, runtime.audit_keys, actor=actor, action="officer.create", object_type="officer",
@@ -101,7 +101,7 @@ async def authenticate(runtime: Runtime, session: AsyncSession, username: str,
         .where(Officer.username == username.strip().lower()[:64], Officer.active.is_(True))
     )
     if officer is None or officer.credential is None:
-        await runtime.kdf_pool.run(dummy_open, password)
+        await runtime.kdf_pool.run(dummy_open, password, runtime.kdf_costs.officer)
         return None
     cred = officer.credential
     try:
@@ -114,7 +114,7 @@ async def authenticate(runtime: Runtime, session: AsyncSession, username: str,
 async def reseal_credential(runtime: Runtime, session: AsyncSession, officer: Officer, password: str,
                             payload: CredentialPayload) -> None:
     """Store ``payload`` under ``password`` (password change, TOTP enrolment, master key restore)."""
-    kdf, blob = await runtime.kdf_pool.run(seal_credential, password, officer.id, payload)
+    kdf, blob = await runtime.kdf_pool.run(seal_credential, password, officer.id, payload, runtime.kdf_costs.officer)
     cred = await session.get(OfficerCredential, officer.id)
     if cred is None:
         cred = OfficerCredential(officer_id=officer.id, kdf=kdf, blob=blob)

@@ -39,13 +39,13 @@ class SetupRequiredError(SignalementError):
 
 
 def runtime_of(connection: ASGIConnection) -> Runtime:
-    return connection.app.state.runtime  # type: ignore[no-any-return]
+    return connection.app.state.runtime
 
 
 async def resolve(connection: ASGIConnection) -> Principal | None:
     """The signed-in principal, or ``None``. Cached for the rest of the request."""
     if _PRINCIPAL in connection.scope:
-        return connection.scope[_PRINCIPAL]  # type: ignore[literal-required,no-any-return]
+        return connection.scope[_PRINCIPAL]  # type: ignore[literal-required]
     principal = await _load(connection)
     connection.scope[_PRINCIPAL] = principal  # type: ignore[literal-required]
     connection.scope["user"] = principal

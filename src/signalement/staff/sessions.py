@@ -124,7 +124,8 @@ class OfficerSessionBackend(ServerSideSessionBackend):
         scope = connection.scope
         store = self.config.get_store_from_app(scope["app"])
         loaded: _Loaded | None = scope.get(_LOADED)  # type: ignore[assignment]
-        session_id = ScopeState.from_scope(scope).session_id or self.generate_session_id()
+        known = ScopeState.from_scope(scope).session_id
+        session_id = known if isinstance(known, str) and known else self.generate_session_id()
         headers = MutableScopeHeaders.from_message(message)
         if scope_session is Empty or not scope_session:
             if loaded is not None:
@@ -155,7 +156,7 @@ class OfficerSessionBackend(ServerSideSessionBackend):
 
 @dataclass
 class OfficerSessionConfig(ServerSideSessionConfig):
-    _backend_class = OfficerSessionBackend  # type: ignore[assignment]
+    _backend_class = OfficerSessionBackend
 
     store_ttl: int = 1800
 

@@ -28,6 +28,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signalement import audit
+from signalement.db.engine import rows_affected
 from signalement.db.models import Officer, OfficerCredential
 from signalement.runtime import Runtime
 from signalement.staff import session_keys, sessions, totp
@@ -120,13 +121,12 @@ async def sign_in(
             # Single use, even against a concurrent replay: only one UPDATE can move the step forward.
             used = (
                 step is not None
-                and (
-                    await session.execute(
-                        update(Officer)
-                        .where(Officer.id == officer_id, Officer.totp_last_step < step)
-                        .values(totp_last_step=step)
-                    )
-                ).rowcount
+                and await rows_affected(
+                    session,
+                    update(Officer)
+                    .where(Officer.id == officer_id, Officer.totp_last_step < step)
+                    .values(totp_last_step=step),
+                )
                 == 1
             )
             if not used:

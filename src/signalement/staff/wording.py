@@ -35,7 +35,7 @@ REGION_NAMES = MappingProxyType(
     }
 )
 
-def word(table: MappingProxyType, code: object) -> str:  # type: ignore[type-arg]
+def word(table: MappingProxyType, code: object) -> str:
     msgid = table.get(code)
     return gettext(msgid) if msgid else str(code)
 

@@ -42,6 +42,21 @@ RECEIPT_PARAMS = Argon2Params(memory_kib=19_456, iterations=2)
 OFFICER_PARAMS = Argon2Params(memory_kib=65_536, iterations=3)
 
 
+class KdfCosts(msgspec.Struct, frozen=True):
+    """The parameters new receipts and credentials are derived with (existing ones keep theirs)."""
+
+    receipt: Argon2Params
+    officer: Argon2Params
+
+
+STANDARD_COSTS = KdfCosts(receipt=RECEIPT_PARAMS, officer=OFFICER_PARAMS)
+# The test suite's setting (``SIGNALEMENT_KDF_COST=test``): the same code paths at a fraction of the cost, so
+# two thousand tests do not spend their time in Argon2. ``check_production`` refuses it, and the tests that
+# check or measure the real cost use ``STANDARD_COSTS``.
+TEST_COSTS = KdfCosts(receipt=Argon2Params(memory_kib=64, iterations=1), officer=Argon2Params(memory_kib=64, iterations=1))
+COSTS = {"standard": STANDARD_COSTS, "test": TEST_COSTS}
+
+
 def derive(params: Argon2Params, key_material: bytes, salt: bytes, *, pepper: bytes | None = None) -> bytes:
     return Argon2id(
         salt=salt, length=params.length, iterations=params.iterations, lanes=params.lanes,

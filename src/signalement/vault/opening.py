@@ -36,7 +36,7 @@ def open_with(raw_envelope: bytes, private: PrivateKeyObject, suite: SuiteName, 
         raise SealedValueError("sealed to a different key")
     try:
         info = binding_info(env.suite, env.key_id, case_id, field)
-        return hpke_suite(env.suite).decrypt(env.payload, private, info=info)  # type: ignore[arg-type]
+        return hpke_suite(env.suite).decrypt(env.payload, private, info=info)
     except Exception:  # InvalidTag, ValueError on a short payload, anything the backend raises
         raise SealedValueError("sealed value does not open here") from None
 

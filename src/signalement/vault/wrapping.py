@@ -79,9 +79,9 @@ def open_credential(password: str, officer_id: int, kdf: dict[str, object], blob
         raise WrongPasswordError from None
 
 
-def dummy_open(password: str) -> None:
+def dummy_open(password: str, params: Argon2Params = OFFICER_PARAMS) -> None:
     """Spend the same time as ``open_credential`` for an unknown user, so timing reveals nothing."""
-    derive(OFFICER_PARAMS, password.encode("utf-8"), b"\0" * 16)
+    derive(params, password.encode("utf-8"), b"\0" * 16)
 
 
 class SessionSealed(msgspec.Struct, frozen=True):

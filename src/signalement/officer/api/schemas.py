@@ -9,13 +9,13 @@ problem details (``errors.handle_exception``); ``problems()`` documents them.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypeVar
 
 import msgspec
 from litestar.dto import MsgspecDTO
 from litestar.exceptions import ValidationException
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import Reference
+from litestar.openapi.spec import Reference, Schema
 
 from signalement.officer.actions import VISIBLE_PATTERN
 from signalement.officer.cases import CaseDetail, CaseSummary
@@ -41,7 +41,10 @@ DisplayName = Annotated[str, msgspec.Meta(max_length=128, pattern=NO_NUL)]  # bl
 AccountId = Annotated[int, msgspec.Meta(ge=1, le=2_147_483_647)]
 
 
-class StrictBody(MsgspecDTO):  # type: ignore[type-arg]
+StructT = TypeVar("StructT", bound=msgspec.Struct)
+
+
+class StrictBody(MsgspecDTO[StructT], Generic[StructT]):
     """Decode a JSON body with msgspec's strict rules straight into the handler's Struct."""
 
     @classmethod
@@ -55,10 +58,13 @@ class StrictBody(MsgspecDTO):  # type: ignore[type-arg]
         )
         schema.additional_properties = False
         # The DTO's transfer model drops length limits on lists; put back what decoding will enforce.
-        for field in msgspec.inspect.type_info(cls.model_type).fields:  # type: ignore[union-attr]
+        info = msgspec.inspect.type_info(cls.model_type)
+        fields = info.fields if isinstance(info, msgspec.inspect.StructType) else ()
+        for field in fields:
             if isinstance(field.type, msgspec.inspect.ListType) and schema.properties:
                 prop = schema.properties[field.encode_name]
-                prop.min_items, prop.max_items = field.type.min_length, field.type.max_length  # type: ignore[union-attr]
+                if isinstance(prop, Schema):
+                    prop.min_items, prop.max_items = field.type.min_length, field.type.max_length
         return result
 
     def decode_bytes(self, value: bytes) -> Any:  # noqa: ANN401 - the handler's Struct
