@@ -1,4 +1,11 @@
-"""Fixtures: every integration test runs against the real app, on SQLite and on PostgreSQL."""
+"""Fixtures: every integration test runs against the real app, on SQLite; PostgreSQL runs where it differs.
+
+Most behaviour does not depend on the database, so it is checked once, on SQLite. The scenarios whose
+outcome the database decides (row locks and ``SKIP LOCKED``, UNIQUE races, advisory locks, query plans and
+keyset pages, what lands on disk or in a dump) run on both: the modules in ``BOTH_DATABASES`` below, and
+any test marked ``@pytest.mark.both_databases``. Migrations are tested up and down on both in
+``tests/unit/db``.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +24,32 @@ from support import pg
 from support.stack import AdminLogin, Template, build_template, clone
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+# Module (path under tests/) -> why PostgreSQL must see it too.
+BOTH_DATABASES = {
+    "integration/test_worker.py": "jobs are claimed with FOR UPDATE SKIP LOCKED on PostgreSQL",
+    "integration/test_intake.py": "concurrent identical submissions race on UNIQUE keys",
+    "integration/test_stored_bytes.py": "what PostgreSQL writes to disk and to a dump must hold no plaintext",
+    "integration/test_key_commands.py": "rotation re-wraps in batches under PostgreSQL's transactions",
+    "integration/test_app_foundation.py": "readiness checks the database's migration head",
+    "integration/officer/test_queue.py": "queue queries, keyset pages and counts run different SQL",
+    "integration/officer/test_case_work.py": "case changes lock the row (FOR UPDATE) on PostgreSQL",
+    "integration/officer/test_audit_tampering.py": "the chain is serialized by an advisory lock on PostgreSQL",
+    "integration/reporter/test_live_privacy.py": "pg_dump must hold no reporter identifier",
+}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrize ``backend``: SQLite always; PostgreSQL for the modules and tests that need it."""
+    if "backend" not in metafunc.fixturenames:
+        return
+    for mark in metafunc.definition.iter_markers("parametrize"):
+        names = mark.args[0]
+        if "backend" in (names.replace(" ", "").split(",") if isinstance(names, str) else names):
+            return  # the test chose its databases itself
+    path = metafunc.definition.path.as_posix()
+    in_list = any(path.endswith("tests/" + module) for module in BOTH_DATABASES)
+    marked = metafunc.definition.get_closest_marker("both_databases") is not None
+    metafunc.parametrize("backend", BACKENDS if in_list or marked else ["sqlite"], indirect=True)
 
 
 @pytest.fixture(scope="session")
@@ -41,7 +74,7 @@ class _LazyTemplates(dict):  # type: ignore[type-arg]
         return self._built[backend]
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture
 def backend(request: pytest.FixtureRequest) -> str:
     if request.param == "postgres":
         pg.require_postgres()
