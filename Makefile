@@ -6,8 +6,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+# pytest runs on every core (pytest-xdist), one test module per worker so module-scoped servers and browsers
+# are started once. PYTEST_ARGS replaces these: `make test PYTEST_ARGS="tests/unit -x"`.
+PYTEST_ARGS ?= -n auto --dist loadfile
 
-.PHONY: run test install install-test system-deps js-deps i18n-check lint clean
+.PHONY: run test install install-test system-deps js-deps i18n-check lint infra-check clean
 
 run: $(VENV)/.installed
 	$(BIN)/signalement init
@@ -52,6 +55,10 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests benchmarks research
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+
+# Deployment files (container, compose, nginx, Kubernetes, alerts), validated offline. Part of `make test`.
+infra-check: $(VENV)/.installed-test system-deps
+	$(BIN)/python -m pytest tests/infra -q
 
 clean:
 	rm -rf $(VENV) tests/js/node_modules .pytest_cache

@@ -77,7 +77,7 @@ def test_a_whole_submission_never_opens_a_private_key_file(tmp_path) -> None:
     from signalement.bootstrap import initialize
     from signalement.settings import load_settings
 
-    asyncio.run(initialize(load_settings({}, data_dir=str(tmp_path / "var"))))
+    asyncio.run(initialize(load_settings({}, data_dir=str(tmp_path / "var"), kdf_cost="test")))
     result = _run(f"""
         import asyncio, json, sys
         opened = []
@@ -89,7 +89,7 @@ def test_a_whole_submission_never_opens_a_private_key_file(tmp_path) -> None:
         from signalement.runtime import Runtime
         from signalement.intake import IntakeService, Submission, Answers
         async def main():
-            rt = Runtime(load_settings({{}}, data_dir={str(tmp_path / "var")!r}))
+            rt = Runtime(load_settings({{}}, data_dir={str(tmp_path / "var")!r}, kdf_cost="test"))
             r = await IntakeService(rt).submit(Submission(submission_key="web:t1", channel="web", language="en",
                 answers=Answers(categories=("wages",), province="ON"), narrative="unpaid for six weeks"))
             await rt.close()
