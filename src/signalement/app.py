@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from litestar import Litestar
+from litestar import Litestar, Response, get
 from litestar.config.csrf import CSRFConfig
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
@@ -27,6 +27,9 @@ from litestar.types import ControllerRouterHandler
 from signalement import __version__, health
 from signalement.errors import handle_exception
 from signalement.logs import configure_logging
+from signalement.metrics import operations
+from signalement.metrics.comments import shred_expired
+from signalement.metrics.events import Flusher
 from signalement.runtime import Runtime
 from signalement.security_headers import security_headers_hook
 from signalement.settings import Settings, check_production, load_settings
@@ -35,6 +38,7 @@ from signalement.templating import TEMPLATES, template_config
 STATIC = TEMPLATES.parent / "static"
 DEFAULT_MAX_BODY = 64 * 1024
 UNTHROTTLED = ["/static", "/healthz", "/readyz", "/metrics"]
+LATENCY_BUCKETS: list[str | float] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]
 
 
 def _metrics_guard(token: str):  # noqa: ANN202 - a Litestar guard
@@ -57,6 +61,29 @@ def _csrf_config(settings: Settings, runtime: Runtime) -> CSRFConfig:
         # itself after streaming (see reporter.uploads).
         exclude=["/twilio/", "/metrics", "/healthz", "/readyz"],
     )
+
+
+def _metrics_controller(runtime: Runtime) -> type[PrometheusController]:
+    metrics_token = runtime.metrics_token
+
+    class MetricsController(PrometheusController):
+        guards = [_metrics_guard(metrics_token)]
+        include_in_schema = False
+
+        @get()
+        async def get(self) -> Response:
+            # Outbox, SLA and queue gauges come from the database, read now (metrics.operations).
+            await operations.refresh(runtime.db)
+            return await super().get.fn(self)
+
+    return MetricsController
+
+
+def _housekeeping(runtime: Runtime):  # noqa: ANN202 - an async callable for the flusher
+    async def tick() -> None:
+        await shred_expired(runtime.db, runtime.settings.feedback_retention_days)
+
+    return tick
 
 
 def runtime_of_app(state: State) -> Runtime:
@@ -93,16 +120,12 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 
         handlers.append(research_router(runtime))
 
+    # Paths are grouped by route template ("/{lang:str}/report"): no case code, no language, no raw path.
     prometheus = PrometheusConfig(app_name="signalement", prefix="signalement", group_path=True,
-                                  exclude=UNTHROTTLED, exclude_unhandled_paths=True)
-
-    metrics_token = runtime.metrics_token
-
-    class MetricsController(PrometheusController):
-        guards = [_metrics_guard(metrics_token)]
-        include_in_schema = False
-
-    handlers.append(MetricsController)
+                                  exclude=UNTHROTTLED, exclude_unhandled_paths=True, buckets=LATENCY_BUCKETS)
+    handlers.append(_metrics_controller(runtime))
+    flusher = Flusher(runtime.recorder, runtime.db, settings.metrics_flush_seconds,
+                      on_tick=_housekeeping(runtime))
 
     rate_limit = RateLimitConfig(
         rate_limit=("minute", 300),
@@ -134,5 +157,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         stores={"rate_limit": runtime.store("rate_limit"), "sessions": runtime.store("sessions")},
         state=State({"runtime": runtime}),
         dependencies={"runtime": Provide(runtime_of_app, sync_to_thread=False)},
-        on_shutdown=[runtime.close],
+        on_startup=[flusher.start],
+        # Counts still in memory are written before the database closes.
+        on_shutdown=[flusher.stop, runtime.close],
     )

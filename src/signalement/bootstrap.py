@@ -19,6 +19,7 @@ from signalement import audit
 from signalement.db import migrate
 from signalement.db.models import KeyEpoch, Officer, Role
 from signalement.key_records import record_epoch
+from signalement.metrics.research_key import ensure_research_key
 from signalement.runtime import Runtime
 from signalement.settings import SECRET_LISTS, Settings, generate_key_entry
 from signalement.staff.accounts import NewAccount, create_account
@@ -72,6 +73,7 @@ async def initialize(settings: Settings) -> InitReport:
             first = epochs.create_epoch(store, epochs.new_directorate_kid(), epochs.DIRECTORATE)
             epochs.set_current(store, first.key_id)
             created_keys = True
+        ensure_research_key(store)
         admin = None
         async with runtime.db.writing() as session:
             for kid in store.epoch_ids():

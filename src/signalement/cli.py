@@ -133,7 +133,13 @@ def cmd_officer(args: argparse.Namespace) -> int:
 
     from signalement.db.models import Officer, Role
     from signalement.errors import SignalementError
-    from signalement.staff.accounts import READS_CASES, create_account, master_from_password, remove_account
+    from signalement.staff.accounts import (
+        HOLDS_RESEARCH_KEY,
+        READS_CASES,
+        create_account,
+        master_from_password,
+        remove_account,
+    )
     from signalement.vault.wrapping import WrongPasswordError
 
     async def main() -> int:
@@ -142,7 +148,8 @@ def cmd_officer(args: argparse.Namespace) -> int:
             async with runtime.db.writing() as session:
                 if args.officer_command == "add":
                     master = None
-                    if Role(args.role) in READS_CASES:
+                    # Researchers get the research key (it opens feedback comments), which the master key opens.
+                    if Role(args.role) in READS_CASES | HOLDS_RESEARCH_KEY:
                         password = read_secret(f"Password of admin '{args.admin}': ")
                         master = await master_from_password(runtime, session, args.admin, password)
                     account = await create_account(

@@ -15,6 +15,8 @@ from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore
 
 from signalement.db.engine import Database
+from signalement.metrics.events import Recorder
+from signalement.metrics.experiments import Experiment, parse_experiment
 from signalement.settings import KeyList, Settings
 from signalement.throttle import ClientHasher, GuessThrottle
 from signalement.vault.blind import BlindIndexer
@@ -83,6 +85,15 @@ class Runtime:
             else:
                 self._stores[name] = MemoryStore()
         return self._stores[name]
+
+    @cached_property
+    def recorder(self) -> Recorder:
+        """Usability counts for this app, in memory until the next flush (``metrics.events``)."""
+        return Recorder()
+
+    @cached_property
+    def experiment(self) -> Experiment | None:
+        return parse_experiment(self.settings.experiment)
 
     @cached_property
     def guess_throttle(self) -> GuessThrottle:

@@ -116,6 +116,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # table in ``triage.routing``.
     regional_offices: str = ""
 
+    # Research metrics (metrics/, /research/). Counts are kept in memory and written every
+    # ``metrics_flush_seconds`` (and at shutdown): a crash loses at most that long of counts.
+    metrics_flush_seconds: float = 60.0
+    research_k: int = 10  # small-cell threshold: any count under it shows as "<k" everywhere
+    feedback_retention_days: int = 180  # sealed feedback comments are deleted after this many days
+    # One experiment, "name@step:arm=weight,arm=weight" (metrics.experiments); empty: none running.
+    experiment: str = ""
+    experiment_min_sample: int = 200  # visits per arm before a result is shown
+
     # Worker.
     worker_poll_seconds: float = 2.0
     worker_max_attempts: int = 8
@@ -205,7 +214,25 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
     if unknown:
         raise SettingsError(f"{PREFIX}TIERS: unknown tier(s) {sorted(unknown)}; choose from {list(TIERS)}")
     _check_regional_offices(settings.regional_offices)
+    _check_research(settings)
     return settings
+
+
+def _check_research(settings: Settings) -> None:
+    from signalement.metrics.experiments import ExperimentError, parse_experiment
+
+    try:
+        parse_experiment(settings.experiment)
+    except ExperimentError:
+        raise SettingsError(
+            f"{PREFIX}EXPERIMENT: '{settings.experiment}' must be name@step:arm=weight,arm=weight "
+            "(lower-case letters, digits and '-')"
+        ) from None
+    if settings.research_k < 2 or settings.metrics_flush_seconds <= 0 or settings.feedback_retention_days < 1:
+        raise SettingsError(
+            f"{PREFIX}RESEARCH_K must be at least 2, {PREFIX}METRICS_FLUSH_SECONDS above 0 and "
+            f"{PREFIX}FEEDBACK_RETENTION_DAYS at least 1"
+        )
 
 
 def _check_regional_offices(text: str) -> None:

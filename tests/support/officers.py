@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 from signalement.db.models import Officer, Role
 from signalement.runtime import Runtime
 from signalement.staff import totp
-from signalement.staff.accounts import create_account, master_from_password, reseal_credential
+from signalement.staff.accounts import create_account, master_from_password, reseal_credential, with_research_key
 from signalement.vault.wrapping import CredentialPayload
 
 PASSWORD = "plum-harbour-violin-quietly-47"  # noqa: S105 - test accounts only
@@ -68,6 +68,7 @@ async def create_officer(
         payload = CredentialPayload(totp_secret=account.totp_secret).with_master(
             master if role is not Role.RESEARCHER else None
         )
+        payload = with_research_key(runtime, payload, role, master)
         await reseal_credential(runtime, session, officer, password, payload)
         officer.must_change_password = False
         await session.commit()

@@ -16,6 +16,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -23,7 +24,6 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
-    Text,
     TypeDecorator,
     text,
 )
@@ -333,34 +333,49 @@ class OutboxJob(Base):
     __table_args__ = (Index("ix_outbox_due", "status", "run_after"),)
 
 
-class FunnelEvent(Base):
-    """A usability event. No case id, no visitor id, no free text: only what a funnel needs."""
+class FunnelCount(Base):
+    """How many times a usability event happened in one cell: never one row per visitor or per page view.
 
-    __tablename__ = "funnel_events"
+    A cell is (hour, event, step or field *name*, channel, language, experiment arm, time-to-complete
+    bucket). No case id, no visitor id, no free text. Written by ``metrics.events`` in one transaction
+    per flush (0010 replaced the row-per-event ``funnel_events``)."""
+
+    __tablename__ = "funnel_counts"
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    hour: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     event: Mapped[str] = mapped_column(String(24))
     step: Mapped[str] = mapped_column(String(24), default="")
     field: Mapped[str] = mapped_column(String(24), default="")
     channel: Mapped[str] = mapped_column(String(8))
     language: Mapped[str] = mapped_column(String(8))
-    variant: Mapped[str] = mapped_column(String(16), default="")
-    hour: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
-    duration_bucket: Mapped[int | None] = mapped_column(Integer)
+    variant: Mapped[str] = mapped_column(String(32), default="")
+    duration: Mapped[int] = mapped_column(Integer, default=0)  # metrics.events.DURATION_EDGES bucket; 0: none
+    count: Mapped[int] = mapped_column(BigInteger, default=0)
+
+    __table_args__ = (
+        Index("ux_funnel_counts_cell", "hour", "event", "step", "field", "channel", "language", "variant",
+              "duration", unique=True),
+    )
 
 
-class Feedback(Base):
-    """Was this easy to use? Scrubbed of numbers and contact details before it is stored."""
+class FeedbackComment(Base):
+    """A "was this easy?" comment: scrubbed, then sealed to the research key, kept for a set number of days.
 
-    __tablename__ = "feedback"
+    The day (never the hour) is all the time it carries, so it cannot be matched to a case's received
+    hour. ``envelope`` opens only with the research key (``metrics.comments``)."""
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    __tablename__ = "feedback_comments"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    day: Mapped[dt.date] = mapped_column(Date, index=True)
     page: Mapped[str] = mapped_column(String(24))
     channel: Mapped[str] = mapped_column(String(8))
     language: Mapped[str] = mapped_column(String(8))
     easy: Mapped[bool] = mapped_column(Boolean)
-    comment: Mapped[str] = mapped_column(Text, default="")
-    hour: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    key_id: Mapped[str] = mapped_column(String(32))
+    envelope: Mapped[bytes] = mapped_column(LargeBinary)
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 __all__ = [
@@ -371,8 +386,8 @@ __all__ = [
     "CaseStatus",
     "Evidence",
     "EvidenceChunk",
-    "Feedback",
-    "FunnelEvent",
+    "FeedbackComment",
+    "FunnelCount",
     "KeyEpoch",
     "Message",
     "Note",

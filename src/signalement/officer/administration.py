@@ -29,6 +29,7 @@ from signalement.staff.accounts import (
     create_account,
     remove_account,
     reseal_credential,
+    with_research_key,
 )
 from signalement.staff.passwords import one_time_password
 from signalement.vault.unseal import MasterKey
@@ -139,6 +140,7 @@ async def _target(session: AsyncSession, principal: Principal, officer_id: int) 
 async def _reset(runtime: Runtime, session: AsyncSession, officer: Officer, master: MasterKey) -> str:
     password = one_time_password()
     payload = CredentialPayload().with_master(master if Role(officer.role) in READS_CASES else None)
+    payload = with_research_key(runtime, payload, Role(officer.role), master)
     officer.must_change_password, officer.totp_enrolled, officer.totp_last_step = True, False, 0
     await reseal_credential(runtime, session, officer, password, payload)
     return password

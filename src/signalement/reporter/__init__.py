@@ -17,7 +17,7 @@ from signalement.runtime import Runtime
 
 def build_router(runtime: Runtime) -> Router:
     from signalement.reporter.expired import expired_handler
-    from signalement.reporter.feedback import feedback_routes
+    from signalement.reporter.feedback import FeedbackController
     from signalement.reporter.followup import FollowupPages, followup_routes
     from signalement.reporter.page_state import PageStates
     from signalement.reporter.routes import routes
@@ -26,7 +26,7 @@ def build_router(runtime: Runtime) -> Router:
     states = PageStates(runtime.form_keys, runtime.settings.staged_evidence_hours)
     report = ReportPages(runtime, states)
     followup = FollowupPages(runtime, states)
-    handlers = [*routes(), *report_routes(report), *followup_routes(followup), *feedback_routes(runtime)]
+    handlers = [*routes(), *report_routes(report), *followup_routes(followup), FeedbackController]
     return Router(
         path="/",
         route_handlers=handlers,

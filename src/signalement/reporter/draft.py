@@ -113,6 +113,10 @@ class Draft(msgspec.Struct, frozen=True, kw_only=True):
     contact_pref: str = "code"
     phone: str = ""  # E.164, only with contact_pref == "sms"
     urgency: str = ""  # set on the receipt, to say when an officer will read it
+    # Research (reporter.funnel): this visit's experiment arm, and the furthest step it reached (an index
+    # into STEPS), so each step counts once per visit. Nothing else about the visit is counted.
+    variant: str = ""
+    reached: int = 0
 
 
 def new_draft() -> Draft:

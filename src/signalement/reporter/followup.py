@@ -24,7 +24,7 @@ from signalement.evidence import MAX_FILE_BYTES, MAX_FILES_PER_CASE
 from signalement.i18n import N_
 from signalement.intake import MAX_MESSAGE, FollowupAccess, IntakeService
 from signalement.receipts import parse_code, parse_secret
-from signalement.reporter import attach, csrf, locale
+from signalement.reporter import attach, csrf, funnel, locale
 from signalement.reporter.forms import FieldError, Fields, check_text
 from signalement.reporter.page_state import ExpiredFormError, FollowupToken, PageStates
 from signalement.reporter.uploads import UPLOAD_MAX_BODY, read_upload
@@ -175,6 +175,7 @@ async def handle_login(
         return fp.login(
             lang, code=code_text, errors=(FieldError("code", NOT_OPENED),), pending=pending, status=400
         )
+    funnel.followup_used(fp.runtime, lang)
     return await fp.portal(lang, access, None, message=pending)
 
 

@@ -114,6 +114,7 @@ class ReportPages:
             "mb": _megabytes,
             "max_narrative": locale.number(MAX_NARRATIVE),
             "max_file_bytes": MAX_FILE_BYTES,
+            "variant": draft.variant,
         }
         return Template(f"reporter/report/{draft.step.value}.html", context=context, status_code=status)
 
@@ -153,7 +154,7 @@ class ReportPages:
         if not receipt.created and not await self.recently_received(receipt.case_id):
             return Template("reporter/report/already_sent.html", context={"lang": lang, "page_path": "/"})
         if receipt.created:
-            await funnel.count(self.runtime, "submitted", lang)
+            funnel.submitted(self.runtime, lang, draft, started)
         done = msgspec.structs.replace(
             draft, step=Step.DONE, case_code=receipt.case_code, urgency=receipt.urgency
         )
@@ -166,7 +167,7 @@ class ReportPages:
 
     def restart(self, lang: i18n.Language, fields: Fields) -> Template:
         """A draft past its lifetime cannot be opened. Start a new one, keeping what the last page posted."""
-        draft = new_draft()
+        draft = funnel.begin(self.runtime, lang, new_draft())
         for step in EDITABLE:
             draft = read_step(msgspec.structs.replace(draft, step=step), fields).draft
         draft = msgspec.structs.replace(draft, step=Step.WHAT)
@@ -231,18 +232,14 @@ async def handle_step(report: ReportPages, lang: i18n.Language, fields: Fields) 
     if move.action in (Action.NEXT, Action.REVIEW):
         errors += missing_answers(posted.draft, draft.step)
     if errors:
-        for field in {e.field for e in errors}:
-            await funnel.count(report.runtime, "validation_error", lang, step=draft.step, field=field)
+        funnel.invalid(report.runtime, lang, draft, {e.field for e in errors})
         return report.step(lang, posted.draft, started=started, errors=errors, typed=posted.typed, status=400)
     draft = posted.draft
     if move.action is Action.REMOVE and move.index is not None:
         draft = await report.unstage(draft, move.index)
     if move.action is Action.SUBMIT:
         return await report.submit(lang, draft, started)
-    if move.action in (Action.NEXT, Action.REVIEW):
-        await funnel.count(report.runtime, "step_completed", lang, step=draft.step)
-    if target is not draft.step:
-        await funnel.count(report.runtime, "step_viewed", lang, step=target)
+    draft = funnel.moved(report.runtime, lang, draft, move.action, target)
     draft = msgspec.structs.replace(
         draft, step=target, reached_review=draft.reached_review or target is Step.REVIEW
     )
@@ -253,8 +250,7 @@ def report_routes(report: ReportPages) -> list[ControllerRouterHandler]:
     @get("/{lang:str}/report")
     async def start_report(lang: FromPath[str]) -> Template:
         language = locale.language(lang)
-        draft = new_draft()
-        await funnel.count(report.runtime, "step_viewed", language, step=draft.step)
+        draft = funnel.begin(report.runtime, language, new_draft())
         return report.step(language, draft, started=None)
 
     @post(

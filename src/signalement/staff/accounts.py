@@ -21,6 +21,7 @@ from signalement.db.models import Officer, OfficerCredential, Role, utcnow
 from signalement.errors import ConflictError, NotFoundError, SignalementError
 from signalement.runtime import Runtime
 from signalement.staff.passwords import one_time_password
+from signalement.staff.research_grant import research_key_for
 from signalement.vault.unseal import MasterKey
 from signalement.vault.wrapping import (
     CredentialPayload,
@@ -31,6 +32,8 @@ from signalement.vault.wrapping import (
 )
 
 READS_CASES = frozenset({Role.OFFICER, Role.SUPERVISOR, Role.ADMIN})
+# Roles whose credential also carries the research key (feedback comments; staff.research_grant).
+HOLDS_RESEARCH_KEY = frozenset({Role.RESEARCHER, Role.SUPERVISOR})
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,31}$")
 
 
@@ -71,6 +74,7 @@ async def create_account(runtime: Runtime, session: AsyncSession, *, username: s
     password = one_time_password()
     totp_secret = os.urandom(20) if enrol_totp else None
     payload = CredentialPayload(totp_secret=totp_secret).with_master(master if role in READS_CASES else None)
+    payload = with_research_key(runtime, payload, role, master)
     kdf, blob = await runtime.kdf_pool.run(seal_credential, password, officer.id, payload, runtime.kdf_costs.officer)
     session.add(OfficerCredential(officer_id=officer.id, kdf=kdf, blob=blob,
                                   holds_master_key=payload.master_private is not None))
@@ -78,6 +82,14 @@ async def create_account(runtime: Runtime, session: AsyncSession, *, username: s
                        object_id=str(officer.id), detail={"role": role.value, "username": username})
     return NewAccount(officer_id=officer.id, username=username, role=role.value, one_time_password=password,
                       totp_secret=totp_secret)
+
+
+def with_research_key(runtime: Runtime, payload: CredentialPayload, role: Role,
+                      master: MasterKey | None) -> CredentialPayload:
+    """Give researchers and supervisors the research key, when a master key is at hand to open it."""
+    if role not in HOLDS_RESEARCH_KEY or master is None:
+        return payload
+    return msgspec.structs.replace(payload, research_key=research_key_for(runtime.keystore, master))
 
 
 async def remove_account(runtime: Runtime, session: AsyncSession, *, username: str, actor: str) -> None:

@@ -41,6 +41,7 @@ def nav_for(principal: Principal | None) -> list[tuple[str, str]]:
         ("/officer/audit", Permission.AUDIT_READ, i18n.N_("Audit log")),
         ("/officer/admin/staff", Permission.STAFF_MANAGE, i18n.N_("Staff")),
         ("/officer/admin/keys", Permission.KEYS_STATUS, i18n.N_("Keys")),
+        ("/research/", Permission.RESEARCH, i18n.N_("Research")),
         ("/officer/account", Permission.ACCOUNT, i18n.N_("My account")),
     ]
     return [(path, label) for path, permission, label in items if principal.may(permission)]
@@ -77,7 +78,7 @@ def see_other(path: str, **query: object) -> Redirect:
 
 def safe_next(value: str | None) -> str | None:
     """Only a path inside the workspace: never another host (an open redirect helps phishing)."""
-    if not value or not value.startswith("/officer/") or value.startswith("//") or "\\" in value:
+    if not value or not value.startswith(("/officer/", "/research/")) or value.startswith("//") or "\\" in value:
         return None
     return value[:300]
 
@@ -89,7 +90,7 @@ def home_for(principal: Principal) -> str:
         Role.OFFICER: "/officer/queue",
         Role.SUPERVISOR: "/officer/queue",
         Role.ADMIN: "/officer/admin/staff",
-        Role.RESEARCHER: "/officer/account",
+        Role.RESEARCHER: "/research/",
     }[principal.role]
 
 

@@ -35,6 +35,7 @@ def begin(
     credential_at: str,
     master: MasterKey | None,
     setup_payload: bytes | None = None,
+    research: bytes | None = None,
 ) -> str:
     """Start a session under a *new* id; returns the value of the key cookie to set.
 
@@ -50,6 +51,7 @@ def begin(
         cookie_key, sealed = seal_for_session(master, binding)
         sealed_master = msgspec.msgpack.encode(sealed)
     encrypted_setup = _encrypt_blob(cookie_key, setup_payload, binding + "|setup") if setup_payload else None
+    sealed_research = _encrypt_blob(cookie_key, research, binding + "|research") if research else None
     now = sessions.clock()
     sessions.write_state(
         connection,
@@ -61,6 +63,7 @@ def begin(
             credential_at=credential_at,
             sealed_master=sealed_master,
             encrypted_setup=encrypted_setup,
+            sealed_research=sealed_research,
         ),
     )
     return base64.urlsafe_b64encode(cookie_key).decode()

@@ -58,6 +58,7 @@ class SessionState(msgspec.Struct, frozen=True, kw_only=True):
     sealed_master: bytes | None = None  # SessionSealed, msgpack; None for researchers
     encrypted_setup: bytes | None = None  # the opened credential, while a first sign-in is being completed
     pending_totp: bytes | None = None  # a TOTP secret shown for enrolment, not yet confirmed
+    sealed_research: bytes | None = None  # the research key, encrypted under the key cookie (staff.research_session)
 
 
 @dataclass(frozen=True)

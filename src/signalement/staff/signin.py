@@ -192,6 +192,7 @@ def start_session(
         credential_at=result.credential_at,
         master=None if setup else result.payload.master(),
         setup_payload=msgspec.msgpack.encode(result.payload) if setup else None,
+        research=None if setup else result.payload.research_key,
     )
     response.set_cookie(sessions.key_cookie(names, cookie))
 

@@ -37,6 +37,9 @@ class CredentialPayload(msgspec.Struct, frozen=True, kw_only=True):
     master_key_id: str | None = None
     master_suite: str | None = None
     master_private: bytes | None = None
+    # Researchers and supervisors: the research private key (msgpack ``metrics.research_key.ResearchKey``),
+    # which opens feedback comments and nothing else.
+    research_key: bytes | None = None
 
     def master(self) -> MasterKey | None:
         if self.master_private is None or self.master_key_id is None or self.master_suite is None:

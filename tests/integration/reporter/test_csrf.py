@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from integration.reporter.reporting import FLOW, Reporter, said
 from signalement.db.engine import Database
-from signalement.db.models import Case, Evidence, Feedback, Message
+from signalement.db.models import Case, Evidence, FeedbackComment, Message
 
 STORY = "Nagtrabaho ako nang 14 na oras araw-araw. ਮੈਨੂੰ ਤਨਖਾਹ ਨਹੀਂ ਮਿਲੀ।"
 
@@ -103,7 +103,7 @@ async def test_refused_feedback_is_shown_again_and_not_recorded(
         and 'value="no" id="f-easy-no" checked' in page.text
     )
     async with db.reading() as s:
-        assert await s.scalar(select(func.count()).select_from(Feedback)) == 0
+        assert await s.scalar(select(func.count()).select_from(FeedbackComment)) == 0
 
 
 async def test_a_post_with_nothing_to_show_again_gets_the_calm_expired_page(client: Any) -> None:
