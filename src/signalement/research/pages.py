@@ -13,7 +13,7 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
@@ -38,23 +38,34 @@ CHANNELS = ("web", "sms", "voice")
 def _filters(runtime: Runtime, days: int, channel: str, language: str) -> aggregates.Filters:
     days = days if days in PERIODS else 90
     base = aggregates.default_filters(days)
-    return aggregates.Filters(since=base.since, until=base.until, channel=channel if channel in CHANNELS else "",
-                              language=language if language in {lang.code for lang in i18n.LANGUAGES} else "")
+    return aggregates.Filters(
+        since=base.since,
+        until=base.until,
+        channel=channel if channel in CHANNELS else "",
+        language=language if language in {lang.code for lang in i18n.LANGUAGES} else "",
+    )
 
 
 async def _report(runtime: Runtime, filters: aggregates.Filters) -> aggregates.Report:
     s = runtime.settings
-    return await aggregates.build_report(runtime.db, filters, k=s.research_k, experiment=runtime.experiment,
-                                         min_sample=s.experiment_min_sample)
+    return await aggregates.build_report(
+        runtime.db, filters, k=s.research_k, experiment=runtime.experiment, min_sample=s.experiment_min_sample
+    )
 
 
 def render(request: Request, template: str, *, status_code: int = 200, **context: Any) -> Template:
     """A research template with the context every staff page shares (``officer/base.html`` frames it)."""
     principal = principal_of(request)
     lang = i18n.current_language()
-    base = {"lang": lang, "principal": principal, "nav": nav_for(principal), "ui": StaffWording(lang, utcnow()),
-            "current_path": request.url.path, "notice": None,
-            "urgency_name": lambda code: word(URGENCY_NAMES, code)}
+    base = {
+        "lang": lang,
+        "principal": principal,
+        "nav": nav_for(principal),
+        "ui": StaffWording(lang, utcnow()),
+        "current_path": request.url.path,
+        "notice": None,
+        "urgency_name": lambda code: word(URGENCY_NAMES, code),
+    }
     base.update(context)
     return Template(f"research/{template}", context=base, status_code=status_code)
 
@@ -63,12 +74,10 @@ def _charts(report: aggregates.Report) -> dict[str, object]:
     return {
         "funnel": charts.count_bars([(row.step, row.reached) for row in report.funnel]),
         "dropoff": charts.rate_bars([(row.step, row.drop_rate, None, None) for row in report.funnel]),
-        "channels": charts.rate_bars([(word(CHANNEL_NAMES, s.key), s.share, None, None)
-                                      for s in report.channel_mix]),
+        "channels": charts.rate_bars([(word(CHANNEL_NAMES, s.key), s.share, None, None) for s in report.channel_mix]),
         "languages": charts.rate_bars([(s.key, s.share, None, None) for s in report.language_mix]),
         "satisfaction": charts.share_line([(w.period, w.share_yes) for w in report.satisfaction_weeks]),
-        "experiments": [charts.rate_bars([(a.arm, a.rate, a.low, a.high) for a in e.arms])
-                        for e in report.experiments],
+        "experiments": [charts.rate_bars([(a.arm, a.rate, a.low, a.high) for a in e.arms]) for e in report.experiments],
     }
 
 
@@ -76,32 +85,65 @@ class ResearchController(Controller):
     path = "/"
 
     @get("/", opt=declare(Permission.RESEARCH))
-    async def dashboard(self, request: Request, runtime: NamedDependency[Runtime], days: int = 90,
-                        channel: str = "", language: str = "") -> Template:
+    async def dashboard(
+        self,
+        request: Request,
+        runtime: NamedDependency[Runtime],
+        days: FromQuery[int] = 90,
+        channel: FromQuery[str] = "",
+        language: FromQuery[str] = "",
+    ) -> Template:
         filters = _filters(runtime, days, channel, language)
         report = await _report(runtime, filters)
         key = research_key(request)
         since = utcnow().date() - dt.timedelta(days=runtime.settings.feedback_retention_days)
-        latest, held_back = await comments.latest_comments(runtime.db, key, k=runtime.settings.research_k,
-                                                           since=since)
-        return render(request, "dashboard.html", report=report, charts=_charts(report), filters=filters,
-                      days=(filters.until - filters.since).days + 1, periods=PERIODS, channels=CHANNELS,
-                      languages=i18n.LANGUAGES, comments=latest, held_back=held_back, has_key=key is not None,
-                      experiment=runtime.experiment, retention_days=runtime.settings.feedback_retention_days)
+        latest, held_back = await comments.latest_comments(runtime.db, key, k=runtime.settings.research_k, since=since)
+        return render(
+            request,
+            "dashboard.html",
+            report=report,
+            charts=_charts(report),
+            filters=filters,
+            days=(filters.until - filters.since).days + 1,
+            periods=PERIODS,
+            channels=CHANNELS,
+            languages=i18n.LANGUAGES,
+            comments=latest,
+            held_back=held_back,
+            has_key=key is not None,
+            experiment=runtime.experiment,
+            retention_days=runtime.settings.feedback_retention_days,
+        )
 
     @get("/export.json", opt=declare(Permission.RESEARCH))
-    async def export_json(self, runtime: NamedDependency[Runtime], days: int = 90, channel: str = "",
-                          language: str = "") -> Response[bytes]:
+    async def export_json(
+        self,
+        runtime: NamedDependency[Runtime],
+        days: FromQuery[int] = 90,
+        channel: FromQuery[str] = "",
+        language: FromQuery[str] = "",
+    ) -> Response[bytes]:
         report = await _report(runtime, _filters(runtime, days, channel, language))
-        return Response(export.to_json(report), media_type="application/json",
-                        headers={"Content-Disposition": 'attachment; filename="signalement-research.json"'})
+        return Response(
+            export.to_json(report),
+            media_type="application/json",
+            headers={"Content-Disposition": 'attachment; filename="signalement-research.json"'},
+        )
 
     @get("/export.csv", opt=declare(Permission.RESEARCH))
-    async def export_csv(self, runtime: NamedDependency[Runtime], days: int = 90, channel: str = "",
-                         language: str = "") -> Response[str]:
+    async def export_csv(
+        self,
+        runtime: NamedDependency[Runtime],
+        days: FromQuery[int] = 90,
+        channel: FromQuery[str] = "",
+        language: FromQuery[str] = "",
+    ) -> Response[str]:
         report = await _report(runtime, _filters(runtime, days, channel, language))
-        return Response(export.to_csv(report), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": 'attachment; filename="signalement-research.csv"'})
+        return Response(
+            export.to_csv(report),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="signalement-research.csv"'},
+        )
 
     @post("/comments/{comment_id:str}/flag", opt=declare(Permission.RESEARCH), status_code=303)
     async def flag(self, comment_id: FromPath[str], runtime: NamedDependency[Runtime]) -> Redirect:

@@ -114,6 +114,13 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...] | str] = {
     ("DELETE", "/api/v1/staff/{officer_id:int}"): (401, 403, 403, 404, 403),
     ("POST", "/api/v1/staff/{officer_id:int}/reset"): (401, 403, 403, 404, 403),
     ("GET", "/api/v1/keys"): (401, 403, 403, 200, 403),
+    # research tier: researchers and supervisors only; comment ids that do not exist are 404 from the handler
+    ("GET", "/research"): (303, 403, 200, 403, 200),
+    ("GET", "/research/export.json"): (303, 403, 200, 403, 200),
+    ("GET", "/research/export.csv"): (303, 403, 200, 403, 200),
+    ("POST", "/research/comments/{comment_id:str}/flag"): (303, 403, 404, 403, 404),
+    ("POST", "/research/comments/{comment_id:str}/unflag"): (303, 403, 404, 403, 404),
+    ("POST", "/research/comments/{comment_id:str}/delete"): (303, 403, 404, 403, 404),
 }
 # Bodies an allowed role's handler refuses without changing anything.
 FORMS: dict[str, dict[str, Any]] = {
@@ -154,6 +161,7 @@ def concrete(path: str, ids: dict[str, str]) -> str:
         .replace("{case_id:str}", ids["case"])
         .replace("{evidence_id:str}", ids["evidence"])
         .replace("{officer_id:int}", str(NOBODY))
+        .replace("{comment_id:str}", "0" * 32)
     )
 
 
