@@ -204,8 +204,9 @@ def write_report(report: dict[str, Any], out: Path) -> Path:
         md.append(f"### {e['name']}" + (f" (step {e['step']})" if e["step"] else "") + "\n")
         arms = e["arms"]
         name = f"experiment-{e['name']}.png"
-        bar_chart(out / name, f"Completion rate by arm: {e['name']}", [(a["arm"], a["rate"], pct(a["rate"])) for a in arms],
-                  intervals=[(a["low"], a["high"]) if a["low"] is not None else None for a in arms], scale=1.0)
+        whiskers = [(a["low"], a["high"]) if a["low"] is not None else None for a in arms]
+        bar_chart(out / name, f"Completion rate by arm: {e['name']}",
+                  [(a["arm"], a["rate"], pct(a["rate"])) for a in arms], intervals=whiskers, scale=1.0)
         md.append(f"![{e['name']}]({name})\n")
         md.append(table(["Arm", "Started", "Sent", "Completion", "95% interval"],
                         [[a["arm"], cell(a["started"]), cell(a["submitted"]), pct(a["rate"]),

@@ -17,7 +17,8 @@ EXPERIMENT = "danger-wording@danger:control=1,plain=1"
 
 
 def http_client(app: object, address: str = "127.0.0.1") -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=bool(os.environ.get("RAISE_APP")), client=(address, 50000))  # type: ignore[arg-type]
+    raise_errors = bool(os.environ.get("RAISE_APP"))  # RAISE_APP=1: see the traceback instead of a 500 page
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=raise_errors, client=(address, 50000))  # type: ignore[arg-type]
     return httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1")
 
 

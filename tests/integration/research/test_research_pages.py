@@ -6,6 +6,7 @@ aggregate queries are the parts that differ between the two.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
 import subprocess
@@ -35,7 +36,8 @@ def population(runtime: Any) -> None:  # noqa: ANN401
             metrics.record(runtime, "step_reached", channel="web", language=lang, step=step, variant=arm)
         if n % 3 == 2:
             metrics.record(runtime, "submitted", channel="web", language=lang, variant=arm, seconds=60 * (1 + n % 9))
-        metrics.record(runtime, "feedback", channel="web", language=lang, step="receipt", field="yes" if n % 4 else "no")
+        answer = "yes" if n % 4 else "no"
+        metrics.record(runtime, "feedback", channel="web", language=lang, step="receipt", field=answer)
     for _ in range(4):  # a rare combination: must never show as 4
         metrics.record(runtime, "step_reached", channel="voice", language="vi", step="what")
 
@@ -84,7 +86,8 @@ async def test_a_researcher_signs_in_reads_the_funnel_and_comments_and_exports_a
         async with runtime.db.reading() as s:
             assert await s.get(FeedbackComment, comment_id) is None
         # French works too.
-        switched = await client.post("/officer/language", data={"_csrf_token": token, "language": "fr", "next": "/research/"})
+        switched = await client.post("/officer/language",
+                                     data={"_csrf_token": token, "language": "fr", "next": "/research/"})
         assert switched.status_code == 303
         fr_page = (await client.get("/research/")).text
         assert "Visites ayant atteint chaque étape" in fr_page
@@ -102,8 +105,8 @@ async def test_a_researcher_signs_in_reads_the_funnel_and_comments_and_exports_a
     export_file = tmp_path / "export.json"
     export_file.write_bytes(export.content)
     out = tmp_path / "report"
-    done = subprocess.run([sys.executable, str(ROOT / "research" / "analyze.py"), str(export_file), "--out", str(out)],
-                          capture_output=True, text=True, timeout=120)
+    command = [sys.executable, str(ROOT / "research" / "analyze.py"), str(export_file), "--out", str(out)]
+    done = await asyncio.to_thread(subprocess.run, command, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     markdown = (out / "report.md").read_text()
     assert "## Funnel and drop-off" in markdown and "Not enough data yet" in markdown and "<10" in markdown
