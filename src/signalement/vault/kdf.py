@@ -53,7 +53,8 @@ STANDARD_COSTS = KdfCosts(receipt=RECEIPT_PARAMS, officer=OFFICER_PARAMS)
 # The test suite's setting (``SIGNALEMENT_KDF_COST=test``): the same code paths at a fraction of the cost, so
 # two thousand tests do not spend their time in Argon2. ``check_production`` refuses it, and the tests that
 # check or measure the real cost use ``STANDARD_COSTS``.
-TEST_COSTS = KdfCosts(receipt=Argon2Params(memory_kib=64, iterations=1), officer=Argon2Params(memory_kib=64, iterations=1))
+_TINY = Argon2Params(memory_kib=64, iterations=1)
+TEST_COSTS = KdfCosts(receipt=_TINY, officer=_TINY)
 COSTS = {"standard": STANDARD_COSTS, "test": TEST_COSTS}
 
 
