@@ -58,6 +58,21 @@ class Runtime:
         return self.settings.key_list("audit_keys")
 
     @cached_property
+    def followup_mac_keys(self) -> KeyList:
+        """Authenticates the follow-up public key on each case (intake writes it, officers check it)."""
+        return self.settings.key_list("followup_mac_keys")
+
+    @cached_property
+    def staff_keys(self) -> KeyList:
+        """Authenticates staff credentials, sessions and CSRF tokens. Never on the public host."""
+        return self.settings.key_list("staff_keys")
+
+    @cached_property
+    def worker_keys(self) -> KeyList:
+        """Seals the worker's private key file. Only the worker and key ceremonies need it."""
+        return self.settings.key_list("worker_keys")
+
+    @cached_property
     def blind(self) -> BlindIndexer:
         return BlindIndexer(self.settings.key_list("blind_index_keys"))
 

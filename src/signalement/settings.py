@@ -22,7 +22,18 @@ DEV_KEY_PREFIX = "dev-"
 TIERS = ("reporter", "officer", "research")
 
 # Secrets that are key lists ("id:base64url,id:base64url", newest first).
-SECRET_LISTS = ("pepper_keys", "blind_index_keys", "form_keys", "audit_keys")
+SECRET_LISTS = (
+    "pepper_keys", "blind_index_keys", "form_keys", "audit_keys",
+    "followup_mac_keys", "staff_keys", "worker_keys",
+)
+# Which processes need which list in production. A host holds only the secrets its tiers use: the public
+# (reporter) host never holds the staff keys (it could forge credentials and sessions with them) nor the
+# worker keys (it could open outbox payloads). ``worker_keys`` is checked by the worker and key ceremonies.
+SECRETS_FOR_TIER = {
+    "reporter": ("pepper_keys", "blind_index_keys", "form_keys", "audit_keys", "followup_mac_keys"),
+    "officer": ("pepper_keys", "blind_index_keys", "form_keys", "audit_keys", "followup_mac_keys", "staff_keys"),
+    "research": ("pepper_keys", "blind_index_keys", "form_keys", "audit_keys", "staff_keys"),
+}
 
 
 class SettingsError(Exception):
@@ -90,6 +101,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     blind_index_keys: str = ""
     form_keys: str = ""
     audit_keys: str = ""
+    # Authenticates each case's follow-up public key (officers seal replies to it): intake and officer tiers.
+    followup_mac_keys: str = ""
+    # Authenticates staff credentials, sessions and CSRF tokens: officer and research tiers only.
+    staff_keys: str = ""
+    # Seals the worker's private key file in the key store: the worker process only.
+    worker_keys: str = ""
     metrics_token: str = ""
 
     twilio_auth_token: str = ""
@@ -107,6 +124,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Retention and triage deadlines.
     retention_days: int = 730
     backup_window_days: int = 35
+    # A new directorate epoch is made by the worker when the current one is this old, with no password.
+    epoch_days: int = 30
+    # Outbound texts not sent within this many hours are dropped, and the phone number with them.
+    outbox_expiry_hours: int = 48
     staged_evidence_hours: int = 24
     sla_immediate_hours: int = 24
     sla_high_business_days: int = 2
@@ -215,6 +236,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
         raise SettingsError(f"{PREFIX}TIERS: unknown tier(s) {sorted(unknown)}; choose from {list(TIERS)}")
     _check_regional_offices(settings.regional_offices)
     _check_research(settings)
+    _check_ranges(settings)
     return settings
 
 
@@ -233,6 +255,22 @@ def _check_research(settings: Settings) -> None:
             f"{PREFIX}RESEARCH_K must be at least 2, {PREFIX}METRICS_FLUSH_SECONDS above 0 and "
             f"{PREFIX}FEEDBACK_RETENTION_DAYS at least 1"
         )
+
+
+# Durations that must be at least this much: a negative retention would purge cases as they close, a zero
+# epoch or backup window would rotate or destroy keys on every pass.
+_MINIMUMS = {
+    "retention_days": 0, "backup_window_days": 1, "epoch_days": 1, "outbox_expiry_hours": 1,
+    "staged_evidence_hours": 1, "session_idle_minutes": 1, "session_absolute_hours": 1,
+    "worker_max_attempts": 1,
+}
+
+
+def _check_ranges(settings: Settings) -> None:
+    for name, least in _MINIMUMS.items():
+        value = getattr(settings, name)
+        if value < least:
+            raise SettingsError(f"{PREFIX}{name.upper()} must be at least {least} (it is {value})")
 
 
 def _check_regional_offices(text: str) -> None:
@@ -262,14 +300,9 @@ def check_production(settings: Settings) -> None:
         problems.append(f"{PREFIX}PUBLIC_URL must be an https:// address.")
     if not settings.database_url:
         problems.append(f"{PREFIX}DATABASE_URL is not set: the SQLite file under ./var is a development default.")
-    for name in SECRET_LISTS:
-        try:
-            keys = settings.key_list(name)
-        except SettingsError as exc:
-            problems.append(str(exc))
-            continue
-        if keys.is_development():
-            problems.append(f"{PREFIX}{name.upper()} holds a development key ('dev-' id): generate a new one.")
+    needed = sorted({name for tier in settings.enabled_tiers for name in SECRETS_FOR_TIER.get(tier, ())},
+                    key=SECRET_LISTS.index)
+    problems.extend(secret_problems(settings, needed))
     if "reporter" in settings.enabled_tiers and not settings.twilio_auth_token:
         problems.append(f"{PREFIX}TWILIO_AUTH_TOKEN is not set: SMS and voice webhooks cannot be verified.")
     if len(settings.metrics_token) < 24:
@@ -280,6 +313,27 @@ def check_production(settings: Settings) -> None:
         problems.append(f"{PREFIX}KEY_DIR is not set: ./var/keys is a development default.")
     if problems:
         raise SettingsError("refusing to start in production:\n  - " + "\n  - ".join(problems))
+
+
+def secret_problems(settings: Settings, names: tuple[str, ...] | list[str]) -> list[str]:
+    """What is wrong with the named key lists in production: missing, malformed or development keys."""
+    problems = []
+    for name in names:
+        try:
+            keys = settings.key_list(name)
+        except SettingsError as exc:
+            problems.append(str(exc))
+            continue
+        if settings.is_production and keys.is_development():
+            problems.append(f"{PREFIX}{name.upper()} holds a development key ('dev-' id): generate a new one.")
+    return problems
+
+
+def check_worker_secrets(settings: Settings) -> None:
+    """The worker (and key ceremonies) need the worker key list on top of what serving needs."""
+    problems = secret_problems(settings, ["worker_keys"])
+    if problems:
+        raise SettingsError("refusing to run the worker:\n  - " + "\n  - ".join(problems))
 
 
 def generate_key_entry(prefix: str = DEV_KEY_PREFIX) -> str:
