@@ -7,7 +7,6 @@ only the reporter tier, so officer routes do not exist there at all.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 
 from litestar import Litestar, Response, get
@@ -50,9 +49,8 @@ def _metrics_guard(token: str):  # noqa: ANN202 - a Litestar guard
 
 
 def _csrf_config(settings: Settings, runtime: Runtime) -> CSRFConfig:
-    secret = hmac.new(runtime.form_keys.current[1], b"csrf", hashlib.sha256).hexdigest()
     return CSRFConfig(
-        secret=secret,
+        secret=runtime.csrf_secret,
         cookie_name="__Host-csrf" if settings.is_production else "csrftoken",
         cookie_secure=settings.is_production,
         cookie_httponly=True,

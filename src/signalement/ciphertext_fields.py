@@ -7,6 +7,8 @@ rotation and retention can never disagree about them.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -14,7 +16,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from signalement.db.models import CaseField, Evidence, Message, Note
+from signalement.db.models import CaseField, Evidence, Message, Note, Referral
+from signalement.settings import KeyList
+from signalement.vault.envelope import SealedValueError
 from signalement.vault.keystore import PublicKey
 from signalement.vault.seal import seal
 from signalement.vault.suites import SuiteName
@@ -34,9 +38,44 @@ def evidence_key_field(evidence_id: str) -> str:
     return f"evidence-key:{evidence_id}"
 
 
+def referral_reference_field(referral_id: str) -> str:
+    return f"referral-reference:{referral_id}"
+
+
+class FollowupKeyTamperedError(SealedValueError):
+    """The follow-up public key on a case is not the one intake stored: nothing may be sealed to it."""
+
+
 def followup_recipient(public: bytes, suite: str) -> PublicKey:
-    """The reporter's follow-up key as a seal recipient (its key id is always "followup")."""
+    """The reporter's follow-up key as a seal recipient (its key id is always "followup").
+
+    Only for a key derived from the reporter's own secret; a key read from the database goes through
+    ``authenticated_followup_recipient``.
+    """
     return PublicKey(key_id="followup", suite=SuiteName(suite), purpose="followup", public=public)
+
+
+def followup_key_mac(keys: KeyList, case_id: str, suite: str, public: bytes, key_id: str | None = None) -> str:
+    """``keyid:hex``: HMAC under the follow-up MAC keys (outside the database) over where the key belongs."""
+    kid, key = (key_id, keys.get(key_id)) if key_id else keys.current
+    message = b"signalement/followup-key/v1|" + case_id.encode() + b"|" + suite.encode() + b"|" + public
+    return f"{kid}:{hmac.new(key, message, hashlib.sha256).hexdigest()}"
+
+
+def authenticated_followup_recipient(keys: KeyList, case_id: str, suite: str, public: bytes,
+                                     mac: str | None) -> PublicKey:
+    """The case's follow-up key as a recipient, if its MAC holds; ``FollowupKeyTamperedError`` otherwise.
+
+    A database insider who writes their own public key on a case would otherwise read every reply.
+    """
+    kid = (mac or "").partition(":")[0]
+    try:
+        ok = bool(kid) and hmac.compare_digest(followup_key_mac(keys, case_id, suite, public, kid), mac or "")
+    except KeyError:
+        ok = False
+    if not ok:
+        raise FollowupKeyTamperedError("the follow-up key on this case was not written by intake")
+    return followup_recipient(public, suite)
 
 
 async def next_message_seq(session: AsyncSession, case_id: str) -> int:
@@ -64,6 +103,7 @@ SEALED_COLUMNS: tuple[SealedColumn, ...] = (
     SealedColumn(Note, "envelope", lambda r: r.case_id, lambda r: note_field(r.id)),
     SealedColumn(Evidence, "key_envelope", lambda r: r.case_id or r.draft_case_id,
                  lambda r: evidence_key_field(r.id)),
+    SealedColumn(Referral, "reference_envelope", lambda r: r.case_id, lambda r: referral_reference_field(r.id)),
 )
 
 
@@ -73,7 +113,8 @@ async def count_by_key(session: AsyncSession) -> dict[str, int]:
     for col in SEALED_COLUMNS:
         rows = await session.execute(select(col.model.key_id, func.count()).group_by(col.model.key_id))
         for kid, n in rows:
-            counts[kid] = counts.get(kid, 0) + n
+            if kid is not None:  # a referral from before 0008 whose reference ``init`` has not sealed yet
+                counts[kid] = counts.get(kid, 0) + n
     return counts
 
 
@@ -91,7 +132,7 @@ async def reseal_case(session: AsyncSession, case_id: str, opener: Opener, recip
         case_column = col.model.case_id
         rows = (await session.execute(select(col.model).where(case_column == case_id))).scalars().all()
         for row in rows:
-            if row.key_id != recipient.key_id:
+            if row.key_id is not None and row.key_id != recipient.key_id:
                 _reseal_row(row, col, opener, recipient)
                 moved += 1
     return moved

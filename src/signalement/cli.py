@@ -27,6 +27,13 @@ def read_secret(prompt: str) -> str:
     return sys.stdin.readline().rstrip("\n")
 
 
+def read_admin_credentials(admin: str) -> tuple[str, str]:
+    """The admin's password, then a TOTP code (one per line on stdin when piped)."""
+    password = read_secret(f"Password of admin '{admin}': ")
+    code = read_secret(f"Authenticator code of admin '{admin}': ")
+    return password, code
+
+
 def _runtime():  # noqa: ANN202
     from signalement.runtime import Runtime
 
@@ -66,10 +73,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     from signalement.logs import configure_logging
+    from signalement.settings import check_worker_secrets
     from signalement.worker import Worker
 
     async def main() -> int:
         runtime = _runtime()
+        check_worker_secrets(runtime.settings)
         configure_logging(runtime.settings.effective_log_format, runtime.settings.log_level)
         worker = Worker(runtime)
         try:
@@ -137,7 +146,7 @@ def cmd_officer(args: argparse.Namespace) -> int:
         HOLDS_RESEARCH_KEY,
         READS_CASES,
         create_account,
-        master_from_password,
+        master_for_ceremony,
         remove_account,
     )
     from signalement.vault.wrapping import WrongPasswordError
@@ -145,13 +154,12 @@ def cmd_officer(args: argparse.Namespace) -> int:
     async def main() -> int:
         runtime = _runtime()
         try:
+            master = None
+            if args.officer_command == "add" and Role(args.role) in READS_CASES | HOLDS_RESEARCH_KEY:
+                password, code = read_admin_credentials(args.admin)
+                master = await master_for_ceremony(runtime, args.admin, password, code, ceremony="officer.add")
             async with runtime.db.writing() as session:
                 if args.officer_command == "add":
-                    master = None
-                    # Researchers get the research key (it opens feedback comments), which the master key opens.
-                    if Role(args.role) in READS_CASES | HOLDS_RESEARCH_KEY:
-                        password = read_secret(f"Password of admin '{args.admin}': ")
-                        master = await master_from_password(runtime, session, args.admin, password)
                     account = await create_account(
                         runtime, session, username=args.username, display_name=args.name or args.username,
                         role=Role(args.role), region=args.region, master=master, actor=args.admin, enrol_totp=True)
@@ -167,7 +175,7 @@ def cmd_officer(args: argparse.Namespace) -> int:
                         print(f"{o.username:<24} {o.role:<11} {o.region or '-':<10} {state}")
             return 0
         except WrongPasswordError:
-            print("officer: the admin name or password is wrong", file=sys.stderr)
+            print("officer: the admin name, password or code is wrong", file=sys.stderr)
             return 1
         except SignalementError as exc:
             print(f"officer: {exc.args[0] if exc.args else exc.title}", file=sys.stderr)
@@ -188,8 +196,9 @@ def cmd_keys(args: argparse.Namespace) -> int:
         runtime = _runtime()
         try:
             if args.keys_command == "rotate":
-                kid = await keyceremony.rotate(runtime, args.admin, read_secret(f"Password of admin '{args.admin}': "))
-                print(f"New reports are now sealed to {kid}; older epochs are queued for re-wrap by the worker.")
+                password, code = read_admin_credentials(args.admin)
+                kid, moved = await keyceremony.rotate(runtime, args.admin, password, code)
+                print(f"New reports are now sealed to {kid}; {moved} value(s) moved off older epochs.")
             elif args.keys_command == "status":
                 rows = await keyceremony.status(runtime)
                 if args.json:
@@ -203,8 +212,9 @@ def cmd_keys(args: argparse.Namespace) -> int:
                                  f"destroy after {r.destroy_after}" if r.destroy_after else "active")
                         print(f"{r.key_id:<18} {r.purpose:<12} {r.age_days:>4}d {r.sealed_values:>8}  {state}")
             elif args.recovery_command == "split":
-                password = read_secret(f"Password of admin '{args.admin}': ")
-                shares = await keyceremony.recovery_split(runtime, args.admin, password, args.shares, args.threshold)
+                password, code = read_admin_credentials(args.admin)
+                shares = await keyceremony.recovery_split(runtime, args.admin, password, code, args.shares,
+                                                          args.threshold)
                 if args.out:
                     _write_shares(Path(args.out), shares)
                     print(f"Wrote {len(shares)} shares to {args.out}; any {args.threshold} restore the master key.")
@@ -216,7 +226,7 @@ def cmd_keys(args: argparse.Namespace) -> int:
                 _print_account(account, f"Master key restored and sealed for admin '{account.username}':")
             return 0
         except WrongPasswordError:
-            print("keys: the admin name or password is wrong", file=sys.stderr)
+            print("keys: the admin name, password or code is wrong", file=sys.stderr)
             return 1
         except keyceremony.RecoveryError as exc:
             print(f"keys: {exc}", file=sys.stderr)
@@ -308,7 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, default=8000)
     s.set_defaults(func=cmd_serve)
 
-    s = sub.add_parser("worker", help="run outbox jobs (texts, key re-wraps, daily purge)")
+    s = sub.add_parser("worker", help="run outbox jobs (texts, scheduled key epochs, daily purge)")
     s.add_argument("--once", action="store_true", help="run what is due now, then exit")
     s.set_defaults(func=cmd_worker)
 
@@ -330,7 +340,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--role", required=True, choices=["officer", "supervisor", "admin", "researcher"])
     s.add_argument("--region", help="regional office (officers see their region's cases)")
     s.add_argument("--name", help="display name")
-    s.add_argument("--admin", default="admin", help="admin whose password unlocks the key to give (read from stdin)")
+    s.add_argument("--admin", default="admin",
+                   help="admin whose password and TOTP code unlock the key to give (two lines on stdin)")
     s.set_defaults(func=cmd_officer)
     s = off.add_parser("remove", help="disable an account and delete its copy of the key")
     s.add_argument("username")
@@ -339,7 +350,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     keys = sub.add_parser("keys", help="key rotation, status and break-glass recovery")
     ks = keys.add_subparsers(dest="keys_command", required=True)
-    s = ks.add_parser("rotate", help="start a new directorate key epoch; queue re-wrap of older ones")
+    s = ks.add_parser("rotate", help="start a new directorate key epoch and re-wrap older ones "
+                      "(admin password and TOTP code, two lines on stdin)")
     s.add_argument("--admin", default="admin")
     s.set_defaults(func=cmd_keys, recovery_command=None)
     s = ks.add_parser("status", help="list key epochs with their age and how many values each protects")
@@ -347,7 +359,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_keys, recovery_command=None)
     rec = ks.add_parser("recovery", help="Shamir shares of the master key").add_subparsers(
         dest="recovery_command", required=True)
-    s = rec.add_parser("split", help="write M-of-N shares of the master key")
+    s = rec.add_parser("split", help="write M-of-N shares of the master key (admin password and TOTP code)")
     s.add_argument("--shares", type=int, required=True)
     s.add_argument("--threshold", type=int, required=True)
     s.add_argument("--admin", default="admin")

@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from signalement import triage
-from signalement.ciphertext_fields import followup_recipient, message_field, next_message_seq
+from signalement.ciphertext_fields import followup_key_mac, followup_recipient, message_field, next_message_seq
 from signalement.db.models import Case, CaseField, CaseStatus, Evidence, Message, coarse_hour, new_id
 from signalement.errors import SignalementError, TooManyAttemptsError
 from signalement.receipts import (
@@ -34,7 +34,7 @@ from signalement.receipts import (
     spend_equal_time,
 )
 from signalement.runtime import Runtime
-from signalement.vault.followup import open_for_reporter
+from signalement.vault.followup import followup_public, open_for_reporter
 from signalement.vault.seal import seal
 from signalement.vault.suites import SuiteName
 
@@ -168,6 +168,8 @@ class IntakeService:
                 employer_index=employer_index, received_at=received, sla_due_at=due, updated_at=received,
                 contact_pref=sub.contact_pref, receipt_kdf=material.kdf, receipt_verifier=material.verifier,
                 followup_public_key=material.followup_public,
+                followup_key_mac=followup_key_mac(self.rt.followup_mac_keys, case_id, self.rt.suite.value,
+                                                  material.followup_public),
             )
             async with self.rt.db.writing() as session:
                 session.add(case)
@@ -244,7 +246,11 @@ class IntakeService:
             case = await session.get(Case, access.case_id)
             if case is None:
                 raise InvalidSubmissionError("case")
-            reporter_key = followup_recipient(case.followup_public_key, access.suite)
+            # The key the reporter's own secret derives, never the one in the database: an insider who
+            # swapped that one must not get a copy of what the reporter writes.
+            reporter_key = followup_recipient(
+                followup_public(SuiteName(access.suite), access.followup_private), access.suite
+            )
             seq = await next_message_seq(session, case.id)
             session.add(Message(
                 seq=seq,

@@ -1,33 +1,35 @@
 """Key ceremonies an admin runs from the command line: rotation, status, break-glass recovery.
 
 * ``rotate`` publishes a new directorate epoch (new reports go to it at once)
-  and queues a ``vault.rewrap`` job per older epoch (``rewrap``, run by the
-  worker). Attachment bodies are never re-encrypted: only their 32-byte data
-  keys move.
+  and re-wraps every value of the older epochs with the master key that the
+  admin's password and TOTP code opened (``rewrap``). Attachment bodies are
+  never re-encrypted: only their 32-byte data keys move.
 * ``recovery_split`` writes M-of-N Shamir shares of the master key;
   ``recovery_restore`` rebuilds it from any M and seals it for a new admin,
   so losing every officer password does not lose the data.
+
+Every ceremony that takes the master key out asks for the admin's password
+*and* a TOTP code (``accounts.master_for_ceremony``); a refusal is audited.
 """
 
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import os
 import zlib
 
 import msgspec
 from sqlalchemy import select
 
-from signalement import audit, outbox
+from signalement import audit
 from signalement.ciphertext_fields import count_by_key
 from signalement.db.models import KeyEpoch, Officer, Role, utcnow
-from signalement.key_records import record_epoch
-from signalement.rewrap import REWRAP_JOB, seal_rewrap_payload
+from signalement.key_records import rotate_directorate
+from signalement.rewrap import rewrap_old_epochs
 from signalement.runtime import Runtime
-from signalement.staff.accounts import NewAccount, create_account, master_from_password, reseal_credential
+from signalement.staff.accounts import NewAccount, create_account, master_for_ceremony, reseal_credential
 from signalement.staff.passwords import one_time_password
-from signalement.vault import epochs, shamir
+from signalement.vault import shamir
 from signalement.vault.keystore import KeyStore
 from signalement.vault.suites import SuiteName, public_bytes_for
 from signalement.vault.unseal import MasterKey, PrivateKeyring
@@ -51,35 +53,17 @@ class EpochStatus(msgspec.Struct, frozen=True):
     destroyed: bool
 
 
-async def rotate(runtime: Runtime, admin: str, password: str) -> str:
-    """New directorate epoch; older ones are queued for re-wrap and destroyed after the backup window."""
-    store = runtime.keystore
-    async with runtime.db.writing() as session:
-        master = await master_from_password(runtime, session, admin, password)
-    keyring = PrivateKeyring(store, master)
-    old_kid = store.current_kid()
-    new = epochs.create_epoch(store, epochs.new_directorate_kid(), epochs.DIRECTORATE)
-    epochs.set_current(store, new.key_id)
-    runtime.public_keys.refresh()
-    retire_at = utcnow() + dt.timedelta(days=runtime.settings.backup_window_days)
-    async with runtime.db.writing() as session:
-        await record_epoch(session, new.key_id, epochs.DIRECTORATE)
-        live = await count_by_key(session)
-        olds = (await session.execute(
-            select(KeyEpoch).where(KeyEpoch.purpose == epochs.DIRECTORATE, KeyEpoch.destroyed_at.is_(None),
-                                   KeyEpoch.key_id != new.key_id)
-        )).scalars().all()
-        for epoch in olds:
-            if epoch.destroy_after is None:
-                epoch.destroy_after = retire_at
-            if live.get(epoch.key_id):
-                suite, _ = keyring.epoch_key(epoch.key_id)
-                payload = seal_rewrap_payload(runtime, epoch.key_id, suite, keyring.epoch_private(epoch.key_id))
-                await outbox.enqueue(session, REWRAP_JOB, payload, dedupe_key=f"rewrap:{epoch.key_id}:{new.key_id}")
-        await audit.append(session, runtime.audit_keys, actor=admin, action="keys.rotate", object_type="key",
-                           object_id=new.key_id, detail={"previous": old_kid})
-        await session.commit()
-    return new.key_id
+async def rotate(runtime: Runtime, admin: str, password: str, code: str) -> tuple[str, int]:
+    """New directorate epoch, then every value on older ones re-wrapped to it with the admin's master key.
+
+    Returns the new key id and how many values moved. Nothing is queued for the worker: no epoch key
+    ever goes into the database (``rewrap``). Values sealed by a server that had not yet seen the new
+    epoch (it re-reads within 30 seconds) move at the next sign-in of any key holder.
+    """
+    master = await master_for_ceremony(runtime, admin, password, code, ceremony="keys.rotate")
+    kid = await rotate_directorate(runtime, actor=admin, reason="ceremony")
+    moved = await rewrap_old_epochs(runtime, PrivateKeyring(runtime.keystore, master))
+    return kid, moved
 
 
 async def status(runtime: Runtime) -> list[EpochStatus]:
@@ -133,9 +117,10 @@ def parse_share(text: str) -> tuple[str, str, int, int, bytes]:
         raise RecoveryError("malformed share") from exc
 
 
-async def recovery_split(runtime: Runtime, admin: str, password: str, shares: int, threshold: int) -> list[str]:
+async def recovery_split(runtime: Runtime, admin: str, password: str, code: str, shares: int,
+                         threshold: int) -> list[str]:
+    master = await master_for_ceremony(runtime, admin, password, code, ceremony="keys.recovery_split")
     async with runtime.db.writing() as session:
-        master = await master_from_password(runtime, session, admin, password)
         await audit.append(session, runtime.audit_keys, actor=admin, action="keys.recovery_split",
                            object_type="key", object_id=master.key_id,
                            detail={"shares": shares, "threshold": threshold})

@@ -10,7 +10,13 @@ A case on legal hold lives under a *hold epoch* instead, which purge never
 destroys; lifting the hold moves it back to a retention epoch.
 
 Purge never needs to open anything, so the worker and the CLI can run it
-without any officer's key.
+without any officer's key. It also drops outbound texts that could not be
+sent within ``SIGNALEMENT_OUTBOX_EXPIRY_HOURS``, erasing their payloads.
+
+What a database backup is worth, in days, is in docs/retention.md: with
+scheduled epochs (``SIGNALEMENT_EPOCH_DAYS``) and the backup window, a
+backup's directorate-sealed values become unreadable at most
+``epoch_days + backup_window_days`` after it was taken.
 """
 
 from __future__ import annotations
@@ -18,13 +24,13 @@ from __future__ import annotations
 import datetime as dt
 
 import msgspec
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signalement import audit
 from signalement.ciphertext_fields import count_by_key, reseal_case
 from signalement.db.engine import rows_affected
-from signalement.db.models import Case, Evidence, KeyEpoch, utcnow
+from signalement.db.models import Case, Evidence, KeyEpoch, OutboxJob, utcnow
 from signalement.key_records import record_epoch
 from signalement.runtime import Runtime
 from signalement.vault import epochs
@@ -95,6 +101,14 @@ async def purge(runtime: Runtime, *, now: dt.datetime | None = None, actor: str 
             await session.execute(delete(Case).where(Case.id.in_(expired[i : i + 500])))
         staged = await rows_affected(
             session, delete(Evidence).where(Evidence.case_id.is_(None), Evidence.staged_at < staged_cutoff)
+        )
+        # A text that could not be sent in time is dropped, and the phone number with it: a pending job must
+        # not keep a reporter's number in the database (and its backups) for as long as Twilio is down.
+        await session.execute(
+            update(OutboxJob)
+            .where(OutboxJob.status == "pending", OutboxJob.payload != b"",
+                   OutboxJob.created_at < now - dt.timedelta(hours=settings.outbox_expiry_hours))
+            .values(status="failed", payload=b"", last_error="Expired", locked_until=None)
         )
         await session.flush()
         live = await count_by_key(session)

@@ -8,6 +8,8 @@ key that comes out of a signed-in officer's session.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from functools import cached_property
 
@@ -71,6 +73,11 @@ class Runtime:
     def worker_keys(self) -> KeyList:
         """Seals the worker's private key file. Only the worker and key ceremonies need it."""
         return self.settings.key_list("worker_keys")
+
+    @cached_property
+    def csrf_secret(self) -> str:
+        """The secret Litestar's CSRF check signs tokens with (derived from the form keys)."""
+        return hmac.new(self.form_keys.current[1], b"csrf", hashlib.sha256).hexdigest()
 
     @cached_property
     def blind(self) -> BlindIndexer:

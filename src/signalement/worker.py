@@ -1,12 +1,17 @@
-"""``signalement worker``: runs outbox jobs, with retry and backoff, and daily maintenance.
+"""``signalement worker``: runs outbox jobs, with retry and backoff, and maintenance.
 
-The worker holds the worker private key (to open job payloads sealed to it)
-and the Twilio credentials. It holds no master key and cannot open a case.
+The worker holds the worker private key (to open job payloads sealed to it),
+sealed in the key folder under ``SIGNALEMENT_WORKER_KEYS`` from its own
+environment, and the Twilio credentials. It holds no master key and cannot
+open a case. Maintenance: a purge a day, an audit anchor an hour, and a new
+directorate epoch whenever the current one is ``SIGNALEMENT_EPOCH_DAYS`` old
+(no password needed: it is sealed to the master public key).
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -14,15 +19,17 @@ import msgspec
 
 from signalement import audit, outbox
 from signalement.db.models import OutboxJob, utcnow
+from signalement.key_records import current_epoch_age, rotate_directorate
 from signalement.notify import OUTBOX_CASE, SMS_JOB, PermanentSendError, SmsJob, send_sms
 from signalement.retention import purge
-from signalement.rewrap import REWRAP_JOB, RewrapPayload, run_rewrap
 from signalement.runtime import Runtime
-from signalement.vault.opening import open_with, private_key_from_bytes
+from signalement.vault.opening import PrivateKeyObject, open_with
 from signalement.vault.suites import SuiteName
+from signalement.vault.workerkey import open_worker_private
 
 logger = logging.getLogger("signalement.worker")
 PURGE_JOB = "maintenance.purge"
+ROTATE_JOB = "maintenance.rotate"
 
 Handler = Callable[["Worker", OutboxJob], Awaitable[None]]
 
@@ -30,26 +37,25 @@ Handler = Callable[["Worker", OutboxJob], Awaitable[None]]
 class Worker:
     def __init__(self, runtime: Runtime) -> None:
         self.rt = runtime
-        self._key: tuple[SuiteName, object] | None = None
+        self._key: tuple[SuiteName, PrivateKeyObject] | None = None
 
     def open_payload(self, job: OutboxJob, field: str) -> bytes:
         if self._key is None:
-            suite_line, hex_key = self.rt.keystore.worker_private_path.read_text().split()
-            suite = SuiteName(suite_line)
-            self._key = (suite, private_key_from_bytes(suite, bytes.fromhex(hex_key)))
+            self._key = open_worker_private(self.rt.keystore, self.rt.worker_keys)
         suite, private = self._key
         public = self.rt.public_keys.worker
-        return open_with(job.payload, private, suite, public.key_id, case_id=OUTBOX_CASE, field=field)  # type: ignore[arg-type]
+        return open_with(job.payload, private, suite, public.key_id, case_id=OUTBOX_CASE, field=field)
 
     async def _sms(self, job: OutboxJob) -> None:
         payload = msgspec.msgpack.decode(self.open_payload(job, f"{SMS_JOB}:{job.dedupe_key}"), type=SmsJob)
         await send_sms(self.rt.settings, payload)
 
-    async def _rewrap(self, job: OutboxJob) -> None:
-        kid = (job.dedupe_key or "").split(":")[1]
-        payload = msgspec.msgpack.decode(self.open_payload(job, f"{REWRAP_JOB}:{kid}"), type=RewrapPayload)
-        moved = await run_rewrap(self.rt, payload)
-        logger.info("rewrap_done", extra={"key_id": payload.old_key_id, "moved": moved})
+    async def _rotate(self, job: OutboxJob) -> None:
+        due_for = (job.dedupe_key or "").partition(":")[2]
+        if self.rt.keystore.current_kid() != due_for:
+            return  # someone rotated since this was queued
+        kid = await rotate_directorate(self.rt, actor="worker", reason="schedule")
+        logger.info("epoch_rotated", extra={"key_id": kid})
 
     async def _purge(self, job: OutboxJob) -> None:
         report = await purge(self.rt, actor="worker")
@@ -57,7 +63,7 @@ class Worker:
 
     HANDLERS: dict[str, Callable[[Worker, OutboxJob], Awaitable[None]]] = {
         SMS_JOB: _sms,
-        REWRAP_JOB: _rewrap,
+        ROTATE_JOB: _rotate,
         PURGE_JOB: _purge,
     }
 
@@ -84,10 +90,14 @@ class Worker:
         return len(jobs)
 
     async def schedule_maintenance(self) -> None:
-        """Once a day (any number of workers): queue a purge. Every hour: log the audit head as an anchor."""
+        """Once a day (any number of workers): queue a purge. When the current directorate epoch is
+        ``epoch_days`` old: queue its rotation, once. Every hour: log the audit head as an anchor."""
         now = utcnow()
+        age = await current_epoch_age(self.rt, now)
         async with self.rt.db.writing() as session:
             await outbox.enqueue(session, PURGE_JOB, dedupe_key=f"purge:{now.date().isoformat()}")
+            if age is not None and age >= dt.timedelta(days=self.rt.settings.epoch_days):
+                await outbox.enqueue(session, ROTATE_JOB, dedupe_key=f"rotate:{self.rt.keystore.current_kid()}")
             await session.commit()
         async with self.rt.db.reading() as session:
             result = await audit.verify(session, self.rt.audit_keys)

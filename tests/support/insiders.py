@@ -55,7 +55,9 @@ def move_secrets_to_environment(settings: Settings, **overrides: object) -> tupl
     return load_settings(env, **values), env
 
 
-def env_stack_settings(template: Template, dest: Path, **overrides: object) -> tuple[Settings, dict[str, str], str | None]:
+def env_stack_settings(
+    template: Template, dest: Path, **overrides: object
+) -> tuple[Settings, dict[str, str], str | None]:
     settings, database = clone(template, dest)
     settings, env = move_secrets_to_environment(settings, **overrides)
     return settings, env, database

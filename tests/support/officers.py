@@ -118,7 +118,8 @@ async def sign_in(client: Any, runtime: Runtime, login: OfficerLogin) -> str:
         follow_redirects=False,
     )
     assert r.status_code == 303, (r.status_code, r.text[:500])
-    return token
+    # Signing in issues a token bound to the new session; the one from before no longer passes.
+    return str(client.cookies[CSRF_COOKIE])
 
 
 async def sign_in_api(client: Any, runtime: Runtime, login: OfficerLogin) -> str:
@@ -134,7 +135,7 @@ async def sign_in_api(client: Any, runtime: Runtime, login: OfficerLogin) -> str
         },
     )
     assert r.status_code == 200, (r.status_code, r.text[:500])
-    return token
+    return str(r.json()["csrf_token"])
 
 
 def form(token: str, **fields: Any) -> dict[str, Any]:

@@ -128,6 +128,9 @@ class OfficerCredential(Base):
     blob: Mapped[bytes] = mapped_column(LargeBinary)
     holds_master_key: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # 0008: HMAC under the staff keys (outside the database) over the officer's id, name, role, region and this
+    # row: a row written by a database insider, or a role raised by an UPDATE, does not sign in.
+    mac: Mapped[str | None] = mapped_column(String(80))
 
     officer: Mapped[Officer] = relationship(back_populates="credential")
 
@@ -186,6 +189,9 @@ class Case(Base):
     receipt_kdf: Mapped[dict[str, object]] = mapped_column(JSON)
     receipt_verifier: Mapped[bytes] = mapped_column(LargeBinary)
     followup_public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    # 0008: HMAC under the follow-up MAC keys (outside the database) over the case id, suite and the key
+    # above: nothing is sealed to a follow-up key that a database insider swapped in.
+    followup_key_mac: Mapped[str | None] = mapped_column(String(80))
 
     __table_args__ = (
         Index("ix_cases_queue", "is_open", "urgency_rank", "sla_due_at", "id"),
@@ -292,7 +298,10 @@ class Referral(Base):
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     partner: Mapped[str] = mapped_column(String(32))
     referred_on: Mapped[str] = mapped_column(String(10))  # ISO date
+    # Emptied since 0008: a partner's file number can identify the worker there, so it is sealed below.
     reference: Mapped[str] = mapped_column(String(64), default="")
+    key_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    reference_envelope: Mapped[bytes | None] = mapped_column(LargeBinary)
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -18,7 +18,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signalement import audit, retention, triage
-from signalement.ciphertext_fields import followup_recipient, message_field, next_message_seq, note_field
+from signalement.ciphertext_fields import (
+    FollowupKeyTamperedError,
+    authenticated_followup_recipient,
+    message_field,
+    next_message_seq,
+    note_field,
+    referral_reference_field,
+)
 from signalement.db.models import (
     Case,
     CaseField,
@@ -55,6 +62,12 @@ class ClosedCaseError(ConflictError):
 
 class InvalidAssigneeError(ConflictError):
     """The assignee is not an active officer or supervisor."""
+
+
+class FollowupKeyRejectedError(ConflictError):
+    """The reporter's key on this case failed its integrity check: nothing was sent, and it is in the audit log."""
+
+    title = "The reporter's key on this case failed its integrity check"
 
 
 class EmptyTextError(SignalementError):
@@ -183,10 +196,23 @@ async def reply(
     same transaction: the reply and the notice exist together or not at all.
     """
     plain = _text(text)
+    try:
+        return await _reply(runtime, principal, keyring, case_id, plain)
+    except FollowupKeyTamperedError:
+        # A database insider may have put their own key there to read replies: refuse, and say so.
+        async with runtime.db.writing() as session:
+            await audit.append(session, runtime.audit_keys, actor=principal.actor,
+                               action="case.followup_key_rejected", object_type="case", object_id=case_id)
+            await session.commit()
+        raise FollowupKeyRejectedError from None
+
+
+async def _reply(runtime: Runtime, principal: Principal, keyring: PrivateKeyring, case_id: str, plain: bytes) -> str:
     async with _editing(runtime, principal, case_id) as (session, case):
         directorate = runtime.public_keys.current
-        reporter = followup_recipient(
-            case.followup_public_key, str(case.receipt_kdf.get("suite", runtime.suite.value))
+        reporter = authenticated_followup_recipient(
+            runtime.followup_mac_keys, case.id, str(case.receipt_kdf.get("suite", runtime.suite.value)),
+            case.followup_public_key, case.followup_key_mac,
         )
         message_id = new_id()
         field = message_field(message_id)
@@ -227,13 +253,17 @@ async def add_referral(
         raise SignalementError("unknown partner or reference too long")
     async with _editing(runtime, principal, case_id) as (session, case):
         referral_id = new_id()
+        recipient = runtime.public_keys.current
         session.add(
             Referral(
                 id=referral_id,
                 case_id=case.id,
                 partner=partner,
                 referred_on=referred_on.isoformat(),
-                reference=reference.strip(),
+                reference="",  # sealed below: a partner's file number can identify the worker there
+                key_id=recipient.key_id,
+                reference_envelope=seal(reference.strip().encode(), recipient, case_id=case.id,
+                                        field=referral_reference_field(referral_id)),
                 officer_id=principal.officer_id,
             )
         )

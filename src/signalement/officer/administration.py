@@ -8,6 +8,11 @@ credential instead: a new one-time password, TOTP enrolment again, and a
 credential that holds the key only if the new role needs it. Every change
 is audited, and takes effect on the account's next request (the guard
 re-reads the account; a reset or removal ends its sessions).
+
+Giving an account a role that reads cases is audited a second time, as
+``officer.grant_case_access``, and listed on the admin page: an admin can
+read cases only through an account they made or promoted, and every other
+admin sees that they did (docs/officer.md, decision 0007).
 """
 
 from __future__ import annotations
@@ -19,21 +24,26 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signalement import audit
-from signalement.db.models import Officer, Role
+from signalement.db.models import AuditEntry, Officer, Role
 from signalement.errors import ConflictError, NotFoundError, SignalementError
 from signalement.runtime import Runtime
 from signalement.staff.access import Principal
 from signalement.staff.accounts import (
     READS_CASES,
     NewAccount,
+    audit_case_access_grant,
     create_account,
     remove_account,
     reseal_credential,
     with_research_key,
+    restamp_account,
 )
 from signalement.staff.passwords import one_time_password
 from signalement.vault.unseal import MasterKey
 from signalement.vault.wrapping import CredentialPayload
+
+# Roles whose accounts read case content (admins hold the master key to hand it on, but read no case).
+CASE_ROLES = frozenset({Role.OFFICER, Role.SUPERVISOR})
 
 
 class SelfChangeError(ConflictError):
@@ -167,6 +177,8 @@ async def change_member(
         password = None
         if (before_role in READS_CASES) != (role in READS_CASES):
             password = await _reset(runtime, session, officer, master)
+        else:
+            await restamp_account(runtime, session, officer)  # the credential's MAC covers role and region
         await audit.append(
             session,
             runtime.audit_keys,
@@ -182,6 +194,8 @@ async def change_member(
                 "reset": password is not None,
             },
         )
+        if role in CASE_ROLES and before_role not in CASE_ROLES:
+            await audit_case_access_grant(runtime, session, officer, actor=principal.actor)
         await session.commit()
     if password is None:
         return None
@@ -217,6 +231,34 @@ async def remove_member(runtime: Runtime, principal: Principal, officer_id: int)
         officer = await _target(session, principal, officer_id)
         await remove_account(runtime, session, username=officer.username, actor=principal.actor)
         await session.commit()
+
+
+class CaseAccessGrant(msgspec.Struct, frozen=True, kw_only=True):
+    """One grant of case access, as the admin page lists them for every admin to see."""
+
+    at: dt.datetime
+    actor: str
+    username: str
+    role: str
+    region: str | None
+
+
+async def case_access_grants(runtime: Runtime, limit: int = 50) -> list[CaseAccessGrant]:
+    """The most recent grants of case access (``officer.grant_case_access`` in the audit log), newest first."""
+    async with runtime.db.reading() as session:
+        rows = (
+            await session.execute(
+                select(AuditEntry)
+                .where(AuditEntry.action == "officer.grant_case_access")
+                .order_by(AuditEntry.seq.desc())
+                .limit(limit)
+            )
+        ).scalars()
+        return [
+            CaseAccessGrant(at=e.at, actor=e.actor, username=str(e.detail.get("username", "")),
+                            role=str(e.detail.get("role", "")), region=e.detail.get("region"))  # type: ignore[arg-type]
+            for e in rows
+        ]
 
 
 async def member(runtime: Runtime, officer_id: int) -> StaffMember:

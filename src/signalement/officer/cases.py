@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signalement import audit
-from signalement.ciphertext_fields import message_field, note_field
+from signalement.ciphertext_fields import message_field, note_field, referral_reference_field
 from signalement.db.models import (
     AuditEntry,
     Case,
@@ -276,7 +276,11 @@ async def view_case(
                 id=r.id,
                 partner=r.partner,
                 referred_on=r.referred_on,
-                reference=r.reference,
+                reference=(
+                    keyring.open(r.reference_envelope, case_id=case.id, field=referral_reference_field(r.id)).decode()
+                    if r.reference_envelope is not None
+                    else r.reference
+                ),
                 officer=names.get(r.officer_id) if r.officer_id else None,
             )
             for r in referrals

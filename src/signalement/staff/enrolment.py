@@ -18,9 +18,15 @@ from signalement.errors import NotFoundError, SignalementError
 from signalement.i18n import N_
 from signalement.runtime import Runtime
 from signalement.staff import totp
-from signalement.staff.accounts import authenticate, reseal_credential
+from signalement.staff.accounts import (
+    CredentialRejectedError,
+    audit_rejected_credential,
+    authenticate,
+    reseal_credential,
+)
 from signalement.staff.passwords import WeakPasswordError, check_password
 from signalement.staff.signin import credential_stamp
+from signalement.throttle import FailureCounter
 from signalement.vault.wrapping import CredentialPayload
 
 PASSWORD_PROBLEMS = {
@@ -31,6 +37,17 @@ PASSWORD_PROBLEMS = {
 MISMATCH = N_("The two new passwords are not the same.")
 WRONG_CODE = N_("This code is not right. Enter the code your app shows now.")
 WRONG_CURRENT = N_("Your current password is not right.")
+TOO_MANY = N_("Too many wrong passwords. Wait 15 minutes and try again.")
+# The change form checks the current password: without a limit it is a password oracle for anyone at an
+# unlocked workstation. Five wrong answers per account in 15 minutes, then 429 whatever the answer.
+CHANGE_FAILURE_LIMIT = 5
+CHANGE_WINDOW_SECONDS = 15 * 60
+
+
+class PasswordChangeThrottledError(SignalementError):
+    """Too many wrong current passwords on the change form: wait before trying again."""
+
+    status_code = 429
 
 
 class FormRejectedError(SignalementError):
@@ -106,11 +123,13 @@ async def complete(
     if want.enrol_totp:
         payload = msgspec.structs.replace(payload, totp_secret=pending_totp)
     async with runtime.db.writing() as session:
-        if (
-            not want.change_password
-            and await authenticate(runtime, session, want.username, current_password) is None
-        ):
-            raise FormRejectedError({"current_password": WRONG_CURRENT})
+        if not want.change_password:
+            try:
+                found = await authenticate(runtime, session, want.username, current_password)
+            except CredentialRejectedError:
+                found = None
+            if found is None:
+                raise FormRejectedError({"current_password": WRONG_CURRENT})
         officer = await session.get(Officer, officer_id)
         assert officer is not None
         await reseal_credential(runtime, session, officer, password, payload)
@@ -146,31 +165,60 @@ async def complete(
     return SetupDone(payload=payload, credential_at=stamp)
 
 
+def _change_counter(runtime: Runtime) -> FailureCounter:
+    return FailureCounter(runtime.store("signin"))
+
+
+async def _change_refused(runtime: Runtime, officer_id: int, username: str, reason: str) -> None:
+    async with runtime.db.writing() as session:
+        await audit.append(session, runtime.audit_keys, actor=username, action="auth.password_change_failed",
+                           object_type="officer", object_id=str(officer_id), detail={"reason": reason})
+        await session.commit()
+
+
 async def change_password(runtime: Runtime, officer_id: int, *, current: str, new: str, confirm: str) -> str:
-    """An officer replaces their password; the credential keeps its contents. Returns the new stamp."""
+    """An officer replaces their password; the credential keeps its contents. Returns the new stamp.
+
+    Throttled per account like sign-in and audited: every wrong current password is an entry, and after
+    ``CHANGE_FAILURE_LIMIT`` of them the form answers 429, right password or not, for the window.
+    """
     want = await needs(runtime, officer_id)
+    counter, throttle_key = _change_counter(runtime), f"pwchange:officer:{officer_id}"
+    if await counter.count(throttle_key) >= CHANGE_FAILURE_LIMIT:
+        await _change_refused(runtime, officer_id, want.username, "throttled")
+        raise PasswordChangeThrottledError
     problems = _check_new(new, confirm, [want.username, want.display_name])
     if new == current and not problems:
         problems["new_password"] = PASSWORD_PROBLEMS["too_guessable"]
+    rejected = False
     async with runtime.db.writing() as session:
-        found = await authenticate(runtime, session, want.username, current)
+        try:
+            found = await authenticate(runtime, session, want.username, current[:128])
+        except CredentialRejectedError:
+            found, rejected = None, True
         if found is None:
-            problems["current_password"] = WRONG_CURRENT
-        if problems:
-            raise FormRejectedError(problems)
-        assert found is not None
-        officer, payload = found
-        await reseal_credential(runtime, session, officer, new, payload)
-        await audit.append(
-            session,
-            runtime.audit_keys,
-            actor=want.username,
-            action="auth.password_change",
-            object_type="officer",
-            object_id=str(officer_id),
-            detail={"first": False},
-        )
-        await session.flush()
-        stamp = await credential_stamp(session, officer_id)
-        await session.commit()
-    return stamp
+            await session.rollback()
+        else:
+            if problems:
+                raise FormRejectedError(problems)
+            officer, payload = found
+            await reseal_credential(runtime, session, officer, new, payload)
+            await audit.append(
+                session,
+                runtime.audit_keys,
+                actor=want.username,
+                action="auth.password_change",
+                object_type="officer",
+                object_id=str(officer_id),
+                detail={"first": False},
+            )
+            await session.flush()
+            stamp = await credential_stamp(session, officer_id)
+            await session.commit()
+            await counter.clear(throttle_key)
+            return stamp
+    await counter.add(throttle_key, CHANGE_WINDOW_SECONDS)
+    if rejected:
+        await audit_rejected_credential(runtime, officer_id, during="password_change")
+    await _change_refused(runtime, officer_id, want.username, "password")
+    raise FormRejectedError(problems | {"current_password": WRONG_CURRENT})

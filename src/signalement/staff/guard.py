@@ -5,6 +5,11 @@ account from the database (a removed account, a changed role or a reset
 credential takes effect on the very next request), and checks the
 permission the route declares. A route that declares none is refused to
 everyone: forgetting to declare access fails closed.
+
+What it re-reads is checked, not trusted: the credential row's MAC under the
+staff keys (a role raised by an UPDATE ends the session), and the sign-in
+audit entry the session names. A change a signed-in browser makes must carry
+the CSRF token issued to its own session (``staff.integrity``).
 """
 
 from __future__ import annotations
@@ -15,10 +20,11 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from sqlalchemy import select
 
-from signalement.db.models import Officer, OfficerCredential, Role
+from signalement.db.models import AuditEntry, Officer, OfficerCredential, Role
 from signalement.errors import ForbiddenError, SignalementError
 from signalement.runtime import Runtime
-from signalement.staff import sessions
+from signalement.settings import Settings
+from signalement.staff import integrity, sessions
 from signalement.staff.access import PERMISSION_KEY, Permission, Principal, Stage
 
 _PRINCIPAL = "signalement.principal"
@@ -38,8 +44,22 @@ class SetupRequiredError(SignalementError):
     title = "Finish setting up your account first"
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class CsrfMismatchError(ForbiddenError):
+    """The CSRF token was not issued to this session."""
+
+    title = "This form was not issued to your session. Reload the page and try again."
+
+
 def runtime_of(connection: ASGIConnection) -> Runtime:
     return connection.app.state.runtime
+
+
+def csrf_cookie_name(settings: Settings) -> str:
+    """The CSRF cookie's name (``app`` configures Litestar's check with the same)."""
+    return "__Host-csrf" if settings.is_production else "csrftoken"
 
 
 async def resolve(connection: ASGIConnection) -> Principal | None:
@@ -63,15 +83,20 @@ async def _load(connection: ASGIConnection) -> Principal | None:
     async with runtime.db.reading() as db:
         row = (
             await db.execute(
-                select(Officer, OfficerCredential.updated_at)
+                select(Officer, OfficerCredential, AuditEntry.action, AuditEntry.object_id)
                 .join(OfficerCredential, OfficerCredential.officer_id == Officer.id)
+                .outerjoin(AuditEntry, AuditEntry.seq == state.signin_seq)
                 .where(Officer.id == state.officer_id)
             )
         ).first()
-    if row is None or not row[0].active or row[1].isoformat() != state.credential_at:
+    if row is None or not row[0].active or row[1].updated_at.isoformat() != state.credential_at:
         sessions.end(connection)
         return None
     officer: Officer = row[0]
+    if not _credential_authentic(runtime, officer, row[1]) or (row[2], row[3]) != ("auth.sign_in", str(officer.id)):
+        # The account's row was changed behind the service's back, or the session names no sign-in of it.
+        sessions.end(connection)
+        return None
     state = sessions.touch(connection, state)
     return Principal(
         officer_id=officer.id,
@@ -93,10 +118,27 @@ async def authorize(connection: ASGIConnection, handler: BaseRouteHandler) -> No
         return
     if principal is None:
         raise SignInRequiredError
+    if connection.scope.get("method", "GET") not in SAFE_METHODS:
+        _check_csrf_bound(connection)
     if principal.stage is Stage.SETUP and permission is not Permission.SESSION:
         raise SetupRequiredError
     if not principal.may(permission):
         raise ForbiddenError
+
+
+def _credential_authentic(runtime: Runtime, officer: Officer, cred: OfficerCredential) -> bool:
+    return integrity.credential_mac_ok(
+        runtime.staff_keys, cred.mac, officer_id=officer.id, username=officer.username, role=str(officer.role),
+        region=officer.region, kdf=cred.kdf, blob=cred.blob, holds_master_key=bool(cred.holds_master_key),
+    )
+
+
+def _check_csrf_bound(connection: ASGIConnection) -> None:
+    runtime = runtime_of(connection)
+    session_id = sessions.session_id_of(connection)
+    token = connection.cookies.get(csrf_cookie_name(runtime.settings))
+    if session_id is None or not integrity.csrf_bound(runtime.staff_keys, session_id, token):
+        raise CsrfMismatchError
 
 
 def require_principal(connection: ASGIConnection) -> Principal:

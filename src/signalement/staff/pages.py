@@ -183,6 +183,9 @@ class StaffPages(Controller):
             )
         except enrolment.FormRejectedError as exc:
             return render(request, "account.html", status_code=400, problems=exc.problems)
+        except enrolment.PasswordChangeThrottledError:
+            return render(request, "account.html", status_code=429,
+                          problems={"current_password": enrolment.TOO_MANY})
         state = sessions.read_state(request)
         assert state is not None
         sessions.write_state(request, msgspec.structs.replace(state, credential_at=stamp))

@@ -36,6 +36,7 @@ def begin(
     master: MasterKey | None,
     setup_payload: bytes | None = None,
     research: bytes | None = None,
+    signin_seq: int = 0,
 ) -> str:
     """Start a session under a *new* id; returns the value of the key cookie to set.
 
@@ -64,6 +65,7 @@ def begin(
             sealed_master=sealed_master,
             encrypted_setup=encrypted_setup,
             sealed_research=sealed_research,
+            signin_seq=signin_seq,
         ),
     )
     return base64.urlsafe_b64encode(cookie_key).decode()

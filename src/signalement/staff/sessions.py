@@ -15,6 +15,12 @@
   tier) never imports anything that can open a key.
 * Only changed sessions are written back, so a slow request that finishes
   after sign-out does not resurrect the session it started with.
+* The store never sees the session id: a session lives under
+  ``HMAC(staff key, id)``, encrypted and authenticated under a key derived
+  from the staff keys and bound to the id (``staff.integrity``). A Redis
+  insider can neither use an id read from the store nor write a session that
+  loads; a rewritten one is rejected, deleted and audited. The state also
+  names the sign-in audit entry it came from, which the guard checks.
 """
 
 from __future__ import annotations
@@ -34,7 +40,9 @@ from litestar.middleware.session.server_side import ServerSideSessionBackend, Se
 from litestar.types import Empty, Message, ScopeSession
 from litestar.utils.scope.state import ScopeState
 
+from signalement import audit
 from signalement.settings import Settings
+from signalement.staff import integrity
 from signalement.staff.access import Stage
 
 # Tests replace this to move time; everything here reads the time through it.
@@ -59,6 +67,7 @@ class SessionState(msgspec.Struct, frozen=True, kw_only=True):
     encrypted_setup: bytes | None = None  # the opened credential, while a first sign-in is being completed
     pending_totp: bytes | None = None  # a TOTP secret shown for enrolment, not yet confirmed
     sealed_research: bytes | None = None  # the research key, encrypted under the key cookie (staff.research_session)
+    signin_seq: int = 0  # the ``auth.sign_in`` audit entry this session came from (the guard checks it)
 
 
 @dataclass(frozen=True)
@@ -78,7 +87,30 @@ class CookieNames:
 @dataclass(frozen=True)
 class _Loaded:
     session_id: str
-    raw: bytes
+    raw: bytes  # the plaintext as loaded, to write back only what changed
+
+
+def session_id_of(connection: ASGIConnection) -> str | None:
+    """The id of the session this request loaded (or began), if any."""
+    known = ScopeState.from_scope(connection.scope).session_id
+    if isinstance(known, str) and known:
+        return known
+    loaded: _Loaded | None = connection.scope.get(_LOADED)  # type: ignore[assignment]
+    return loaded.session_id if loaded else None
+
+
+def _staff_keys(connection: ASGIConnection):  # noqa: ANN202 - a KeyList; the runtime is typed at the app
+    return connection.scope["app"].state.runtime.staff_keys
+
+
+async def _reject(connection: ASGIConnection, store_key: str) -> None:
+    """A stored session that is not ours: delete it and record it (only a store insider can cause this)."""
+    runtime = connection.scope["app"].state.runtime
+    await runtime.store("sessions").delete(store_key)
+    async with runtime.db.writing() as session:
+        await audit.append(session, runtime.audit_keys, actor="unknown", action="auth.session_rejected",
+                           object_type="session", detail={"reason": "does not authenticate"})
+        await session.commit()
 
 
 def binding(officer_id: int, session_id: str) -> str:
@@ -109,8 +141,14 @@ class OfficerSessionBackend(ServerSideSessionBackend):
         if not _SESSION_ID.match(session_id):
             return {}
         store = self.config.get_store_from_app(connection.scope["app"])
-        raw = await store.get(session_id)
+        keys = _staff_keys(connection)
+        store_key = integrity.session_store_key(keys, session_id)
+        blob = await store.get(store_key)
+        if blob is None:
+            return {}
+        raw = integrity.open_session(keys, session_id, blob)
         if raw is None:
+            await _reject(connection, store_key)
             return {}
         connection.scope[_LOADED] = _Loaded(session_id, raw)  # type: ignore[literal-required]
         return self.deserialize_data(raw)
@@ -128,17 +166,19 @@ class OfficerSessionBackend(ServerSideSessionBackend):
         known = ScopeState.from_scope(scope).session_id
         session_id = known if isinstance(known, str) and known else self.generate_session_id()
         headers = MutableScopeHeaders.from_message(message)
+        keys = _staff_keys(connection)
         if scope_session is Empty or not scope_session:
             if loaded is not None:
-                await store.delete(loaded.session_id)
+                await store.delete(integrity.session_store_key(keys, loaded.session_id))
                 headers.add("Set-Cookie", self._cookie("", clear=True))
             return
         raw = self.serialize_data(scope_session, scope)
         if loaded is not None and loaded.session_id != session_id:
-            await store.delete(loaded.session_id)  # rotated at sign-in
+            await store.delete(integrity.session_store_key(keys, loaded.session_id))  # rotated at sign-in
         elif loaded is not None and loaded.raw == raw:
             return
-        await store.set(session_id, raw, expires_in=self.config.store_ttl)
+        await store.set(integrity.session_store_key(keys, session_id), integrity.seal_session(keys, session_id, raw),
+                        expires_in=self.config.store_ttl)
         headers.add("Set-Cookie", self._cookie(session_id))
 
     def _cookie(self, value: str, *, clear: bool = False) -> str:

@@ -23,19 +23,29 @@ from typing import Any
 import msgspec
 from litestar import Response
 from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie
 from litestar.stores.base import Store
+from litestar.utils.scope.state import ScopeState
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signalement import audit
 from signalement.db.engine import rows_affected
 from signalement.db.models import Officer, OfficerCredential
+from signalement.rewrap import rewrap_at_sign_in
 from signalement.runtime import Runtime
-from signalement.staff import session_keys, sessions, totp
+from signalement.staff import integrity, session_keys, sessions, totp
 from signalement.staff.access import Stage
-from signalement.staff.accounts import authenticate
-from signalement.staff.guard import require_principal
+from signalement.staff.accounts import (
+    CredentialRejectedError,
+    audit_rejected_credential,
+    authenticate,
+    below_current_costs,
+    reseal_credential,
+)
+from signalement.staff.guard import csrf_cookie_name, require_principal
 from signalement.throttle import FailureCounter
+from signalement.vault.unseal import PrivateKeyring
 from signalement.vault.wrapping import CredentialPayload
 
 ACCOUNT_FAILURE_LIMIT = 10
@@ -58,6 +68,7 @@ class SignInResult(msgspec.Struct, frozen=True, kw_only=True):
     officer_id: int | None = None
     payload: CredentialPayload | None = None
     credential_at: str = ""
+    signin_seq: int = 0  # the audit entry of this sign-in; the session is bound to it
 
 
 class SignInThrottle:
@@ -108,7 +119,14 @@ async def sign_in(
         await _audit_failure(runtime, username, "throttled")
         return SignInResult(outcome=Outcome.THROTTLED)
     async with runtime.db.writing() as session:
-        found = await authenticate(runtime, session, username, password)
+        try:
+            found = await authenticate(runtime, session, username, password)
+        except CredentialRejectedError as exc:
+            # Written or changed by someone other than the service (a database insider): refuse and record.
+            await session.rollback()
+            await throttle.failed(username, client)
+            await audit_rejected_credential(runtime, exc.officer_id, during="sign_in")
+            return SignInResult(outcome=Outcome.FAILED)
         if found is None:
             await session.rollback()
             await throttle.failed(username, client)
@@ -134,9 +152,17 @@ async def sign_in(
                 await throttle.failed(username, client)
                 await _audit_failure(runtime, username, "code")
                 return SignInResult(outcome=Outcome.FAILED)
+        if below_current_costs(runtime, officer.credential.kdf if officer.credential else {}):
+            # docs/crypto.md: raising the Argon2 costs takes effect for each officer at their next sign-in.
+            await reseal_credential(runtime, session, officer, password, payload)
+            await audit.append(session, runtime.audit_keys, actor=officer.username, action="auth.credential_upgrade",
+                               object_type="officer", object_id=str(officer_id),
+                               detail={"m": runtime.kdf_costs.officer.memory_kib,
+                                       "t": runtime.kdf_costs.officer.iterations})
+            await session.flush()
         credential_at = await credential_stamp(session, officer_id)
         setup = must_change or not enrolled
-        await audit.append(
+        entry = await audit.append(
             session,
             runtime.audit_keys,
             actor=officer.username,
@@ -145,13 +171,20 @@ async def sign_in(
             object_id=str(officer_id),
             detail={"setup": setup},
         )
+        signin_seq = entry.seq
         await session.commit()
     await throttle.succeeded(username)
+    master = payload.master()
+    if master is not None and not setup:
+        # Every key holder's sign-in moves a batch of values off old epochs (``rewrap``), so epochs the worker
+        # rotates on schedule empty out and can be destroyed without anyone rotating by hand.
+        await rewrap_at_sign_in(runtime, PrivateKeyring(runtime.keystore, master))
     return SignInResult(
         outcome=Outcome.SETUP if setup else Outcome.SIGNED_IN,
         officer_id=officer_id,
         payload=payload,
         credential_at=credential_at,
+        signin_seq=signin_seq,
     )
 
 
@@ -185,6 +218,7 @@ def start_session(
     assert result.officer_id is not None and result.payload is not None
     names = sessions.CookieNames.for_settings(runtime.settings)
     setup = result.outcome is Outcome.SETUP
+    previous = sessions.read_state(connection)
     cookie = session_keys.begin(
         connection,
         officer_id=result.officer_id,
@@ -193,8 +227,25 @@ def start_session(
         master=None if setup else result.payload.master(),
         setup_payload=msgspec.msgpack.encode(result.payload) if setup else None,
         research=None if setup else result.payload.research_key,
+        # Finishing set-up starts a new session that still comes from the same sign-in.
+        signin_seq=result.signin_seq or (previous.signin_seq if previous else 0),
     )
     response.set_cookie(sessions.key_cookie(names, cookie))
+    _issue_bound_csrf(connection, runtime, response)
+
+
+def _issue_bound_csrf(connection: ASGIConnection, runtime: Runtime, response: Response[Any]) -> None:
+    """Replace the browser's CSRF token with one derived from the new session id (``staff.integrity``).
+
+    Litestar's check is a double-submit cookie: any token it ever issued passes. The guard also requires,
+    for every change a signed-in browser makes, the token issued to *its* session.
+    """
+    session_id = sessions.session_id_of(connection)
+    assert session_id is not None
+    token = integrity.csrf_token_for_session(runtime.staff_keys, session_id, runtime.csrf_secret)
+    ScopeState.from_scope(connection.scope).csrf_token = token
+    response.set_cookie(Cookie(key=csrf_cookie_name(runtime.settings), value=token, path="/",
+                               secure=runtime.settings.is_production, httponly=True, samesite="strict"))
 
 
 async def sign_out(runtime: Runtime, connection: ASGIConnection, response: Response[Any]) -> None:

@@ -14,10 +14,12 @@ import datetime as dt
 import os
 import secrets
 
+from signalement.settings import KeyList
 from signalement.vault.keystore import KeyStore, PublicKey, encode_public, write_atomic
 from signalement.vault.seal import seal
 from signalement.vault.suites import SuiteName, generate_private_bytes, public_bytes_for
 from signalement.vault.unseal import KEYSTORE_CASE, MasterKey, epoch_field
+from signalement.vault.workerkey import seal_worker_private
 
 DIRECTORATE = "directorate"
 RETENTION = "retention"
@@ -40,12 +42,16 @@ def create_master(store: KeyStore, suite: SuiteName) -> MasterKey:
     return MasterKey(key_id=kid, suite=suite, private=private)
 
 
-def create_worker_key(store: KeyStore, suite: SuiteName) -> PublicKey:
-    """The worker's keypair: officers seal outbox payloads (a phone number to text) to it."""
+def create_worker_key(store: KeyStore, suite: SuiteName, worker_secrets: KeyList) -> PublicKey:
+    """The worker's keypair: officers seal outbox payloads (a phone number to text) to it.
+
+    The private half is sealed under the worker secret from the environment (``vault.workerkey``), never
+    written in clear.
+    """
     private = generate_private_bytes(suite)
     public = PublicKey(key_id=f"w-{secrets.token_hex(4)}", suite=suite, purpose="worker",
                        public=public_bytes_for(suite, private), created=_now())
-    write_atomic(store.worker_private_path, suite.value.encode() + b"\n" + private.hex().encode(), mode=0o600)
+    seal_worker_private(store, public, private, worker_secrets)
     write_atomic(store.worker_public_path, encode_public(public), mode=0o644)
     return public
 

@@ -7,8 +7,9 @@ Layout under ``SIGNALEMENT_KEY_DIR`` (``./var/keys`` in development)::
     epochs/<kid>.sealed    that epoch's private key, sealed to the master key
     current                the key id new reports are sealed to
     worker.json            the worker's public key (outbox payloads are sealed to it)
-    worker.key             the worker's private key (only the worker reads it)
-    dev-secrets.json       development key lists (production reads the environment)
+    worker.key             the worker's private key, sealed under SIGNALEMENT_WORKER_KEYS (vault.workerkey)
+    dev-secrets.json       development key lists only; production keeps every secret in the environment,
+                           so that this folder plus the database open nothing
 
 Why a directory and not a table: destroying a retention epoch must make
 every *backup of the database* unreadable too. That only holds if the keys

@@ -74,10 +74,10 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
             raise SignInFailedError
         if result.outcome is signin.Outcome.SETUP:
             raise SetupRequiredError
-        response: Response[SessionInfo] = Response(
-            SessionInfo(authenticated=True, csrf_token=csrf_token(request))
-        )
+        response: Response[SessionInfo] = Response(SessionInfo(authenticated=True, csrf_token=""))
         signin.start_session(request, runtime, result, response)
+        # The session's own CSRF token: one issued before sign-in no longer passes.
+        response.content = SessionInfo(authenticated=True, csrf_token=csrf_token(request))
         return response
 
     @delete(

@@ -24,7 +24,6 @@ from support.officers import OfficerLogin, create_officer
 from support.stack import AdminLogin, Template
 
 
-
 class EnvStack(msgspec.Struct, kw_only=True):
     settings: Settings
     secrets_env: dict[str, str]
