@@ -34,6 +34,13 @@ async def keyring(stack) -> PrivateKeyring:
     return PrivateKeyring(stack.runtime.keystore, await admin_master(stack))
 
 
+async def admin_stdin(stack) -> str:
+    """What an admin types for a key ceremony: the password, then a fresh TOTP code."""
+    from support.officers import next_code
+
+    return f"{stack.admin.password}\n{await next_code(stack.runtime, stack.admin)}\n"
+
+
 def run_cli(settings, *args: str, stdin: str = "", timeout: float = 120) -> subprocess.CompletedProcess[str]:
     env = settings_env(settings)
     env["SIGNALEMENT_LOG_FORMAT"] = "text"
