@@ -119,3 +119,30 @@ def test_regional_offices_move_a_province_and_reject_what_the_queue_cannot_show(
         with pytest.raises(SettingsError, match="REGIONAL_OFFICES"):
             load_settings({"SIGNALEMENT_REGIONAL_OFFICES": bad})
 
+
+
+def test_a_public_host_holds_neither_the_staff_nor_the_worker_keys(tmp_path) -> None:
+    env = _prod_env(tmp_path, SIGNALEMENT_TIERS="reporter")
+    del env["SIGNALEMENT_STAFF_KEYS"], env["SIGNALEMENT_WORKER_KEYS"]
+    check_production(load_settings(env))  # the reporter tier can forge no credential and open no job
+    env["SIGNALEMENT_TIERS"] = "reporter,officer"
+    with pytest.raises(SettingsError, match="STAFF_KEYS"):
+        check_production(load_settings(env))
+
+
+def test_the_worker_refuses_to_start_without_its_key_list(tmp_path) -> None:
+    from signalement.settings import check_worker_secrets
+
+    env = _prod_env(tmp_path)
+    check_worker_secrets(load_settings(env))
+    del env["SIGNALEMENT_WORKER_KEYS"]
+    with pytest.raises(SettingsError, match="WORKER_KEYS"):
+        check_worker_secrets(load_settings(env))
+
+
+@pytest.mark.parametrize("name,value", [
+    ("RETENTION_DAYS", "-1"), ("BACKUP_WINDOW_DAYS", "0"), ("EPOCH_DAYS", "0"), ("OUTBOX_EXPIRY_HOURS", "-5"),
+])
+def test_durations_below_their_minimum_are_refused_in_every_environment(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        load_settings({f"SIGNALEMENT_{name}": value})

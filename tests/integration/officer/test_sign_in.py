@@ -14,6 +14,7 @@ from sqlalchemy import select
 from signalement.db.models import AuditEntry, Officer, OfficerCredential, Role
 from signalement.officer.administration import add_member
 from signalement.staff import signin, totp
+from signalement.staff.integrity import session_store_key
 from signalement.vault.kdf import OFFICER_PARAMS, STANDARD_COSTS, derive
 from support.cases import admin_master
 from support.officers import PASSWORD, csrf_token, form, next_code, principal_of, sign_in
@@ -78,7 +79,9 @@ async def test_signing_in_rotates_the_session_id_and_sets_strict_http_only_cooki
     login = await staff()
     planted = "ab" * 32
     web.cookies.set("signalement-session", planted, domain="127.0.0.1")
-    await stack.runtime.store("sessions").set(planted, b'{"state": "planted"}', expires_in=600)
+    # Where the store would hold that id (it only sees an HMAC of it), holding something we did not seal.
+    planted_key = session_store_key(stack.runtime.staff_keys, planted)
+    await stack.runtime.store("sessions").set(planted_key, b'{"state": "planted"}', expires_in=600)
     token = await csrf_token(web)
     r = await web.post(
         "/officer/sign-in",
@@ -94,7 +97,7 @@ async def test_signing_in_rotates_the_session_id_and_sets_strict_http_only_cooki
         assert "Max-Age" not in cookie  # gone when the browser closes
     new_id = web.cookies["signalement-session"]
     assert re.fullmatch(r"[0-9a-f]{64}", new_id) and new_id != planted
-    assert await stack.runtime.store("sessions").get(planted) is None  # the planted session is gone
+    assert await stack.runtime.store("sessions").get(planted_key) is None  # the planted session is gone
     assert (await web.get("/officer/queue")).status_code == 200
     [entry] = await audit_entries(stack, "auth.sign_in")
     assert entry.actor == login.username
