@@ -7,7 +7,7 @@ import os
 from signalement.settings import KeyList
 from signalement.staff import integrity
 
-K1 = KeyList(((("s1", b"a" * 32),)))
+K1 = KeyList((("s1", b"a" * 32),))
 K2 = KeyList((("s2", b"b" * 32), ("s1", b"a" * 32)))
 ROW = {"officer_id": 7, "username": "amelie", "role": "officer", "region": "quebec",
        "kdf": {"alg": "argon2id", "m": 64, "t": 1, "p": 1, "salt": "AAAA"}, "blob": b"\x01" * 40,
