@@ -1,7 +1,10 @@
 """Texting reporters who asked for it, through Twilio's REST API, from the worker.
 
 An officer's reply queues an ``sms.send`` job whose payload (the phone number
-and language) is sealed to the worker's key. The text itself says only that
+and language) is sealed to the worker's key, whose private half is itself
+sealed under ``SIGNALEMENT_WORKER_KEYS`` (``vault.workerkey``). The payload
+is erased when the text is sent or fails, and purge drops a text still
+unsent after ``SIGNALEMENT_OUTBOX_EXPIRY_HOURS``. The text itself says only that
 there is news and where to read it: no case details, and nothing a person
 looking over the worker's shoulder could read as "tip line".
 """

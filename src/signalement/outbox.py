@@ -1,10 +1,11 @@
 """The transactional outbox: work that must happen after a commit, exactly as committed.
 
-A change that needs follow-up work (text the reporter, re-wrap keys) writes an
+A change that needs follow-up work (text the reporter, rotate an epoch) writes an
 ``OutboxJob`` row in the same transaction. If the transaction rolls back,
 the job never existed; if it commits, the worker will run it, retrying with
-backoff. Jobs that carry something sensitive (a phone number, a key) carry it
-sealed to the worker's key, and their payload is erased when they finish.
+backoff. Jobs that carry something sensitive (a phone number) carry it sealed
+to the worker's key, and their payload is erased when they finish or expire.
+No key is ever put in a payload: every database backup would keep it.
 
 On PostgreSQL, workers claim with ``FOR UPDATE SKIP LOCKED`` so any number of
 them can run without doing a job twice. On SQLite there is one worker.

@@ -7,6 +7,7 @@ Modules, by who may import them:
 * the reporter's own follow-up key: ``followup``
 * officer tier and key administration only: ``unseal``, ``wrapping``, ``epochs``,
   ``shamir`` (recovery shares)
+* the worker and ``init`` only: ``workerkey`` (the worker's sealed private key)
 
 See docs/crypto.md for the key hierarchy.
 """
