@@ -1,5 +1,6 @@
 """The key ceremonies, end to end through the ``signalement`` command: officer add/remove,
-rotation with re-wrap (by the admin's own ceremony), purge with a backup that stays unreadable, and break-glass recovery."""
+rotation with re-wrap (by the admin's own ceremony), purge with a backup that stays unreadable, and
+break-glass recovery."""
 
 from __future__ import annotations
 

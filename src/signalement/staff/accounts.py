@@ -12,11 +12,12 @@ import os
 import re
 
 import msgspec
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from signalement import audit
+from signalement.db.engine import rows_affected
 from signalement.db.models import Officer, OfficerCredential, Role, utcnow
 from signalement.errors import ConflictError, NotFoundError, SignalementError
 from signalement.runtime import Runtime
@@ -235,8 +236,11 @@ async def master_for_ceremony(runtime: Runtime, admin: str, password: str, code:
             officer, payload = found
             officer_id = officer.id
             step = totp.verify(payload.totp_secret or b"", code, officer.totp_last_step)
-            if step is not None and officer.totp_enrolled:
-                officer.totp_last_step = step
+            # Single use, as at sign-in: only one UPDATE can move the step forward.
+            used = step is not None and officer.totp_enrolled and await rows_affected(
+                session, update(Officer).where(Officer.id == officer.id, Officer.totp_last_step < step)
+                .values(totp_last_step=step)) == 1
+            if used:
                 await audit.append(session, runtime.audit_keys, actor=officer.username, action="auth.ceremony",
                                    object_type="officer", object_id=str(officer.id), detail={"ceremony": ceremony})
                 await session.commit()

@@ -20,6 +20,7 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from sqlalchemy import select
 
+from signalement import audit
 from signalement.db.models import AuditEntry, Officer, OfficerCredential, Role
 from signalement.errors import ForbiddenError, SignalementError
 from signalement.runtime import Runtime
@@ -93,8 +94,16 @@ async def _load(connection: ASGIConnection) -> Principal | None:
         sessions.end(connection)
         return None
     officer: Officer = row[0]
-    if not _credential_authentic(runtime, officer, row[1]) or (row[2], row[3]) != ("auth.sign_in", str(officer.id)):
-        # The account's row was changed behind the service's back, or the session names no sign-in of it.
+    if not _credential_authentic(runtime, officer, row[1]):
+        # The account's row (its role, region or credential) was changed behind the service's back.
+        sessions.end(connection)
+        async with runtime.db.writing() as db:
+            await audit.append(db, runtime.audit_keys, actor="unknown", action="auth.credential_rejected",
+                               object_type="officer", object_id=str(officer.id), detail={"during": "request"})
+            await db.commit()
+        return None
+    if (row[2], row[3]) != ("auth.sign_in", str(officer.id)):
+        # The session names no recorded sign-in of this account (``audit verify`` tells what became of it).
         sessions.end(connection)
         return None
     state = sessions.touch(connection, state)
