@@ -29,7 +29,7 @@ put() {  # put NAME VALUE: write once, readable by the container users
 }
 
 kid="k$(date -u +%Y%m%d)"
-for name in pepper_keys blind_index_keys form_keys audit_keys; do
+for name in pepper_keys blind_index_keys form_keys audit_keys followup_mac_keys staff_keys worker_keys; do
   put "$name" "$kid:$(random 32)"
 done
 put metrics_token "$(random 32)"

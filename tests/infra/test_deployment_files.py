@@ -37,6 +37,7 @@ KUSTOMIZATIONS = ["overlays/production", "overlays/split-tiers", "ceremony"]
 K8S_VERSIONS = ["1.30.0", "latest"]
 SETTINGS_FIELDS = {f.name for f in msgspec.structs.fields(Settings)}
 SECRET_SETTINGS = {"database_url", "redis_url", "pepper_keys", "blind_index_keys", "form_keys", "audit_keys",
+                   "followup_mac_keys", "staff_keys", "worker_keys",
                    "metrics_token", "twilio_auth_token", "twilio_account_sid"}
 POD_KINDS = {"Deployment": ("spec", "template", "spec"), "Job": ("spec", "template", "spec"), "Pod": ("spec",)}
 

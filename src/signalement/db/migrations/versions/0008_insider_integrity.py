@@ -11,7 +11,7 @@
 Downgrade drops the new columns; references sealed since then are lost with them.
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0010
 """
 
 from collections.abc import Sequence
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008"
-down_revision: str | None = "0006"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
