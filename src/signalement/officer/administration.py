@@ -35,8 +35,8 @@ from signalement.staff.accounts import (
     create_account,
     remove_account,
     reseal_credential,
-    with_research_key,
     restamp_account,
+    with_research_key,
 )
 from signalement.staff.passwords import one_time_password
 from signalement.vault.unseal import MasterKey
