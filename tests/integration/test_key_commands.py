@@ -45,7 +45,9 @@ async def test_officer_add_wraps_the_key_for_them_and_remove_deletes_their_copy(
         found = await authenticate(stack.runtime, s, "alice", _password(out.stdout))
     assert found is not None and found[1].master() == await admin_master(stack)
 
-    researcher = run_cli(stack.settings, "officer", "add", "rita", "--role", "researcher", stdin="")
+    # A researcher gets the research key (which the master key opens), so this is a ceremony too.
+    researcher = run_cli(stack.settings, "officer", "add", "rita", "--role", "researcher",
+                         stdin=await admin_stdin(stack))
     assert researcher.returncode == 0, researcher.stderr
     async with stack.runtime.db.writing() as s:
         found = await authenticate(stack.runtime, s, "rita", _password(researcher.stdout))
