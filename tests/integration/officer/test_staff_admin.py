@@ -125,7 +125,7 @@ async def test_a_researcher_reaches_no_case_data_at_all(stack, web, staff) -> No
     _, cred = await credential(stack, researcher.username)
     assert cred is not None and not cred.holds_master_key
     await sign_in(web, stack.runtime, researcher)
-    assert (await web.get("/officer/")).headers["location"] == "/officer/account"
+    assert (await web.get("/officer/")).headers["location"] == "/research/"  # their home is the research dashboard
     for path in (
         "/officer/queue",
         f"/officer/cases/{receipt.case_id}",
