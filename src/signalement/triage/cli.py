@@ -44,7 +44,7 @@ class ClassifyRequest(msgspec.Struct, frozen=True, kw_only=True):
     province: str | None = None
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``triage`` command and its subcommands to a parent CLI."""
     triage = subparsers.add_parser("triage", help="classify reports and measure the triage engine")
     commands = triage.add_subparsers(dest="triage_command", required=True)

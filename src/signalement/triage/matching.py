@@ -58,7 +58,7 @@ class Lexicon:
         self._contains_lengths = _lengths(self._contains)
         # Infix stems are few: testing each with ``in`` finds the same stems as sliding every
         # window of every stem length over the token, with far fewer dictionary probes.
-        self._contains_items = tuple(self._contains.items())
+        self._contains_items = tuple((str(stem), ids) for stem, ids in self._contains.items())
         self._ranges = tuple((lo, hi, frozenset(ids)) for (lo, hi), ids in sorted(ranges.items()))
         self._cache: dict[str, frozenset[int]] = {}
 
@@ -209,14 +209,15 @@ class PatternIndex:
         anchored = list(map(self._entries_of.__getitem__, map(get, distinct)))
         chosen = [
             (token, entry)
-            for token, entries in compress(zip(distinct, anchored), anchored)
+            for token, entries in compress(zip(distinct, anchored, strict=True), anchored)
             for entry in entries
             if entry[0] <= present
         ]
         if not chosen:
             return {}
         # Where each anchoring token occurs, in order: only those positions are visited in Python.
-        at: dict[str, list[int]] = dict.fromkeys([token for token, _ in chosen])  # type: ignore[arg-type]
+        # None until the token's first occurrence: one dict lookup per position, no setdefault call.
+        at: dict[str, list[int]] = dict.fromkeys([token for token, _ in chosen])  # type: ignore[assignment]
         for pos in compress(range(len(tokens)), map(at.__contains__, tokens)):
             positions = at[tokens[pos]]
             if positions is None:

@@ -28,6 +28,7 @@ import codecs
 import re
 import unicodedata
 from collections.abc import Iterable
+from typing import Any
 
 _INVISIBLE = "\u00ad\u034f\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
 _FORMAT_CHARS = re.compile(f"[{_INVISIBLE}]")
@@ -56,10 +57,13 @@ _LATIN_TABLE = bytes(range(256)).translate(
     bytes.maketrans(
         b"".join(_LATIN_BYTE[char] for char in _SEPARATING)
         + b"".join(_LATIN_BYTE[letter] for letter, plain in _UNDECOMPOSABLE if len(plain) == 1),
-        b" " * len(_SEPARATING) + b"".join(plain.encode() for plain in (p for _, p in _UNDECOMPOSABLE) if len(plain) == 1),
+        b" " * len(_SEPARATING)
+        + b"".join(plain.encode() for plain in (p for _, p in _UNDECOMPOSABLE) if len(plain) == 1),
     )
 )
-_LATIN_DELETE = b"".join(_LATIN_BYTE[char] for char in _LATIN_MARK_CHARS + "\u00ad\u200b\u200c\u200d\u200e\u200f\u2060\ufeff")
+_LATIN_DELETE = b"".join(
+    _LATIN_BYTE[char] for char in _LATIN_MARK_CHARS + "\u00ad\u200b\u200c\u200d\u200e\u200f\u2060\ufeff"
+)
 _LATIN_EXPAND = tuple((_LATIN_BYTE[letter], plain.encode()) for letter, plain in _UNDECOMPOSABLE if len(plain) > 1)
 _NOT_LATIN = re.compile("[^\x00-\x7f\u0300-\u036f]")
 _LATIN_MARKS = re.compile("[\u0300-\u036f]")
@@ -89,7 +93,7 @@ _INDIC_SIGNS = "\u0900-\u0963\u0966-\u097f\u0a00-\u0a7f"
 _TOKEN = re.compile(f"[\\w{_INDIC_SIGNS}]+")
 
 
-def _indic_bytes(block: int) -> tuple[object, bytes, str]:
+def _indic_bytes(block: int) -> tuple[Any, bytes, str]:
     """A one-byte encoding of ASCII plus one Indic block (its assigned characters and the
     dandas), and the table turning every byte that is not a _TOKEN character into a space."""
     chars = "".join(map(chr, range(128))) + "".join(
@@ -146,9 +150,9 @@ def fold_surface(text: str) -> str:
         # Only ASCII, combining accents, apostrophes, the letters of _UNDECOMPOSABLE and some
         # invisible characters (French, Spanish, Vietnamese): every step below, as bytes, at C speed.
         latin = latin.translate(_LATIN_TABLE, _LATIN_DELETE)
-        for letter, plain in _LATIN_EXPAND:
-            if letter in latin:
-                latin = latin.replace(letter, plain)
+        for letter_byte, plain_bytes in _LATIN_EXPAND:
+            if letter_byte in latin:
+                latin = latin.replace(letter_byte, plain_bytes)
         return latin.decode("ascii")
     if _FORMAT_CHARS.search(text):
         text = _FORMAT_CHARS.sub("", text)

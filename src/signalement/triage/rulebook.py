@@ -309,7 +309,7 @@ class Rulebook:
         else:
             folded = collapsed.split(" ")
             atoms = self.lexicon.atoms_of(set(folded))
-            get = dict(zip(distinct, map(atoms.__getitem__, folded))).__getitem__
+            get = dict(zip(distinct, map(atoms.__getitem__, folded), strict=True)).__getitem__
         spans = self._index.spans(quoted, distinct, get)
         if not spans:
             return (), frozenset()

@@ -167,8 +167,9 @@ def _rule_reasons(hits: Iterable[RuleHit], language: str) -> list[Reason]:
     for hit in ordered:
         rule = hit.rule
         key = (rule.category, rule.urgency)
-        level = _RULE_LEVELS.get(key, _UNKNOWN)
-        if level is _UNKNOWN:
+        if key in _RULE_LEVELS:
+            level = _RULE_LEVELS[key]
+        else:
             level = _RULE_LEVELS[key] = _rule_level(*key)
         reasons.append(
             Reason(source="rule", rule=rule.rule_id, category=rule.category, urgency=level, matched=hit.matched)
@@ -178,7 +179,6 @@ def _rule_reasons(hits: Iterable[RuleHit], language: str) -> list[Reason]:
 
 # The urgency a rule's reason carries, per (category, urgency) of the rule: a handful of pairs.
 _RULE_LEVELS: dict[tuple[str | None, str | None], str | None] = {}
-_UNKNOWN = object()
 
 
 def _rule_level(category: str | None, urgency: str | None) -> str | None:
