@@ -27,10 +27,11 @@ SECRET_LISTS = (
     "followup_mac_keys", "staff_keys", "worker_keys",
 )
 # Which processes need which list in production. A host holds only the secrets its tiers use: the public
-# (reporter) host never holds the staff keys (it could forge credentials and sessions with them) nor the
-# worker keys (it could open outbox payloads). ``worker_keys`` is checked by the worker and key ceremonies.
+# (reporter) host never holds the staff keys (it could forge credentials and sessions with them), the
+# worker keys (it could open outbox payloads) nor the audit keys (intake writes no audit entry, and with
+# them it could forge one). ``worker_keys`` is checked by the worker and key ceremonies.
 SECRETS_FOR_TIER = {
-    "reporter": ("pepper_keys", "blind_index_keys", "form_keys", "audit_keys", "followup_mac_keys"),
+    "reporter": ("pepper_keys", "blind_index_keys", "form_keys", "followup_mac_keys"),
     "officer": ("pepper_keys", "blind_index_keys", "form_keys", "audit_keys", "followup_mac_keys", "staff_keys"),
     "research": ("pepper_keys", "blind_index_keys", "form_keys", "audit_keys", "staff_keys"),
 }

@@ -121,13 +121,15 @@ def test_regional_offices_move_a_province_and_reject_what_the_queue_cannot_show(
 
 
 
-def test_a_public_host_holds_neither_the_staff_nor_the_worker_keys(tmp_path) -> None:
+def test_a_public_host_holds_neither_the_staff_nor_the_worker_nor_the_audit_keys(tmp_path) -> None:
     env = _prod_env(tmp_path, SIGNALEMENT_TIERS="reporter")
-    del env["SIGNALEMENT_STAFF_KEYS"], env["SIGNALEMENT_WORKER_KEYS"]
-    check_production(load_settings(env))  # the reporter tier can forge no credential and open no job
+    del env["SIGNALEMENT_STAFF_KEYS"], env["SIGNALEMENT_WORKER_KEYS"], env["SIGNALEMENT_AUDIT_KEYS"]
+    # The reporter tier can forge no credential or audit entry and open no job; it is not asked for the keys.
+    check_production(load_settings(env))
     env["SIGNALEMENT_TIERS"] = "reporter,officer"
-    with pytest.raises(SettingsError, match="STAFF_KEYS"):
+    with pytest.raises(SettingsError) as err:
         check_production(load_settings(env))
+    assert "STAFF_KEYS" in str(err.value) and "AUDIT_KEYS" in str(err.value)
 
 
 def test_the_worker_refuses_to_start_without_its_key_list(tmp_path) -> None:
