@@ -26,7 +26,7 @@ from signalement.research import charts
 from signalement.runtime import Runtime
 from signalement.staff.access import Permission
 from signalement.staff.guard import declare
-from signalement.staff.rendering import activate_language, nav_for, principal_of
+from signalement.staff.rendering import nav_for, principal_of
 from signalement.staff.research_session import research_key
 from signalement.staff.wording import CHANNEL_NAMES, StaffWording, word
 
@@ -55,9 +55,6 @@ async def _report(runtime: Runtime, filters: aggregates.Filters) -> aggregates.R
 
 def render(request: Request, template: str, *, status_code: int = 200, **context: Any) -> Template:
     """A research template with the context every staff page shares (``officer/base.html`` frames it)."""
-    # The router's before_request hook does not reach handlers of this controller in every Litestar layering;
-    # activating here (idempotent) keeps research pages in the staff member's language regardless.
-    activate_language(request)
     principal = principal_of(request)
     lang = i18n.current_language()
     base = {

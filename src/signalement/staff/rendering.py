@@ -20,10 +20,19 @@ SIGN_IN = "/officer/sign-in"
 HOME = "/officer/"
 
 
-def activate_language(request: Request) -> None:
-    """``before_request`` hook: the officer's chosen language (English or French) for this request."""
+def staff_language(request: Request) -> str:
+    """The staff member's chosen language (English or French), from the ``officer-lang`` cookie."""
     code = request.cookies.get(LANG_COOKIE, "en")
-    i18n.activate(code if code in {lang.code for lang in i18n.OFFICER_LANGUAGES} else "en", i18n.OFFICER)
+    return code if code in {lang.code for lang in i18n.OFFICER_LANGUAGES} else "en"
+
+
+async def activate_language(request: Request) -> None:
+    """``before_request`` hook: the staff member's language for the rest of this request.
+
+    It must be a coroutine. Litestar runs a synchronous hook in a worker thread, on a *copy* of the
+    request's context, so the language it set never reached the handler or the template.
+    """
+    i18n.activate(staff_language(request), i18n.OFFICER)
 
 
 def principal_of(request: Request) -> Principal | None:

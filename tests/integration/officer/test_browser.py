@@ -249,3 +249,35 @@ async def test_axe_finds_no_wcag_violation_on_any_workspace_page(stack, server, 
     assert not bad, bad
     assert len(found) >= 18
     assert all(re.match(r"^[\w /:?&=.-]+$", k) for k in found)
+
+
+async def test_francais_turns_the_workspace_french_and_it_stays_french(stack, server, browser) -> None:
+    receipt = await submit(stack, province="QC", narrative="Le patron garde nos passeports.", categories=("documents",))
+    login = await create_officer(stack.runtime, stack.admin, "officer", region="quebec")
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    page = await context.new_page()
+    errors = watch_console(page)
+    base = server.base_url
+    await page.goto(f"{base}/officer/sign-in")
+    await page.fill("#username", login.username)
+    await page.fill("#password", login.password)
+    await page.fill("#code", await next_code(stack.runtime, login))
+    await submit_form(page, "button[type=submit] >> text=Sign in")
+    assert await page.locator("html[lang=en]").count() == 1
+    await submit_form(page, "button[name=language][value=fr]")
+    assert page.url.endswith("/officer/queue"), page.url
+    assert await page.locator("html[lang=fr]").count() == 1
+    assert await page.locator("button[name=language][value=fr]").count() == 0
+    assert await page.locator("button[name=language][value=en]").inner_text() == "English"
+    assert "Fermer la session" in await page.inner_text("header")
+    # The choice holds from page to page, and across a case action's redirect.
+    await submit_form(page, f"a:text('{receipt.case_code}')")
+    assert await page.locator("html[lang=fr]").count() == 1
+    await page.fill("#note", "Appel prévu demain.")
+    await submit_form(page, "form[action$='/notes'] button[type=submit]")
+    assert await page.locator("html[lang=fr]").count() == 1
+    assert "Votre note a été ajoutée." in await page.inner_text(".notice")
+    await submit_form(page, "button[name=language][value=en]")
+    assert await page.locator("html[lang=en]").count() == 1
+    assert not errors, errors
+    await context.close()
