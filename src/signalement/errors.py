@@ -30,6 +30,11 @@ class SignalementError(Exception):
     status_code = 400
     title = "Bad request"
 
+    def explain(self) -> str | None:
+        """What went wrong and what to do, in the active language; ``None`` for the status's generic words.
+        Called after the language is activated, so subclasses translate here, never at raise time."""
+        return None
+
 
 class NotFoundError(SignalementError):
     """The object does not exist, or the caller may not know that it does."""
@@ -117,7 +122,8 @@ def handle_exception(request: Request, exc: Exception) -> Response:
         if 400 <= status < 500 and isinstance(exc, HTTPException) and exc.extra:
             body["errors"] = exc.extra
         elif isinstance(exc, SignalementError):
-            body["detail"] = exc.title
+            i18n.activate(request.cookies.get("officer-lang", "en"), i18n.OFFICER)
+            body["detail"] = exc.explain() or exc.title
         if error_id:
             body["error_id"] = error_id
         return Response(body, status_code=status, media_type="application/problem+json", headers=headers)
@@ -125,8 +131,9 @@ def handle_exception(request: Request, exc: Exception) -> Response:
         return Response(b"", status_code=status, media_type=MediaType.TEXT, headers=headers)
     if tier == "officer":
         lang = i18n.activate(request.cookies.get("officer-lang", "en"), i18n.OFFICER)
-        return Template("officer/error.html", context={"status": status, "error_id": error_id, "lang": lang},
-                        status_code=status, headers=headers)
+        explanation = exc.explain() if isinstance(exc, SignalementError) else None
+        return Template("officer/error.html", status_code=status, headers=headers,
+                        context={"status": status, "error_id": error_id, "lang": lang, "explanation": explanation})
     lang = i18n.activate(reporter_language(request), i18n.REPORTER)
     title, message = REPORTER_MESSAGES.get(status, REPORTER_MESSAGES[500 if status >= 500 else 400])
     return Template("reporter/error.html", status_code=status, headers=headers, context={

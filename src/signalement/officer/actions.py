@@ -39,6 +39,7 @@ from signalement.db.models import (
     utcnow,
 )
 from signalement.errors import ConflictError, ForbiddenError, SignalementError
+from signalement.i18n import gettext
 from signalement.notify import SmsJob, queue_sms
 from signalement.officer.cases import load_visible
 from signalement.officer.workflow import Outcome, OverrideReason, check_transition
@@ -58,6 +59,12 @@ VISIBLE = re.compile(VISIBLE_PATTERN)
 
 class ClosedCaseError(ConflictError):
     """A closed case takes no new notes, replies, referrals or triage changes."""
+
+    title = "The case is closed"
+
+    def explain(self) -> str:
+        return gettext("This case is closed, so it takes no new notes, replies, referrals, assignments or "
+                       "triage changes. Closing is final.")
 
 
 class InvalidAssigneeError(ConflictError):

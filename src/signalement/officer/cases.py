@@ -166,7 +166,7 @@ def summarize(case: Case, names: dict[int, str]) -> CaseSummary:
         employer_index=case.employer_index,
         triage_reasons=list(case.triage_reasons or []),
         referral_suggestions=list(case.referral_suggestions or []),
-        next_statuses=tuple(s.value for s in sorted(allowed_next(CaseStatus(case.status)))),
+        next_statuses=tuple(s.value for s in allowed_next(CaseStatus(case.status))),
     )
 
 

@@ -18,7 +18,7 @@ from types import MappingProxyType
 
 from signalement.db.models import CaseStatus
 from signalement.errors import ConflictError
-from signalement.i18n import N_
+from signalement.i18n import N_, gettext
 
 TRANSITIONS: MappingProxyType[CaseStatus, frozenset[CaseStatus]] = MappingProxyType(
     {
@@ -89,21 +89,83 @@ OVERRIDE_LABELS = MappingProxyType(
 )
 
 
-class TransitionError(ConflictError):
+# The order a case walks; "Move to" lists the next steps in it, so the forward step comes first and
+# "Closed" (final) always last.
+WORKFLOW_ORDER: tuple[CaseStatus, ...] = (
+    CaseStatus.NEW,
+    CaseStatus.TRIAGED,
+    CaseStatus.ASSESSING,
+    CaseStatus.REFERRED,
+    CaseStatus.INSPECTION,
+    CaseStatus.CLOSED,
+)
+
+
+def _status_word(status: CaseStatus) -> str:
+    return gettext(STATUS_LABELS[status])
+
+
+class _StepError(ConflictError):
+    def __init__(self, current: CaseStatus, target: CaseStatus) -> None:
+        super().__init__(f"{current.value} -> {target.value}")
+        self.current, self.target = current, target
+
+
+class TransitionError(_StepError):
     """The case cannot move from its current status to the one asked for."""
 
+    title = "This step is not open from the case's current status"
 
-class OutcomeRequiredError(ConflictError):
+    def explain(self) -> str:
+        if self.current is CaseStatus.CLOSED:
+            return gettext("This case is closed, and closing is final: it cannot move to “%(target)s”.",
+                           target=_status_word(self.target))
+        return gettext(
+            "A case that is “%(current)s” cannot move to “%(target)s”. Reload the case (someone may have "
+            "changed it) and pick one of the steps under “Move to”.",
+            current=_status_word(self.current), target=_status_word(self.target),
+        )
+
+
+class OutcomeRequiredError(_StepError):
     """Closing a case needs an outcome, and only closing may carry one."""
 
 
-def allowed_next(current: CaseStatus) -> frozenset[CaseStatus]:
-    return TRANSITIONS[current]
+class OutcomeMissingError(OutcomeRequiredError):
+    """Closing without an outcome."""
+
+    title = "Closing a case needs an outcome"
+
+    def explain(self) -> str:
+        return gettext(
+            "To close a case, choose its outcome under “Outcome (only when closing)”, then change the status "
+            "again. To move the case forward instead, pick another step under “Move to”."
+        )
+
+
+class OutcomeNotAllowedError(OutcomeRequiredError):
+    """An outcome on a step that does not close the case."""
+
+    title = "Only closing a case takes an outcome"
+
+    def explain(self) -> str:
+        return gettext(
+            "An outcome is only for closing a case. To move it to “%(target)s”, set “Outcome (only when "
+            "closing)” back to “None”; to close it, pick “Closed” under “Move to”.",
+            target=_status_word(self.target),
+        )
+
+
+def allowed_next(current: CaseStatus) -> tuple[CaseStatus, ...]:
+    """The statuses a case may move to next, in workflow order (never "Closed" first unless it is the only one)."""
+    return tuple(s for s in WORKFLOW_ORDER if s in TRANSITIONS[current])
 
 
 def check_transition(current: CaseStatus, target: CaseStatus, outcome: Outcome | None) -> None:
     """Raise unless ``current`` → ``target`` is in the table and the outcome rule holds."""
     if target not in TRANSITIONS[current]:
-        raise TransitionError(f"{current.value} -> {target.value}")
-    if (target is CaseStatus.CLOSED) != (outcome is not None):
-        raise OutcomeRequiredError("closing needs an outcome; other steps take none")
+        raise TransitionError(current, target)
+    if target is CaseStatus.CLOSED and outcome is None:
+        raise OutcomeMissingError(current, target)
+    if target is not CaseStatus.CLOSED and outcome is not None:
+        raise OutcomeNotAllowedError(current, target)
