@@ -280,15 +280,64 @@ async def add_referral(
     return referral_id
 
 
+class HoldReasonMissingError(SignalementError):
+    """Placing or lifting a legal hold needs a written reason."""
+
+    title = "A legal hold needs a reason"
+
+    def explain(self) -> str:
+        return gettext("Write why the legal hold is placed or lifted (for example the file or the request it "
+                       "answers). The reason is kept encrypted with the case.")
+
+
+class HoldNotConfirmedError(SignalementError):
+    """Placing or lifting a legal hold needs an explicit confirmation."""
+
+    title = "A legal hold needs a confirmation"
+
+    def explain(self) -> str:
+        return gettext("Tick the box that confirms the legal hold change, then send the form again.")
+
+
+class HoldUnchangedError(ConflictError):
+    """The hold is already in the state asked for (a second click, or a colleague was faster)."""
+
+    title = "The legal hold is already in that state"
+
+    def explain(self) -> str:
+        return gettext("The legal hold was already in that state; nothing changed. Reload the case to see it.")
+
+
 async def set_legal_hold(
-    runtime: Runtime, principal: Principal, keyring: PrivateKeyring, case_id: str, on: bool
-) -> None:
-    """Legal hold keeps a closed case out of purge (its values move to a hold epoch)."""
+    runtime: Runtime,
+    principal: Principal,
+    keyring: PrivateKeyring,
+    case_id: str,
+    on: bool,
+    *,
+    reason: str,
+    confirmed: bool,
+) -> str:
+    """Legal hold keeps a closed case out of purge (its values move to a hold epoch).
+
+    It needs a reason and a confirmation: a hold overrides the retention promise made to the reporter,
+    and lifting one lets a case be destroyed. The reason is sealed as a note (``kind="legal_hold"``);
+    the audit entry holds the note's id, never the words (a court file number can identify people).
+    """
+    if not confirmed:
+        raise HoldNotConfirmedError
+    if len(reason) > MAX_TEXT or not VISIBLE.search(reason):
+        raise HoldReasonMissingError
     async with _editing(runtime, principal, case_id, open_only=False) as (session, case):
         if case.legal_hold == on:
-            raise ConflictError("legal hold already " + ("on" if on else "off"))
+            raise HoldUnchangedError("legal hold already " + ("on" if on else "off"))
+        # Sealed first and flushed, so a closed case's re-seal below moves the reason to the hold or
+        # retention epoch with everything else: it is destroyed with the case, never outlives it.
+        note_id = _add_note(session, runtime, principal, case, _text(reason), "legal_hold")
+        await session.flush()
         await retention.set_legal_hold(runtime, session, case, on, keyring)
-        await _record(session, runtime, principal, case, "case.legal_hold", {"on": on})
+        await _record(session, runtime, principal, case, "case.legal_hold", {"on": on, "note": note_id})
+    return note_id
 
 
 async def override_triage(

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import re
+import secrets
+from pathlib import Path
 
-from signalement.db.models import Role
+from sqlalchemy import select
+
+from signalement.db.models import AuditEntry, Case, Note, Role
 from support.cases import submit
 from support.officers import form, sign_in
+from support.privacy import files_under
 
 
 def _options(page: str, select_id: str) -> list[str]:
@@ -64,3 +69,73 @@ async def test_the_api_names_each_status_mistake_in_its_problem_detail(stack, we
         details.append(r.json()["detail"])
     assert len(set(details)) == 3, details
     assert "outcome" in details[0]
+
+
+async def test_a_legal_hold_needs_a_reason_and_a_confirmation_and_the_reason_is_sealed(
+    stack, web, staff  # noqa: ANN001
+) -> None:
+    receipt = await submit(stack, province="QC")
+    token = await sign_in(web, stack.runtime, await staff(Role.SUPERVISOR, region=None))
+    path = f"/officer/cases/{receipt.case_id}/legal-hold"
+    reason = f"Crown file {secrets.token_hex(6)} asks to keep it"
+    page = (await web.get(f"/officer/cases/{receipt.case_id}")).text
+    assert re.search(r'<textarea id="hold-reason" name="reason"[^>]*required', page)
+    assert re.search(r'<input type="checkbox" id="hold-confirm" name="confirm" value="yes" required>', page)
+
+    # One click is not enough: no reason, or no confirmation, changes nothing and says what is missing.
+    r = await web.post(path, data=form(token, on="on", confirm="yes"), follow_redirects=False)
+    assert r.status_code == 400 and "Write why the legal hold" in r.text
+    r = await web.post(path, data=form(token, on="on", reason=reason), follow_redirects=False)
+    assert r.status_code == 400 and "Tick the box" in r.text
+    async with stack.runtime.db.reading() as session:
+        assert not (await session.get(Case, receipt.case_id)).legal_hold
+        holds = (await session.execute(select(AuditEntry).where(AuditEntry.action == "case.legal_hold"))).all()
+    assert holds == []
+
+    r = await web.post(path, data=form(token, on="on", reason=reason, confirm="yes"), follow_redirects=False)
+    assert r.status_code == 303
+    async with stack.runtime.db.reading() as session:
+        assert (await session.get(Case, receipt.case_id)).legal_hold
+        entry = await session.scalar(select(AuditEntry).where(AuditEntry.action == "case.legal_hold"))
+        note = await session.scalar(select(Note).where(Note.case_id == receipt.case_id, Note.kind == "legal_hold"))
+    assert entry is not None and note is not None
+    assert entry.detail == {"on": True, "note": note.id}
+    # The reason is readable on the case page, labelled, and nowhere in clear on disk.
+    shown = (await web.get(f"/officer/cases/{receipt.case_id}")).text
+    assert reason in shown and "Lift the legal hold" in shown
+    stored = b"".join(files_under(Path(stack.settings.data_dir)).values())
+    assert reason.encode() not in stored and reason.split()[2].encode() not in stored
+    # Lifting needs the same.
+    r = await web.post(path, data=form(token, on="off", reason="File closed by the Crown"), follow_redirects=False)
+    assert r.status_code == 400
+    r = await web.post(path, data=form(token, on="off", reason="File closed by the Crown", confirm="yes"),
+                       follow_redirects=False)
+    assert r.status_code == 303
+
+
+async def test_the_api_needs_a_reason_and_confirm_true_for_a_legal_hold(stack, web, staff) -> None:  # noqa: ANN001
+    from support.officers import sign_in_api
+
+    receipt = await submit(stack, province="QC")
+    token = await sign_in_api(web, stack.runtime, await staff(Role.SUPERVISOR, region=None))
+    url = f"/api/v1/cases/{receipt.case_id}/legal-hold"
+    for body, status in (
+        ({"on": True}, 400),
+        ({"on": True, "reason": "court", "confirm": False}, 400),
+        ({"on": True, "reason": "   ", "confirm": True}, 400),
+        ({"on": True, "reason": "Court order 5521", "confirm": True}, 200),
+        ({"on": True, "reason": "Court order 5521", "confirm": True}, 409),
+    ):
+        r = await web.put(url, json=body, headers={"x-csrftoken": token})
+        assert r.status_code == status, (body, r.status_code, r.text)
+    # On a closed case the reasons move with the case: lifting the hold puts every note, the reasons
+    # included, under the retention epoch whose key is destroyed on schedule.
+    r = await web.post(f"/api/v1/cases/{receipt.case_id}/status", json={"to": "closed", "outcome": "duplicate"},
+                       headers={"x-csrftoken": token})
+    assert r.status_code == 200
+    r = await web.put(url, json={"on": False, "reason": "Court released it", "confirm": True},
+                      headers={"x-csrftoken": token})
+    assert r.status_code == 200
+    async with stack.runtime.db.reading() as session:
+        keys = set((await session.execute(select(Note.key_id).where(Note.case_id == receipt.case_id))).scalars())
+    assert len(keys) == 1 and next(iter(keys)).startswith("r"), keys

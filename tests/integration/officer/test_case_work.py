@@ -20,6 +20,7 @@ from support.cases import keyring, submit
 from support.officers import sign_in, sign_in_api
 
 SECRET_WORDS = "bunkhouse padlock on the outside"  # noqa: S105 - a sentinel, not a password
+HOLD = {"on": True, "reason": "Crown counsel file 24-117 asks to keep it", "confirm": True}
 
 
 async def audit_of(stack, case_id: str) -> list[AuditEntry]:  # noqa: ANN001
@@ -238,11 +239,11 @@ async def test_referrals_are_recorded_and_legal_hold_is_for_supervisors(
         ("ohs", "2026-11-20", "CNESST-4471")
     ]
     assert (
-        await api(web, token, "PUT", f"/api/v1/cases/{receipt.case_id}/legal-hold", {"on": True})
+        await api(web, token, "PUT", f"/api/v1/cases/{receipt.case_id}/legal-hold", HOLD)
     ).status_code == 403
     async with make_client() as boss:
         boss_token = await sign_in_api(boss, stack.runtime, await staff(Role.SUPERVISOR, region=None))
-        r = await api(boss, boss_token, "PUT", f"/api/v1/cases/{receipt.case_id}/legal-hold", {"on": True})
+        r = await api(boss, boss_token, "PUT", f"/api/v1/cases/{receipt.case_id}/legal-hold", HOLD)
         assert r.status_code == 200 and r.json()["case"]["legal_hold"] is True
         r = await api(
             boss,

@@ -130,13 +130,13 @@ FORMS: dict[str, dict[str, Any]] = {
     "/officer/cases/{case_id:str}/notes": {"text": " "},
     "/officer/cases/{case_id:str}/replies": {"text": ""},
     "/officer/cases/{case_id:str}/referrals": {"partner": "nobody", "referred_on": "not a date"},
-    "/officer/cases/{case_id:str}/legal-hold": {"on": "off"},
+    "/officer/cases/{case_id:str}/legal-hold": {"on": "off", "reason": "court order lifted", "confirm": "yes"},
     "/officer/cases/{case_id:str}/triage": {"urgency": "bogus", "reason": "bogus"},
     "/officer/admin/staff": {"username": "x", "role": "bogus"},
     "/officer/admin/staff/{officer_id:int}/role": {"role": "officer"},
 }
 JSON: dict[str, Any] = {
-    "/api/v1/cases/{case_id:str}/legal-hold": {"on": False},
+    "/api/v1/cases/{case_id:str}/legal-hold": {"on": False, "reason": "court order lifted", "confirm": True},
     "/api/v1/staff/{officer_id:int}": {"role": "officer"},
 }
 # Each ends the session: these run last, and the client signs in again between the two.

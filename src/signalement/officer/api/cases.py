@@ -162,7 +162,9 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
         summary="Place or lift a legal hold (supervisors)",
     )
     async def legal_hold(request: Request, case_id: CaseId, data: JSONBody[LegalHold]) -> CaseUpdated:
-        await actions.set_legal_hold(runtime, require_principal(request), keyring(request), case_id, data.on)
+        """Needs a reason (sealed as a note) and ``confirm: true``; the audit entry keeps the note's id only."""
+        await actions.set_legal_hold(runtime, require_principal(request), keyring(request), case_id, data.on,
+                                     reason=data.reason, confirmed=data.confirm)
         return await updated(request, case_id)
 
     @put(

@@ -171,6 +171,8 @@ class NewReferral(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
 
 class LegalHold(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     on: bool
+    reason: Text  # sealed as a note; the audit entry holds its id only
+    confirm: bool  # must be true: placing or lifting a hold is never a stray click
 
 
 class TriageOverride(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

@@ -63,6 +63,8 @@ class ReferralForm(msgspec.Struct, frozen=True, kw_only=True):
 
 class HoldForm(msgspec.Struct, frozen=True, kw_only=True):
     on: str
+    reason: str = ""
+    confirm: str = ""
 
 
 class OverrideForm(msgspec.Struct, frozen=True, kw_only=True):
@@ -194,7 +196,8 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
     @post("/cases/{case_id:str}/legal-hold", opt=declare(Permission.LEGAL_HOLD), status_code=303)
     async def legal_hold(request: Request, case_id: CaseId, data: URLEncodedBody[HoldForm]) -> Response[Any]:
         await actions.set_legal_hold(
-            runtime, require_principal(request), keyring(request), case_id, data.on == "on"
+            runtime, require_principal(request), keyring(request), case_id, data.on == "on",
+            reason=data.reason, confirmed=data.confirm == "yes",
         )
         return back(case_id, "hold")
 
