@@ -4,7 +4,8 @@ Modules: ``report`` (the steps and the receipt), ``followup`` (the portal),
 ``feedback``, ``uploads`` and ``attach`` (streamed, sanitised, encrypted
 evidence), ``sealing`` (state carried in the page, encrypted), ``forms``
 (parsing what was typed), ``expired`` (a refused CSRF token shows the page
-again instead of losing it).
+again instead of losing it), ``visit`` (the per-visit cookie that Quick exit
+clears, so forms re-sent from the history open nothing).
 """
 
 from __future__ import annotations
@@ -22,14 +23,19 @@ def build_router(runtime: Runtime) -> Router:
     from signalement.reporter.page_state import PageStates
     from signalement.reporter.routes import routes
     from signalement.reporter.steps import ReportPages, report_routes
+    from signalement.reporter.visit import ClosedVisitError, closed_response
 
     states = PageStates(runtime.form_keys, runtime.settings.staged_evidence_hours)
     report = ReportPages(runtime, states)
     followup = FollowupPages(runtime, states)
-    handlers = [*routes(), *report_routes(report), *followup_routes(followup), FeedbackController]
+    handlers = [*routes(runtime.settings.quick_exit_url), *report_routes(report), *followup_routes(followup),
+                FeedbackController]
     return Router(
         path="/",
         route_handlers=handlers,
         include_in_schema=False,
-        exception_handlers={PermissionDeniedException: expired_handler(report, followup)},
+        exception_handlers={
+            PermissionDeniedException: expired_handler(report, followup),
+            ClosedVisitError: lambda request, _exc: closed_response(request),
+        },
     )

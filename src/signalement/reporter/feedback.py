@@ -23,10 +23,11 @@ from signalement import i18n, metrics
 from signalement.i18n import N_
 from signalement.metrics.comments import names_in, store_comment
 from signalement.metrics.research_key import research_public
-from signalement.reporter import funnel, locale
+from signalement.reporter import funnel, locale, visit
 from signalement.reporter.draft import Draft
 from signalement.reporter.forms import FieldError, Fields, MalformedFormError, check_text
 from signalement.reporter.page_state import ExpiredFormError, PageStates, TamperedFormError
+from signalement.reporter.visit import ClosedVisitError
 from signalement.runtime import Runtime
 
 logger = logging.getLogger("signalement.reporter.feedback")
@@ -75,15 +76,15 @@ def read_feedback(fields: Fields) -> tuple[str, str, str, tuple[FieldError, ...]
     return page, easy, comment, errors + ((error,) if error else ())
 
 
-def visit_draft(runtime: Runtime, token: str) -> Draft | None:
+def visit_draft(runtime: Runtime, token: str, key: str) -> Draft | None:
     """The receipt's draft, if the form carried a valid one; ``None`` otherwise (never an error:
     an old page still gets its answer recorded, just without the names to scrub)."""
     if not token:
         return None
     states = PageStates(runtime.form_keys, runtime.settings.staged_evidence_hours)
     try:
-        return states.drafts.decode(token).value
-    except (TamperedFormError, ExpiredFormError):
+        return states.drafts.decode(token, visit=key).value
+    except (TamperedFormError, ExpiredFormError, ClosedVisitError):
         return None
 
 
@@ -118,6 +119,7 @@ class FeedbackController(Controller):
         self, lang: FromPath[str], request: Request[Any, Any, Any], runtime: NamedDependency[Runtime]
     ) -> Template:
         language = locale.language(lang)
+        key = visit.required(request)
         fields = Fields(await request.form())
         page, easy, comment, errors = read_feedback(fields)
         token = fields.one("draft")
@@ -125,5 +127,5 @@ class FeedbackController(Controller):
             return feedback_page(language, page=page, easy=easy, comment=comment, draft_state=token,
                                  errors=errors, status=400)
         await record_feedback(runtime, language, page=page, easy=easy == "yes", comment=comment,
-                              draft=visit_draft(runtime, token))
+                              draft=visit_draft(runtime, token, key))
         return Template("reporter/feedback_thanks.html", context={"lang": language, "page_path": "/"})

@@ -2,8 +2,9 @@
 
 After the code and secret check (intake: same answer and the same Argon2
 cost for an unknown code and a wrong secret, throttled per client), the page
-carries an encrypted ``FollowupToken`` for 20 idle minutes. No cookie and no
-server session: closing the page, or leaving it, ends the access.
+carries an encrypted ``FollowupToken`` for 20 idle minutes, bound to the visit
+cookie. No server session: closing the page, leaving it, or Quick exit ends the
+access.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from signalement.evidence import MAX_FILE_BYTES, MAX_FILES_PER_CASE
 from signalement.i18n import N_
 from signalement.intake import MAX_MESSAGE, FollowupAccess, IntakeService
 from signalement.receipts import parse_code, parse_secret
-from signalement.reporter import attach, csrf, funnel, locale
+from signalement.reporter import attach, csrf, funnel, locale, visit
 from signalement.reporter.forms import FieldError, Fields, check_text
 from signalement.reporter.page_state import ExpiredFormError, FollowupToken, PageStates
 from signalement.reporter.uploads import UPLOAD_MAX_BODY, read_upload
@@ -95,6 +96,7 @@ class FollowupPages:
         access: FollowupAccess,
         started: int | None,
         *,
+        visit: str,
         notice: str | None = None,
         errors: tuple[FieldError, ...] = (),
         message: str = "",
@@ -118,7 +120,7 @@ class FollowupPages:
             context={
                 "lang": lang,
                 "page_path": "/follow-up",
-                "token": self.states.followups.encode(token, started=started),
+                "token": self.states.followups.encode(token, visit=visit, started=started),
                 "status_text": _status_text(case_status),
                 "messages": messages,
                 "notice": notice,
@@ -131,9 +133,9 @@ class FollowupPages:
             },
         )
 
-    def open_token(self, fields: Fields) -> tuple[FollowupAccess, int, str]:
+    def open_token(self, fields: Fields, visit: str) -> tuple[FollowupAccess, int, str]:
         """The access a page carries, when its flow began, and the page's reply nonce."""
-        opened = self.states.followups.decode(fields.one("token"))
+        opened = self.states.followups.decode(fields.one("token"), visit=visit)
         t = opened.value
         access = FollowupAccess(case_id=t.case_id, suite=t.suite, followup_private=t.key)
         return access, opened.started, t.reply_nonce
@@ -176,28 +178,30 @@ async def handle_login(
             lang, code=code_text, errors=(FieldError("code", NOT_OPENED),), pending=pending, status=400
         )
     funnel.followup_used(fp.runtime, lang)
-    return await fp.portal(lang, access, None, message=pending)
+    return await fp.portal(lang, access, None, visit=visit.required(request), message=pending)
 
 
-async def handle_reply(fp: FollowupPages, lang: i18n.Language, fields: Fields) -> Template:
+async def handle_reply(fp: FollowupPages, lang: i18n.Language, fields: Fields, key: str) -> Template:
     typed = fields.one("message")
     try:
-        access, started, nonce = fp.open_token(fields)
+        access, started, nonce = fp.open_token(fields, key)
     except ExpiredFormError:
         return fp.login(lang, notice=SIGNED_OUT, pending=typed)
     text, error = check_text(typed, "message", MAX_MESSAGE)
     if error is None and not text:
         error = FieldError("message", MESSAGE_EMPTY)
     if error is not None:
-        return await fp.portal(lang, access, started, errors=(error,), message=typed, status=400)
+        return await fp.portal(lang, access, started, visit=key, errors=(error,), message=typed, status=400)
     await fp.intake.add_message(access, text, channel="web", submission_key=f"web-reply:{nonce}")
-    return await fp.portal(lang, access, started, notice=SENT)
+    return await fp.portal(lang, access, started, visit=key, notice=SENT)
 
 
 def followup_routes(fp: FollowupPages) -> list[ControllerRouterHandler]:
     @get("/{lang:str}/follow-up")
-    async def followup_login_page(lang: FromPath[str]) -> Template:
-        return fp.login(locale.language(lang))
+    async def followup_login_page(lang: FromPath[str], request: Request[Any, Any, Any]) -> Template:
+        language = locale.language(lang)
+        _key, cookie = visit.begin(request, secure=fp.runtime.settings.is_production)
+        return visit.with_cookie(fp.login(language), cookie)
 
     @post(
         "/{lang:str}/follow-up",
@@ -207,6 +211,7 @@ def followup_routes(fp: FollowupPages) -> list[ControllerRouterHandler]:
     )
     async def followup_login(lang: FromPath[str], request: Request[Any, Any, Any]) -> Template:
         language = locale.language(lang)
+        visit.required(request)  # a sign-in re-sent from the history after Quick exit opens nothing
         return await handle_login(fp, language, request, Fields(await request.form()))
 
     @post(
@@ -217,12 +222,13 @@ def followup_routes(fp: FollowupPages) -> list[ControllerRouterHandler]:
     )
     async def followup_view(lang: FromPath[str], request: Request[Any, Any, Any]) -> Template:
         language = locale.language(lang)
+        key = visit.required(request)
         fields = Fields(await request.form())
         try:
-            access, started, _nonce = fp.open_token(fields)
+            access, started, _nonce = fp.open_token(fields, key)
         except ExpiredFormError:
             return fp.login(language, notice=SIGNED_OUT, pending=fields.one("message"))
-        return await fp.portal(language, access, started, message=fields.one("message"))
+        return await fp.portal(language, access, started, visit=key, message=fields.one("message"))
 
     @post(
         "/{lang:str}/follow-up/reply",
@@ -232,7 +238,8 @@ def followup_routes(fp: FollowupPages) -> list[ControllerRouterHandler]:
     )
     async def followup_reply(lang: FromPath[str], request: Request[Any, Any, Any]) -> Template:
         language = locale.language(lang)
-        return await handle_reply(fp, language, Fields(await request.form()))
+        key = visit.required(request)
+        return await handle_reply(fp, language, Fields(await request.form()), key)
 
     @post(
         "/{lang:str}/follow-up/evidence",
@@ -242,6 +249,7 @@ def followup_routes(fp: FollowupPages) -> list[ControllerRouterHandler]:
     )
     async def followup_evidence(lang: FromPath[str], request: Request[Any, Any, Any]) -> Template:
         language = locale.language(lang)
+        key = visit.required(request)
         upload = await read_upload(request)
         fields = Fields(upload)
         if not upload.csrf_ok:
@@ -251,7 +259,7 @@ def followup_routes(fp: FollowupPages) -> list[ControllerRouterHandler]:
                 page.set_cookie(cookie)
             return page
         try:
-            access, started, _nonce = fp.open_token(fields)
+            access, started, _nonce = fp.open_token(fields, key)
         except ExpiredFormError:
             return fp.login(language, notice=SIGNED_OUT, pending=fields.one("message"))
         room = MAX_FILES_PER_CASE - await attach.files_on_case(fp.runtime, access.case_id)
@@ -262,6 +270,7 @@ def followup_routes(fp: FollowupPages) -> list[ControllerRouterHandler]:
             language,
             access,
             started,
+            visit=key,
             errors=stored.errors,
             message=fields.one("message"),
             notice=FILES_ADDED if stored.files else None,

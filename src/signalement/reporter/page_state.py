@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hmac
 import os
 import time
 import zlib
@@ -39,6 +40,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from signalement.errors import SignalementError
 from signalement.reporter.draft import Draft
+from signalement.reporter.visit import ClosedVisitError
+from signalement.reporter.visit import tag as visit_tag
 from signalement.settings import KeyList
 
 T = TypeVar("T")
@@ -69,6 +72,7 @@ class _Frame(msgspec.Struct, array_like=True, frozen=True):
     made_at: int
     started: int
     body: msgspec.Raw
+    visit: bytes = b""  # the hash of the browser's visit key (reporter.visit): no other browser opens it
 
 
 def _b64(raw: bytes) -> str:
@@ -119,12 +123,13 @@ class PageState(Generic[T]):
     def _associated(self, kid: str) -> bytes:
         return f"signalement/{self._purpose}/v1|{kid}".encode()
 
-    def encode(self, value: T, *, started: int | None = None) -> str:
+    def encode(self, value: T, *, visit: str, started: int | None = None) -> str:
         now = int(self._clock())
         frame = _Frame(
             made_at=now,
             started=now if started is None else started,
             body=msgspec.Raw(msgspec.msgpack.encode(value)),
+            visit=visit_tag(visit),
         )
         nonce = os.urandom(NONCE_BYTES)
         ciphertext = self._keys[self._current].encrypt(
@@ -132,8 +137,12 @@ class PageState(Generic[T]):
         )
         return f"{self._current}.{_b64(nonce + ciphertext)}"
 
-    def decode(self, token: str) -> Decoded[T]:
-        """The value, or ``TamperedFormError`` / ``ExpiredFormError``. Never a partial or unchecked value."""
+    def decode(self, token: str, *, visit: str) -> Decoded[T]:
+        """The value, or ``TamperedFormError`` / ``ClosedVisitError`` / ``ExpiredFormError``.
+
+        Never a partial or unchecked value, and never one made for another visit: a form
+        re-sent from the history after Quick exit (which ends the visit) opens nothing.
+        """
         if not token or len(token) > MAX_TOKEN_CHARS:
             raise TamperedFormError
         kid, _, payload = token.rpartition(".")
@@ -147,6 +156,8 @@ class PageState(Generic[T]):
             value = msgspec.msgpack.decode(frame.body, type=self._kind)
         except (InvalidTag, ValueError, binascii.Error, zlib.error, msgspec.DecodeError):
             raise TamperedFormError from None
+        if not hmac.compare_digest(frame.visit, visit_tag(visit)):
+            raise ClosedVisitError
         now = self._clock()
         if (
             now - frame.made_at > self._idle
@@ -161,8 +172,9 @@ class FollowupToken(msgspec.Struct, frozen=True, kw_only=True):
     """Proof, carried in the follow-up page, that this browser typed the right code and secret.
 
     It holds the reporter's own follow-up key (which opens officer replies and
-    nothing else), encrypted under the form key. No cookie, no server session:
-    when the page is closed or the token goes stale, the access is gone.
+    nothing else), encrypted under the form key and bound to the visit cookie.
+    No server session: when the page is closed, the token goes stale or Quick
+    exit ends the visit, the access is gone.
     """
 
     case_id: str

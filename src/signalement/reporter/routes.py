@@ -1,4 +1,4 @@
-"""Reporter pages that need no state: the language chooser and the start page."""
+"""Reporter pages that need no state: the language chooser, the start page, and Quick exit."""
 
 from __future__ import annotations
 
@@ -6,14 +6,14 @@ from typing import Any
 
 from litestar import Request, get
 from litestar.params import FromPath
-from litestar.response import Template
+from litestar.response import Redirect, Template
 from litestar.types import ControllerRouterHandler
 
 from signalement import i18n
-from signalement.reporter import locale
+from signalement.reporter import locale, visit
 
 
-def routes() -> list[ControllerRouterHandler]:
+def routes(neutral_url: str) -> list[ControllerRouterHandler]:
     @get("/", sync_to_thread=False)
     def choose_language(request: Request[Any, Any, Any]) -> Template:
         """Pick a language from Accept-Language, and list every language in its own name."""
@@ -24,8 +24,14 @@ def routes() -> list[ControllerRouterHandler]:
     def start(lang: FromPath[str]) -> Template:
         return Template("reporter/start.html", context={"lang": locale.language(lang), "page_path": "/"})
 
+    @get("/exit", sync_to_thread=False, opt={"exclude_from_csrf": True})
+    def quick_exit() -> Redirect:
+        """Quick exit: the browser forgets our cookies (the visit ends, so forms in the history open
+        nothing), our cached files and storage, then goes on to the neutral site."""
+        return Redirect(neutral_url, status_code=303, headers={"Clear-Site-Data": visit.CLEAR_SITE_DATA})
+
     @get("/favicon.ico", status_code=204, sync_to_thread=False)
     def favicon() -> None:
         """Browsers ask for an icon on every visit; an empty answer costs nothing on 2G and shows no logo."""
 
-    return [choose_language, start, favicon]
+    return [choose_language, start, quick_exit, favicon]

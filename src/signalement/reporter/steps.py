@@ -25,7 +25,7 @@ from signalement.evidence_store import discard_staged
 from signalement.i18n import N_
 from signalement.intake import MAX_NARRATIVE, Answers, IntakeService, Submission
 from signalement.receipts import format_code, format_secret
-from signalement.reporter import csrf, funnel, locale
+from signalement.reporter import csrf, funnel, locale, visit
 from signalement.reporter.attach import store_files
 from signalement.reporter.draft import (
     EDITABLE,
@@ -87,6 +87,7 @@ class ReportPages:
         lang: i18n.Language,
         draft: Draft,
         *,
+        visit: str,
         started: int | None,
         errors: tuple[FieldError, ...] = (),
         typed: dict[str, str] | None = None,
@@ -99,7 +100,7 @@ class ReportPages:
             "page_path": "/report",
             "draft": draft,
             "step": draft.step.value,
-            "draft_state": self.states.drafts.encode(draft, started=started),
+            "draft_state": self.states.drafts.encode(draft, visit=visit, started=started),
             "number": step_number(draft.step),
             "total": len(STEPS),
             "errors": shown,
@@ -118,11 +119,11 @@ class ReportPages:
         }
         return Template(f"reporter/report/{draft.step.value}.html", context=context, status_code=status)
 
-    def receipt(self, lang: i18n.Language, draft: Draft, *, started: int | None) -> Template:
+    def receipt(self, lang: i18n.Language, draft: Draft, *, visit: str, started: int | None) -> Template:
         context = {
             "lang": lang,
             "page_path": "/report",
-            "draft_state": self.states.drafts.encode(draft, started=started),
+            "draft_state": self.states.drafts.encode(draft, visit=visit, started=started),
             "code": format_code(draft.case_code),
             "secret": format_secret(draft.secret),
             "promise": URGENCY_PROMISE.get(draft.urgency, URGENCY_PROMISE["standard"]),
@@ -137,12 +138,13 @@ class ReportPages:
             received = await session.scalar(select(Case.received_at).where(Case.id == case_id))
         return received is not None and received >= coarse_hour() - RECEIPT_REPLAY
 
-    async def submit(self, lang: i18n.Language, draft: Draft, started: int) -> Template:
+    async def submit(self, lang: i18n.Language, draft: Draft, started: int, visit: str) -> Template:
         incomplete = first_incomplete(draft)
         if incomplete is not None:  # only a forged or very old page can get here
             return self.step(
                 lang,
                 msgspec.structs.replace(draft, step=incomplete),
+                visit=visit,
                 started=started,
                 errors=missing_answers(draft, incomplete),
                 status=400,
@@ -150,7 +152,7 @@ class ReportPages:
         try:
             receipt = await self.intake.submit(_submission(lang, draft))
         except KdfBusyError:
-            return self.step(lang, draft, started=started, notice=BUSY, status=503)
+            return self.step(lang, draft, visit=visit, started=started, notice=BUSY, status=503)
         if not receipt.created and not await self.recently_received(receipt.case_id):
             return Template("reporter/report/already_sent.html", context={"lang": lang, "page_path": "/"})
         if receipt.created:
@@ -158,20 +160,20 @@ class ReportPages:
         done = msgspec.structs.replace(
             draft, step=Step.DONE, case_code=receipt.case_code, urgency=receipt.urgency
         )
-        return self.receipt(lang, done, started=started)
+        return self.receipt(lang, done, visit=visit, started=started)
 
     async def unstage(self, draft: Draft, index: int) -> Draft:
         """Delete a staged upload now rather than leave it for the 24-hour purge."""
         await discard_staged(self.runtime.db, draft.case_id, draft.files[index].id)
         return msgspec.structs.replace(draft, files=draft.files[:index] + draft.files[index + 1 :])
 
-    def restart(self, lang: i18n.Language, fields: Fields) -> Template:
+    def restart(self, lang: i18n.Language, fields: Fields, visit: str) -> Template:
         """A draft past its lifetime cannot be opened. Start a new one, keeping what the last page posted."""
         draft = funnel.begin(self.runtime, lang, new_draft())
         for step in EDITABLE:
             draft = read_step(msgspec.structs.replace(draft, step=step), fields).draft
         draft = msgspec.structs.replace(draft, step=Step.WHAT)
-        return self.step(lang, draft, started=None, notice=EXPIRED_RESTART)
+        return self.step(lang, draft, visit=visit, started=None, notice=EXPIRED_RESTART)
 
 
 def _crisis(draft: Draft) -> str:
@@ -214,44 +216,47 @@ def _submission(lang: i18n.Language, draft: Draft) -> Submission:
     )
 
 
-async def handle_step(report: ReportPages, lang: i18n.Language, fields: Fields) -> Template:
+async def handle_step(report: ReportPages, lang: i18n.Language, fields: Fields, visit: str) -> Template:
     """One POST of the report: apply the answers, then move as the pressed button asks."""
     try:
-        opened = report.states.drafts.decode(fields.one("draft"))
+        opened = report.states.drafts.decode(fields.one("draft"), visit=visit)
     except ExpiredFormError:
-        return report.restart(lang, fields)
+        return report.restart(lang, fields, visit)
     draft, started = opened.value, opened.started
     move = parse_move(fields)
     target = advance(draft, move)
     if draft.step is Step.DONE:  # a language switch on the receipt page
         if not await report.recently_received(draft.case_id):
             return Template("reporter/report/already_sent.html", context={"lang": lang, "page_path": "/"})
-        return report.receipt(lang, draft, started=started)
+        return report.receipt(lang, draft, visit=visit, started=started)
     posted = read_step(draft, fields)
     errors = posted.errors
     if move.action in (Action.NEXT, Action.REVIEW):
         errors += missing_answers(posted.draft, draft.step)
     if errors:
         funnel.invalid(report.runtime, lang, draft, {e.field for e in errors})
-        return report.step(lang, posted.draft, started=started, errors=errors, typed=posted.typed, status=400)
+        return report.step(
+            lang, posted.draft, visit=visit, started=started, errors=errors, typed=posted.typed, status=400
+        )
     draft = posted.draft
     if move.action is Action.REMOVE and move.index is not None:
         draft = await report.unstage(draft, move.index)
     if move.action is Action.SUBMIT:
-        return await report.submit(lang, draft, started)
+        return await report.submit(lang, draft, started, visit)
     draft = funnel.moved(report.runtime, lang, draft, move.action, target)
     draft = msgspec.structs.replace(
         draft, step=target, reached_review=draft.reached_review or target is Step.REVIEW
     )
-    return report.step(lang, draft, started=started)
+    return report.step(lang, draft, visit=visit, started=started)
 
 
 def report_routes(report: ReportPages) -> list[ControllerRouterHandler]:
     @get("/{lang:str}/report")
-    async def start_report(lang: FromPath[str]) -> Template:
+    async def start_report(lang: FromPath[str], request: Request[Any, Any, Any]) -> Template:
         language = locale.language(lang)
+        key, cookie = visit.begin(request, secure=report.runtime.settings.is_production)
         draft = funnel.begin(report.runtime, language, new_draft())
-        return report.step(language, draft, started=None)
+        return visit.with_cookie(report.step(language, draft, visit=key, started=None), cookie)
 
     @post(
         "/{lang:str}/report",
@@ -261,7 +266,7 @@ def report_routes(report: ReportPages) -> list[ControllerRouterHandler]:
     )
     async def report_step(lang: FromPath[str], request: Request[Any, Any, Any]) -> Template:
         language = locale.language(lang)
-        return await handle_step(report, language, Fields(await request.form()))
+        return await handle_step(report, language, Fields(await request.form()), visit.required(request))
 
     @post(
         "/{lang:str}/report/evidence",
@@ -271,25 +276,26 @@ def report_routes(report: ReportPages) -> list[ControllerRouterHandler]:
     )
     async def report_evidence(lang: FromPath[str], request: Request[Any, Any, Any]) -> Template:
         language = locale.language(lang)
-        return await handle_upload(report, language, request, await read_upload(request))
+        key = visit.required(request)
+        return await handle_upload(report, language, request, await read_upload(request), key)
 
     return [start_report, report_step, report_evidence]
 
 
 async def handle_upload(
-    report: ReportPages, lang: i18n.Language, request: Request[Any, Any, Any], upload: UploadForm
+    report: ReportPages, lang: i18n.Language, request: Request[Any, Any, Any], upload: UploadForm, key: str
 ) -> Template:
     """Stage files for the draft's future case. Nothing is stored unless the CSRF token matched."""
     fields = Fields(upload)
     if not upload.csrf_ok:
-        page = _upload_refused(report, lang, fields)
+        page = _upload_refused(report, lang, fields, key)
         for cookie in csrf.renew_token(request):
             page.set_cookie(cookie)
         return page
     try:
-        opened = report.states.drafts.decode(fields.one("draft"))
+        opened = report.states.drafts.decode(fields.one("draft"), visit=key)
     except ExpiredFormError:
-        return report.restart(lang, fields)
+        return report.restart(lang, fields, key)
     draft = opened.value
     if draft.step is not Step.EVIDENCE:
         raise IllegalMoveError("upload outside the evidence step")
@@ -302,13 +308,20 @@ async def handle_upload(
     )
     draft = msgspec.structs.replace(draft, files=draft.files + stored.files)
     return report.step(
-        lang, draft, started=opened.started, errors=stored.errors, status=400 if stored.errors else 200
+        lang,
+        draft,
+        visit=key,
+        started=opened.started,
+        errors=stored.errors,
+        status=400 if stored.errors else 200,
     )
 
 
-def _upload_refused(report: ReportPages, lang: i18n.Language, fields: Fields) -> Template:
+def _upload_refused(report: ReportPages, lang: i18n.Language, fields: Fields, key: str) -> Template:
     try:
-        opened = report.states.drafts.decode(fields.one("draft"))
+        opened = report.states.drafts.decode(fields.one("draft"), visit=key)
     except ExpiredFormError:
-        return report.restart(lang, fields)
-    return report.step(lang, opened.value, started=opened.started, notice=UPLOAD_EXPIRED, status=403)
+        return report.restart(lang, fields, key)
+    return report.step(
+        lang, opened.value, visit=key, started=opened.started, notice=UPLOAD_EXPIRED, status=403
+    )

@@ -25,7 +25,7 @@ async def test_a_lost_csrf_cookie_shows_the_step_again_with_the_story_kept(
     reporter: Reporter, client: Any
 ) -> None:
     await at_story(reporter)
-    client.cookies.clear()  # the phone killed the browser; the restored tab posts without its cookie
+    client.cookies.delete("csrftoken")  # the CSRF cookie is gone (a stale tab); the visit is not over
     page = await reporter.step({"narrative": STORY, "action": "next"})
     assert page.status == 403 and page.h1.startswith("Tell us what happened")
     assert page.value("f-narrative") == STORY
@@ -39,7 +39,7 @@ async def test_a_lost_csrf_cookie_shows_the_step_again_with_the_story_kept(
 
 async def test_a_forged_send_files_nothing(reporter: Reporter, client: Any, db: Database) -> None:
     review = await reporter.fill()
-    client.cookies.clear()
+    client.cookies.delete("csrftoken")
     page = await reporter.post("/en/report", {"_csrf_token": "forged", "action": "submit"}, keep=("draft",))
     assert page.status == 403 and page.h1 == "Check your report"
     async with db.reading() as s:
@@ -53,7 +53,7 @@ async def test_an_upload_with_a_bad_token_stores_nothing(
     await reporter.start()
     for data in FLOW[:5]:
         await reporter.step(data)
-    client.cookies.clear()
+    client.cookies.delete("csrftoken")
     out = io.BytesIO()
     Image.new("RGB", (8, 8)).save(out, "JPEG")
     page = await reporter.upload([("p.jpg", out.getvalue(), "image/jpeg")])
@@ -72,7 +72,7 @@ async def test_a_refused_reply_asks_to_sign_in_again_and_keeps_the_message_unsen
     code, secret = (await reporter.submit()).receipt()
     await reporter.get("/en/follow-up")
     await reporter.post("/en/follow-up", {"code": code, "secret": secret}, keep=("_csrf_token",))
-    client.cookies.clear()
+    client.cookies.delete("csrftoken")
     page = await reporter.post(
         "/en/follow-up/reply", {"message": "please call me after 6"}, keep=("_csrf_token", "token")
     )
@@ -93,9 +93,11 @@ async def test_refused_feedback_is_shown_again_and_not_recorded(
 ) -> None:
     await reporter.fill()
     await reporter.submit()
-    client.cookies.clear()
+    client.cookies.delete("csrftoken")
     page = await reporter.post(
-        "/en/feedback", {"page": "receipt", "easy": "no", "comment": "too many steps"}, keep=("_csrf_token",)
+        "/en/feedback",
+        {"page": "receipt", "easy": "no", "comment": "too many steps"},
+        keep=("_csrf_token", "draft"),
     )
     assert (
         page.status == 403
@@ -107,6 +109,7 @@ async def test_refused_feedback_is_shown_again_and_not_recorded(
 
 
 async def test_a_post_with_nothing_to_show_again_gets_the_calm_expired_page(client: Any) -> None:
+    await client.get("/fr/report")  # the visit has begun; only the token is missing
     r = await client.post("/fr/report", data={"action": "next"})
     assert r.status_code == 403 and '<html lang="fr"' in r.text
     assert said("fr", "This page has expired") in r.text and "This page has expired" not in r.text

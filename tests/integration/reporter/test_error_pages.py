@@ -54,12 +54,14 @@ async def test_a_forged_draft_gets_a_calm_400_page(reporter: Reporter, french_ca
 
 
 async def test_a_missing_token_gets_a_calm_403_page(client: Any, french_catalogue: None) -> None:
+    await client.get("/fr/report")
     r = await client.post("/fr/report", data={"x": "y"})
     assert r.status_code == 403
     assert_calm(r.text, "fr", FRENCH["This page has expired"])
 
 
 async def test_a_missing_token_in_the_portal_asks_to_sign_in_again(client: Any) -> None:
+    await client.get("/fr/follow-up")
     r = await client.post("/fr/follow-up/view", data={"token": "anything"})
     assert r.status_code == 403 and '<html lang="fr"' in r.text and 'name="token"' not in r.text
     expected = "This page has expired. To keep your case safe, please enter your case code and secret again."

@@ -99,7 +99,7 @@ async def test_a_hostile_answer_is_kept_exactly_or_refused_on_a_localized_page(
     assert page.value(f"f-{name}") == value.strip()  # shown again exactly, either way
     if page.status == 200:
         states = PageStates(stack.runtime.form_keys, stack.runtime.settings.staged_evidence_hours)
-        stored = states.drafts.decode(page.hidden("draft")).value
+        stored = states.drafts.decode(page.hidden("draft"), visit=reporter.client.cookies["visit"]).value
         assert getattr(stored, name) == value.strip()
 
 

@@ -95,7 +95,7 @@ async def visit(app: Any, states: PageStates, rng: random.Random, n: int, truth:
         r = await client.get(f"/{lang}/report")
         assert r.status_code == 200
         text = r.text
-        arm = states.drafts.decode(hidden(text, "draft")).value.variant
+        arm = states.drafts.decode(hidden(text, "draft"), visit=client.cookies["visit"]).value.variant
         truth.started[arm] += 1
         truth.by_language[lang] += 1
         token = client.cookies.get("csrftoken")
