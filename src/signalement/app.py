@@ -109,6 +109,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         # Compile the triage rules now: a broken rule file stops the start, not every submission.
         default_rulebook()
         handlers.append(reporter_router(runtime))
+        from signalement.channels import build_router as channels_router
+
+        handlers.append(channels_router(runtime))
     if "officer" in tiers:
         from signalement.officer import build_routers as officer_routers
 

@@ -111,9 +111,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     metrics_token: str = ""
 
     twilio_auth_token: str = ""
+    # Earlier auth tokens still accepted on webhooks while a rotation completes (comma-separated).
+    twilio_previous_auth_tokens: str = ""
     twilio_account_sid: str = ""
     twilio_from_number: str = ""
     twilio_api_base: str = "https://api.twilio.com"
+    # An SMS conversation with no message for this long is deleted; the next text starts afresh.
+    sms_idle_minutes: int = 30
 
     # Where "Quick exit" goes: a neutral page that does not suggest a tip line.
     quick_exit_url: str = "https://weather.gc.ca/"
@@ -263,7 +267,7 @@ def _check_research(settings: Settings) -> None:
 _MINIMUMS = {
     "retention_days": 0, "backup_window_days": 1, "epoch_days": 1, "outbox_expiry_hours": 1,
     "staged_evidence_hours": 1, "session_idle_minutes": 1, "session_absolute_hours": 1,
-    "worker_max_attempts": 1,
+    "worker_max_attempts": 1, "sms_idle_minutes": 1,
 }
 
 

@@ -20,6 +20,8 @@ import msgspec
 from signalement import audit, outbox
 from signalement.db.models import OutboxJob, utcnow
 from signalement.key_records import current_epoch_age, rotate_directorate
+from signalement.messaging import PURGE_JOB as TWILIO_PURGE_JOB
+from signalement.messaging import PurgeJob, TwilioProvider
 from signalement.notify import OUTBOX_CASE, SMS_JOB, PermanentSendError, SmsJob, send_sms
 from signalement.retention import purge
 from signalement.runtime import Runtime
@@ -50,6 +52,10 @@ class Worker:
         payload = msgspec.msgpack.decode(self.open_payload(job, f"{SMS_JOB}:{job.dedupe_key}"), type=SmsJob)
         await send_sms(self.rt.settings, payload)
 
+    async def _twilio_purge(self, job: OutboxJob) -> None:
+        payload = msgspec.msgpack.decode(self.open_payload(job, f"{TWILIO_PURGE_JOB}:{job.dedupe_key}"), type=PurgeJob)
+        await TwilioProvider(self.rt.settings).purge(payload)
+
     async def _rotate(self, job: OutboxJob) -> None:
         due_for = (job.dedupe_key or "").partition(":")[2]
         if self.rt.keystore.current_kid() != due_for:
@@ -63,6 +69,7 @@ class Worker:
 
     HANDLERS: dict[str, Callable[[Worker, OutboxJob], Awaitable[None]]] = {
         SMS_JOB: _sms,
+        TWILIO_PURGE_JOB: _twilio_purge,
         ROTATE_JOB: _rotate,
         PURGE_JOB: _purge,
     }

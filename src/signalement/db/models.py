@@ -342,6 +342,35 @@ class OutboxJob(Base):
     __table_args__ = (Index("ix_outbox_due", "status", "run_after"),)
 
 
+class SmsSession(Base):
+    """An SMS conversation in progress (0011), found by a keyed HMAC of the phone number.
+
+    ``state`` is encrypted under a key derived from the blind-index key and the number itself
+    (``channels.lockbox``): the database holds no number, no answer and no text in clear. Only the
+    hour after which the row may go is clear; the exact idle deadline is inside the state."""
+
+    __tablename__ = "sms_sessions"
+
+    phone_index: Mapped[str] = mapped_column(String(80), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)  # optimistic lock between replicas
+    state: Mapped[bytes] = mapped_column(LargeBinary)
+    delete_after: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class TwilioWebhook(Base):
+    """One effect per Twilio webhook (0011): a keyed HMAC of MessageSid, CallSid + step or RecordingSid.
+
+    A replay finds the row and gets the same reply, which is encrypted under a key derived from the
+    signed request (it can hold a receipt); ``reply`` is empty while the first delivery is handled."""
+
+    __tablename__ = "twilio_webhooks"
+
+    sid_index: Mapped[str] = mapped_column(String(80), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    reply: Mapped[bytes | None] = mapped_column(LargeBinary)
+    delete_after: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+
+
 class FunnelCount(Base):
     """How many times a usability event happened in one cell: never one row per visitor or per page view.
 
@@ -405,6 +434,8 @@ __all__ = [
     "OutboxJob",
     "Referral",
     "Role",
+    "SmsSession",
+    "TwilioWebhook",
     "coarse_hour",
     "new_id",
     "utcnow",

@@ -1,0 +1,45 @@
+"""``/twilio/*``: Twilio's webhooks. Each handler checks the signature first, then hands over.
+
+Handlers are thin: ``signature.verified_form`` (403 before anything is written), then the
+channel. Replies are TwiML built by the ``twilio`` package.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, MediaType, Request, Response, post
+from litestar.di import NamedDependency
+
+from signalement.channels.signature import verified_form
+from signalement.channels.sms import SmsChannel
+from signalement.messaging import PurgeJob, queue_purge
+from signalement.runtime import Runtime
+
+TWIML = "application/xml"
+# Delivery states after which Twilio no longer needs the message: it can be deleted there.
+FINAL_STATUSES = frozenset({"delivered", "undelivered", "failed", "received", "read", "canceled"})
+
+
+class TwilioSmsController(Controller):
+    path = "/twilio/sms"
+    include_in_schema = False
+
+    @post("/", status_code=200, media_type=TWIML)
+    async def inbound(self, request: Request[Any, Any, Any], runtime: NamedDependency[Runtime],
+                      sms: NamedDependency[SmsChannel]) -> Response[str]:
+        form = await verified_form(request, runtime.settings)
+        return Response(await sms.receive(form), media_type=TWIML)
+
+    @post("/status", status_code=204, media_type=MediaType.TEXT)
+    async def status(self, request: Request[Any, Any, Any], runtime: NamedDependency[Runtime],
+                     sms: NamedDependency[SmsChannel]) -> None:
+        """Delivery callbacks for our replies: once final, the reply is deleted at Twilio too."""
+        form = await verified_form(request, runtime.settings)
+        sid = form.one("MessageSid") or form.one("SmsSid")
+        if not sid or form.one("MessageStatus") not in FINAL_STATUSES:
+            return
+        async with runtime.db.writing() as session:
+            await queue_purge(session, runtime.public_keys.worker, PurgeJob(kind="message", sid=sid),
+                              sms.lockbox.sid_index("status", sid))
+            await session.commit()

@@ -1,0 +1,228 @@
+"""The SMS channel: one inbound text in, the conversation moved one step, the TwiML reply out.
+
+The path is straight: claim the MessageSid (a replay gets the first reply), load the number's
+conversation, read the text into an event (``sms_input``), act on it (file through
+``intake.IntakeService``, exactly as the web form does), move by the transition table
+(``sms_flow``), and commit the new state, the reply and a purge job together. A report is
+committed by intake before its receipt is put in any reply.
+"""
+
+from __future__ import annotations
+
+import msgspec
+from sqlalchemy.exc import IntegrityError
+from twilio.twiml.messaging_response import MessagingResponse
+
+from signalement.channels import sms_texts as t
+from signalement.channels.lockbox import Lockbox, LockedValueError
+from signalement.channels.replays import ReplayLedger
+from signalement.channels.signature import SignedForm
+from signalement.channels.sms_flow import Event, Step, advance
+from signalement.channels.sms_input import Reading, read
+from signalement.channels.sms_sessions import Conversation, FollowupKey, Loaded, SessionStore, StaleSessionError
+from signalement.errors import SignalementError, TooManyAttemptsError
+from signalement.intake import MAX_MESSAGE, MAX_NARRATIVE, Answers, FollowupAccess, IntakeService, Submission
+from signalement.messaging import Inbound, PurgeJob, TwilioProvider, queue_purge
+from signalement.receipts import format_code, format_secret
+from signalement.runtime import Runtime
+from signalement.vault.blind import InvalidPhoneNumberError, normalize_phone
+
+MAX_BODY = 1600  # Twilio's own limit for one inbound text
+MAX_OFFICER_TEXT = 1400
+PROMPTS = {
+    Step.LANGUAGE: None, Step.CATEGORY: t.CATEGORY_MENU, Step.DANGER: t.DANGER, Step.PROVINCE: t.PROVINCE,
+    Step.EMPLOYER: t.EMPLOYER, Step.STORY: t.STORY, Step.CONTACT: t.CONTACT, Step.CONFIRM: t.CONFIRM,
+    Step.FOLLOWUP: t.FOLLOWUP_MENU,
+}
+INVALID_TEXT = {"too_long": t.TOO_LONG, "empty": t.STORY_EMPTY, "full": t.STORY_FULL, "not_opened": t.NOT_OPENED,
+                "too_many": t.TOO_MANY}
+
+
+class MalformedWebhookError(SignalementError):
+    """A signed webhook without the fields every inbound text has."""
+
+
+class SmsChannel:
+    def __init__(self, runtime: Runtime) -> None:
+        self.rt = runtime
+        self.lockbox = Lockbox(runtime.settings.key_list("blind_index_keys"))
+        self.sessions = SessionStore(runtime.db, self.lockbox, runtime.settings.sms_idle_minutes)
+        self.ledger = ReplayLedger(runtime.db, self.lockbox)
+        self.intake = IntakeService(runtime)
+        self.provider = TwilioProvider(runtime.settings)
+
+    async def receive(self, form: SignedForm) -> str:
+        """The TwiML reply to one signed inbound text."""
+        inbound = self.provider.parse_inbound(form)
+        if inbound is None:
+            raise MalformedWebhookError
+        key = await self.ledger.claim("sms", inbound.message_id)
+        if key is None:
+            try:
+                return await self.ledger.replayed_reply("sms", inbound.message_id, form)
+            except LockedValueError:  # the same SID with other content: nothing to repeat
+                return str(MessagingResponse())
+        try:
+            return await self._handle(form, inbound, key)
+        except BaseException:
+            await self.ledger.release(key)
+            raise
+
+    async def _handle(self, form: SignedForm, inbound: Inbound, key: str) -> str:
+        try:
+            phone = normalize_phone(inbound.sender)
+        except InvalidPhoneNumberError:
+            phone = inbound.sender.strip()[:40]  # a short code or a foreign sender id: still only keyed-hashed
+        async with self.sessions.lock_for(phone):
+            for _attempt in range(5):
+                loaded = await self.sessions.load(phone)
+                conversation = msgspec.structs.replace(loaded.conversation)
+                replies = await self._step(conversation, loaded, inbound, phone, key)
+                twiml = _twiml(replies)
+                try:
+                    async with self.rt.db.writing() as session:
+                        await self.sessions.save(session, phone, loaded, conversation)
+                        await self.ledger.record(session, key, form, twiml)
+                        await queue_purge(session, self.rt.public_keys.worker,
+                                          PurgeJob(kind="message", sid=inbound.message_id), key)
+                        await session.commit()
+                except (StaleSessionError, IntegrityError):
+                    continue  # another replica moved this conversation: read it again
+                return twiml
+        raise StaleSessionError
+
+    async def _step(self, c: Conversation, loaded: Loaded, inbound: Inbound, phone: str, key: str) -> list[str]:
+        """Act on one text; ``c`` is changed in place. Returns the texts to send back."""
+        replies: list[str] = []
+        if loaded.timed_out:
+            replies.append(t.text(c.language, t.TIMED_OUT))
+        body = inbound.body[:MAX_BODY]
+        reading = read(c.step, body)
+        if inbound.media_count and not body.strip():
+            reading = Reading(event=Event.INVALID)
+        out: list[str] = []
+        before = c.step
+        reading = await self._act(c, reading, phone, key, out)
+        c.step = advance(before, reading.event)
+        lang = c.language
+        if reading.event is Event.STOP:
+            return [t.text(lang, t.STOPPED)]
+        if reading.event is Event.INVALID and (before is not Step.START or reading.reason):
+            replies.append(t.text(lang, INVALID_TEXT.get(reading.reason, t.NOT_UNDERSTOOD)))
+        elif reading.event is Event.HELP:
+            replies.append(t.text(lang, t.HELP))
+        replies.extend(out)
+        replies.extend(self._prompt(c, before, reading))
+        return replies
+
+    def _prompt(self, c: Conversation, before: Step, reading: Reading) -> list[str]:
+        step, lang = c.step, c.language
+        if step in (Step.ENDED, Step.START):
+            return []
+        if step is Step.LANGUAGE:
+            return [t.LANGUAGE_MENU]
+        if step is Step.STORY and reading.event is Event.ANSWER and before is Step.STORY:
+            return [t.text(lang, t.STORY_MORE)]
+        if step is Step.FOLLOWUP and before is Step.FOLLOWUP and reading.event is not Event.INVALID:
+            return []  # the result text already says what to do next
+        message = PROMPTS[step]
+        return [t.text(lang, message)] if message else []
+
+    async def _act(self, c: Conversation, r: Reading, phone: str, key: str, out: list[str]) -> Reading:
+        """Apply a reading's value or effect (texts for the reply go to ``out``). Returns the reading, or an
+        INVALID one when it cannot be used."""
+        step, event = c.step, r.event
+        if event is Event.STOP:
+            await self.sessions.purge(phone)
+            return r
+        if event is Event.RECEIPT:
+            return await self._open(c, r, phone, out)
+        if event is Event.ANSWER:
+            if step in (Step.START, Step.LANGUAGE) and r.language:
+                c.language = r.language
+            elif step is Step.CATEGORY:
+                c.categories = r.categories
+            elif step is Step.DANGER and r.danger_now:
+                c.danger_now = r.danger_now
+                if r.danger_now != "no":
+                    out.append(t.text(c.language, t.CALL_911))
+            elif step is Step.PROVINCE:
+                c.province = r.province or None
+            elif step is Step.EMPLOYER:
+                c.employer = r.text or ""
+            elif step is Step.STORY and r.text is not None:
+                if sum(len(p) + 2 for p in c.story) + len(r.text) > MAX_NARRATIVE:
+                    return Reading(event=Event.INVALID, reason="full")
+                c.story.append(r.text)
+            elif step is Step.CONTACT:
+                c.sms_contact = r.text == "yes" and phone.startswith("+")
+            elif step is Step.FOLLOWUP and r.text is not None:
+                return await self._add_message(c, r, key, out)
+            return r
+        if event is Event.FINISH:
+            if step is Step.STORY and not c.story:
+                return Reading(event=Event.INVALID, reason="empty")
+            if step is Step.CONFIRM:
+                await self._file(c, phone, key, out)
+            elif step is Step.FOLLOWUP:
+                await self._latest_reply(c, out)
+            return r
+        if event is Event.CANCEL:
+            out.append(t.text(c.language, t.CANCELLED if step is Step.CONFIRM else t.FOLLOWUP_ENDED))
+        return r
+
+    async def _file(self, c: Conversation, phone: str, key: str, out: list[str]) -> None:
+        receipt = await self.intake.submit(Submission(
+            submission_key=f"sms:{key}", channel="sms", language=c.language,
+            answers=Answers(categories=c.categories, danger_now=c.danger_now, province=c.province,
+                            employer=c.employer),
+            narrative="\n\n".join(c.story),
+            contact_pref="sms" if c.sms_contact else "code", phone=phone if c.sms_contact else None,
+        ))
+        # Committed by intake before this line: only now is the receipt put in a reply.
+        out.append(t.text(c.language, t.RECEIPT, code=format_code(receipt.case_code),
+                                         secret=format_secret(receipt.secret)))
+
+    async def _open(self, c: Conversation, r: Reading, phone: str, out: list[str]) -> Reading:
+        try:
+            access = await self.intake.open_followup(r.code or "", r.secret or "", self.lockbox.phone_index(phone))
+        except TooManyAttemptsError:
+            return Reading(event=Event.INVALID, reason="too_many")
+        if access is None:
+            return Reading(event=Event.INVALID, reason="not_opened")
+        c.followup = FollowupKey(case_id=access.case_id, suite=access.suite, private=access.followup_private)
+        status, messages = await self.intake.thread(access)
+        officer = [m for m in messages if m.author == "officer"]
+        lang = c.language
+        out.append(t.text(lang, t.STATUS.get(status, t.STATUS["new"])))
+        out.append(t.text(lang, t.FOLLOWUP_WAITING, count=len(officer)) if officer
+                                  else t.text(lang, t.FOLLOWUP_NONE))
+        return r
+
+    def _access(self, c: Conversation) -> FollowupAccess:
+        assert c.followup is not None  # FOLLOWUP is only reached through _open
+        return FollowupAccess(case_id=c.followup.case_id, suite=c.followup.suite, followup_private=c.followup.private)
+
+    async def _add_message(self, c: Conversation, r: Reading, key: str, out: list[str]) -> Reading:
+        text = r.text or ""
+        if len(text) > MAX_MESSAGE:
+            return Reading(event=Event.INVALID, reason="too_long")
+        await self.intake.add_message(self._access(c), text, channel="sms", submission_key=f"sms:{key}")
+        out.append(t.text(c.language, t.FOLLOWUP_ADDED))
+        return r
+
+    async def _latest_reply(self, c: Conversation, out: list[str]) -> None:
+        _status, messages = await self.intake.thread(self._access(c))
+        officer = [m for m in messages if m.author == "officer"]
+        if not officer:
+            out.append(t.text(c.language, t.FOLLOWUP_NONE))
+            return
+        latest = officer[-1].text
+        out.append(latest if len(latest) <= MAX_OFFICER_TEXT else latest[:MAX_OFFICER_TEXT] + "…")
+
+
+def _twiml(replies: list[str]) -> str:
+    response = MessagingResponse()
+    for reply in replies:
+        response.message(reply)
+    return str(response)

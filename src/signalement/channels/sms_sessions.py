@@ -1,0 +1,132 @@
+"""Where an SMS conversation waits between texts: one encrypted row per phone number.
+
+The row is found by the number's blind index and its state is encrypted under a key derived
+from the blind-index key and the number (``channels.lockbox``). The state carries its own exact
+idle deadline; the clear ``delete_after`` is rounded up to the hour. Concurrent texts from one
+number (ten in a second) are serialised per number in this process, and a version number
+catches a second replica writing in between.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+import weakref
+
+import msgspec
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from signalement.channels.lockbox import Lockbox, LockedValueError
+from signalement.channels.sms_flow import Step
+from signalement.db.engine import Database
+from signalement.db.models import SmsSession, coarse_hour, utcnow
+
+
+class FollowupKey(msgspec.Struct, frozen=True, kw_only=True):
+    """The follow-up access a code and secret opened, kept (encrypted) for the idle period."""
+
+    case_id: str
+    suite: str
+    private: bytes
+
+
+class Conversation(msgspec.Struct, kw_only=True):
+    """Everything a conversation has gathered so far. Only ever stored encrypted."""
+
+    step: Step = Step.START
+    language: str = "en"
+    categories: tuple[str, ...] = ()
+    danger_now: str = "no"
+    province: str | None = None
+    employer: str = ""
+    story: list[str] = msgspec.field(default_factory=list)
+    sms_contact: bool = False
+    followup: FollowupKey | None = None
+    idle_until: float = 0.0  # Unix time; inside the encrypted state, never a clear column
+
+
+class StaleSessionError(Exception):
+    """Another replica changed this conversation between our read and our write."""
+
+
+class Loaded(msgspec.Struct, kw_only=True):
+    conversation: Conversation
+    index: str  # the row's key under the current blind-index key
+    version: int | None  # None: no row yet
+    timed_out: bool = False
+    old_index: str | None = None  # a row found under an older key, replaced on save
+
+
+class SessionStore:
+    def __init__(self, db: Database, lockbox: Lockbox, idle_minutes: int) -> None:
+        self.db = db
+        self.lockbox = lockbox
+        self.idle = dt.timedelta(minutes=idle_minutes)
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    def lock_for(self, e164: str) -> asyncio.Lock:
+        """One conversation step at a time per number in this process."""
+        index = self.lockbox.phone_index(e164)
+        lock = self._locks.get(index)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[index] = lock
+        return lock
+
+    async def load(self, e164: str) -> Loaded:
+        current = self.lockbox.phone_index(e164)
+        indexes = self.lockbox.phone_indexes(e164)
+        async with self.db.reading() as session:
+            rows = (await session.execute(select(SmsSession).where(SmsSession.phone_index.in_(indexes)))).scalars()
+            found = {row.phone_index: row for row in rows}
+        for index in indexes:
+            row = found.get(index)
+            if row is None:
+                continue
+            try:
+                state = msgspec.msgpack.decode(
+                    self.lockbox.unlock("sms-session", e164, index, row.state), type=Conversation)
+            except (LockedValueError, msgspec.DecodeError):
+                return Loaded(conversation=Conversation(), index=current, version=row.version, old_index=index)
+            if state.idle_until < time.time():
+                return Loaded(conversation=Conversation(language=state.language), index=current,
+                              version=row.version, timed_out=True, old_index=index)
+            return Loaded(conversation=state, index=current, version=row.version,
+                          old_index=index if index != current else None)
+        return Loaded(conversation=Conversation(), index=current, version=None)
+
+    async def save(self, session: AsyncSession, e164: str, loaded: Loaded, state: Conversation) -> None:
+        """Write (or delete, when the conversation ended) in the caller's transaction."""
+        if loaded.old_index is not None and loaded.old_index != loaded.index:
+            await session.execute(delete(SmsSession).where(SmsSession.phone_index == loaded.old_index))
+            loaded = msgspec.structs.replace(loaded, version=None, old_index=None)
+        if state.step in (Step.ENDED, Step.START):
+            await session.execute(delete(SmsSession).where(SmsSession.phone_index == loaded.index))
+            return
+        deadline = utcnow() + self.idle
+        state.idle_until = deadline.timestamp()
+        blob = self.lockbox.lock("sms-session", e164, loaded.index, msgspec.msgpack.encode(state))
+        delete_after = coarse_hour(deadline) + dt.timedelta(hours=1)
+        if loaded.version is None:
+            session.add(SmsSession(phone_index=loaded.index, version=1, state=blob, delete_after=delete_after))
+            return
+        result = await session.execute(
+            update(SmsSession).where(SmsSession.phone_index == loaded.index, SmsSession.version == loaded.version)
+            .values(state=blob, version=loaded.version + 1, delete_after=delete_after)
+        )
+        if not getattr(result, "rowcount", 0):
+            raise StaleSessionError
+
+    async def purge(self, e164: str) -> None:
+        """STOP: every row this number has, under every key, now."""
+        async with self.db.writing() as session:
+            indexes = self.lockbox.phone_indexes(e164)
+            await session.execute(delete(SmsSession).where(SmsSession.phone_index.in_(indexes)))
+            await session.commit()
+
+    async def forget_expired(self) -> None:
+        async with self.db.writing() as session:
+            await session.execute(delete(SmsSession).where(SmsSession.delete_after < utcnow()))
+            await session.commit()
