@@ -138,8 +138,8 @@ def _read_answer(step: Step, body: str) -> Reading:
             return Reading(event=Event.ANSWER, text="")
         if len(line) > MAX_SHORT:
             return Reading(event=Event.INVALID, reason="too_long")
-        if not line or _CONTROL.search(line) or "\n" in line:
-            return invalid
+        if not any(c.isalnum() for c in line) or _CONTROL.search(line) or "\n" in line:
+            return invalid  # a name has letters or digits; emoji alone are not an employer
         return Reading(event=Event.ANSWER, text=line)
     if step is Step.STORY:
         if n == 1:

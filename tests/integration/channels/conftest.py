@@ -26,6 +26,7 @@ class TwilioStack(msgspec.Struct, kw_only=True):
     runtime: Runtime
     app: Litestar
     backend: str
+    admin: Any
 
 
 async def make_stack(backend: str, templates: Any, tmp_path: Path,
@@ -35,7 +36,7 @@ async def make_stack(backend: str, templates: Any, tmp_path: Path,
     settings = msgspec.structs.replace(settings, **overrides)
     runtime = Runtime(settings)
     return TwilioStack(settings=settings, runtime=runtime, app=create_app(settings, runtime=runtime),
-                       backend=backend), database
+                       backend=backend, admin=templates[backend].admin), database
 
 
 @pytest.fixture
