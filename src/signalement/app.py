@@ -129,7 +129,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
                       on_tick=_housekeeping(runtime))
 
     rate_limit = RateLimitConfig(
-        rate_limit=("minute", 300),
+        rate_limit=("minute", settings.rate_limit_per_minute),
         identifier_for_request=lambda request: runtime.client_hasher.for_connection(request, "rate"),
         store="rate_limit",
         exclude=UNTHROTTLED,

@@ -96,6 +96,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     log_level: str = "INFO"
     # Addresses of reverse proxies whose X-Forwarded-For we trust (comma-separated). Empty: trust none.
     trusted_proxies: str = ""
+    # Requests one client address may make in a minute (keyed on the daily-salted hash, never the address).
+    # Many workers behind one address (a community centre, a shelter) share it: docs/configuration.md.
+    rate_limit_per_minute: int = 300
 
     # Secrets. Key lists are "id:base64url" entries, newest first.
     pepper_keys: str = ""
@@ -267,7 +270,7 @@ def _check_research(settings: Settings) -> None:
 _MINIMUMS = {
     "retention_days": 0, "backup_window_days": 1, "epoch_days": 1, "outbox_expiry_hours": 1,
     "staged_evidence_hours": 1, "session_idle_minutes": 1, "session_absolute_hours": 1,
-    "worker_max_attempts": 1, "sms_idle_minutes": 1,
+    "worker_max_attempts": 1, "sms_idle_minutes": 1, "rate_limit_per_minute": 1,
 }
 
 
