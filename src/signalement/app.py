@@ -10,6 +10,7 @@ from __future__ import annotations
 import hmac
 
 from litestar import Litestar, Response, get
+from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
@@ -32,6 +33,7 @@ from signalement.metrics.events import Flusher
 from signalement.runtime import Runtime
 from signalement.security_headers import security_headers_hook
 from signalement.settings import Settings, check_production, load_settings
+from signalement.static_assets import serve_asset
 from signalement.templating import TEMPLATES, template_config
 
 STATIC = TEMPLATES.parent / "static"
@@ -101,6 +103,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         health.readyz,
         create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False,
                                    opt={"exclude_from_csrf": True}),
+        serve_asset,
     ]
     if "reporter" in tiers:
         from signalement.reporter import build_router as reporter_router
@@ -149,6 +152,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         middleware=[prometheus.middleware, rate_limit.middleware],
         before_send=[security_headers_hook(hsts=settings.is_production)],
         csrf_config=_csrf_config(settings, runtime),
+        # Brotli where the browser takes it, gzip otherwise. No BREACH oracle: pages holding a secret
+        # answer only requests that carry our SameSite=Strict cookies, which no other site can send.
+        compression_config=CompressionConfig(backend="brotli", brotli_gzip_fallback=True),
         template_config=template_config(settings.quick_exit_url),
         exception_handlers={Exception: handle_exception},
         logging_config=None,  # ours is configured above; Litestar's would log request details

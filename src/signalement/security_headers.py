@@ -1,9 +1,9 @@
 """Headers on every response: a strict CSP and no caching, referrers or framing.
 
-``Cache-Control: no-store`` on everything, static files included: a cached
-page or stylesheet on a shared phone is evidence that someone visited a tip
-line. The stylesheet is small enough that re-fetching it costs less than
-that risk.
+``Cache-Control: no-store`` on every page: a cached page on a shared phone is
+evidence that someone visited a tip line, and may hold what they wrote. The
+one exception is a content-hashed stylesheet or script (``static_assets``),
+which holds nothing of anyone's and which Quick exit clears from the cache.
 """
 
 from __future__ import annotations
@@ -49,7 +49,10 @@ def security_headers_hook(*, hsts: bool) -> Callable[[Message, Scope], Awaitable
     async def add_headers(message: Message, scope: Scope) -> None:
         if message["type"] == "http.response.start":
             headers = MutableScopeHeaders.from_message(message)
+            immutable = "immutable" in headers.get("cache-control", "")
             for name, value in values.items():
+                if name == "cache-control" and immutable:
+                    continue  # a content-hashed static file (static_assets): it never changes
                 headers[name] = value
             headers.pop("server", None)
 

@@ -16,6 +16,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
 from signalement import i18n
+from signalement.static_assets import asset_url
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -35,6 +36,7 @@ def build_environment(quick_exit_url: str = "https://weather.gc.ca/") -> Environ
         officer_languages=i18n.OFFICER_LANGUAGES,
         current_language=i18n.current_language,
         quick_exit_url=quick_exit_url,
+        asset_url=asset_url,
     )
     return env
 

@@ -1,0 +1,290 @@
+"""After Quick exit, nothing comes back from the browser's history (issue 11), in Debian's Chromium.
+
+A worker finishes a report (or stops in the middle of the form, or reads an officer's reply
+in the portal) and presses Quick exit. Then someone else takes the phone and presses Back,
+Forward and reload, in every order, up to three steps. Nothing the reporter wrote or received
+may show: no case code, no secret, no story, no employer, no reply.
+
+* With JavaScript on, Back after Quick exit does not land on any page of ours.
+* With JavaScript off, whatever Back lands on is the browser's own "resend?" page (which shows
+  nothing of ours) or a neutral page of ours, in the reporter's language.
+
+One server and one browser serve the whole module; each case gets a fresh browser context
+(its own history and cookies). English, Tagalog and Punjabi take turns over the sequences, so
+each language meets each starting point with JavaScript on and off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+from sqlalchemy import select
+
+from integration.reporter.reporting import Reporter, add_officer_reply, said
+from signalement.db.engine import Database
+from signalement.db.models import Case
+from signalement.runtime import Runtime
+from support.browser import launch, require_chromium
+from support.live import LiveServer, start_server
+from support.stack import Template, clone
+
+pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="module")]
+
+PHONE = {"width": 320, "height": 640}
+EMPLOYER = "Acme Greenhouses"
+TOWN = "Leamington"
+STORY = "The boss took my passport in March. ਉਹ ਸਾਨੂੰ ਬਾਹਰ ਨਹੀਂ ਜਾਣ ਦਿੰਦੇ।"
+REPLY = "Thank you. An officer will call you. Are you safe now?"
+MY_REPLY = "Yes, I am safe today. Please call after 6 pm."
+LANGS = ("en", "tl", "pa")
+BCP47 = {"en": "en", "tl": "tl", "pa": "pa-Guru"}
+SEQUENCES = [
+    *itertools.product(("back", "reload"), repeat=3),  # every order of up to three steps: prefixes are checked too
+    ("back", "forward", "reload"),
+    ("back", "back", "forward"),
+    ("reload", "back", "forward"),
+]
+CASES = [
+    pytest.param(origin, js, seq, LANGS[i % 3], id=f"{origin}-{'js' if js else 'nojs'}-{'-'.join(seq)}-{LANGS[i % 3]}")
+    for origin in ("receipt", "middle", "portal")
+    for js in (True, False)
+    for i, seq in enumerate(SEQUENCES)
+]
+
+
+class Elsewhere(BaseHTTPRequestHandler):
+    """Another site on another port: the neutral site Quick exit goes to, and the page before ours."""
+
+    def do_GET(self) -> None:  # noqa: N802 - the http.server name
+        body = b"<!doctype html><title>Elsewhere</title><p>Weather</p>"
+        self.send_response(200)
+        self.send_header("content-type", "text/html")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        return None
+
+
+class Stack:
+    def __init__(self, server: LiveServer, runtime: Runtime, db: Database, elsewhere: str) -> None:
+        self.server = server
+        self.neutral = f"{elsewhere}/weather"
+        self.before = f"{elsewhere}/before"
+        self.runtime = runtime
+        self.db = db
+        self.portal_cases: dict[str, tuple[str, str]] = {}
+
+
+@pytest.fixture(scope="module")
+def elsewhere() -> Iterator[str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Elsewhere)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://localhost:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(
+    templates: dict[str, Template], tmp_path_factory: pytest.TempPathFactory, elsewhere: str
+) -> Iterator[tuple[Any, LiveServer]]:
+    require_chromium()
+    settings, _database = clone(templates["sqlite"], tmp_path_factory.mktemp("quick-exit"))
+    live = start_server(
+        settings,
+        tmp_path_factory.mktemp("quick-exit-log") / "server.log",
+        extra_env={"SIGNALEMENT_QUICK_EXIT_URL": f"{elsewhere}/weather"},
+    )
+    try:
+        yield settings, live
+    finally:
+        live.stop()
+        print(live.logs()[-4000:])
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def stack(server: tuple[Any, LiveServer], elsewhere: str) -> AsyncIterator[Stack]:
+    settings, live = server
+    runtime = Runtime(settings)
+    db = Database(settings.db_url)
+    try:
+        yield Stack(live, runtime, db, elsewhere)
+    finally:
+        await db.dispose()
+        await runtime.close()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def chromium() -> AsyncIterator[Any]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        browser = await launch(p)
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+async def case_for_the_portal(stack: Stack, lang: str) -> tuple[str, str]:
+    """A report made over HTTP, with an officer's reply: the portal's starting point, once per language."""
+    if lang not in stack.portal_cases:
+        async with httpx.AsyncClient(base_url=stack.server.base_url, timeout=30) as client:
+            reporter = Reporter(client, lang)  # type: ignore[arg-type]
+            await reporter.start()
+            for data in (
+                {"categories": ["wages"], "action": "next"},
+                {"danger": "no", "action": "next"},
+                {"province": "ON", "town": TOWN, "action": "next"},
+                {"employer": EMPLOYER, "action": "next"},
+                {"narrative": STORY, "action": "next"},
+                {"action": "next"},
+                {"action": "next"},
+            ):
+                assert (await reporter.step(data)).status == 200
+            code, secret = (await reporter.submit()).receipt()
+        async with stack.db.reading() as s:
+            case_id = await s.scalar(select(Case.id).where(Case.case_code == code.replace("-", "")))
+        await add_officer_reply(stack.runtime, stack.db, case_id, REPLY)
+        stack.portal_cases[lang] = (code, secret)
+    return stack.portal_cases[lang]
+
+
+async def go(page: Any, selector: str) -> None:
+    async with page.expect_navigation():
+        await page.click(selector)
+
+
+async def fill_until_story(page: Any, base: str, lang: str) -> None:
+    await page.goto(f"{base}/{lang}/")
+    await go(page, f'a[href="/{lang}/report"]')
+    await page.check('input[value="wages"]')
+    await go(page, 'button[value="next"]')
+    await page.check('input[name="danger"][value="no"]')
+    await go(page, 'button[value="next"]')
+    await page.select_option("#f-province", "ON")
+    await page.fill("#f-town", TOWN)
+    await go(page, 'button[value="next"]')
+    await page.fill("#f-employer", EMPLOYER)
+    await go(page, 'button[value="next"]')
+    await page.fill("#f-narrative", STORY)
+
+
+async def start_from(origin: str, page: Any, stack: Stack, lang: str) -> list[str]:
+    """Bring the page to the starting point; returns what must never come back."""
+    base = stack.server.base_url
+    secrets = [EMPLOYER, TOWN, STORY[:20], "ਉਹ ਸਾਨੂੰ ਬਾਹਰ ਨਹੀਂ"]
+    if origin == "portal":
+        code, secret = await case_for_the_portal(stack, lang)
+        await page.goto(f"{base}/{lang}/")
+        await go(page, f'a[href="/{lang}/follow-up"]')
+        await page.fill("#f-code", code)
+        await page.fill("#f-secret", secret)
+        await go(page, 'form[action$="/follow-up"] button[type="submit"]')
+        assert REPLY in await page.inner_text(".thread")
+        await page.fill("#f-message", MY_REPLY)
+        await go(page, 'button[value="send"]')
+        assert MY_REPLY in await page.inner_text(".thread")
+        return [*secrets, REPLY, MY_REPLY, code, code.replace("-", ""), secret, secret.replace(" ", "")]
+    await fill_until_story(page, base, lang)
+    if origin == "middle":
+        return secrets
+    await go(page, 'button[value="next"]')  # evidence
+    await go(page, 'button[value="next"]')  # contact
+    await go(page, 'button[value="next"]')  # review
+    assert EMPLOYER in await page.inner_text("dl.review")
+    await go(page, 'button[value="submit"]')
+    code, secret = [t.strip() for t in await page.locator(".receipt").all_inner_texts()]
+    return [*secrets, code, code.replace("-", ""), secret, secret.replace(" ", "")]
+
+
+async def settled(page: Any) -> None:
+    """Wait for the page in front to finish loading (a page of ours may still be leaving)."""
+    try:
+        await page.wait_for_load_state("load", timeout=10_000)
+    except Exception:  # noqa: BLE001 - a navigation replaced the page while we waited: wait again
+        await page.wait_for_load_state("load", timeout=10_000)
+
+
+async def act(page: Any, action: str) -> None:
+    """Back, Forward or reload, as the person holding the phone presses them. The browser may answer
+    with its own error page (a POST it will not resend silently); that is not a failure."""
+    try:
+        if action == "back":
+            await page.go_back(timeout=10_000)
+        elif action == "forward":
+            await page.go_forward(timeout=10_000)
+        else:
+            await page.reload(timeout=10_000)
+    except Exception as exc:  # noqa: BLE001 - net::ERR_CACHE_MISS and the like
+        if "Timeout" in type(exc).__name__:
+            raise
+    await settled(page)
+
+
+async def shown(page: Any) -> str:
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            return str(await page.content())
+        except Exception:  # noqa: BLE001 - the page is navigating (a page of ours leaving): read it again
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.05)
+
+
+async def not_ours(page: Any, base: str) -> str:
+    """Poll (with a deadline) until the page in front is not one of ours; return its URL."""
+    with contextlib.suppress(Exception):  # still ours after the deadline: the caller's assertion says so
+        await page.wait_for_url(lambda url: not url.startswith(base), timeout=10_000)
+    return str(page.url)
+
+
+@pytest.mark.parametrize(("origin", "js", "sequence", "lang"), CASES)
+async def test_nothing_comes_back_after_quick_exit(
+    origin: str, js: bool, sequence: tuple[str, ...], lang: str, stack: Stack, chromium: Any
+) -> None:
+    base = stack.server.base_url
+    context = await chromium.new_context(viewport=PHONE, java_script_enabled=js)
+    try:
+        page = await context.new_page()
+        await page.goto(stack.before)
+        never = await start_from(origin, page, stack, lang)
+        before_exit = await shown(page)
+        assert any(n in before_exit for n in never), "the starting page shows nothing: the test is blind"
+
+        async with page.expect_navigation(url=stack.neutral):
+            await page.click("#quick-exit")
+        assert await context.cookies(base) == [], "Quick exit left cookies of ours"
+
+        for step, action in enumerate(sequence, 1):
+            await act(page, action)
+            url = await not_ours(page, base) if js and action == "back" else page.url
+            text = await shown(page)
+            where = f"after {'-'.join(sequence[:step])}, at {url}"
+            leaked = [n for n in never if n in text]
+            assert leaked == [], f"{where}: {leaked} came back"
+            if js and action == "back":
+                assert not url.startswith(base), f"{where}: Back landed on a page of ours"
+            if url.startswith(base) and "<main" in text:  # a page of ours, not the browser's own
+                assert f'lang="{BCP47[lang]}"' in text, f"{where}: not in the reporter's language"
+                assert 'name="draft"' not in text and 'name="token"' not in text and 'class="receipt"' not in text
+                if 'class="error-summary"' not in text and "<h1>" in text:
+                    assert said(lang, "This page is closed") in text or 'name="draft"' not in text
+    finally:
+        await context.close()
