@@ -6,7 +6,7 @@ from litestar import Response, get
 from litestar.datastructures import State
 from sqlalchemy import text
 
-from signalement.db.migrate import current_revision, head_revision
+from signalement.db.migrate import current_revision, schema_readiness
 from signalement.runtime import Runtime
 from signalement.vault.keystore import KeyStoreError
 
@@ -21,15 +21,16 @@ def healthz() -> dict[str, str]:
 
 @get("/readyz", include_in_schema=False, opt=PROBE_OPTS)
 async def readyz(state: State) -> Response[dict[str, object]]:
-    """Ready to take reports: database reachable, schema at head, keys loaded."""
+    """Ready to take reports: database reachable, schema at this release's head (or at a newer release's,
+    during a rolling upgrade: ``schema_readiness``), keys loaded."""
     runtime: Runtime = state.runtime
     checks: dict[str, str] = {}
+    schema_ok = False
     try:
         async with runtime.db.reading() as session:
             await session.execute(text("SELECT 1"))
         checks["database"] = "ok"
-        revision = await current_revision(runtime.db)
-        checks["migrations"] = "ok" if revision == head_revision() else f"at {revision}, want {head_revision()}"
+        schema_ok, checks["migrations"] = schema_readiness(await current_revision(runtime.db))
     except Exception as exc:  # any driver error means not ready; the type is enough to debug
         checks["database"] = f"unreachable ({type(exc).__name__})"
         checks.setdefault("migrations", "unknown")
@@ -40,5 +41,5 @@ async def readyz(state: State) -> Response[dict[str, object]]:
         checks["keys"] = "ok"
     except KeyStoreError:
         checks["keys"] = "missing: run 'signalement init'"
-    ready = all(v == "ok" for v in checks.values())
+    ready = all(v == "ok" for k, v in checks.items() if k != "migrations") and schema_ok
     return Response({"ready": ready, "checks": checks}, status_code=200 if ready else 503)

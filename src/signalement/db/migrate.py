@@ -7,6 +7,7 @@ Alembic, so they work both from the CLI and inside a running event loop.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from alembic import command
@@ -37,6 +38,28 @@ def all_revisions() -> list[str]:
     """Revisions from first to last."""
     script = ScriptDirectory.from_config(alembic_config())
     return [rev.revision for rev in reversed(list(script.walk_revisions()))]
+
+
+@functools.cache
+def _release_revisions() -> tuple[str, frozenset[str]]:
+    """This release's head and every revision it knows (the scripts do not change while it runs)."""
+    return head_revision(), frozenset(all_revisions())
+
+
+def schema_readiness(revision: str | None) -> tuple[bool, str]:
+    """Can this release serve a database whose schema is at ``revision``? Returns (ready, what to report).
+
+    At this release's head: yes. Behind it (a revision this release knows, or none): no, migrate first. At a
+    revision this release does not know: a newer release has migrated it during a rolling upgrade, and this
+    one keeps serving until it is replaced. Migrations are written to allow that (expand, then contract in a
+    later release); one that does not says so in the release notes (docs/operations.md, "Deploy and upgrade").
+    """
+    head, known = _release_revisions()
+    if revision == head:
+        return True, "ok"
+    if revision is not None and revision not in known:
+        return True, f"ok (at {revision}, newer than this release's {head})"
+    return False, f"at {revision}, want {head}"
 
 
 async def upgrade(db: Database, revision: str = "head") -> None:
