@@ -1,6 +1,7 @@
 """Real HTTP peers on 127.0.0.1 for Twilio's REST side.
 
-* ``FakeTwilio``: a small stateful server of our own that records each message it is sent.
+* ``FakeTwilio``: a small stateful server of our own that records each message it is sent, and each
+  message deleted (``DELETE .../Messages/{Sid}.json``: 204 for a message it holds or was told of, else 404).
 * ``prism()``: Prism serving Twilio's published OpenAPI description, which validates every request
   our real ``twilio`` client sends against Twilio's schema (it keeps no state).
 """
@@ -31,6 +32,8 @@ ACCOUNT_SID = "AC" + "0" * 32
 class FakeTwilio:
     def __init__(self, fail_with: int | None = None) -> None:
         self.messages: list[dict[str, str]] = []
+        self.deleted: list[str] = []
+        self.known: set[str] = set()  # SIDs of messages Twilio would hold (inbound texts the test sent)
         self.fail_with = fail_with
         outer = self
 
@@ -52,6 +55,19 @@ class FakeTwilio:
                 self.end_headers()
                 self.wfile.write(json.dumps({"sid": sid, "status": "queued", "to": form.get("To"),
                                              "from": form.get("From"), "body": form.get("Body")}).encode())
+
+            def do_DELETE(self) -> None:  # noqa: N802 - http.server's naming
+                sid = self.path.rsplit("/", 1)[-1].removesuffix(".json")
+                sent = {f"SM{i + 1:032d}" for i in range(len(outer.messages))}
+                if sid in outer.known | sent and sid not in outer.deleted:
+                    outer.deleted.append(sid)
+                    self.send_response(204)
+                    self.end_headers()
+                    return
+                self.send_response(404)
+                self.send_header("content-type", "application/json")
+                self.end_headers()
+                self.wfile.write(json.dumps({"code": 20404, "message": "not found", "status": 404}).encode())
 
             def log_message(self, *args: object) -> None:
                 pass

@@ -1,0 +1,111 @@
+"""Twilio's REST side of the SMS channel, from the real ``twilio`` client to real HTTP peers on 127.0.0.1.
+
+Each inbound text, and each of our replies once delivered, is deleted at Twilio by the worker, so
+Twilio's log stops linking the number to us. A stateful fake checks send-then-delete; Prism checks the
+delete request against Twilio's own OpenAPI description.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+import pytest
+from sqlalchemy import select, update
+
+from integration.channels.conftest import PUBLIC_URL
+from signalement.db.models import OutboxJob, utcnow
+from signalement.messaging import PurgeJob, TwilioProvider
+from signalement.notify import SmsJob, queue_sms
+from signalement.runtime import Runtime
+from signalement.worker import Worker
+from support.twilio_peers import ACCOUNT_SID, FakeTwilio, prism
+from support.twilio_webhooks import TOKEN, Phone, new_sid, sign
+
+
+def _worker_runtime(tw: Any, base: str) -> Runtime:
+    settings = msgspec.structs.replace(tw.settings, twilio_api_base=base, twilio_account_sid=ACCOUNT_SID,
+                                       twilio_auth_token=TOKEN, twilio_from_number="+15005550006")
+    return Runtime(settings)
+
+
+async def _due_now(db: Any) -> None:
+    async with db.writing() as s:  # time travel past the purge delay instead of sleeping
+        await s.execute(update(OutboxJob).values(run_after=utcnow()))
+        await s.commit()
+
+
+async def _jobs(db: Any) -> list[OutboxJob]:
+    async with db.reading() as s:
+        return list((await s.execute(select(OutboxJob).order_by(OutboxJob.id))).scalars())
+
+
+async def test_each_inbound_text_is_deleted_at_twilio_by_the_worker_once(tw, tw_client, db) -> None:
+    phone = Phone(tw_client, PUBLIC_URL, "+14165550177")
+    sids = [new_sid(), new_sid()]
+    await phone.text("HELP", sid=sids[0])
+    await phone.text("1", sid=sids[1])
+    with FakeTwilio() as fake:
+        fake.known.update(sids)
+        runtime = _worker_runtime(tw, fake.base_url)
+        try:
+            worker = Worker(runtime)
+            assert await worker.run_once() == 0  # not yet: Twilio may still be finishing with them
+            await _due_now(db)
+            assert await worker.run_once() == 2
+            assert await worker.run_once() == 0
+        finally:
+            await runtime.close()
+    assert sorted(fake.deleted) == sorted(sids)
+    assert [(j.kind, j.status, j.payload) for j in await _jobs(db)] == [("twilio.purge", "done", b"")] * 2
+
+
+async def test_an_officer_reply_is_texted_then_deleted_once_delivered(tw, tw_client, db) -> None:
+    """Send, then delete: the notice goes out through the outbox, its delivery callback purges it."""
+    number = "+14165550178"
+    with FakeTwilio() as fake:
+        runtime = _worker_runtime(tw, fake.base_url)
+        try:
+            async with runtime.db.writing() as s:
+                await queue_sms(s, runtime.public_keys.worker, SmsJob(to=number, language="fr"), ref="reply-1")
+                await s.commit()
+            worker = Worker(runtime)
+            assert await worker.run_once() == 1
+            assert [m["To"] for m in fake.messages] == [number]
+            sent_sid = f"SM{1:032d}"
+            callback = {"MessageSid": sent_sid, "MessageStatus": "delivered", "AccountSid": ACCOUNT_SID,
+                        "To": number, "From": "+15005550006"}
+            response = await tw_client.post("/twilio/sms/status", data=callback, headers={
+                "x-twilio-signature": sign(PUBLIC_URL + "/twilio/sms/status", callback)})
+            assert response.status_code == 204
+            await _due_now(db)
+            assert await worker.run_once() == 1
+        finally:
+            await runtime.close()
+    assert fake.deleted == [sent_sid]
+
+
+async def test_a_message_already_gone_at_twilio_counts_as_purged(tw, tw_client, db) -> None:
+    await Phone(tw_client, PUBLIC_URL, "+14165550179").text("HELP")
+    with FakeTwilio() as fake:  # it knows no such message: 404
+        runtime = _worker_runtime(tw, fake.base_url)
+        try:
+            await _due_now(db)
+            assert await Worker(runtime).run_once() == 1
+        finally:
+            await runtime.close()
+    assert [(j.status, j.last_error) for j in await _jobs(db)] == [("done", None)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_twilios_own_api_description_accepts_our_delete_and_send(tw) -> None:
+    with prism() as base:
+        runtime = _worker_runtime(tw, base)
+        try:
+            provider = TwilioProvider(runtime.settings)
+            assert await provider.send("+14165550180", "Test")  # Prism answers 201 only to a valid request
+            await provider.purge(PurgeJob(kind="message", sid="SM" + "a" * 32))  # and 204 to a valid delete
+        finally:
+            await runtime.close()
+
