@@ -95,7 +95,7 @@ class SmsChannel:
         """Act on one text; ``c`` is changed in place. Returns the texts to send back."""
         replies: list[str] = []
         if loaded.timed_out:
-            replies.append(t.text(c.language, t.TIMED_OUT))
+            replies.append(t.text(c.language, t.TIMED_OUT, minutes=self.rt.settings.sms_idle_minutes))
         body = inbound.body[:MAX_BODY]
         reading = read(c.step, body)
         if inbound.media_count and not body.strip():

@@ -165,7 +165,7 @@ async def test_a_conversation_idle_past_the_timeout_is_lost_and_starts_again_cal
         row.state = box.lock("sms-session", phone.number, index, msgspec.msgpack.encode(state))
         await s.commit()
     texts = await phone.text("ON")
-    assert texts[0] == t.text("fr", t.TIMED_OUT)
+    assert texts[0] == t.text("fr", t.TIMED_OUT, minutes=30)
     assert texts[-1] == t.LANGUAGE_MENU  # "ON" means nothing at the start: the menu, calmly
 
 
