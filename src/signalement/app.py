@@ -82,6 +82,7 @@ def _metrics_controller(runtime: Runtime) -> type[PrometheusController]:
 def _housekeeping(runtime: Runtime):  # noqa: ANN202 - an async callable for the flusher
     async def tick() -> None:
         await shred_expired(runtime.db, runtime.settings.feedback_retention_days)
+        await runtime.sweep_stores()
 
     return tick
 

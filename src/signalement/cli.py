@@ -59,11 +59,16 @@ def _print_account(account: Any, heading: str) -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    settings = load_settings()
+    overrides = {"web_workers": args.workers} if args.workers is not None else {}
+    settings = load_settings(**overrides)
     check_production(settings)
+    workers = settings.serve_workers
+    # Each worker builds its app from the environment: tell them how many they are, so that without Redis
+    # they share rate limits, throttles and sessions through files under the data directory (Runtime.store).
+    os.environ["SIGNALEMENT_WEB_WORKERS"] = str(workers)
     trusted = settings.trusted_proxies.strip()
     uvicorn.run(
-        "signalement.app:create_app", factory=True, host=args.host, port=args.port,
+        "signalement.app:create_app", factory=True, host=args.host, port=args.port, workers=workers,
         access_log=False,  # an access log would record reporters' addresses
         log_config=None, server_header=False, proxy_headers=bool(trusted),
         forwarded_allow_ips=trusted or None, timeout_graceful_shutdown=10,
@@ -316,6 +321,10 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve", help="serve the web app (reporter, officer and research tiers as configured)")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="worker processes (default: SIGNALEMENT_WEB_WORKERS, or one per core when it is 0 or "
+                        "unset); with more than one and no SIGNALEMENT_REDIS_URL, they share rate limits and "
+                        "sessions through files under the data directory")
     s.set_defaults(func=cmd_serve)
 
     s = sub.add_parser("worker", help="run outbox jobs (texts, scheduled key epochs, daily purge)")

@@ -14,6 +14,7 @@ import json
 from functools import cached_property
 
 from litestar.stores.base import Store
+from litestar.stores.file import FileStore
 from litestar.stores.memory import MemoryStore
 
 from signalement.db.engine import Database
@@ -96,7 +97,14 @@ class Runtime:
         return ""
 
     def store(self, name: str) -> Store:
-        """A key-value store shared by every replica when Redis is configured, else in memory."""
+        """A key-value store for rate limits, throttles and sessions, shared by every process that serves.
+
+        Redis when configured (every replica on every host). Otherwise, when ``signalement serve`` runs
+        several worker processes on this host, files under ``$DATA_DIR/stores/<name>`` that all of them
+        read and write (Litestar's ``FileStore``: atomic replace, keys hashed to file names). One process
+        keeps them in memory. Unshared stores would multiply every limit by the number of workers and
+        sign an officer out whenever a request lands on another worker.
+        """
         if name not in self._stores:
             if self.settings.redis_url:
                 from litestar.stores.redis import RedisStore
@@ -104,9 +112,19 @@ class Runtime:
                 self._stores[name] = RedisStore.with_client(
                     url=self.settings.redis_url, namespace=f"signalement:{name}"
                 )
+            elif self.settings.web_workers > 1:
+                folder = self.settings.data_path / "stores" / name
+                folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+                self._stores[name] = FileStore(folder)
             else:
                 self._stores[name] = MemoryStore()
         return self._stores[name]
+
+    async def sweep_stores(self) -> None:
+        """Delete expired entries from file stores (memory and Redis stores expire entries themselves)."""
+        for store in list(self._stores.values()):
+            if isinstance(store, FileStore):
+                await store.delete_expired()
 
     @cached_property
     def recorder(self) -> Recorder:

@@ -99,6 +99,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Requests one client address may make in a minute (keyed on the daily-salted hash, never the address).
     # Many workers behind one address (a community centre, a shelter) share it: docs/configuration.md.
     rate_limit_per_minute: int = 300
+    # Worker processes of ``signalement serve``; 0 means one per core. Above 1 without Redis, the workers
+    # share rate limits, throttles and sessions through files under $DATA_DIR/stores (runtime.Runtime.store).
+    web_workers: int = 0
 
     # Secrets. Key lists are "id:base64url" entries, newest first.
     pepper_keys: str = ""
@@ -181,6 +184,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_path / 'signalement.db').as_posix()}"
+
+    @property
+    def serve_workers(self) -> int:
+        """How many worker processes ``signalement serve`` starts: the setting, or one per usable core."""
+        if self.web_workers:
+            return self.web_workers
+        try:
+            return len(os.sched_getaffinity(0)) or 1
+        except AttributeError:  # not on Linux
+            return os.cpu_count() or 1
 
     @property
     def is_sqlite(self) -> bool:
@@ -270,7 +283,7 @@ def _check_research(settings: Settings) -> None:
 _MINIMUMS = {
     "retention_days": 0, "backup_window_days": 1, "epoch_days": 1, "outbox_expiry_hours": 1,
     "staged_evidence_hours": 1, "session_idle_minutes": 1, "session_absolute_hours": 1,
-    "worker_max_attempts": 1, "sms_idle_minutes": 1, "rate_limit_per_minute": 1,
+    "worker_max_attempts": 1, "sms_idle_minutes": 1, "rate_limit_per_minute": 1, "web_workers": 0,
 }
 
 

@@ -65,14 +65,15 @@ def settings_env(settings: Settings) -> dict[str, str]:
 
 
 def start_server(settings: Settings, log_path: Path, *, port: int | None = None,
-                 extra_env: dict[str, str] | None = None, timeout: float = 30.0) -> LiveServer:
+                 extra_env: dict[str, str] | None = None, timeout: float = 30.0, workers: int = 1) -> LiveServer:
     port = port or free_port()
     env = settings_env(settings)
     env["SIGNALEMENT_PUBLIC_URL"] = f"http://127.0.0.1:{port}"
     env.update(extra_env or {})
     log = log_path.open("ab")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "signalement", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-m", "signalement", "serve", "--host", "127.0.0.1", "--port", str(port),
+         "--workers", str(workers)],
         env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
     server = LiveServer(base_url=f"http://127.0.0.1:{port}", log_path=log_path, process=proc)
