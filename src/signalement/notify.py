@@ -12,6 +12,7 @@ looking over the worker's shoulder could read as "tip line".
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from urllib.parse import urlsplit, urlunsplit
 
 import msgspec
@@ -41,16 +42,30 @@ class PermanentSendError(Exception):
 
 
 class RoutedHttpClient(TwilioHttpClient):
-    """Twilio's own HTTP client, pointed at ``SIGNALEMENT_TWILIO_API_BASE`` (a test peer or a proxy)."""
+    """Twilio's own HTTP client, pointed at ``SIGNALEMENT_TWILIO_API_BASE`` (a test peer or a proxy).
 
-    def __init__(self, base: str, **kwargs: object) -> None:
+    With ``idempotency_key`` every request carries an ``Idempotency-Key`` header (the IETF httpapi draft).
+    A worker killed after the provider accepted a text but before the job was marked done runs the job
+    again; a provider or egress proxy that honours the header then sends it once. Twilio ignores the
+    header today, so with Twilio itself that window stays at-least-once (docs/operations.md).
+    """
+
+    def __init__(self, base: str, *, idempotency_key: str | None = None, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self._base = urlsplit(base)
+        self._idempotency_key = idempotency_key
 
-    def request(self, method, url, *args, **kwargs):  # noqa: ANN001, ANN201
+    def request(self, method, url, params=None, data=None, headers=None, *args, **kwargs):  # noqa: ANN001, ANN201
         parts = urlsplit(url)
         url = urlunsplit((self._base.scheme, self._base.netloc, parts.path, parts.query, parts.fragment))
-        return super().request(method, url, *args, **kwargs)
+        if self._idempotency_key:
+            headers = {**(headers or {}), "Idempotency-Key": self._idempotency_key}
+        return super().request(method, url, params, data, headers, *args, **kwargs)
+
+
+def idempotency_key(dedupe_key: str) -> str:
+    """The key a job sends its provider: derived from the job's dedupe key, the same on every attempt."""
+    return hashlib.sha256(f"signalement-outbox|{dedupe_key}".encode()).hexdigest()[:32]
 
 
 def seal_sms_job(worker_key: PublicKey, job: SmsJob, dedupe_key: str) -> bytes:
@@ -71,14 +86,14 @@ def message_text(settings: Settings, language: str, template: str) -> str:
     raise ValueError(template)
 
 
-def twilio_client(settings: Settings) -> Client:
+def twilio_client(settings: Settings, idempotency_key: str | None = None) -> Client:
     return Client(settings.twilio_account_sid, settings.twilio_auth_token,
-                  http_client=RoutedHttpClient(settings.twilio_api_base, timeout=15))
+                  http_client=RoutedHttpClient(settings.twilio_api_base, idempotency_key=idempotency_key, timeout=15))
 
 
-def _send_blocking(settings: Settings, to: str, body: str) -> str:
+def _send_blocking(settings: Settings, to: str, body: str, key: str | None) -> str:
     try:
-        msg = twilio_client(settings).messages.create(to=to, from_=settings.twilio_from_number, body=body)
+        msg = twilio_client(settings, key).messages.create(to=to, from_=settings.twilio_from_number, body=body)
     except TwilioRestException as exc:
         if 400 <= exc.status < 500 and exc.status not in (408, 429):
             raise PermanentSendError(str(exc.code)) from None
@@ -86,6 +101,9 @@ def _send_blocking(settings: Settings, to: str, body: str) -> str:
     return str(msg.sid)
 
 
-async def send_sms(settings: Settings, job: SmsJob) -> str:
-    """Send one text; returns Twilio's message SID. Blocking HTTP runs in a thread."""
-    return await asyncio.to_thread(_send_blocking, settings, job.to, message_text(settings, job.language, job.template))
+async def send_sms(settings: Settings, job: SmsJob, dedupe_key: str | None = None) -> str:
+    """Send one text; returns Twilio's message SID. Blocking HTTP runs in a thread. ``dedupe_key`` (the
+    outbox job's) becomes the request's idempotency key, so a retried job asks for the same text."""
+    key = idempotency_key(dedupe_key) if dedupe_key else None
+    body = message_text(settings, job.language, job.template)
+    return await asyncio.to_thread(_send_blocking, settings, job.to, body, key)

@@ -50,7 +50,7 @@ class Worker:
 
     async def _sms(self, job: OutboxJob) -> None:
         payload = msgspec.msgpack.decode(self.open_payload(job, f"{SMS_JOB}:{job.dedupe_key}"), type=SmsJob)
-        await send_sms(self.rt.settings, payload)
+        await send_sms(self.rt.settings, payload, job.dedupe_key)
 
     async def _twilio_purge(self, job: OutboxJob) -> None:
         payload = msgspec.msgpack.decode(self.open_payload(job, f"{TWILIO_PURGE_JOB}:{job.dedupe_key}"), type=PurgeJob)
