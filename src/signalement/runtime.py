@@ -129,7 +129,7 @@ class Runtime:
     @cached_property
     def recorder(self) -> Recorder:
         """Usability counts for this app, in memory until the next flush (``metrics.events``)."""
-        return Recorder()
+        return Recorder(hourly_days=self.settings.metrics_hourly_days)
 
     @cached_property
     def experiment(self) -> Experiment | None:

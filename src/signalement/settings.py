@@ -151,6 +151,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Research metrics (metrics/, /research/). Counts are kept in memory and written every
     # ``metrics_flush_seconds`` (and at shutdown): a crash loses at most that long of counts.
     metrics_flush_seconds: float = 60.0
+    # Hourly cells older than this many days are rolled into day cells at the next flush (metrics.rollup).
+    metrics_hourly_days: int = 2
     research_k: int = 10  # small-cell threshold: any count under it shows as "<k" everywhere
     feedback_retention_days: int = 180  # sealed feedback comments are deleted after this many days
     # One experiment, "name@step:arm=weight,arm=weight" (metrics.experiments); empty: none running.
@@ -271,7 +273,8 @@ def _check_research(settings: Settings) -> None:
             f"{PREFIX}EXPERIMENT: '{settings.experiment}' must be name@step:arm=weight,arm=weight "
             "(lower-case letters, digits and '-')"
         ) from None
-    if settings.research_k < 2 or settings.metrics_flush_seconds <= 0 or settings.feedback_retention_days < 1:
+    if (settings.research_k < 2 or settings.metrics_flush_seconds <= 0 or settings.feedback_retention_days < 1
+            or settings.metrics_hourly_days < 1):
         raise SettingsError(
             f"{PREFIX}RESEARCH_K must be at least 2, {PREFIX}METRICS_FLUSH_SECONDS above 0 and "
             f"{PREFIX}FEEDBACK_RETENTION_DAYS at least 1"

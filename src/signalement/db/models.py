@@ -397,6 +397,35 @@ class FunnelCount(Base):
     )
 
 
+class FunnelDay(Base):
+    """The same cells as ``FunnelCount`` with the hour coarsened to its UTC day (0013).
+
+    ``metrics.rollup`` moves hourly cells older than ``metrics_hourly_days`` here, in the flush's
+    transaction: a count lives in exactly one of the two tables, so the research pages read a year as
+    days (a few hundred thousand rows at 50,000 reports a year, not one and a half million hours), and a
+    small hourly count stops lining up with a case's received hour once its day is old enough."""
+
+    __tablename__ = "funnel_days"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    day: Mapped[dt.date] = mapped_column(Date)
+    event: Mapped[str] = mapped_column(String(24))
+    step: Mapped[str] = mapped_column(String(24), default="")
+    field: Mapped[str] = mapped_column(String(24), default="")
+    channel: Mapped[str] = mapped_column(String(8))
+    language: Mapped[str] = mapped_column(String(8))
+    variant: Mapped[str] = mapped_column(String(32), default="")
+    duration: Mapped[int] = mapped_column(Integer, default=0)
+    count: Mapped[int] = mapped_column(BigInteger, default=0)
+
+    __table_args__ = (
+        # Cell columns first: the research query groups by them and can read this index alone, in order.
+        Index("ux_funnel_days_cell", "event", "step", "field", "channel", "language", "variant", "duration",
+              "day", unique=True),
+        Index("ix_funnel_days_day", "day"),
+    )
+
+
 class FeedbackComment(Base):
     """A "was this easy?" comment: scrubbed, then sealed to the research key, kept for a set number of days.
 
@@ -426,6 +455,7 @@ __all__ = [
     "EvidenceChunk",
     "FeedbackComment",
     "FunnelCount",
+    "FunnelDay",
     "KeyEpoch",
     "Message",
     "Note",

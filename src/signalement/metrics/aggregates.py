@@ -1,6 +1,7 @@
 """What the research tier shows: funnel, completion, times, errors, satisfaction, mix, case handling.
 
-Everything is computed from ``funnel_counts`` (aggregate cells) and from case
+Everything is computed from ``funnel_days`` and ``funnel_counts`` (aggregate
+cells by day, and by hour for the last days not rolled up yet) and from case
 *metadata* (channel, language, urgency, coarse times, the SLA due date, when
 an officer first changed the status or replied). No case content, no case
 id leaves this module, and every number passes through ``stats.suppress`` or
@@ -23,18 +24,18 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 import msgspec
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import ColumnElement, func, select
 
 from signalement.db.engine import Database
-from signalement.db.models import AuditEntry, Case, FunnelCount, Message, utcnow
-from signalement.metrics import stats
+from signalement.db.models import FunnelCount, FunnelDay, utcnow
+from signalement.metrics import casework, stats
+from signalement.metrics.casework import Casework
 from signalement.metrics.experiments import Experiment
 from signalement.metrics.stats import Cell
 
 # The web form's steps, in order; other channels' steps are ordered by how many visits reached them.
 WEB_STEPS = ("what", "danger", "where", "who", "story", "evidence", "contact", "review")
 DIGITAL_CHANNELS = ("web", "sms")
-URGENCIES = ("immediate", "high", "standard")
 
 
 class Filters(msgspec.Struct, frozen=True, kw_only=True):
@@ -126,19 +127,6 @@ class Satisfaction(msgspec.Struct, frozen=True, kw_only=True):
     high: float | None
 
 
-class Casework(msgspec.Struct, frozen=True, kw_only=True):
-    urgency: str
-    cases: Cell
-    triage_median_hours: float | None
-    triage_p90_hours: float | None
-    reply_median_hours: float | None
-    reply_p90_hours: float | None
-    sla_met: Cell
-    sla_breached: Cell
-    sla_pending: Cell
-    compliance: float | None
-
-
 class Report(msgspec.Struct, frozen=True, kw_only=True):
     since: dt.date
     until: dt.date
@@ -174,86 +162,51 @@ class _Row(msgspec.Struct, frozen=True, array_like=True):
     count: int
 
 
-async def load_rows(db: Database, filters: Filters) -> list[_Row]:
-    """Cells in the period, summed over hours (the dashboard needs no finer time than a week)."""
-    c = FunnelCount
-    where = [c.hour >= filters.start, c.hour < filters.end]
+def _cell_filters(table: type[FunnelCount] | type[FunnelDay], filters: Filters) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
     if filters.channel:
-        where.append(c.channel == filters.channel)
+        where.append(table.channel == filters.channel)
     if filters.language:
-        where.append(c.language == filters.language)
-    query = (
-        select(c.event, c.step, c.field, c.channel, c.language, c.variant, c.duration, func.sum(c.count))
-        .where(and_(*where))
-        .group_by(c.event, c.step, c.field, c.channel, c.language, c.variant, c.duration)
-    )
+        where.append(table.language == filters.language)
+    return where
+
+
+async def load_rows(db: Database, filters: Filters) -> list[_Row]:
+    """Cells in the period, summed over days and hours, in SQL.
+
+    A count lives either in a day cell (``funnel_days``, rolled up) or in an
+    hourly cell not rolled up yet (``funnel_counts``), never both
+    (``metrics.rollup``): the period's total is the sum of the two sums."""
+    d, c = FunnelDay, FunnelCount
+    day_key = (d.event, d.step, d.field, d.channel, d.language, d.variant, d.duration)
+    hour_key = (c.event, c.step, c.field, c.channel, c.language, c.variant, c.duration)
+    days = (select(*day_key, func.sum(d.count))
+            .where(d.day >= filters.since, d.day <= filters.until, *_cell_filters(d, filters)).group_by(*day_key))
+    hours = (select(*hour_key, func.sum(c.count))
+             .where(c.hour >= filters.start, c.hour < filters.end, *_cell_filters(c, filters)).group_by(*hour_key))
+    merged: dict[tuple[str, str, str, str, str, str, int], int] = defaultdict(int)
     async with db.reading() as session:
-        return [_Row(*r[:7], int(r[7])) for r in await session.execute(query)]
+        for query in (days, hours):
+            for r in await session.execute(query):
+                merged[(r[0], r[1], r[2], r[3], r[4], r[5], int(r[6]))] += int(r[7])
+    return [_Row(*key, n) for key, n in merged.items()]
 
 
 async def load_feedback_weeks(db: Database, filters: Filters) -> dict[tuple[dt.date, str], int]:
-    c = FunnelCount
-    where = [c.hour >= filters.start, c.hour < filters.end, c.event == "feedback"]
-    if filters.channel:
-        where.append(c.channel == filters.channel)
-    if filters.language:
-        where.append(c.language == filters.language)
-    query = select(c.hour, c.field, func.sum(c.count)).where(and_(*where)).group_by(c.hour, c.field)
+    d, c = FunnelDay, FunnelCount
+    days = (select(d.day, d.field, func.sum(d.count))
+            .where(d.event == "feedback", d.day >= filters.since, d.day <= filters.until, *_cell_filters(d, filters))
+            .group_by(d.day, d.field))
+    hours = (select(c.hour, c.field, func.sum(c.count))
+             .where(c.event == "feedback", c.hour >= filters.start, c.hour < filters.end, *_cell_filters(c, filters))
+             .group_by(c.hour, c.field))
     weeks: dict[tuple[dt.date, str], int] = defaultdict(int)
     async with db.reading() as session:
-        for hour, field, n in await session.execute(query):
-            day = hour.date()
-            weeks[(day - dt.timedelta(days=day.weekday()), field)] += int(n)
+        for query in (days, hours):
+            for when, field, n in await session.execute(query):
+                day = when.date() if isinstance(when, dt.datetime) else when
+                weeks[(day - dt.timedelta(days=day.weekday()), field)] += int(n)
     return weeks
-
-
-class _CaseRow(msgspec.Struct, frozen=True, array_like=True):
-    channel: str
-    language: str
-    urgency: str
-    received_at: dt.datetime
-    sla_due_at: dt.datetime
-    first_status: dt.datetime | None
-    first_reply: dt.datetime | None
-    followed_up: bool
-
-
-async def load_cases(db: Database, filters: Filters) -> list[_CaseRow]:
-    """Case metadata only: channel, language, urgency, coarse times. Never content, never an id out."""
-    first_status = (
-        select(func.min(AuditEntry.at))
-        .where(AuditEntry.object_id == Case.id, AuditEntry.action == "case.status")
-        .scalar_subquery()
-    )
-    first_reply = (
-        select(func.min(Message.created_at))
-        .where(Message.case_id == Case.id, Message.author == "officer")
-        .scalar_subquery()
-    )
-    followed = exists().where(Message.case_id == Case.id, Message.author == "reporter")
-    where = [Case.received_at >= filters.start, Case.received_at < filters.end]
-    if filters.channel:
-        where.append(Case.channel == filters.channel)
-    if filters.language:
-        where.append(Case.language == filters.language)
-    query = select(Case.channel, Case.language, Case.urgency, Case.received_at, Case.sla_due_at, first_status,
-                   first_reply, followed).where(and_(*where))
-    async with db.reading() as session:
-        rows = []
-        for r in await session.execute(query):
-            received, due = _aware(r[3]), _aware(r[4])
-            assert received is not None and due is not None  # NOT NULL columns
-            rows.append(_CaseRow(r[0], r[1], r[2], received, due, _aware(r[5]), _aware(r[6]), bool(r[7])))
-        return rows
-
-
-def _aware(value: dt.datetime | str | None) -> dt.datetime | None:
-    """Subquery results skip the column type on SQLite: parse and attach UTC where needed."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 # ---- building the report --------------------------------------------------------------------------
@@ -403,47 +356,6 @@ def shares(counts: dict[str, int], k: int) -> list[Share]:
             for key, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
-def _hours(delta: dt.timedelta) -> float:
-    return max(0.0, delta.total_seconds() / 3600)
-
-
-def _quantile(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    pos = q * (len(ordered) - 1)
-    lo = int(pos)
-    hi = min(lo + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
-
-
-def casework(cases: list[_CaseRow], k: int, now: dt.datetime) -> list[Casework]:
-    out = []
-    for urgency in (*URGENCIES, ""):
-        group = [c for c in cases if c.urgency == urgency or not urgency]
-        triage = [_hours(c.first_status - c.received_at) for c in group if c.first_status]
-        reply = [_hours(c.first_reply - c.received_at) for c in group if c.first_reply]
-        met = breached = pending = 0
-        for c in group:
-            first = min((t for t in (c.first_status, c.first_reply) if t is not None), default=None)
-            if first is not None:
-                met, breached = (met + 1, breached) if first <= c.sla_due_at else (met, breached + 1)
-            elif now > c.sla_due_at:
-                breached += 1
-            else:
-                pending += 1
-        n = len(group)
-        out.append(Casework(
-            urgency=urgency, cases=stats.suppress(n, k),
-            triage_median_hours=_quantile(triage, 0.5) if len(triage) >= k else None,
-            triage_p90_hours=_quantile(triage, 0.9) if len(triage) >= k else None,
-            reply_median_hours=_quantile(reply, 0.5) if len(reply) >= k else None,
-            reply_p90_hours=_quantile(reply, 0.9) if len(reply) >= k else None,
-            sla_met=stats.suppress(met, k), sla_breached=stats.suppress(breached, k),
-            sla_pending=stats.suppress(pending, k), compliance=stats.shown_rate(met, met + breached, k)))
-    return out
-
-
 def export_cells(rows: list[_Row], k: int) -> list[dict[str, object]]:
     """The aggregate cells behind the report (summed over the period), each suppressed."""
     merged: dict[tuple[str, str, str, str, str, str, int], int] = defaultdict(int)
@@ -460,16 +372,9 @@ async def build_report(db: Database, filters: Filters, *, k: int, experiment: Ex
                        min_sample: int, now: dt.datetime | None = None) -> Report:
     rows = await load_rows(db, filters)
     weeks = await load_feedback_weeks(db, filters)
-    cases = await load_cases(db, filters)
-    now = now or utcnow()
-    submitted_by_channel: dict[str, int] = defaultdict(int)
-    submitted_by_language: dict[str, int] = defaultdict(int)
-    for c in cases:
-        submitted_by_channel[c.channel] += 1
-        submitted_by_language[c.language] += 1
-    digital = sum(n for ch, n in submitted_by_channel.items() if ch in DIGITAL_CHANNELS)
-    total_cases = len(cases)
-    followed = sum(1 for c in cases if c.followed_up)
+    cases = await casework.load(db, filters.start, filters.end, channel=filters.channel, language=filters.language,
+                                now=now or utcnow(), k=k)
+    digital = sum(n for ch, n in cases.by_channel.items() if ch in DIGITAL_CHANNELS)
     return Report(
         since=filters.since, until=filters.until, channel=filters.channel, language=filters.language, k=k,
         funnel=funnel([r for r in rows if r.channel == (filters.channel or "web")], k),
@@ -480,14 +385,14 @@ async def build_report(db: Database, filters: Filters, *, k: int, experiment: Ex
         errors=field_errors(rows, k),
         satisfaction=satisfaction(rows, k),
         satisfaction_weeks=satisfaction_by_week(weeks, k),
-        channel_mix=shares(dict(submitted_by_channel), k),
-        language_mix=shares(dict(submitted_by_language), k),
+        channel_mix=shares(cases.by_channel, k),
+        language_mix=shares(cases.by_language, k),
         digital_share=Share(key="digital", count=stats.suppress(digital, k),
-                            share=stats.shown_rate(digital, total_cases, k)),
+                            share=stats.shown_rate(digital, cases.total, k)),
         followup_visits=stats.suppress(_sum(rows, event="followup_used"), k),
         language_switches=stats.suppress(_sum(rows, event="language_switched"), k),
-        followup_cases=Share(key="followup", count=stats.suppress(followed, k),
-                             share=stats.shown_rate(followed, total_cases, k)),
-        casework=casework(cases, k, now),
+        followup_cases=Share(key="followup", count=stats.suppress(cases.followed, k),
+                             share=stats.shown_rate(cases.followed, cases.total, k)),
+        casework=cases.casework,
         cells=export_cells(rows, k),
     )

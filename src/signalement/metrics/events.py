@@ -4,8 +4,9 @@ Every channel calls ``record(event, channel=..., language=..., step=..., ...)``.
 The count goes into a dictionary keyed by the cell it belongs to (event,
 step, field, channel, language, variant, hour, time bucket); a timer (and
 the app's shutdown) flushes the dictionary in **one** write transaction that
-adds each cell to ``funnel_counts``. A crash loses at most one flush
-interval of counts, never a report.
+adds each cell to ``funnel_counts`` and, in the same transaction, rolls
+hourly cells older than ``hourly_days`` into day cells (``metrics.rollup``).
+A crash loses at most one flush interval of counts, never a report.
 
 What a cell can hold is the whole privacy argument: an event name from
 ``EVENTS``, a step or field *name* (never what was typed), the channel, the
@@ -29,6 +30,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from signalement.db.engine import Database
 from signalement.db.models import FunnelCount, coarse_hour
+from signalement.metrics import rollup
 
 logger = logging.getLogger("signalement.metrics")
 
@@ -92,10 +94,13 @@ def _submissions_counter() -> Counter:
 class Recorder:
     """Counts events in memory; ``flush`` writes them as aggregates. Safe from any thread."""
 
-    def __init__(self, clock: Callable[[], dt.datetime] | None = None) -> None:
+    def __init__(self, clock: Callable[[], dt.datetime] | None = None,
+                 hourly_days: int = rollup.DEFAULT_HOURLY_DAYS) -> None:
         self._counts: dict[Cell, int] = {}
         self._lock = threading.Lock()
         self._clock = clock or coarse_hour
+        self.hourly_days = hourly_days
+        self._rolled_before: dt.datetime | None = None  # the roll-up cut-off already applied
         self.flushed_cells = 0
         self.dropped_flushes = 0
 
@@ -130,33 +135,43 @@ class Recorder:
     async def flush(self, db: Database) -> int:
         """Add every pending cell to ``funnel_counts`` in one transaction. Returns the cells written.
 
-        On failure the counts go back into memory for the next flush (a metrics
-        outage must never cost a reporter anything, and loses nothing while the
-        process lives)."""
+        The same transaction rolls hourly cells older than ``hourly_days`` into
+        day cells when the cut-off has moved since the last roll-up (once a day)
+        or a pending cell is older than it. On failure the counts go back into
+        memory for the next flush (a metrics outage must never cost a reporter
+        anything, and loses nothing while the process lives)."""
         cells = self._take()
-        if not cells:
+        before = rollup.cutoff(self.hourly_days, self._clock())
+        roll = before != self._rolled_before or any(cell.hour < before for cell in cells)
+        if not cells and not roll:
             return 0
         try:
-            await write_cells(db, cells)
+            await write_cells(db, cells, roll_before=before if roll else None)
         except Exception as exc:
             self._give_back(cells)
             self.dropped_flushes += 1
             logger.warning("metrics_flush_failed", extra={"exc_type": type(exc).__name__, "cells": len(cells)})
             return 0
+        if roll:
+            self._rolled_before = before
         self.flushed_cells += len(cells)
         return len(cells)
 
 
-async def write_cells(db: Database, cells: dict[Cell, int]) -> None:
+async def write_cells(db: Database, cells: dict[Cell, int], roll_before: dt.datetime | None = None) -> None:
+    """Add ``cells`` to ``funnel_counts``, then (with ``roll_before``) roll older hours into days: one commit."""
     table: Table = FunnelCount.__table__  # type: ignore[assignment]
     rows = [{**msgspec.structs.asdict(cell), "count": n} for cell, n in cells.items()]
     insert = pg_insert if db.is_postgres else sqlite_insert
     keys = [c.name for c in FunnelCount.__table__.c if c.name not in ("id", "count")]
     async with db.writing() as session:
+        await rollup.lock(session)
         for i in range(0, len(rows), 500):
             stmt = insert(table).values(rows[i : i + 500])
             stmt = stmt.on_conflict_do_update(index_elements=keys, set_={"count": table.c.count + stmt.excluded.count})
             await session.execute(stmt)
+        if roll_before is not None:
+            await rollup.roll_up_in(session, roll_before)
         await session.commit()
 
 

@@ -112,6 +112,10 @@ def _indexes(sync_conn) -> set[tuple[str, str]]:  # noqa: ANN001
     return {(t, ix["name"]) for t in _tables(sync_conn) for ix in insp.get_indexes(t)}
 
 
+# Rows a revision's downgrade moves into a table that stays: 0013 folds its day cell back into hourly cells.
+FOLDED_ON_DOWNGRADE = {("0013", "funnel_counts"): 1}
+
+
 async def test_every_revision_upgrades_and_downgrades_with_data(empty_db: Database) -> None:
     revisions = migrate.all_revisions()
     assert revisions[0] == "0001" and len(revisions) >= 4
@@ -143,7 +147,8 @@ async def test_every_revision_upgrades_and_downgrades_with_data(empty_db: Databa
             meta = MetaData()
             await conn.run_sync(meta.reflect)
             for name in tables_at[previous] & tables_at[rev]:  # a table a revision replaces is migrated
-                assert await conn.run_sync(_count, meta.tables[name]) == counts[name], name
+                folded = FOLDED_ON_DOWNGRADE.get((rev, name), 0)
+                assert await conn.run_sync(_count, meta.tables[name]) == counts[name] + folded, name
         previous = rev
     assert await migrate.current_revision(empty_db) == migrate.head_revision()
     await migrate.downgrade(empty_db, "base")
