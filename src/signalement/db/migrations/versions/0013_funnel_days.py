@@ -9,7 +9,7 @@ Downgrading moves every day cell back into ``funnel_counts`` at midnight UTC of 
 their hour within the day was already gone), then drops the table.
 
 Revision ID: 0013
-Revises: 0008
+Revises: 0011
 """
 
 from collections.abc import Sequence
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0013"
-down_revision: str | None = "0008"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
