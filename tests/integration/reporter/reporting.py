@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from litestar import Litestar
@@ -15,9 +16,11 @@ from signalement.ciphertext_fields import evidence_key_field, followup_recipient
 from signalement.db.engine import Database
 from signalement.db.models import Case, CaseField, Evidence, Message, coarse_hour, new_id
 from signalement.evidence_store import read_evidence
+from signalement.runtime import Runtime
 from signalement.staff.accounts import master_from_password
 from signalement.vault.seal import seal
 from signalement.vault.unseal import PrivateKeyring
+from support.live import LiveServer
 
 
 def said(lang: str, msgid: str, **params: object) -> str:
@@ -204,3 +207,28 @@ async def add_officer_reply(runtime: Any, db: Database, case_id: str, text: str)
             )
         )
         await session.commit()
+
+
+class Elsewhere(BaseHTTPRequestHandler):
+    """Another site on another port: the neutral site Quick exit goes to, and the page before ours."""
+
+    def do_GET(self) -> None:  # noqa: N802 - the http.server name
+        body = b"<!doctype html><title>Elsewhere</title><p>Weather</p>"
+        self.send_response(200)
+        self.send_header("content-type", "text/html")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        return None
+
+
+class BrowserStack:
+    def __init__(self, server: LiveServer, runtime: Runtime, db: Database, elsewhere: str) -> None:
+        self.server = server
+        self.neutral = f"{elsewhere}/weather"
+        self.before = f"{elsewhere}/before"
+        self.runtime = runtime
+        self.db = db
+        self.portal_cases: dict[str, tuple[str, str]] = {}

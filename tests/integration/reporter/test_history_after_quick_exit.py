@@ -19,24 +19,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-import threading
 import time
-from collections.abc import AsyncIterator, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
 import pytest
-import pytest_asyncio
 from sqlalchemy import select
 
-from integration.reporter.reporting import Reporter, add_officer_reply, said
-from signalement.db.engine import Database
+from integration.reporter.reporting import BrowserStack, Reporter, add_officer_reply, said
 from signalement.db.models import Case
-from signalement.runtime import Runtime
-from support.browser import launch, require_chromium
-from support.live import LiveServer, start_server
-from support.stack import Template, clone
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="module")]
 
@@ -62,86 +53,7 @@ CASES = [
 ]
 
 
-class Elsewhere(BaseHTTPRequestHandler):
-    """Another site on another port: the neutral site Quick exit goes to, and the page before ours."""
-
-    def do_GET(self) -> None:  # noqa: N802 - the http.server name
-        body = b"<!doctype html><title>Elsewhere</title><p>Weather</p>"
-        self.send_response(200)
-        self.send_header("content-type", "text/html")
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        return None
-
-
-class Stack:
-    def __init__(self, server: LiveServer, runtime: Runtime, db: Database, elsewhere: str) -> None:
-        self.server = server
-        self.neutral = f"{elsewhere}/weather"
-        self.before = f"{elsewhere}/before"
-        self.runtime = runtime
-        self.db = db
-        self.portal_cases: dict[str, tuple[str, str]] = {}
-
-
-@pytest.fixture(scope="module")
-def elsewhere() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Elsewhere)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://localhost:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def server(
-    templates: dict[str, Template], tmp_path_factory: pytest.TempPathFactory, elsewhere: str
-) -> Iterator[tuple[Any, LiveServer]]:
-    require_chromium()
-    settings, _database = clone(templates["sqlite"], tmp_path_factory.mktemp("quick-exit"))
-    live = start_server(
-        settings,
-        tmp_path_factory.mktemp("quick-exit-log") / "server.log",
-        extra_env={"SIGNALEMENT_QUICK_EXIT_URL": f"{elsewhere}/weather"},
-    )
-    try:
-        yield settings, live
-    finally:
-        live.stop()
-        print(live.logs()[-4000:])
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def stack(server: tuple[Any, LiveServer], elsewhere: str) -> AsyncIterator[Stack]:
-    settings, live = server
-    runtime = Runtime(settings)
-    db = Database(settings.db_url)
-    try:
-        yield Stack(live, runtime, db, elsewhere)
-    finally:
-        await db.dispose()
-        await runtime.close()
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def chromium() -> AsyncIterator[Any]:
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as p:
-        browser = await launch(p)
-        try:
-            yield browser
-        finally:
-            await browser.close()
-
-
-async def case_for_the_portal(stack: Stack, lang: str) -> tuple[str, str]:
+async def case_for_the_portal(stack: BrowserStack, lang: str) -> tuple[str, str]:
     """A report made over HTTP, with an officer's reply: the portal's starting point, once per language."""
     if lang not in stack.portal_cases:
         async with httpx.AsyncClient(base_url=stack.server.base_url, timeout=30) as client:
@@ -185,7 +97,7 @@ async def fill_until_story(page: Any, base: str, lang: str) -> None:
     await page.fill("#f-narrative", STORY)
 
 
-async def start_from(origin: str, page: Any, stack: Stack, lang: str) -> list[str]:
+async def start_from(origin: str, page: Any, stack: BrowserStack, lang: str) -> list[str]:
     """Bring the page to the starting point; returns what must never come back."""
     base = stack.server.base_url
     secrets = [EMPLOYER, TOWN, STORY[:20], "ਉਹ ਸਾਨੂੰ ਬਾਹਰ ਨਹੀਂ"]
@@ -257,10 +169,11 @@ async def not_ours(page: Any, base: str) -> str:
 
 @pytest.mark.parametrize(("origin", "js", "sequence", "lang"), CASES)
 async def test_nothing_comes_back_after_quick_exit(
-    origin: str, js: bool, sequence: tuple[str, ...], lang: str, stack: Stack, chromium: Any
+    origin: str, js: bool, sequence: tuple[str, ...], lang: str, browser_stack: BrowserStack, module_chromium: Any
 ) -> None:
+    stack = browser_stack
     base = stack.server.base_url
-    context = await chromium.new_context(viewport=PHONE, java_script_enabled=js)
+    context = await module_chromium.new_context(viewport=PHONE, java_script_enabled=js)
     try:
         page = await context.new_page()
         await page.goto(stack.before)
