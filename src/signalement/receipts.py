@@ -94,6 +94,11 @@ def _digits_only(text: str) -> str:
     return "".join(out)
 
 
+def digits_typed(text: str) -> int:
+    """How many digits a typed code or secret holds (to tell a missing digit from a mistyped one)."""
+    return len(_digits_only(text))
+
+
 def parse_code(text: str) -> str | None:
     digits = _digits_only(text)
     return digits if len(digits) == CODE_RANDOM_DIGITS + 1 and damm_valid(digits) else None

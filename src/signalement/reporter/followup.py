@@ -24,7 +24,13 @@ from signalement.db.models import CaseStatus
 from signalement.evidence import MAX_FILE_BYTES, MAX_FILES_PER_CASE
 from signalement.i18n import N_
 from signalement.intake import MAX_MESSAGE, FollowupAccess, IntakeService
-from signalement.receipts import parse_code, parse_secret
+from signalement.receipts import (
+    CODE_RANDOM_DIGITS,
+    SECRET_RANDOM_DIGITS,
+    digits_typed,
+    parse_code,
+    parse_secret,
+)
 from signalement.reporter import attach, csrf, funnel, locale, visit
 from signalement.reporter.forms import FieldError, Fields, check_text
 from signalement.reporter.page_state import ExpiredFormError, FollowupToken, PageStates
@@ -33,9 +39,19 @@ from signalement.runtime import Runtime
 
 # A 5,000-character message in a 4-byte script, form-encoded, plus the encrypted token.
 FOLLOWUP_MAX_BODY = 128 * 1024
+CODE_DIGITS, SECRET_DIGITS = CODE_RANDOM_DIGITS + 1, SECRET_RANDOM_DIGITS + 1  # with the check digit
 NOT_OPENED = N_("We could not open a case with this case code and secret. Check both and try again.")
 CODE_TYPO = N_("This case code does not look right. It has 9 digits. Check them and try again.")
 SECRET_TYPO = N_("This secret does not look right. It has 16 digits. Check them and try again.")
+# All the digits are there, but the last one (a check digit) says one of them is wrong.
+CODE_MISTYPED = N_(
+    "One number in this case code is wrong, or two numbers are swapped. "
+    "Look at your paper and check each number again."
+)
+SECRET_MISTYPED = N_(
+    "One number in this secret is wrong, or two numbers are swapped. "
+    "Look at your paper and check each number again."
+)
 MESSAGE_EMPTY = N_("Write your message first.")
 SENT = N_("Your message was sent.")
 FILES_ADDED = N_("Thank you. We added your file.")
@@ -114,6 +130,7 @@ class FollowupPages:
         messages = [
             {"mine": m.author == "reporter", "date": _date(m.created_at), "text": m.text} for m in thread
         ]
+        officer_wrote = any(m.author != "reporter" for m in thread)
         return Template(
             "reporter/followup/portal.html",
             status_code=status,
@@ -121,7 +138,7 @@ class FollowupPages:
                 "lang": lang,
                 "page_path": "/follow-up",
                 "token": self.states.followups.encode(token, visit=visit, started=started),
-                "status_text": _status_text(case_status),
+                "status_text": _status_text(case_status, officer_wrote=officer_wrote),
                 "messages": messages,
                 "notice": notice,
                 "errors": shown,
@@ -141,11 +158,14 @@ class FollowupPages:
         return access, opened.started, t.reply_nonce
 
 
-def _status_text(value: str) -> str:
+def _status_text(value: str, *, officer_wrote: bool) -> str:
     try:
-        return STATUS_TEXT[CaseStatus(value)]
-    except (ValueError, KeyError):
-        return STATUS_TEXT[CaseStatus.NEW]
+        status = CaseStatus(value)
+    except ValueError:
+        status = CaseStatus.NEW
+    if status is CaseStatus.NEW and officer_wrote:  # "will read it soon" above their reply would be false
+        status = CaseStatus.TRIAGED
+    return STATUS_TEXT.get(status, STATUS_TEXT[CaseStatus.NEW])
 
 
 def _date(iso: str) -> str:
@@ -164,9 +184,11 @@ async def handle_login(
     pending = fields.one("pending")
     errors: list[FieldError] = []
     if parse_code(code_text) is None:
-        errors.append(FieldError("code", CODE_TYPO))
+        full = digits_typed(code_text) == CODE_DIGITS
+        errors.append(FieldError("code", CODE_MISTYPED if full else CODE_TYPO))
     if parse_secret(secret_text) is None:
-        errors.append(FieldError("secret", SECRET_TYPO))
+        full = digits_typed(secret_text) == SECRET_DIGITS
+        errors.append(FieldError("secret", SECRET_MISTYPED if full else SECRET_TYPO))
     if errors:  # a typo caught by the check digit: not a guess, not counted, and no Argon2 spent
         return fp.login(
             lang, code=code_text, secret=secret_text, errors=tuple(errors), pending=pending, status=400

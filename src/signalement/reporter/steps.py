@@ -53,8 +53,9 @@ from signalement.reporter.uploads import UPLOAD_MAX_BODY, UploadForm, read_uploa
 from signalement.runtime import Runtime
 from signalement.vault.kdf import KdfBusyError
 
-# A 20,000-character story in a 3-byte script is 60 KB, 180 KB once form-encoded, plus the encrypted draft.
-REPORT_MAX_BODY = 512 * 1024
+# An over-long story must come back to the story step with its text, not as a 413 that loses it:
+# 100,000 characters in a 4-byte script are 1.2 MB form-encoded, plus the encrypted draft.
+REPORT_MAX_BODY = 2 * 1024 * 1024
 # How long after filing a re-posted "Send" (a lost response, a reload) still shows the code and secret.
 # After that, whoever holds the phone gets "already sent": the page in the history must go dead.
 RECEIPT_REPLAY = dt.timedelta(hours=1)
@@ -67,6 +68,8 @@ BUSY = N_(
     "We are very busy right now. Your report is not sent yet. Please wait one minute and press Send the report again."
 )
 UPLOAD_EXPIRED = N_("This page was open for a long time, so your file was not added. Please choose it again.")
+SIZE_KB = N_("%(size)s KB")
+SIZE_MB = N_("%(size)s MB")
 URGENCY_PROMISE = {
     "immediate": N_("An officer will read your report within 1 day."),
     "high": N_("An officer will read your report within 2 working days."),
@@ -112,7 +115,7 @@ class ReportPages:
             "provinces": _provinces(),
             "phone": show_phone(draft.phone),
             "editable": EDITABLE,
-            "mb": _megabytes,
+            "file_size": file_size,
             "max_narrative": locale.number(MAX_NARRATIVE),
             "max_file_bytes": MAX_FILE_BYTES,
             "variant": draft.variant,
@@ -183,8 +186,13 @@ def _crisis(draft: Draft) -> str:
     return "said" if draft.step is Step.WHERE else "short"
 
 
-def _megabytes(size: int) -> str:
-    return locale.number(max(1, round(size / 100_000)) / 10) if size else "0"
+def file_size(size: int) -> str:
+    """A file's size as a person reads it: "1.6 KB", "15 KB", "2.4 MB" (decimal units, like phones)."""
+    if size < 1_000_000:
+        kb = size / 1000
+        shown = round(kb, 1) if kb < 10 else round(kb)
+        return i18n.gettext(SIZE_KB, size=locale.number(max(shown, 0.1)))
+    return i18n.gettext(SIZE_MB, size=locale.number(round(size / 1_000_000, 1)))
 
 
 def _provinces() -> list[tuple[str, str]]:

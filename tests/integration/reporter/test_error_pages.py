@@ -92,7 +92,7 @@ async def test_a_body_over_the_cap_gets_a_calm_413_and_never_a_temporary_file(
     await reporter.get("/fr/report")
     r = await reporter.client.post(
         "/fr/report",
-        files=[("narrative", ("x.txt", b"a" * 600_000, "text/plain"))],
+        files=[("narrative", ("x.txt", b"a" * 2_200_000, "text/plain"))],
         data={"_csrf_token": reporter.page.csrf()},
     )
     assert r.status_code == 413

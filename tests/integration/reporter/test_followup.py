@@ -72,8 +72,9 @@ async def test_a_typo_caught_by_the_check_digit_gets_a_gentle_hint_and_is_not_co
     for _ in range(12):  # more than the per-client limit: typos must never lock anyone out
         page = await sign_in(reporter, code, typo)
         assert page.status == 400
-        assert page.errors() == [
-            "This secret does not look right. It has 16 digits. Check them and try again."
+        assert page.errors() == [  # all 16 digits are there: one is wrong, and the message says so
+            "One number in this secret is wrong, or two numbers are swapped. "
+            "Look at your paper and check each number again."
         ]
         assert page.value("f-secret") == typo  # kept, so one digit can be fixed
     assert (await sign_in(reporter, code, secret)).status == 200
