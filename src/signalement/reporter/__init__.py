@@ -28,8 +28,13 @@ def build_router(runtime: Runtime) -> Router:
     states = PageStates(runtime.form_keys, runtime.settings.staged_evidence_hours)
     report = ReportPages(runtime, states)
     followup = FollowupPages(runtime, states)
-    handlers = [*routes(runtime.settings.quick_exit_url), *report_routes(report), *followup_routes(followup),
-                FeedbackController]
+    secure = runtime.settings.is_production
+    handlers = [
+        *routes(runtime.settings.quick_exit_url, secure=secure),
+        *report_routes(report),
+        *followup_routes(followup),
+        FeedbackController,
+    ]
     return Router(
         path="/",
         route_handlers=handlers,

@@ -13,16 +13,20 @@ from signalement import i18n
 from signalement.reporter import locale, visit
 
 
-def routes(neutral_url: str) -> list[ControllerRouterHandler]:
+def routes(neutral_url: str, *, secure: bool) -> list[ControllerRouterHandler]:
     @get("/", sync_to_thread=False)
     def choose_language(request: Request[Any, Any, Any]) -> Template:
         """Pick a language from Accept-Language, and list every language in its own name."""
         lang = i18n.activate(i18n.negotiate(request.headers.get("accept-language")).code)
-        return Template("reporter/choose_language.html", context={"lang": lang, "page_path": "/"})
+        page = Template("reporter/choose_language.html", context={"lang": lang, "page_path": "/"})
+        return visit.with_cookie(page, visit.begin(request, secure=secure)[1])
 
     @get("/{lang:str}/", sync_to_thread=False)
-    def start(lang: FromPath[str]) -> Template:
-        return Template("reporter/start.html", context={"lang": locale.language(lang), "page_path": "/"})
+    def start(lang: FromPath[str], request: Request[Any, Any, Any]) -> Template:
+        # The visit begins here too, so that coming back to this page with Back is told apart from
+        # coming back after Quick exit (exit.js leaves at once when the browser has no visit cookie).
+        page = Template("reporter/start.html", context={"lang": locale.language(lang), "page_path": "/"})
+        return visit.with_cookie(page, visit.begin(request, secure=secure)[1])
 
     @get("/exit", sync_to_thread=False, opt={"exclude_from_csrf": True})
     def quick_exit() -> Redirect:

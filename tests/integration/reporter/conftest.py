@@ -80,7 +80,9 @@ def browser_server(
     live = start_server(
         settings,
         tmp_path_factory.mktemp("quick-exit-log") / "server.log",
-        extra_env={"SIGNALEMENT_QUICK_EXIT_URL": f"{elsewhere}/weather"},
+        # Each browser context gets its own forwarded address (BrowserStack.headers): one rate-limit
+        # bucket per test, as if each were another phone, so a fast module never meets the 429 page.
+        extra_env={"SIGNALEMENT_QUICK_EXIT_URL": f"{elsewhere}/weather", "SIGNALEMENT_TRUSTED_PROXIES": "127.0.0.1"},
     )
     try:
         yield settings, live

@@ -232,3 +232,9 @@ class BrowserStack:
         self.runtime = runtime
         self.db = db
         self.portal_cases: dict[str, tuple[str, str]] = {}
+        self._phones = 0
+
+    def headers(self) -> dict[str, str]:
+        """Headers for a new browser context: another phone, with its own rate-limit bucket."""
+        self._phones += 1
+        return {"x-forwarded-for": f"10.9.{self._phones // 250}.{self._phones % 250 + 1}"}

@@ -150,10 +150,12 @@ async def act(page: Any, action: str) -> None:
 
 
 async def shown(page: Any) -> str:
+    """The page's HTML and what its fields hold (a browser may put typed text back into a form)."""
     deadline = time.monotonic() + 10
     while True:
         try:
-            return str(await page.content())
+            values = await page.locator("input, textarea").evaluate_all("els => els.map(e => e.value)")
+            return str(await page.content()) + "\n".join(values)
         except Exception:  # noqa: BLE001 - the page is navigating (a page of ours leaving): read it again
             if time.monotonic() > deadline:
                 raise
@@ -173,7 +175,9 @@ async def test_nothing_comes_back_after_quick_exit(
 ) -> None:
     stack = browser_stack
     base = stack.server.base_url
-    context = await module_chromium.new_context(viewport=PHONE, java_script_enabled=js)
+    context = await module_chromium.new_context(
+        viewport=PHONE, java_script_enabled=js, extra_http_headers=stack.headers()
+    )
     try:
         page = await context.new_page()
         await page.goto(stack.before)

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from integration.reporter.reporting import BrowserStack
+from support.browser import axe_violations, describe
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="module")]
 
@@ -42,7 +43,8 @@ async def test_quick_exit_comes_first_on_every_page(
     lang: str, browser_stack: BrowserStack, module_chromium: Any
 ) -> None:
     base = browser_stack.server.base_url
-    context = await module_chromium.new_context(viewport=PHONE, extra_http_headers={"accept-language": lang})
+    headers = {"accept-language": lang, **browser_stack.headers()}
+    context = await module_chromium.new_context(viewport=PHONE, extra_http_headers=headers)
     page = await context.new_page()
     for path in ("/", f"/{lang}/", f"/{lang}/follow-up", f"/{lang}/report", f"/{lang}/nothing-here"):
         await page.goto(base + path)
@@ -62,7 +64,7 @@ async def test_quick_exit_comes_first_on_every_page(
 async def test_phone_numbers_stay_on_one_line_at_320_px(
     lang: str, browser_stack: BrowserStack, module_chromium: Any
 ) -> None:
-    context = await module_chromium.new_context(viewport=PHONE)
+    context = await module_chromium.new_context(viewport=PHONE, extra_http_headers=browser_stack.headers())
     page = await context.new_page()
     await page.goto(f"{browser_stack.server.base_url}/{lang}/report")
     await page.check('input[value="wages"]')
@@ -75,4 +77,20 @@ async def test_phone_numbers_stay_on_one_line_at_320_px(
         lines = await link.evaluate("e => e.getClientRects().length")
         assert lines == 1, f"{await link.inner_text()} wraps onto {lines} lines"
     assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    await context.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "tl", "pa"])
+async def test_the_closed_page_passes_axe(lang: str, browser_stack: BrowserStack, module_chromium: Any) -> None:
+    context = await module_chromium.new_context(  # bypass_csp only so that axe can be injected
+        viewport=PHONE, bypass_csp=True, extra_http_headers=browser_stack.headers()
+    )
+    page = await context.new_page()
+    await page.goto(f"{browser_stack.server.base_url}/{lang}/report")
+    await page.check('input[value="wages"]')
+    await context.clear_cookies()
+    await go(page, 'button[value="next"]')
+    assert await page.locator("form").count() == 0 and await page.get_attribute("html", "lang") in (lang, "pa-Guru")
+    violations = await axe_violations(page)
+    assert violations == [], describe(violations)
     await context.close()
