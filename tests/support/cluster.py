@@ -129,3 +129,15 @@ def process_environ(pid: int) -> dict[str, str]:
     raw = Path(f"/proc/{pid}/environ").read_bytes()
     pairs = (item.decode(errors="replace").partition("=") for item in raw.split(b"\0") if item)
     return {k: v for k, _, v in pairs}
+
+
+def stop_all(processes: list[LiveServer] | list[WorkerProcess] | list[LiveServer | WorkerProcess]) -> None:
+    """SIGTERM every process group first, then wait for each (SIGKILL after 10 s): stopping takes one wait."""
+    for p in processes:
+        if p.process.poll() is None:
+            try:
+                os.killpg(p.process.pid, signal.SIGTERM)
+            except ProcessLookupError:  # exited between the poll and the signal
+                pass
+    for p in processes:
+        p.stop()

@@ -50,13 +50,14 @@ from support.cluster import (
     public_key_folder,
     spawn_server,
     staff_key_folder,
+    stop_all,
     wait_healthy,
 )
 from support.live import LiveServer
 from support.officers import create_officer, sign_in_api
 from support.stack import AdminLogin, Template, clone
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.timeout(120)]
 NARRATIVE_START = STORY.splitlines()[0]
 
 
@@ -90,8 +91,7 @@ def split(templates: dict[str, Template], tmp_path_factory: pytest.TempPathFacto
         yield Split(settings=settings, admin=template.admin, secrets=secrets, public=public, internal=internal,
                     public_keys=public_keys, staff_keys=staff_keys)
     finally:
-        public.stop()
-        internal.stop()
+        stop_all([public, internal])
         assert database
         pg.drop_database(database)
 
