@@ -8,6 +8,7 @@ and always stopped by PID (``LiveServer.stop`` / ``WorkerProcess.stop``).
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -86,10 +87,11 @@ def process_env(settings: Settings, *, tiers: str, key_dir: Path, data_dir: Path
     return env
 
 
-def spawn_server(env: dict[str, str], log_path: Path, port: int | None = None) -> LiveServer:
+def spawn_server(env: dict[str, str], log_path: Path, port: int | None = None,
+                 public_url: str | None = None) -> LiveServer:
     """``signalement serve`` in its own process group; not waited for (``wait_healthy``)."""
     port = port or free_port()
-    env = {**env, "SIGNALEMENT_PUBLIC_URL": f"http://127.0.0.1:{port}"}
+    env = {**env, "SIGNALEMENT_PUBLIC_URL": public_url or f"http://127.0.0.1:{port}"}
     log = log_path.open("ab")
     proc = subprocess.Popen(
         [sys.executable, "-m", "signalement", "serve", "--host", "127.0.0.1", "--port", str(port)],
@@ -141,3 +143,26 @@ def stop_all(processes: list[LiveServer] | list[WorkerProcess] | list[LiveServer
                 pass
     for p in processes:
         p.stop()
+
+
+def behind_tls(client: httpx.AsyncClient) -> httpx.AsyncClient:
+    """Let ``client`` talk to a production-mode process directly over plain HTTP on 127.0.0.1, as the TLS proxy
+    would: its cookies are ``__Host-`` and ``Secure``, which a cookie jar sends only over HTTPS."""
+
+    async def add_secure_cookies(request: httpx.Request) -> None:
+        secure = [f"{c.name}={c.value}" for c in client.cookies.jar if c.secure]
+        if secure:
+            existing = request.headers.get("cookie")
+            request.headers["cookie"] = "; ".join(([existing] if existing else []) + secure)
+
+    client.event_hooks["request"].append(add_secure_cookies)
+    return client
+
+
+def production_secrets() -> dict[str, str]:
+    """Fresh key lists with non-development ids, for a process that runs with ``SIGNALEMENT_ENV=production``."""
+    from signalement.settings import generate_key_entry
+
+    out = {name: generate_key_entry(prefix="prod-") for name in SECRET_LISTS}
+    out["metrics_token"] = base64.urlsafe_b64encode(os.urandom(24)).decode()
+    return out

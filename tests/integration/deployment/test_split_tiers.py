@@ -3,8 +3,9 @@
 Two real ``signalement serve`` processes on 127.0.0.1 share one PostgreSQL database, configured the way
 ``infra/k8s/overlays/split-tiers`` configures its pods:
 
-* **public**: ``SIGNALEMENT_TIERS=reporter``; the pepper, blind-index, form and follow-up MAC keys and the
-  metrics token in its environment, nothing else; a key folder of its own holding public keys only.
+* **public**: ``SIGNALEMENT_TIERS=reporter`` with ``SIGNALEMENT_ENV=production`` (so the production check
+  passes with what it holds); the pepper, blind-index, form and follow-up MAC keys, the metrics token and the
+  Twilio auth token in its environment, nothing else; a key folder of its own holding public keys only.
 * **internal**: ``SIGNALEMENT_TIERS=officer,research``; the staff and audit keys as well; the key store as
   staff pods mount it (epoch keys sealed to the master key, no worker key).
 
@@ -44,9 +45,11 @@ from support import pg
 from support.cluster import (
     PUBLIC_SECRETS,
     STAFF_SECRETS,
+    behind_tls,
     dev_secrets,
     process_env,
     process_environ,
+    production_secrets,
     public_key_folder,
     spawn_server,
     staff_key_folder,
@@ -59,6 +62,9 @@ from support.stack import AdminLogin, Template, clone
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(120)]
 NARRATIVE_START = STORY.splitlines()[0]
+# The public process runs as in production: the production check passes with only its own secrets.
+PRODUCTION = {"SIGNALEMENT_ENV": "production", "SIGNALEMENT_KDF_COST": "standard",
+              "SIGNALEMENT_TWILIO_AUTH_TOKEN": "t" * 32}
 
 
 class Split(msgspec.Struct, kw_only=True):
@@ -77,12 +83,14 @@ def split(templates: dict[str, Template], tmp_path_factory: pytest.TempPathFacto
     root = tmp_path_factory.mktemp("split")
     template = templates["postgres"]
     settings, database = clone(template, root)
-    secrets = dev_secrets(settings)
+    # The keys both tiers share are fresh production keys; the staff and audit keys stay the template's (its
+    # accounts are stamped with them), so the internal process runs in development mode.
+    secrets = {**dev_secrets(settings), **{n: v for n, v in production_secrets().items() if n in PUBLIC_SECRETS}}
     public_keys = public_key_folder(settings.key_path, root / "public" / "keys")
     staff_keys = staff_key_folder(settings.key_path, root / "internal" / "keys")
-    public = spawn_server(process_env(settings, tiers="reporter", key_dir=public_keys,
-                                      data_dir=root / "public" / "data", secrets=secrets, names=PUBLIC_SECRETS),
-                          root / "public.log")
+    public_env = process_env(settings, tiers="reporter", key_dir=public_keys, data_dir=root / "public" / "data",
+                             secrets=secrets, names=PUBLIC_SECRETS, extra=PRODUCTION)
+    public = spawn_server(public_env, root / "public.log", public_url="https://tips.example.test")
     internal = spawn_server(process_env(settings, tiers="officer,research", key_dir=staff_keys,
                                         data_dir=root / "internal" / "data", secrets=secrets, names=STAFF_SECRETS),
                             root / "internal.log")
@@ -141,8 +149,9 @@ def test_the_public_instance_answers_no_officer_or_research_route(split: Split) 
                 answered_public.append((method, path, r.status_code))
             if internal.request(method, path).status_code in (404, 405):
                 missing_internal.append((method, path))
-        # The public instance is up and serving its own tier: the 404s above are not a dead server.
+        # The public instance is up, ready and serving its own tier: the 404s above are not a dead server.
         assert pub.get("/en/report").status_code == 200
+        assert pub.get("/readyz").json()["ready"] is True
         assert internal.get("/en/report").status_code == 404
     assert answered_public == []
     # The route list is real: the internal process serves every one of them (a guard may refuse; none is 404).
@@ -159,7 +168,7 @@ def _key_material(text: str) -> list[bytes]:
 
 def test_the_public_instance_holds_no_private_key_and_no_staff_secret(split: Split) -> None:
     environ = process_environ(split.public.process.pid)
-    assert environ["SIGNALEMENT_TIERS"] == "reporter"
+    assert environ["SIGNALEMENT_TIERS"] == "reporter" and environ["SIGNALEMENT_ENV"] == "production"
     held = {k for k in environ if k.startswith("SIGNALEMENT_") and k.endswith(("_KEYS", "_TOKEN"))}
     assert held == {f"SIGNALEMENT_{n.upper()}" for n in PUBLIC_SECRETS} | {"SIGNALEMENT_TWILIO_AUTH_TOKEN"}
     # No value of a secret it must not have, under any variable name, raw or encoded.
@@ -291,7 +300,7 @@ async def _loot(split: Split, operator: Runtime) -> PublicHostLoot:
 
 async def test_a_case_filed_on_the_public_tier_opens_only_on_the_internal_tier(split: Split, operator: Runtime) -> None:
     # A reporter files through the public instance.
-    async with httpx.AsyncClient(base_url=split.public.base_url, timeout=30) as client:
+    async with behind_tls(httpx.AsyncClient(base_url=split.public.base_url, timeout=30)) as client:
         reporter = Reporter(client)  # type: ignore[arg-type]
         await reporter.fill()
         receipt = await reporter.submit()
@@ -314,7 +323,7 @@ async def test_a_case_filed_on_the_public_tier_opens_only_on_the_internal_tier(s
     assert opened is not None and opened.decode().startswith(NARRATIVE_START)
 
     # No sign-in exists on the public instance at all.
-    async with httpx.AsyncClient(base_url=split.public.base_url, timeout=30) as client:
+    async with behind_tls(httpx.AsyncClient(base_url=split.public.base_url, timeout=30)) as client:
         assert (await client.get("/api/v1/session")).status_code == 404
         assert (await client.post("/officer/sign-in", data={"username": "x", "password": "y"})).status_code == 404
 
