@@ -30,6 +30,7 @@ from signalement.logs import configure_logging
 from signalement.metrics import operations
 from signalement.metrics.comments import shred_expired
 from signalement.metrics.events import Flusher
+from signalement.ratelimit import SharedRateLimitMiddleware
 from signalement.runtime import Runtime
 from signalement.security_headers import security_headers_hook
 from signalement.settings import Settings, check_production, load_settings
@@ -138,6 +139,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         store="rate_limit",
         exclude=UNTHROTTLED,
         set_rate_limit_headers=False,
+        middleware_class=SharedRateLimitMiddleware,  # one atomic count across replicas (ratelimit.py)
     )
 
     openapi = None

@@ -5,7 +5,8 @@ and one Redis database (``SIGNALEMENT_REDIS_URL``: Litestar's ``RedisStore`` hol
 guess throttles). Nothing here talks to the processes except over HTTP, as a load balancer would. Proven:
 
 * the rate limit (300 requests a minute per client) holds across both: requests alternating between the two
-  instances get 429 from the 301st on, on either instance (separate stores would allow 600);
+  instances get 429 from the 301st on, on either instance (separate stores would allow 600), and a burst of
+  450 concurrent requests over both lets exactly 300 through (``ratelimit.SharedRateLimitMiddleware``);
 * an officer who signs in on one instance is signed in on the other, and the master key unlocked at sign-in
   opens the case there too; signing out on one signs out on both;
 * every outbox job runs exactly once with two workers racing for the same jobs (texts counted at a fake
@@ -147,6 +148,22 @@ def test_a_rate_limit_holds_across_both_instances(cluster: Cluster) -> None:
     # Another client is not affected: the limit is per client, shared by the instances.
     with _client("127.0.0.62") as client:
         assert client.get(f"{b}/favicon.ico").status_code != 429
+
+
+async def test_a_concurrent_burst_over_both_instances_gets_exactly_the_limit(cluster: Cluster) -> None:
+    """Many requests in flight at once, from one client, spread over both instances: the count is atomic in
+    Redis, so exactly the limit passes (a read-then-write count let 425 of these 450 through)."""
+    a, b = cluster.bases
+    transport = httpx.AsyncHTTPTransport(local_address="127.0.0.63", limits=httpx.Limits(max_connections=40))
+    async with httpx.AsyncClient(transport=transport, timeout=30) as client:
+        async def one(i: int) -> tuple[str, int]:
+            base = (a, b)[i % 2]
+            return base, (await client.get(f"{base}/favicon.ico")).status_code
+
+        results = await asyncio.gather(*(one(i) for i in range(RATE_LIMIT + 150)))
+    statuses = Counter(status for _, status in results)
+    assert statuses[429] == 150 and sum(statuses.values()) - statuses[429] == RATE_LIMIT, statuses
+    assert {base for base, status in results if status == 429} == {a, b}
 
 
 async def _a_case(operator: Runtime, narrative: str) -> str:
