@@ -94,7 +94,8 @@ def spawn_server(env: dict[str, str], log_path: Path, port: int | None = None,
     env = {**env, "SIGNALEMENT_PUBLIC_URL": public_url or f"http://127.0.0.1:{port}"}
     log = log_path.open("ab")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "signalement", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        # One process per instance, as one container per pod runs it (``serve`` defaults to one per core).
+        [sys.executable, "-m", "signalement", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
         env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
     return LiveServer(base_url=f"http://127.0.0.1:{port}", log_path=log_path, process=proc)
