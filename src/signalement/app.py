@@ -19,12 +19,11 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi.config import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
 
-from signalement import __version__, health
+from signalement import health
 from signalement.errors import handle_exception
 from signalement.logs import configure_logging
 from signalement.metrics import operations
@@ -142,13 +141,11 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         middleware_class=SharedRateLimitMiddleware,  # one atomic count across replicas (ratelimit.py)
     )
 
-    openapi = None
+    openapi: OpenAPIConfig | None = None
     if "officer" in tiers:
-        openapi = OpenAPIConfig(
-            title="Signalement officer API", version=__version__, path="/schema",
-            description="Case work for integrity officers. Session authentication plus CSRF.",
-            render_plugins=[ScalarRenderPlugin()],
-        )
+        from signalement.officer.api.description import openapi_config
+
+        openapi = openapi_config(runtime)  # staff only, and a viewer our CSP allows
 
     return Litestar(
         route_handlers=handlers,

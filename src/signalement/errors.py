@@ -91,9 +91,9 @@ def status_for(exc: Exception) -> int:
 
 
 def tier_of(path: str) -> str:
-    if path.startswith("/api/"):
+    if path.startswith(("/api/", "/schema/openapi")):
         return "api"
-    if path.startswith(("/officer", "/research")):
+    if path.startswith(("/officer", "/research", "/schema")):
         return "officer"
     if path.startswith("/twilio/"):
         return "twilio"

@@ -87,7 +87,8 @@ def see_other(path: str, **query: object) -> Redirect:
 
 def safe_next(value: str | None) -> str | None:
     """Only a path inside the workspace: never another host (an open redirect helps phishing)."""
-    if not value or not value.startswith(("/officer/", "/research/")) or value.startswith("//") or "\\" in value:
+    inside = value.startswith(("/officer/", "/research/", "/schema")) if value else False
+    if not value or not inside or value.startswith("//") or "\\" in value:
         return None
     return value[:300]
 

@@ -1,16 +1,20 @@
-"""The API description at ``/schema`` holds: only officer routes are in it, and schemathesis finds no 5xx
+"""The API description at ``/schema`` holds: it is for signed-in staff only, its viewer needs no script from
+elsewhere, it declares how clients authenticate, only officer routes are in it, and schemathesis finds no 5xx
 and no response that breaks the schema, with valid and with invalid requests, signed in as a supervisor
 (then as an admin for the staff and key operations).
 
 It runs against a real ``signalement serve`` process. The app limits each client address to 300 requests a
-minute; the fuzzer sends each operation from its own loopback address (127.0.x.y) so that limit does not
-turn the run into a test of the rate limiter.
+minute; the fuzzer sends each example from its own loopback address (127.0.x.y) so that limit does not
+turn the run into a test of the rate limiter. Credentials come from the description's security schemes,
+as a generated client's would.
 """
 
 from __future__ import annotations
 
 import asyncio
+import http.cookiejar
 import itertools
+import re
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +29,12 @@ from signalement.db.models import Role
 from signalement.staff import totp
 from support.cases import submit
 from support.live import start_server
-from support.officers import OfficerLogin
+from support.officers import OfficerLogin, sign_in
 
 schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is part of the test extra")
 from schemathesis import GenerationMode  # noqa: E402
+from schemathesis.config import SchemathesisConfig  # noqa: E402
+from schemathesis.specs.openapi.checks import ignored_auth  # noqa: E402
 
 EXAMPLES = 25
 # Signing out would end the fuzzer's own session; tests/integration/officer/test_sessions.py covers it.
@@ -49,10 +55,24 @@ class FromAddress(HTTPAdapter):
         super().init_poolmanager(*args, **kwargs)
 
 
+class KeepNone(http.cookiejar.DefaultCookiePolicy):
+    """A cookie jar that stores nothing a response sets: each request carries only what the case says."""
+
+    def set_ok(self, cookie: Any, request: Any) -> bool:  # noqa: ANN401
+        return False
+
+
 def session_from(address: str, cookies: Any) -> requests.Session:  # noqa: ANN401
     s = requests.Session()
     s.mount("http://", FromAddress(address))
     s.cookies.update(cookies)
+    return s
+
+
+def bare_session(address: str) -> requests.Session:
+    """For generated requests: no cookie of its own, none kept from responses."""
+    s = session_from(address, {})
+    s.cookies.set_policy(KeepNone())
     return s
 
 
@@ -69,8 +89,12 @@ def signed_in(base_url: str, login: OfficerLogin, code: str) -> tuple[Any, str]:
     return s.cookies, token
 
 
-def checker(strategy: Any, session: requests.Session, base_url: str, token: str) -> Any:  # noqa: ANN401
-    """One property test: every generated request gets a response the schema and the checks accept."""
+def checker(strategy: Any, base_url: str) -> Any:  # noqa: ANN401
+    """One property test: every generated request gets a response the schema and the checks accept.
+
+    The cookies and the CSRF header come from the description's security schemes (``described``), as a
+    generated client's would: the session carries none, so a case generated without them is refused.
+    """
 
     @given(case=strategy)
     @hypothesis_settings(
@@ -82,8 +106,12 @@ def checker(strategy: Any, session: requests.Session, base_url: str, token: str)
         suppress_health_check=list(HealthCheck),
     )
     def check(case: Any) -> None:  # noqa: ANN401
-        response = case.call(base_url=base_url, session=session, headers={"x-csrftoken": token}, timeout=30)
-        case.validate_response(response, headers={"x-csrftoken": token})
+        response = case.call(base_url=base_url, session=bare_session(next(_addresses)), timeout=30)
+        # Schemathesis sends its auth probes without the session we pass, so all of them leave from one
+        # address and the rate limit answers them (429) instead of the guard. Anonymous and wrong-role
+        # calls to every route are checked in test_role_matrix.py; here a request generated without the
+        # declared credentials (negative mode) must still be refused, which the other checks see.
+        case.validate_response(response, excluded_checks=[ignored_auth])
 
     return check
 
@@ -91,8 +119,6 @@ def checker(strategy: Any, session: requests.Session, base_url: str, token: str)
 def fuzz(
     schema: Any,
     base_url: str,
-    cookies: Any,
-    token: str,
     *,
     only: tuple[str, ...] | None,  # noqa: ANN401
     path_parameters: dict[str, str],
@@ -107,9 +133,8 @@ def fuzz(
             continue
         params = {k: v for k, v in path_parameters.items() if "{" + k + "}" in operation.path}
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            session = session_from(next(_addresses), cookies)
             strategy = operation.as_strategy(generation_mode=mode, path_parameters=params or None)
-            check = checker(strategy, session, base_url, token)
+            check = checker(strategy, base_url)
             try:
                 check()
             except Unsatisfiable:
@@ -119,7 +144,21 @@ def fuzz(
     return failures
 
 
-async def test_the_schema_lists_only_the_officer_api(web) -> None:
+async def test_the_description_and_its_viewer_need_a_staff_session(web, stack, staff) -> None:  # noqa: ANN001
+    r = await web.get("/schema/openapi.json")
+    assert r.status_code == 401 and r.headers["content-type"].startswith("application/problem+json")
+    assert "paths" not in r.text
+    r = await web.get("/schema", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/officer/sign-in?next=%2Fschema")
+    for other in ("/schema/swagger", "/schema/openapi.yaml", "/schema/redoc"):
+        assert (await web.get(other, follow_redirects=False)).status_code in (303, 401, 404), other
+    await sign_in(web, stack.runtime, await staff(Role.OFFICER))
+    assert (await web.get("/schema/openapi.json")).status_code == 200
+    assert (await web.get("/schema")).status_code == 200
+
+
+async def test_the_schema_lists_only_the_officer_api(web, stack, staff) -> None:  # noqa: ANN001
+    await sign_in(web, stack.runtime, await staff(Role.OFFICER))
     schema = (await web.get("/schema/openapi.json")).json()
     assert schema["paths"] and all(path.startswith("/api/v1/") for path in schema["paths"])
     for path, item in schema["paths"].items():
@@ -129,6 +168,42 @@ async def test_the_schema_lists_only_the_officer_api(web) -> None:
             for code in errors:
                 content = operation["responses"][code]["content"]
                 assert list(content) == ["application/problem+json"], (method, path, code)
+
+
+async def test_the_schema_declares_the_session_cookies_and_the_csrf_header(web, stack, staff) -> None:  # noqa: ANN001
+    await sign_in(web, stack.runtime, await staff(Role.OFFICER))
+    schema = (await web.get("/schema/openapi.json")).json()
+    schemes = schema["components"]["securitySchemes"]
+    assert {(s["type"], s["in"], s["name"]) for s in schemes.values()} == {
+        ("apiKey", "cookie", "signalement-session"),
+        ("apiKey", "cookie", "signalement-key"),
+        ("apiKey", "header", "X-CSRFToken"),
+        ("apiKey", "cookie", "csrftoken"),
+    }
+    assert schema["security"] == [{name: [] for name in schemes}]
+    # Signing in needs none of them (that is how a client gets them); every other operation needs all.
+    public = {
+        (method.upper(), path)
+        for path, item in schema["paths"].items()
+        for method, op in item.items()
+        if op.get("security") == [{}]
+    }
+    assert public == {("GET", "/api/v1/session"), ("POST", "/api/v1/session")}
+
+
+async def test_the_viewer_is_a_workspace_page_with_no_script_and_nothing_from_elsewhere(web, stack, staff) -> None:  # noqa: ANN001
+    await sign_in(web, stack.runtime, await staff(Role.OFFICER))
+    schema = (await web.get("/schema/openapi.json")).json()
+    r = await web.get("/schema")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert "script-src 'self'" in r.headers["content-security-policy"]
+    page = r.text
+    assert "<script" not in page and "cdn" not in page.lower()
+    assert not re.search(r'(src|href)="(https?:)?//', page), re.findall(r'(?:src|href)="[^"]+"', page)[:5]
+    for path in schema["paths"]:
+        assert path in page, path
+    assert "X-CSRFToken" in page and "signalement-session" in page
+    assert '<html lang="en"' in page
 
 
 @pytest.mark.slow
@@ -148,16 +223,27 @@ async def test_schemathesis_finds_no_server_error_and_no_schema_violation(
     assert not failures, "\n\n".join(failures)
 
 
+def described(base_url: str, cookies: Any, token: str) -> Any:  # noqa: ANN401
+    """The description, read with a staff session, with that session's values for its security schemes."""
+    document = session_from(next(_addresses), cookies).get(f"{base_url}/schema/openapi.json", timeout=30)
+    assert document.status_code == 200, document.text[:300]
+    raw = document.json()
+    values = {"csrfHeader": token}
+    for name, scheme in raw["components"]["securitySchemes"].items():
+        if scheme["in"] == "cookie":
+            values[name] = cookies[scheme["name"]]
+    config = SchemathesisConfig.from_dict({"auth": {"openapi": {k: {"api_key": v} for k, v in values.items()}}})
+    return schemathesis.openapi.from_dict(raw, config=config)
+
+
 def run_all(base_url: str, supervisor: OfficerLogin, admin: OfficerLogin, case_id: str) -> list[str]:
-    schema = schemathesis.openapi.from_url(f"{base_url}/schema/openapi.json")
     cookies, token = signed_in(base_url, supervisor, totp.current_code(supervisor.totp_secret))
-    failures = fuzz(schema, base_url, cookies, token, only=None, path_parameters={})
+    schema = described(base_url, cookies, token)
+    failures = fuzz(schema, base_url, only=None, path_parameters={})
     # Again with a real case, so the handlers behind the guard are reached, not just the 404.
-    failures += fuzz(
-        schema, base_url, cookies, token, only=("/api/v1/cases/",), path_parameters={"case_id": case_id}
-    )
+    failures += fuzz(schema, base_url, only=("/api/v1/cases/",), path_parameters={"case_id": case_id})
     cookies, token = signed_in(
         base_url, admin, totp.current_code(admin.totp_secret)
     )  # neither has used a code yet
-    failures += fuzz(schema, base_url, cookies, token, only=ADMIN_PATHS, path_parameters={})
+    failures += fuzz(described(base_url, cookies, token), base_url, only=ADMIN_PATHS, path_parameters={})
     return failures

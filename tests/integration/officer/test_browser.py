@@ -281,3 +281,29 @@ async def test_francais_turns_the_workspace_french_and_it_stays_french(stack, se
     assert await page.locator("html[lang=en]").count() == 1
     assert not errors, errors
     await context.close()
+
+
+async def test_the_api_description_shows_under_our_csp_and_axe_finds_nothing(stack, server, browser) -> None:
+    login = await create_officer(stack.runtime, stack.admin, "officer", region="quebec")
+    base = server.base_url
+    strict = await browser.new_context(viewport={"width": 1280, "height": 900})
+    page = await strict.new_page()
+    errors = watch_console(page)
+    await page.goto(f"{base}/schema")
+    assert "/officer/sign-in" in page.url  # staff only: a browser is sent to sign in first
+    await page.fill("#username", login.username)
+    await page.fill("#password", login.password)
+    await page.fill("#code", await next_code(stack.runtime, login))
+    await submit_form(page, "button[type=submit] >> text=Sign in")
+    assert page.url.endswith("/schema"), page.url
+    assert await page.locator("h1").inner_text() == "API description"
+    assert await page.locator("section.panel h3 code").count() >= 10
+    assert await page.locator("text=X-CSRFToken").count() >= 1
+    assert not errors, errors  # no CSP refusal: nothing is loaded from elsewhere
+    await strict.close()
+    login2 = await create_officer(stack.runtime, stack.admin, "officer", region="quebec")
+    context, page = await _signed_in_context(browser, base, stack.runtime, login2)
+    await page.goto(f"{base}/schema")
+    found = await axe_violations(page)
+    assert not found, describe(found)
+    await context.close()

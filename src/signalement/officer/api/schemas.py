@@ -98,6 +98,10 @@ _DESCRIPTIONS = {
 }
 
 
+# The OpenAPI ``security`` of an operation that needs no sign-in (signing in is how a client gets the cookies).
+UNAUTHENTICATED: list[dict[str, list[str]]] = [{}]
+
+
 def problems(*codes: int) -> dict[int, ResponseSpec]:
     """Response documentation for the errors an operation can return (401, 403 and 429 always can)."""
     wanted = sorted({400, 401, 403, 429, *codes})

@@ -8,7 +8,7 @@ from litestar.types import ControllerRouterHandler
 from litestar.utils.scope.state import ScopeState
 
 from signalement.errors import SignalementError, TooManyAttemptsError
-from signalement.officer.api.schemas import Me, SessionInfo, SignIn, StrictBody, problems
+from signalement.officer.api.schemas import UNAUTHENTICATED, Me, SessionInfo, SignIn, StrictBody, problems
 from signalement.runtime import Runtime
 from signalement.staff import signin
 from signalement.staff.access import Permission, Principal, Stage
@@ -41,7 +41,8 @@ def csrf_token(request: Request) -> str:
 def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
     throttle = signin.throttle_for(runtime)
 
-    @get("/session", opt=declare(Permission.PUBLIC), responses=problems(), summary="Who is signed in")
+    @get("/session", opt=declare(Permission.PUBLIC), responses=problems(), summary="Who is signed in",
+         security=UNAUTHENTICATED)
     async def whoami(request: Request) -> SessionInfo:
         """The signed-in account (if any) and the CSRF token to send as ``X-CSRFToken`` on changes."""
         user = request.scope.get("user")
@@ -55,6 +56,7 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
     @post(
         "/session",
         opt=declare(Permission.PUBLIC),
+        security=UNAUTHENTICATED,
         dto=StrictBody[SignIn],
         return_dto=None,
         status_code=200,
