@@ -10,10 +10,12 @@ from __future__ import annotations
 import datetime as dt
 
 import msgspec
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, false, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from signalement import audit
-from signalement.db.models import AuditEntry
+from signalement.db.models import AuditEntry, Case, Officer
+from signalement.receipts import parse_code
 from signalement.runtime import Runtime
 from signalement.staff.access import Principal
 
@@ -21,7 +23,9 @@ PAGE = 100
 
 
 class AuditFilter(msgspec.Struct, frozen=True, kw_only=True):
-    actor: str | None = None
+    actor: str | None = None  # a username, exactly (the API's filter)
+    officer: str | None = None  # part of a username or display name, any case (the page's "Who")
+    case_code: str | None = None  # as the reporter or a colleague reads it out: spaces and dashes allowed
     action: str | None = None  # exact, or a prefix ending in "." ("case.")
     object_type: str | None = None
     object_id: str | None = None
@@ -39,6 +43,7 @@ class AuditRow(msgspec.Struct, frozen=True, kw_only=True):
     object_type: str
     object_id: str
     detail: dict[str, object]
+    case_code: str | None = None  # the case's code, for entries about a case
 
 
 class AuditPage(msgspec.Struct, frozen=True, kw_only=True):
@@ -57,10 +62,23 @@ def _midnight(day: dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
 
 
-def _conditions(f: AuditFilter) -> list[ColumnElement[bool]]:
+async def _conditions(session: AsyncSession, f: AuditFilter) -> list[ColumnElement[bool]]:
     conds: list[ColumnElement[bool]] = []
     if f.actor:
         conds.append(AuditEntry.actor == f.actor)
+    if f.officer:
+        # Names live in the officers table, the log holds usernames: find the accounts, then their entries.
+        typed = f.officer.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        needle = f"%{typed}%"
+        usernames = (await session.execute(select(Officer.username).where(or_(
+            func.lower(Officer.username).like(needle, escape="\\"),
+            func.lower(Officer.display_name).like(needle, escape="\\"),
+        )))).scalars().all()
+        conds.append(AuditEntry.actor.in_(usernames) if usernames else false())
+    if f.case_code:
+        code = parse_code(f.case_code)
+        case_id = await session.scalar(select(Case.id).where(Case.case_code == code)) if code else None
+        conds.extend((AuditEntry.object_type == "case", AuditEntry.object_id == case_id) if case_id else (false(),))
     if f.action:
         conds.append(
             AuditEntry.action.startswith(f.action, autoescape=True)
@@ -83,15 +101,18 @@ def _conditions(f: AuditFilter) -> list[ColumnElement[bool]]:
 async def read_log(runtime: Runtime, f: AuditFilter) -> AuditPage:
     limit = max(1, min(f.limit, 500))
     async with runtime.db.reading() as session:
+        conds = await _conditions(session, f)
         rows = (
             (
                 await session.execute(
-                    select(AuditEntry).where(*_conditions(f)).order_by(AuditEntry.seq.desc()).limit(limit + 1)
+                    select(AuditEntry).where(*conds).order_by(AuditEntry.seq.desc()).limit(limit + 1)
                 )
             )
             .scalars()
             .all()
         )
+        case_ids = {e.object_id for e in rows[:limit] if e.object_type == "case"}
+        codes = dict((await session.execute(select(Case.id, Case.case_code).where(Case.id.in_(case_ids)))).all())
     entries = tuple(
         AuditRow(
             seq=e.seq,
@@ -101,6 +122,7 @@ async def read_log(runtime: Runtime, f: AuditFilter) -> AuditPage:
             object_type=e.object_type,
             object_id=e.object_id,
             detail=dict(e.detail or {}),
+            case_code=codes.get(e.object_id) if e.object_type == "case" else None,
         )
         for e in rows[:limit]
     )

@@ -140,6 +140,11 @@ async def staff_names(session: AsyncSession) -> dict[int, str]:
     return {i: n for i, n in (await session.execute(select(Officer.id, Officer.display_name))).all()}
 
 
+async def actor_names(session: AsyncSession) -> dict[str, str]:
+    """Username (the audit log's ``actor``) → display name, for every account."""
+    return {u: n for u, n in (await session.execute(select(Officer.username, Officer.display_name))).all()}
+
+
 def summarize(case: Case, names: dict[int, str]) -> CaseSummary:
     return CaseSummary(
         id=case.id,
@@ -205,9 +210,18 @@ async def view_case(
     via: str,
     action: str = "case.open",
     with_related: bool = True,
+    audited_already: bool = False,
 ) -> CaseView:
-    """Check access and commit the audit entry, then read and decrypt everything in one reading session."""
-    case = await record_access(runtime, principal, case_id, action, {"via": via})
+    """Check access and commit the audit entry, then read and decrypt everything in one reading session.
+
+    ``audited_already``: this sitting's ``case.open`` of this case is in the log (the page coming back after
+    an action); access is still checked, against the case as it is now.
+    """
+    if audited_already:
+        async with runtime.db.reading() as session:
+            case = await load_visible(session, principal, case_id)
+    else:
+        case = await record_access(runtime, principal, case_id, action, {"via": via})
     async with runtime.db.reading() as session:
         names = await staff_names(session)
         fields = await _fields(session, case.id)

@@ -68,6 +68,9 @@ class SessionState(msgspec.Struct, frozen=True, kw_only=True):
     pending_totp: bytes | None = None  # a TOTP secret shown for enrolment, not yet confirmed
     sealed_research: bytes | None = None  # the research key, encrypted under the key cookie (staff.research_session)
     signin_seq: int = 0  # the ``auth.sign_in`` audit entry this session came from (the guard checks it)
+    # Cases this sitting has opened on the case page (and audited as ``case.open``): coming back to the page
+    # after an action is the same look, not a new one. Held here, where the store cannot change it unnoticed.
+    opened_cases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

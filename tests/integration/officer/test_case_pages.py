@@ -139,3 +139,77 @@ async def test_the_api_needs_a_reason_and_confirm_true_for_a_legal_hold(stack, w
     async with stack.runtime.db.reading() as session:
         keys = set((await session.execute(select(Note.key_id).where(Note.case_id == receipt.case_id))).scalars())
     assert len(keys) == 1 and next(iter(keys)).startswith("r"), keys
+
+
+async def _opens(stack, case_id: str) -> int:  # noqa: ANN001
+    async with stack.runtime.db.reading() as session:
+        rows = await session.execute(
+            select(AuditEntry.seq).where(AuditEntry.object_id == case_id, AuditEntry.action == "case.open")
+        )
+        return len(rows.all())
+
+
+async def test_one_sitting_opens_a_case_once_and_the_timeline_reads_as_sentences(
+    stack, web, staff, make_client  # noqa: ANN001
+) -> None:
+    receipt = await submit(stack, province="QC")
+    login = await staff(Role.SUPERVISOR, region=None)
+    colleague = await staff(Role.OFFICER, region="quebec")
+    token = await sign_in(web, stack.runtime, login)
+    cid = receipt.case_id
+    for fields, where in (
+        ({"to": "triaged"}, "status"),
+        ({"text": "Called the regional office."}, "notes"),
+        ({"assignee": str(colleague.id)}, "assign"),
+    ):
+        r = await web.post(f"/officer/cases/{cid}/{where}", data=form(token, **fields), follow_redirects=True)
+        assert r.status_code == 200, (where, r.status_code)
+    await web.get(f"/officer/cases/{cid}")
+    assert await _opens(stack, cid) == 1  # the first look only, not each return after an action
+    page = (await web.get(f"/officer/cases/{cid}")).text
+    timeline = page[page.index('<table class="timeline">'):]
+    me, them = f"Test {login.username}", f"Test {colleague.username}"
+    assert f"{me} moved the case from “New” to “Triaged”." in timeline
+    assert f"{me} assigned the case to {them}." in timeline
+    assert f"{me} added an internal note." in timeline and f"{me} opened the case." in timeline
+    assert "to=" not in timeline and "note=" not in timeline and str(colleague.id) + "<" not in timeline
+    # In French, the same sentences in French.
+    await web.post("/officer/language", data=form(token, language="fr", next="/officer/queue"))
+    french = (await web.get(f"/officer/cases/{cid}")).text
+    assert f"{me} a fait passer le dossier de « Nouveau » à « Trié »." in french
+    # Another sitting is another look.
+    async with make_client() as other:
+        await sign_in(other, stack.runtime, login)
+        await other.get(f"/officer/cases/{cid}")
+    assert await _opens(stack, cid) == 2
+
+
+async def test_the_audit_log_finds_entries_by_case_code_officer_and_action(stack, web, staff) -> None:  # noqa: ANN001
+    first, second = await submit(stack, province="QC"), await submit(stack, province="QC")
+    worker = await staff(Role.OFFICER, region="quebec")
+    token = await sign_in(web, stack.runtime, worker)
+    for receipt in (first, second):
+        await web.get(f"/officer/cases/{receipt.case_id}")
+    await web.post(f"/officer/cases/{first.case_id}/notes", data=form(token, text="Visit booked."))
+    supervisor = await staff(Role.SUPERVISOR, region=None)
+    await sign_in(web, stack.runtime, supervisor)
+
+    def rows(page: str) -> list[str]:
+        body = page[page.index('<table class="audit">'):]
+        return re.findall(r"<tr><td>\d+</td>(.*?)</tr>", body, re.S)
+
+    code = first.case_code
+    spaced = f"{code[:3]} {code[3:6]}-{code[6:]}"  # as it is read out over the phone
+    found = rows((await web.get("/officer/audit", params={"case_code": spaced})).text)
+    assert len(found) == 2 and all(f"Case {code}" in r for r in found), found
+    assert not any(first.case_id in r.split("href=")[0] for r in found)
+    assert any("added an internal note" in r for r in found)
+    by_name = rows((await web.get("/officer/audit", params={"officer": f"test {worker.username[:4]}"})).text)
+    assert by_name and all(f"Test {worker.username}" in r for r in by_name)
+    assert len(by_name) >= 4  # sign-in, two opens, a note
+    narrowed = rows((await web.get(
+        "/officer/audit", params={"officer": worker.username, "action": "case.open", "case_code": second.case_code}
+    )).text)
+    assert len(narrowed) == 1 and f"Case {second.case_code}" in narrowed[0]
+    nothing = rows((await web.get("/officer/audit", params={"case_code": "000-000-000", "officer": "%"})).text)
+    assert nothing == [] or "No entries match" in nothing[0]

@@ -38,6 +38,8 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
     @get("/audit", opt=declare(Permission.AUDIT_READ), responses=problems(), summary="Read the audit log")
     async def audit_entries(
         actor: Annotated[str | None, QueryParameter(max_length=64, pattern=NO_NUL)] = None,
+        officer: Annotated[str | None, QueryParameter(max_length=64, pattern=NO_NUL)] = None,
+        case_code: Annotated[str | None, QueryParameter(max_length=32, pattern=NO_NUL)] = None,
         action: Annotated[str | None, QueryParameter(max_length=48, pattern=NO_NUL)] = None,
         object_type: Annotated[str | None, QueryParameter(max_length=24, pattern=NO_NUL)] = None,
         object_id: Annotated[str | None, QueryParameter(max_length=64, pattern=NO_NUL)] = None,
@@ -46,11 +48,14 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
         before: Annotated[int | None, QueryParameter(ge=1, le=2**62)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = audit_log.PAGE,
     ) -> audit_log.AuditPage:
-        """Newest first. An ``action`` ending in "." is a prefix ("case."); page with ``next_before``."""
+        """Newest first. An ``action`` ending in "." is a prefix ("case."); page with ``next_before``.
+        ``officer`` matches part of a username or display name; ``case_code`` finds a case's entries."""
         return await audit_log.read_log(
             runtime,
             audit_log.AuditFilter(
                 actor=actor,
+                officer=officer or None,
+                case_code=case_code or None,
                 action=action,
                 object_type=object_type,
                 object_id=object_id,

@@ -16,19 +16,22 @@ from signalement import triage
 from signalement.db.models import CaseStatus, utcnow
 from signalement.errors import SignalementError
 from signalement.i18n import N_
-from signalement.officer import actions, administration, cases
+from signalement.officer import actions, administration, cases, timeline
 from signalement.officer.evidence_files import evidence_response
 from signalement.officer.filters import QUEUE_FILTER, CaseId, EvidenceId
 from signalement.officer.pages.rendering import render
 from signalement.officer.queue import CountsCache, QueueFilter, list_queue
 from signalement.officer.workflow import Outcome, OverrideReason
 from signalement.runtime import Runtime
+from signalement.staff import sessions
 from signalement.staff.access import Permission
 from signalement.staff.guard import declare, require_principal
 from signalement.staff.rendering import see_other
 from signalement.staff.unlocked import keyring
 from signalement.triage.definitions import PARTNERS
 
+# How many cases one sitting remembers having opened (a day's work is far fewer; the list stays small).
+OPENED_REMEMBERED = 200
 READ = declare(Permission.CASES_READ)
 WRITE = declare(Permission.CASES_WRITE)
 DONE = {
@@ -112,8 +115,15 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
     @get("/cases/{case_id:str}", opt=READ)
     async def case_page(request: Request, case_id: CaseId, done: FromQuery[str | None] = None) -> Template:
         principal = require_principal(request)
-        view = await cases.view_case(runtime, principal, keyring(request), case_id, via="page")
+        state = sessions.read_state(request)
+        seen = state is not None and case_id in state.opened_cases
+        view = await cases.view_case(runtime, principal, keyring(request), case_id, via="page", audited_already=seen)
+        if state is not None and not seen:  # only once the entry is committed
+            sessions.write_state(request, msgspec.structs.replace(
+                state, opened_cases=(*state.opened_cases[-(OPENED_REMEMBERED - 1):], case_id)))
         detail, rel = view.detail, view.related
+        async with runtime.db.reading() as session:
+            names, actors = await cases.staff_names(session), await cases.actor_names(session)
         return render(
             request,
             "case.html",
@@ -129,6 +139,7 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
             categories=triage.CATEGORIES,
             urgencies=triage.URGENCIES,
             today=dt.date.today().isoformat(),
+            tell=lambda ui, e: timeline.sentence(ui, e.action, e.actor, e.detail, names, actors),
         )
 
     @get("/cases/{case_id:str}/export", opt=READ)

@@ -15,7 +15,7 @@ from signalement import keyceremony
 from signalement.db.models import Role
 from signalement.errors import ConflictError, SignalementError
 from signalement.i18n import N_
-from signalement.officer import administration, audit_log, related
+from signalement.officer import administration, audit_log, cases, related, timeline
 from signalement.officer.filters import NO_NUL, StaffId, regions
 from signalement.officer.pages.rendering import render
 from signalement.runtime import Runtime
@@ -67,6 +67,8 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
     async def audit_page(
         request: Request,
         actor: Annotated[str | None, QueryParameter(max_length=64, pattern=NO_NUL)] = None,
+        officer: Annotated[str | None, QueryParameter(max_length=64, pattern=NO_NUL)] = None,
+        case_code: Annotated[str | None, QueryParameter(max_length=32, pattern=NO_NUL)] = None,
         action: Annotated[str | None, QueryParameter(max_length=48, pattern=NO_NUL)] = None,
         object_id: Annotated[str | None, QueryParameter(max_length=64, pattern=NO_NUL)] = None,
         since: FromQuery[dt.date | None] = None,
@@ -75,6 +77,8 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
     ) -> Template:
         f = audit_log.AuditFilter(
             actor=actor or None,
+            officer=officer or None,
+            case_code=case_code or None,
             action=action or None,
             object_id=object_id or None,
             since=since,
@@ -83,14 +87,24 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
         )
         page = await audit_log.read_log(runtime, f)
         query = {k: v for k, v in request.query_params.items() if k != "before" and v}
-        return render(request, "audit.html", page=page, filters=f, query=query, check=None)
+        return await _audit_page(request, page, f, query, None)
 
     @post("/audit/verify", opt=declare(Permission.AUDIT_READ), status_code=200)
     async def verify(request: Request) -> Template:
         check = await audit_log.verify_chain(runtime, require_principal(request))
         page = await audit_log.read_log(runtime, audit_log.AuditFilter())
+        return await _audit_page(request, page, audit_log.AuditFilter(), {}, check)
+
+    async def _audit_page(
+        request: Request, page: audit_log.AuditPage, f: audit_log.AuditFilter, query: dict[str, str],
+        check: audit_log.ChainCheck | None,
+    ) -> Template:
+        async with runtime.db.reading() as session:
+            names, actors = await cases.staff_names(session), await cases.actor_names(session)
         return render(
-            request, "audit.html", page=page, filters=audit_log.AuditFilter(), query={}, check=check
+            request, "audit.html", page=page, filters=f, query=query, check=check, actors=actors,
+            known_actions=sorted(timeline.SENTENCES),
+            tell=lambda ui, e: timeline.sentence(ui, e.action, e.actor, e.detail, names, actors),
         )
 
     @get("/admin/staff", opt=MANAGE)

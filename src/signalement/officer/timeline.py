@@ -1,0 +1,113 @@
+"""Audit entries about cases, told as sentences in the officer's language: who did what, with names.
+
+The audit log stores codes and ids on purpose (it must not hold content,
+and codes do not change with the reader's language). Pages turn an entry
+into a sentence here: the actor's display name instead of a username,
+a colleague's name instead of an officer id, a case code instead of an
+internal id, and words for statuses, outcomes and partners. Note and
+message ids stay out of the sentence: they mean nothing to a reader.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+
+from signalement.i18n import gettext
+from signalement.officer.labels import CaseWording
+
+Sentence = Callable[[CaseWording, str, Mapping[str, object], Mapping[int, str]], str]
+
+
+def _name(names: Mapping[int, str], value: object) -> str:
+    return names.get(value, gettext("account %(id)s", id=value)) if isinstance(value, int) else str(value)
+
+
+def _open(ui: CaseWording, who: str, d: Mapping[str, object], names: Mapping[int, str]) -> str:
+    if d.get("via") == "api":
+        return gettext("%(who)s opened the case through the API.", who=who)
+    return gettext("%(who)s opened the case.", who=who)
+
+
+def _status(ui: CaseWording, who: str, d: Mapping[str, object], names: Mapping[int, str]) -> str:
+    before, after = ui.status(str(d.get("from", ""))), ui.status(str(d.get("to", "")))
+    if d.get("outcome"):
+        return gettext("%(who)s closed the case (was “%(before)s”). Outcome: %(outcome)s.",
+                       who=who, before=before, outcome=ui.outcome(str(d["outcome"])))
+    return gettext("%(who)s moved the case from “%(before)s” to “%(after)s”.", who=who, before=before, after=after)
+
+
+def _assign(ui: CaseWording, who: str, d: Mapping[str, object], names: Mapping[int, str]) -> str:
+    if d.get("to") is None:
+        return gettext("%(who)s released the case (no one is assigned).", who=who)
+    return gettext("%(who)s assigned the case to %(to)s.", who=who, to=_name(names, d["to"]))
+
+
+def _note(ui: CaseWording, who: str, d: Mapping[str, object], names: Mapping[int, str]) -> str:
+    return gettext("%(who)s added an internal note.", who=who)
+
+
+def _reply(ui: CaseWording, who: str, d: Mapping[str, object], names: Mapping[int, str]) -> str:
+    if d.get("sms"):
+        return gettext("%(who)s replied to the reporter; a text told them a message is waiting.", who=who)
+    return gettext("%(who)s replied to the reporter.", who=who)
+
+
+def _referral(ui: CaseWording, who: str, d: Mapping[str, object], names: Mapping[int, str]) -> str:
+    return gettext("%(who)s recorded a referral to %(partner)s.", who=who, partner=ui.partner(str(d.get("partner"))))
+
+
+def _hold(ui: CaseWording, who: str, d: Mapping[str, object], names: Mapping[int, str]) -> str:
+    if d.get("on"):
+        return gettext("%(who)s placed a legal hold (reason in the internal notes).", who=who)
+    return gettext("%(who)s lifted the legal hold (reason in the internal notes).", who=who)
+
+
+def _override(ui: CaseWording, who: str, d: Mapping[str, object], names: Mapping[int, str]) -> str:
+    categories = d.get("categories_to")
+    listed = ", ".join(ui.category(str(c)) for c in categories) if isinstance(categories, list) else ""
+    return gettext(
+        "%(who)s changed the triage: urgency “%(before)s” to “%(after)s”, categories %(categories)s. "
+        "Reason: %(reason)s.",
+        who=who, before=ui.urgency(str(d.get("urgency_from"))), after=ui.urgency(str(d.get("urgency_to"))),
+        categories=listed, reason=ui.override_reason(str(d.get("reason"))),
+    )
+
+
+def _export(ui: CaseWording, who: str, d: Mapping[str, object], names: Mapping[int, str]) -> str:
+    return gettext("%(who)s opened the printable summary.", who=who)
+
+
+def _evidence(ui: CaseWording, who: str, d: Mapping[str, object], names: Mapping[int, str]) -> str:
+    return gettext("%(who)s opened a file the reporter sent.", who=who)
+
+
+def _key_rejected(ui: CaseWording, who: str, d: Mapping[str, object], names: Mapping[int, str]) -> str:
+    return gettext("The reporter's key failed its integrity check when %(who)s replied; nothing was sent.", who=who)
+
+
+SENTENCES: MappingProxyType[str, Sentence] = MappingProxyType({
+    "case.open": _open,
+    "case.status": _status,
+    "case.assign": _assign,
+    "case.note": _note,
+    "case.reply": _reply,
+    "case.referral": _referral,
+    "case.legal_hold": _hold,
+    "case.override": _override,
+    "case.export": _export,
+    "evidence.view": _evidence,
+    "case.followup_key_rejected": _key_rejected,
+})
+
+
+def sentence(
+    ui: CaseWording, action: str, actor: str, detail: Mapping[str, object], names: Mapping[int, str],
+    actors: Mapping[str, str],
+) -> str:
+    """One entry as a sentence. ``names``: officer id → display name; ``actors``: username → display name."""
+    who = actors.get(actor, actor)
+    tell = SENTENCES.get(action)
+    if tell is None:
+        return gettext("%(who)s: %(action)s", who=who, action=action)
+    return tell(ui, who, detail, names)
