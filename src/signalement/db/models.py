@@ -215,6 +215,9 @@ class Case(Base):
               "recruitment_fees", "financial_abuse", "other"))),
         # 0005: possible duplicates are looked for among cases received near the same time in a province.
         Index("ix_cases_province_received", "province", "received_at"),
+        # 0012: danger-now cases lead each urgency in the queue; only they are in this index, in queue order.
+        Index("ix_cases_danger_queue", "is_open", "urgency_rank", "sla_due_at", "id",
+              postgresql_where=text("danger_now"), sqlite_where=text("danger_now")),
     )
 
 

@@ -85,6 +85,7 @@ def queue_filter(
     language: FromQuery[LanguageCode | None] = None,
     assignee: Assignee = None,
     breached: FromQuery[bool] = False,
+    danger: FromQuery[bool] = False,
     employer: Employer = None,
     after: After = None,
 ) -> QueueFilter:
@@ -102,6 +103,7 @@ def queue_filter(
         language=language,
         assignee=assignee,
         breached=breached,
+        danger=danger,
         employer=employer,
         after=Cursor.decode(after) if after else None,
     )

@@ -1,15 +1,18 @@
-"""The triage queue: most urgent first, then soonest due, with keyset pagination.
+"""The triage queue: most urgent first, danger now first within an urgency, then soonest due; keyset pages.
 
-Ordering is always ``(urgency_rank, sla_due_at, id)``, and every query is
-shaped so that a B-tree index already holds rows in that order behind an
-equality prefix (migrations 0003 and 0005): the database walks the index
-and stops after one page, whatever the table size. Two filters cannot be
-written as one such prefix, so they become *branches*, each its own
-index-ordered query, merged here:
+Ordering is always ``(urgency_rank, danger first, sla_due_at, id)``: a
+reporter hiding from a beating must not wait behind same-urgency cases
+without the flag. Every query is shaped so that a B-tree index already holds
+rows in ``(sla_due_at, id)`` order behind an equality prefix (migrations 0003,
+0005 and 0012): the database walks the index and stops after one page,
+whatever the table size. The queue is read as *positions*, one per
+(urgency, danger) pair in queue order; each position is one or more
+index-ordered queries, merged here, and positions are read in order until
+the page is full (a page of immediate cases never touches the others):
 
 * an officer sees "my region OR assigned to me": one branch per side;
 * "all statuses" is one branch for open cases and one for closed ones;
-* "SLA breached" is one branch per urgency (breached cases lead each run).
+* "SLA breached" needs nothing more: breached cases lead each position's run.
 
 Categories are a bit mask; each category has a partial index (0005) whose
 predicate is exactly ``(categories & bit) <> 0``, with the bit written as a
@@ -41,6 +44,7 @@ from sqlalchemy import (
     false,
     func,
     literal_column,
+    not_,
     or_,
     select,
     true,
@@ -56,7 +60,8 @@ from signalement.triage.taxonomy import CATEGORIES, CATEGORY_BIT, URGENCIES, URG
 PAGE_SIZE = 50
 COUNTS_TTL_SECONDS = 20
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-CURSOR = re.compile(r"^([0-2])\.([0-9]{1,16})\.([0-9a-f]{32})$")
+# rank.danger.micros.id; a cursor from before 0012 (rank.micros.id) reads as "not danger", where it was.
+CURSOR = re.compile(r"^([0-2])\.(?:([01])\.)?([0-9]{1,16})\.([0-9a-f]{32})$")
 CURSOR_PATTERN = CURSOR.pattern
 ASSIGNEE_PATTERN = r"^(me|none|[1-9][0-9]{0,8})$"
 EMPLOYER_PATTERN = r"^[A-Za-z0-9_-]{1,24}:[0-9a-f]{64}$"
@@ -90,18 +95,28 @@ class Cursor(msgspec.Struct, frozen=True):
     urgency_rank: int
     sla_due_at: dt.datetime
     id: str
+    danger_now: bool = False
+
+    @property
+    def position(self) -> tuple[int, int]:
+        return position_of(self.urgency_rank, self.danger_now)
 
     def encode(self) -> str:
         micros = (self.sla_due_at - EPOCH) // dt.timedelta(microseconds=1)  # exact, unlike float seconds
-        return f"{self.urgency_rank}.{micros}.{self.id}"
+        return f"{self.urgency_rank}.{int(self.danger_now)}.{micros}.{self.id}"
 
     @classmethod
     def decode(cls, text: str) -> Cursor:
         m = CURSOR.match(text)
         if not m:
             raise InvalidCursorError(text[:40])
-        due = EPOCH + dt.timedelta(microseconds=int(m.group(2)))
-        return cls(int(m.group(1)), due, m.group(3))
+        due = EPOCH + dt.timedelta(microseconds=int(m.group(3)))
+        return cls(int(m.group(1)), due, m.group(4), m.group(2) == "1")
+
+
+def position_of(urgency_rank: int, danger_now: bool) -> tuple[int, int]:
+    """Where a case's run sits in the queue: by urgency, and within it danger now first."""
+    return (urgency_rank, 0 if danger_now else 1)
 
 
 class QueueFilter(msgspec.Struct, frozen=True, kw_only=True):
@@ -114,6 +129,7 @@ class QueueFilter(msgspec.Struct, frozen=True, kw_only=True):
     language: str | None = None
     assignee: str | None = None  # "me", "none" or an officer id
     breached: bool = False
+    danger: bool = False  # only cases whose reporter said they are in danger now
     employer: str | None = None
     after: Cursor | None = None
     limit: int = PAGE_SIZE
@@ -141,7 +157,11 @@ class QueueRow(msgspec.Struct, frozen=True, kw_only=True):
 
     @property
     def cursor(self) -> Cursor:
-        return Cursor(self.urgency_rank, self.sla_due_at, self.id)
+        return Cursor(self.urgency_rank, self.sla_due_at, self.id, self.danger_now)
+
+    @property
+    def sort_key(self) -> tuple[int, int, dt.datetime, str]:
+        return (*position_of(self.urgency_rank, self.danger_now), self.sla_due_at, self.id)
 
 
 class QueuePage(msgspec.Struct, frozen=True, kw_only=True):
@@ -174,12 +194,23 @@ def _scope_branches(principal: Principal) -> list[list[ColumnElement[bool]]]:
     return []
 
 
-def _rank_branches(f: QueueFilter) -> list[list[ColumnElement[bool]]]:
-    # Breached cases sit at the head of each urgency's run in the index (earliest due first):
-    # one range scan per urgency finds them without walking the cases that are still on time.
-    if f.breached and not f.urgency:
-        return [[Case.urgency_rank == rank] for rank in range(len(URGENCIES))]
-    return [[]]
+def _positions(f: QueueFilter) -> list[tuple[int, bool]]:
+    """(urgency rank, danger now) pairs the filter allows, in queue order, from the cursor's onwards."""
+    ranks = [URGENCY_RANK[f.urgency]] if f.urgency else range(len(URGENCIES))
+    found = [(rank, danger) for rank in ranks for danger in ((True,) if f.danger else (True, False))]
+    if f.after is not None:
+        found = [p for p in found if position_of(*p) >= f.after.position]
+    return found
+
+
+def _position_conditions(rank: int, danger: bool, after: Cursor | None) -> list[ColumnElement[bool]]:
+    # ``cases.danger_now`` bare (SQLAlchemy would write ``= 1`` on SQLite): the 0012 partial index's predicate,
+    # verbatim, which is what lets SQLite's planner use that index at all.
+    conds = [Case.urgency_rank == literal_column(str(int(rank)), Integer),
+             literal_column("cases.danger_now") if danger else not_(Case.danger_now)]
+    if after is not None and position_of(rank, danger) == after.position:
+        conds.append(tuple_(Case.sla_due_at, Case.id) > tuple_(_bind_time(after.sla_due_at), _bind_id(after.id)))
+    return conds
 
 
 def category_condition(code: str) -> ColumnElement[bool]:
@@ -213,15 +244,6 @@ def _common(principal: Principal, f: QueueFilter, now: dt.datetime) -> list[Colu
         conds.append(Case.sla_due_at < now)
         if f.status in ("all", "closed"):
             conds.append(Case.is_open == true())
-    if f.after is not None:
-        conds.append(
-            tuple_(Case.urgency_rank, Case.sla_due_at, Case.id)
-            > tuple_(
-                literal_column(str(int(f.after.urgency_rank)), Integer),
-                _bind_time(f.after.sla_due_at),
-                _bind_id(f.after.id),
-            )
-        )
     return conds
 
 
@@ -269,25 +291,27 @@ async def list_queue(
     now = now or utcnow()
     limit = max(1, min(f.limit, 200))
     common = _common(principal, f, now)
-    order = (Case.urgency_rank, Case.sla_due_at, Case.id)
-    streams = []
-    for branch in itertools.product(
-        _status_branches(f.status), _scope_branches(principal), _rank_branches(f)
-    ):
-        stmt = (
-            select(*LIST_COLUMNS)
-            .where(and_(*itertools.chain.from_iterable(branch), *common))
-            .order_by(*order)
-            .limit(limit + 1)
-        )
-        streams.append([_to_row(r, now) for r in (await session.execute(stmt)).all()])
     merged: list[QueueRow] = []
     seen: set[str] = set()
-    for row in heapq.merge(*streams, key=lambda r: (r.urgency_rank, r.sla_due_at, r.id)):
-        if row.id in seen:  # in my region *and* assigned to me
-            continue
-        seen.add(row.id)
-        merged.append(row)
+    # Every case of a position comes before every case of the next: read positions in order, stop when full.
+    for rank, danger in _positions(f):
+        streams = []
+        for branch in itertools.product(_status_branches(f.status), _scope_branches(principal)):
+            stmt = (
+                select(*LIST_COLUMNS)
+                .where(and_(*itertools.chain.from_iterable(branch), *_position_conditions(rank, danger, f.after),
+                            *common))
+                .order_by(Case.urgency_rank, Case.sla_due_at, Case.id)
+                .limit(limit + 1 - len(merged))
+            )
+            streams.append([_to_row(r, now) for r in (await session.execute(stmt)).all()])
+        for row in heapq.merge(*streams, key=lambda r: r.sort_key):
+            if row.id in seen:  # in my region *and* assigned to me
+                continue
+            seen.add(row.id)
+            merged.append(row)
+            if len(merged) > limit:
+                break
         if len(merged) > limit:
             break
     more = len(merged) > limit

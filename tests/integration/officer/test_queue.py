@@ -1,9 +1,11 @@
-"""The queue: urgency first, then deadline; every filter right; pages that never skip or repeat a case."""
+"""The queue: urgency first, danger now first within it, then deadline; every filter right; pages that never
+skip or repeat a case."""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 import uuid
 from typing import Any
 
@@ -46,7 +48,7 @@ def random_cases(n: int, officers: list[int], seed: int = 7) -> list[dict[str, A
                 "urgency": urgency,
                 "urgency_rank": triage.URGENCY_RANK[urgency],
                 "categories": triage.category_mask(cats),
-                "danger_now": False,
+                "danger_now": rng.random() < 0.2,
                 "police_flag": False,
                 "auto_urgency": urgency,
                 "auto_categories": triage.category_mask(cats),
@@ -94,9 +96,14 @@ def expected(
             want = None if f["assignee"] == "none" else int(f["assignee"])
             if r["assignee_id"] != want:
                 return False
+        if f.get("danger") and not r["danger_now"]:
+            return False
         return not (f.get("breached") and not (r["is_open"] and r["sla_due_at"] < now))
 
-    chosen = sorted((r for r in rows if keep(r)), key=lambda r: (r["urgency_rank"], r["sla_due_at"], r["id"]))
+    chosen = sorted(
+        (r for r in rows if keep(r)),
+        key=lambda r: (r["urgency_rank"], not r["danger_now"], r["sla_due_at"], r["id"]),
+    )
     return [r["id"] for r in chosen]
 
 
@@ -147,6 +154,9 @@ FILTERS: list[dict[str, Any]] = [
     {"breached": True},
     {"status": "all", "breached": True},
     {"category": "housing", "status": "closed"},
+    {"danger": True},
+    {"danger": True, "urgency": "immediate", "status": "all"},
+    {"danger": True, "breached": True},
 ]
 
 
@@ -168,7 +178,7 @@ async def test_an_officers_queue_is_their_region_plus_their_own_cases_in_one_ord
 ) -> None:
     rows, officer = seeded
     await sign_in_api(web, stack.runtime, officer)
-    for f in [{}, {"status": "all"}, {"category": "wages"}, {"breached": True}, {"assignee": "me"}]:
+    for f in [{}, {"status": "all"}, {"category": "wages"}, {"breached": True}, {"assignee": "me"}, {"danger": True}]:
         got = await walk(web, f)
         want_f = {**f, "assignee": str(officer.id)} if f.get("assignee") == "me" else f
         assert got == expected(rows, officer=officer, now=utcnow(), **want_f), f
@@ -202,3 +212,20 @@ async def test_a_malformed_filter_is_a_400_not_a_guess(stack, web, staff, bad: d
     await sign_in_api(web, stack.runtime, await staff(Role.SUPERVISOR, region=None))
     r = await web.get("/api/v1/cases", params=bad)
     assert r.status_code == 400 and r.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_a_reporter_in_danger_now_leads_their_urgency_and_the_page_offers_a_danger_filter(
+    stack, web, staff, seeded
+) -> None:
+    rows, _ = seeded
+    await sign_in(web, stack.runtime, await staff(Role.SUPERVISOR, region=None))
+    page = (await web.get("/officer/queue", params={"urgency": "immediate"})).text
+    assert 'id="f-danger" name="danger" value="true"' in page
+    codes = re.findall(r'<a href="/officer/cases/[0-9a-f]{32}">([^<]+)</a>', page)
+    by_code = {r["case_code"]: r for r in rows}
+    flags = [by_code[c]["danger_now"] for c in codes]
+    assert flags and flags[0] and flags == sorted(flags, reverse=True), flags
+    only = (await web.get("/officer/queue", params={"danger": "true"})).text
+    assert 'id="f-danger" name="danger" value="true" checked' in only
+    shown = re.findall(r'<a href="/officer/cases/[0-9a-f]{32}">([^<]+)</a>', only)
+    assert shown and all(by_code[c]["danger_now"] for c in shown)
