@@ -10,7 +10,10 @@ no comment. The row carries the day, never the hour: a comment's time must
 not line up with a case's received hour. After ``feedback_retention_days``
 the row is deleted (SQLite overwrites deleted pages; PostgreSQL backups
 expire on the backup window), and the research pages never list comments
-from a group smaller than the suppression threshold.
+from a group smaller than the suppression threshold. A researcher may flag
+or delete a comment sooner; each of those is an entry in the audit chain
+(``signalement.audit``), written in the same transaction, naming the
+researcher and the comment id, never its text.
 """
 
 from __future__ import annotations
@@ -22,9 +25,11 @@ from collections.abc import Iterable, Sequence
 import msgspec
 from sqlalchemy import delete, func, select, update
 
+from signalement import audit
 from signalement.db.engine import Database, rows_affected
 from signalement.db.models import FeedbackComment, new_id, utcnow
 from signalement.metrics.research_key import ResearchKey
+from signalement.settings import KeyList
 from signalement.vault.envelope import SealedValueError
 from signalement.vault.keystore import PublicKey
 from signalement.vault.opening import open_with, private_key_from_bytes
@@ -154,19 +159,31 @@ async def latest_comments(db: Database, key: ResearchKey | None, *, k: int, sinc
     return opened, held_back
 
 
-async def flag_comment(db: Database, comment_id: str, flagged: bool = True) -> bool:
+async def flag_comment(db: Database, audit_keys: KeyList, comment_id: str, *, actor: str,
+                       flagged: bool = True) -> bool:
+    """Flag (or unflag) a comment; the audit entry is written in the same transaction. False if none."""
     async with db.writing() as session:
         changed = await rows_affected(
             session, update(FeedbackComment).where(FeedbackComment.id == comment_id).values(flagged=flagged))
+        if changed != 1:
+            return False
+        await audit.append(session, audit_keys, actor=actor,
+                           action="research.comment_flag" if flagged else "research.comment_unflag",
+                           object_type="feedback_comment", object_id=comment_id)
         await session.commit()
-    return changed == 1
+    return True
 
 
-async def delete_comment(db: Database, comment_id: str) -> bool:
+async def delete_comment(db: Database, audit_keys: KeyList, comment_id: str, *, actor: str) -> bool:
+    """Delete a comment now (before its retention ends), audited in the same transaction. False if none."""
     async with db.writing() as session:
         gone = await rows_affected(session, delete(FeedbackComment).where(FeedbackComment.id == comment_id))
+        if gone != 1:
+            return False
+        await audit.append(session, audit_keys, actor=actor, action="research.comment_delete",
+                           object_type="feedback_comment", object_id=comment_id)
         await session.commit()
-    return gone == 1
+    return True
 
 
 async def shred_expired(db: Database, retention_days: int, today: dt.date | None = None) -> int:

@@ -146,19 +146,28 @@ class ResearchController(Controller):
         )
 
     @post("/comments/{comment_id:str}/flag", opt=declare(Permission.RESEARCH), status_code=303)
-    async def flag(self, comment_id: FromPath[str], runtime: NamedDependency[Runtime]) -> Redirect:
-        if not await comments.flag_comment(runtime.db, comment_id[:32]):
-            raise NotFoundError
-        return Redirect("/research/#comments", status_code=HTTP_303_SEE_OTHER)
+    async def flag(self, request: Request, comment_id: FromPath[str], runtime: NamedDependency[Runtime]) -> Redirect:
+        return await _flag(request, runtime, comment_id, flagged=True)
 
     @post("/comments/{comment_id:str}/unflag", opt=declare(Permission.RESEARCH), status_code=303)
-    async def unflag(self, comment_id: FromPath[str], runtime: NamedDependency[Runtime]) -> Redirect:
-        if not await comments.flag_comment(runtime.db, comment_id[:32], flagged=False):
+    async def unflag(self, request: Request, comment_id: FromPath[str], runtime: NamedDependency[Runtime]) -> Redirect:
+        return await _flag(request, runtime, comment_id, flagged=False)
+
+    @post("/comments/{comment_id:str}/delete", opt=declare(Permission.RESEARCH), status_code=303)
+    async def delete(self, request: Request, comment_id: FromPath[str], runtime: NamedDependency[Runtime]) -> Redirect:
+        if not await comments.delete_comment(runtime.db, runtime.audit_keys, comment_id[:32], actor=_actor(request)):
             raise NotFoundError
         return Redirect("/research/#comments", status_code=HTTP_303_SEE_OTHER)
 
-    @post("/comments/{comment_id:str}/delete", opt=declare(Permission.RESEARCH), status_code=303)
-    async def delete(self, comment_id: FromPath[str], runtime: NamedDependency[Runtime]) -> Redirect:
-        if not await comments.delete_comment(runtime.db, comment_id[:32]):
-            raise NotFoundError
-        return Redirect("/research/#comments", status_code=HTTP_303_SEE_OTHER)
+
+def _actor(request: Request) -> str:
+    principal = principal_of(request)
+    assert principal is not None  # every route declares Permission.RESEARCH: the guard let a principal in
+    return principal.actor
+
+
+async def _flag(request: Request, runtime: Runtime, comment_id: str, *, flagged: bool) -> Redirect:
+    if not await comments.flag_comment(runtime.db, runtime.audit_keys, comment_id[:32], actor=_actor(request),
+                                       flagged=flagged):
+        raise NotFoundError
+    return Redirect("/research/#comments", status_code=HTTP_303_SEE_OTHER)
