@@ -276,8 +276,8 @@ def _check_research(settings: Settings) -> None:
     if (settings.research_k < 2 or settings.metrics_flush_seconds <= 0 or settings.feedback_retention_days < 1
             or settings.metrics_hourly_days < 1):
         raise SettingsError(
-            f"{PREFIX}RESEARCH_K must be at least 2, {PREFIX}METRICS_FLUSH_SECONDS above 0 and "
-            f"{PREFIX}FEEDBACK_RETENTION_DAYS at least 1"
+            f"{PREFIX}RESEARCH_K must be at least 2, {PREFIX}METRICS_FLUSH_SECONDS above 0, "
+            f"{PREFIX}FEEDBACK_RETENTION_DAYS and {PREFIX}METRICS_HOURLY_DAYS at least 1"
         )
 
 

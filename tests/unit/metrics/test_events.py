@@ -54,3 +54,14 @@ def test_experiments_parse_and_draw_only_configured_arms() -> None:
     for bad in ("nostep:a=1", "x@y", "x@y:A=1", "x@y:a=one", "x@y:a,a"):
         with pytest.raises(ExperimentError):
             parse_experiment(bad)
+
+
+def test_hourly_cells_are_kept_at_least_a_day_before_the_roll_up() -> None:
+    from signalement.metrics.rollup import cutoff
+    from signalement.settings import SettingsError, load_settings
+
+    now = dt.datetime(2026, 11, 23, 0, 30, tzinfo=dt.UTC)
+    assert cutoff(2, now) == dt.datetime(2026, 11, 21, tzinfo=dt.UTC)  # midnight UTC, whole days
+    assert load_settings({}).metrics_hourly_days == 2
+    with pytest.raises(SettingsError, match="METRICS_HOURLY_DAYS"):
+        load_settings({"SIGNALEMENT_METRICS_HOURLY_DAYS": "0"})
