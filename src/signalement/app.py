@@ -83,6 +83,10 @@ def _housekeeping(runtime: Runtime):  # noqa: ANN202 - an async callable for the
     async def tick() -> None:
         await shred_expired(runtime.db, runtime.settings.feedback_retention_days)
         await runtime.sweep_stores()
+        if "reporter" in runtime.settings.enabled_tiers:
+            from signalement.channels.expiry import forget_expired
+
+            await forget_expired(runtime.db)  # idle SMS conversations, day-old webhook replay rows
 
     return tick
 
@@ -136,7 +140,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         rate_limit=("minute", settings.rate_limit_per_minute),
         identifier_for_request=lambda request: runtime.client_hasher.for_connection(request, "rate"),
         store="rate_limit",
-        exclude=UNTHROTTLED,
+        # Twilio posts every reporter's texts from a few addresses; its webhooks are authenticated by signature.
+        exclude=[*UNTHROTTLED, "/twilio/"],
         set_rate_limit_headers=False,
         middleware_class=SharedRateLimitMiddleware,  # one atomic count across replicas (ratelimit.py)
     )

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from signalement.channels.lockbox import Lockbox
 from signalement.channels.signature import SignedForm
 from signalement.db.engine import Database
-from signalement.db.models import TwilioWebhook, coarse_hour, utcnow
+from signalement.db.models import TwilioWebhook, coarse_hour
 from signalement.errors import SignalementError
 
 KEEP_HOURS = 24  # Twilio retries within minutes; a day covers any replay worth answering the same way
@@ -87,8 +87,3 @@ class ReplayLedger:
             if time.monotonic() > deadline:
                 raise WebhookBusyError
             await asyncio.sleep(POLL_SECONDS)
-
-    async def forget_old(self) -> None:
-        async with self.db.writing() as session:
-            await session.execute(delete(TwilioWebhook).where(TwilioWebhook.delete_after < utcnow()))
-            await session.commit()

@@ -125,8 +125,3 @@ class SessionStore:
             indexes = self.lockbox.phone_indexes(e164)
             await session.execute(delete(SmsSession).where(SmsSession.phone_index.in_(indexes)))
             await session.commit()
-
-    async def forget_expired(self) -> None:
-        async with self.db.writing() as session:
-            await session.execute(delete(SmsSession).where(SmsSession.delete_after < utcnow()))
-            await session.commit()

@@ -9,20 +9,22 @@ a conversation lost to the idle timeout; garbage at every question; ten texts in
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import re
 import time
 from typing import Any
 
 import msgspec
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from integration.channels.conftest import PUBLIC_URL
 from integration.reporter.reporting import add_officer_reply, build_opener
 from signalement.channels import sms_texts as t
+from signalement.channels.expiry import forget_expired
 from signalement.channels.lockbox import Lockbox
 from signalement.channels.sms_sessions import Conversation
-from signalement.db.models import Case, Message, OutboxJob, SmsSession
+from signalement.db.models import Case, Message, OutboxJob, SmsSession, TwilioWebhook, utcnow
 from signalement.intake import IntakeService
 from support.twilio_webhooks import Phone, new_sid, sign
 
@@ -232,3 +234,21 @@ async def test_outbound_purge_jobs_are_queued_for_each_inbound_text_and_status_c
     assert [j.kind for j in jobs] == ["twilio.purge", "twilio.purge"]
     for job in jobs:  # the SID is sealed to the worker key, never in clear
         assert reply_sid.encode() not in job.payload and reply_sid not in (job.dedupe_key or "")
+
+
+async def test_expired_conversations_and_replay_rows_are_deleted_by_housekeeping(tw_client, db) -> None:
+    old, fresh = Phone(tw_client, PUBLIC_URL, _number()), Phone(tw_client, PUBLIC_URL, _number(7))
+    await old.text("HELP")
+    await fresh.text("AIDE")
+    assert (await _count(db, SmsSession), await _count(db, TwilioWebhook)) == (2, 2)
+    async with db.writing() as s:  # one conversation and its replay row are past their deletion hour
+        index = Lockbox(tw_client.app.state.runtime.settings.key_list("blind_index_keys")).phone_index(old.number)
+        await s.execute(update(SmsSession).where(SmsSession.phone_index == index)
+                        .values(delete_after=utcnow() - dt.timedelta(minutes=1)))
+        first = await s.scalar(select(TwilioWebhook.sid_index).limit(1))
+        await s.execute(update(TwilioWebhook).where(TwilioWebhook.sid_index == first)
+                        .values(delete_after=utcnow() - dt.timedelta(minutes=1)))
+        await s.commit()
+    assert await forget_expired(db) == 2
+    assert (await _count(db, SmsSession), await _count(db, TwilioWebhook)) == (1, 1)
+    assert await fresh.text("1") == [t.text("fr", t.DANGER)]  # the other conversation goes on
