@@ -17,8 +17,9 @@ from signalement.messaging import PurgeJob, queue_purge
 from signalement.runtime import Runtime
 
 TWIML = "application/xml"
-# Delivery states after which Twilio no longer needs the message: it can be deleted there.
-FINAL_STATUSES = frozenset({"delivered", "undelivered", "failed", "received", "read", "canceled"})
+# Delivery states after which the message can be deleted at Twilio. "sent" is included: the purge waits a few
+# minutes and is retried with backoff while Twilio still holds the message in transit.
+FINAL_STATUSES = frozenset({"sent", "delivered", "undelivered", "failed", "received", "read", "canceled"})
 
 
 class TwilioSmsController(Controller):

@@ -16,7 +16,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from signalement.channels import sms_texts as t
 from signalement.channels.lockbox import Lockbox, LockedValueError
 from signalement.channels.replays import ReplayLedger
-from signalement.channels.signature import SignedForm
+from signalement.channels.signature import SignedForm, public_url_for
 from signalement.channels.sms_flow import Event, Step, advance
 from signalement.channels.sms_input import Reading, read
 from signalement.channels.sms_sessions import Conversation, FollowupKey, Loaded, SessionStore, StaleSessionError
@@ -28,6 +28,7 @@ from signalement.runtime import Runtime
 from signalement.vault.blind import InvalidPhoneNumberError, normalize_phone
 
 MAX_BODY = 1600  # Twilio's own limit for one inbound text
+STATUS_PATH = "/twilio/sms/status"
 MAX_OFFICER_TEXT = 1400
 PROMPTS = {
     Step.LANGUAGE: None, Step.CATEGORY: t.CATEGORY_MENU, Step.DANGER: t.DANGER, Step.PROVINCE: t.PROVINCE,
@@ -78,7 +79,7 @@ class SmsChannel:
                 loaded = await self.sessions.load(phone)
                 conversation = msgspec.structs.replace(loaded.conversation)
                 replies = await self._step(conversation, loaded, inbound, phone, key)
-                twiml = _twiml(replies)
+                twiml = _twiml(replies, public_url_for(self.rt.settings.public_url, STATUS_PATH))
                 try:
                     async with self.rt.db.writing() as session:
                         await self.sessions.save(session, phone, loaded, conversation)
@@ -221,8 +222,9 @@ class SmsChannel:
         out.append(latest if len(latest) <= MAX_OFFICER_TEXT else latest[:MAX_OFFICER_TEXT] + "…")
 
 
-def _twiml(replies: list[str]) -> str:
+def _twiml(replies: list[str], status_url: str) -> str:
+    """The reply texts; Twilio reports each one's delivery to ``status_url``, which queues its deletion."""
     response = MessagingResponse()
     for reply in replies:
-        response.message(reply)
+        response.message(reply, action=status_url, method="POST")
     return str(response)

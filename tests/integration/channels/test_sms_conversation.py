@@ -232,6 +232,8 @@ async def test_outbound_purge_jobs_are_queued_for_each_inbound_text_and_status_c
     async with db.reading() as s:
         jobs = (await s.execute(select(OutboxJob))).scalars().all()
     assert [j.kind for j in jobs] == ["twilio.purge", "twilio.purge"]
+    raw = await phone.post(phone.params("2"))  # every reply asks Twilio to report its delivery to us
+    assert f'action="{PUBLIC_URL}/twilio/sms/status"' in raw.body and 'method="POST"' in raw.body
     for job in jobs:  # the SID is sealed to the worker key, never in clear
         assert reply_sid.encode() not in job.payload and reply_sid not in (job.dedupe_key or "")
 
