@@ -64,3 +64,15 @@ async def db(tw: TwilioStack) -> AsyncIterator[Database]:
         yield database
     finally:
         await database.dispose()
+
+
+@pytest.fixture
+async def intake(tw: TwilioStack) -> AsyncIterator[Any]:
+    """Intake on the test's own runtime (its pools belong to the test's event loop, not the app's)."""
+    from signalement.intake import IntakeService
+
+    runtime = Runtime(tw.settings)
+    try:
+        yield IntakeService(runtime)
+    finally:
+        await runtime.close()

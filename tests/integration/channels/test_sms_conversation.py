@@ -25,7 +25,6 @@ from signalement.channels.expiry import forget_expired
 from signalement.channels.lockbox import Lockbox
 from signalement.channels.sms_sessions import Conversation
 from signalement.db.models import Case, Message, OutboxJob, SmsSession, TwilioWebhook, utcnow
-from signalement.intake import IntakeService
 from support.twilio_webhooks import Phone, new_sid, sign
 
 RECEIPT = re.compile(r"(\d{3}-\d{3}-\d{3}).*?(\d{4} \d{4} \d{4} \d{4})", re.S)
@@ -66,7 +65,8 @@ async def _report(phone: Phone, lang: str, *, danger: str = "1", contact: str = 
 
 
 @pytest.mark.parametrize("lang", ["en", "fr", "es", "tl"])
-async def test_a_whole_report_by_sms_is_filed_like_a_web_one_with_its_receipt(tw, tw_client, db, lang) -> None:
+async def test_a_whole_report_by_sms_is_filed_like_a_web_one_with_its_receipt(tw, tw_client, db, intake,
+                                                                              lang) -> None:
     phone = Phone(tw_client, PUBLIC_URL, _number())
     last, sid = await _report(phone, lang)
     assert len(last) == 1
@@ -85,10 +85,11 @@ async def test_a_whole_report_by_sms_is_filed_like_a_web_one_with_its_receipt(tw
     assert "phone" not in fields  # not asked to be texted: the number is not kept, even sealed
     assert await _count(db, SmsSession) == 0  # the conversation is gone once filed
     # The same code and secret open the case on the web portal's path.
-    access = await IntakeService(tw.runtime).open_followup(code, secret, "test-client")
+    access = await intake.open_followup(code, secret, "test-client")
     assert access is not None and access.case_id == case.id
 
 
+@pytest.mark.both_databases
 async def test_the_confirming_text_replayed_five_times_files_one_report_with_one_receipt(tw_client, db) -> None:
     phone = Phone(tw_client, PUBLIC_URL, _number())
     for body in ("HELP", "1", "2", "0", "0", "Not paid for 3 weeks", "1", "2"):
@@ -112,7 +113,9 @@ async def test_texting_back_is_kept_sealed_only_when_asked_for(tw, tw_client, db
     assert opener.open(fields["phone"], case.id, "phone").decode() == number
 
 
-async def test_follow_up_by_sms_reads_the_status_and_an_officers_reply_and_adds_a_message(tw, tw_client, db) -> None:
+@pytest.mark.both_databases
+async def test_follow_up_by_sms_reads_the_status_and_an_officers_reply_and_adds_a_message(tw, tw_client, db,
+                                                                                          intake) -> None:
     phone = Phone(tw_client, PUBLIC_URL, _number())
     last, _ = await _report(phone, "fr", danger="2")
     code, secret = RECEIPT.search(last[0]).groups()
@@ -129,8 +132,8 @@ async def test_follow_up_by_sms_reads_the_status_and_an_officers_reply_and_adds_
                                    .order_by(Message.seq))).all()
     assert [tuple(a) for a in authors] == [("officer", "web"), ("reporter", "sms")]
     # The web portal's path reads what was added by SMS, with the texted code.
-    access = await IntakeService(tw.runtime).open_followup(code, secret, "web-client")
-    _status, thread = await IntakeService(tw.runtime).thread(access)
+    access = await intake.open_followup(code, secret, "web-client")
+    _status, thread = await intake.thread(access)
     assert [m.text for m in thread] == ["Pouvez-vous nous appeler?", "Oui, demain matin."]
     assert await phone.text("0") == [t.text("en", t.FOLLOWUP_ENDED)]
     assert await _count(db, SmsSession) == 0
@@ -200,6 +203,7 @@ async def test_a_first_text_in_a_ninth_language_or_emoji_gets_the_numbered_menu(
         assert await phone.text("7") == [t.text("vi", t.CATEGORY_MENU)]
 
 
+@pytest.mark.both_databases
 async def test_ten_texts_in_one_second_each_get_an_answer_and_the_story_keeps_every_one(tw, tw_client, db) -> None:
     phone = Phone(tw_client, PUBLIC_URL, _number())
     for body in ("HELP", "1", "2", "ON", "0"):

@@ -144,6 +144,7 @@ async def test_with_no_auth_token_configured_every_webhook_is_refused(
             pg.drop_database(database)
 
 
+@pytest.mark.both_databases
 async def test_five_concurrent_replays_of_one_signed_text_have_one_effect_and_one_reply(tw_client, db) -> None:
     phone = Phone(tw_client, PUBLIC_URL, NUMBER)
     params = phone.params("AYUDA")
