@@ -1,9 +1,10 @@
 """One effect per Twilio webhook: Twilio retries, proxies replay, attackers resend signed requests.
 
-The first delivery of a MessageSid (or CallSid + step, or RecordingSid) claims a row keyed by an
-HMAC of that id, handles the message, and stores its reply encrypted under a key derived from the
-signed request. Any other delivery of the same webhook, concurrent or later, waits for that reply
-and returns it unchanged: five replays, one report, one receipt, the same text.
+A webhook's effect (the new conversation state, the purge job) and its reply are committed in one
+transaction together with a row keyed by an HMAC of its MessageSid (or CallSid + step, or RecordingSid),
+which is UNIQUE. A later delivery finds the row and gets the same reply; a concurrent one loses the
+insert and then reads the winner's reply. The reply is encrypted under a key derived from the signed
+request, so the row is useless to a database insider: five replays, one report, one receipt, one text.
 """
 
 from __future__ import annotations
@@ -12,26 +13,16 @@ import asyncio
 import datetime as dt
 import time
 
-from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signalement.channels.lockbox import Lockbox
 from signalement.channels.signature import SignedForm
 from signalement.db.engine import Database
 from signalement.db.models import TwilioWebhook, coarse_hour
-from signalement.errors import SignalementError
 
 KEEP_HOURS = 24  # Twilio retries within minutes; a day covers any replay worth answering the same way
-WAIT_SECONDS = 10.0  # under Twilio's 15-second limit
 POLL_SECONDS = 0.02
-
-
-class WebhookBusyError(SignalementError):
-    """The first delivery of this webhook is still being handled (or died): try again later."""
-
-    status_code = 503
-    title = "Busy"
 
 
 def request_secret(form: SignedForm) -> str:
@@ -44,46 +35,30 @@ class ReplayLedger:
         self.db = db
         self.lockbox = lockbox
 
-    async def claim(self, kind: str, sid: str) -> str | None:
-        """The row key if this delivery is the first; ``None`` for a replay."""
-        key = self.lockbox.sid_index(kind, sid)
-        async with self.db.writing() as session:
-            session.add(TwilioWebhook(sid_index=key, kind=kind, reply=None,
-                                      delete_after=coarse_hour() + dt.timedelta(hours=KEEP_HOURS + 1)))
-            try:
-                await session.commit()
-            except IntegrityError:
-                return None
-        return key
+    def key(self, kind: str, sid: str) -> str:
+        return self.lockbox.sid_index(kind, sid)
 
-    def locked_reply(self, key: str, form: SignedForm, reply: str) -> bytes:
-        return self.lockbox.lock("reply", request_secret(form), key, reply.encode())
+    async def stored_reply(self, key: str, form: SignedForm) -> str | None:
+        """The reply already given to this webhook, or ``None`` if it was never handled.
+        ``LockedValueError`` if the row exists but this request is not the one that made it."""
+        async with self.db.reading() as session:
+            blob = await session.scalar(select(TwilioWebhook.reply).where(TwilioWebhook.sid_index == key))
+        if blob is None:
+            return None
+        return self.lockbox.unlock("reply", request_secret(form), key, blob).decode()
 
-    async def record(self, session: AsyncSession, key: str, form: SignedForm, reply: str) -> None:
-        """Store the reply in the caller's transaction (the one that commits the message's effect)."""
-        row = await session.get(TwilioWebhook, key)
-        if row is None:  # released meanwhile: claim again inside this transaction
-            row = TwilioWebhook(sid_index=key, kind="sms",
-                                delete_after=coarse_hour() + dt.timedelta(hours=KEEP_HOURS + 1))
-            session.add(row)
-        row.reply = self.locked_reply(key, form, reply)
+    def add(self, session: AsyncSession, key: str, kind: str, form: SignedForm, reply: str) -> None:
+        """In the caller's transaction (the one that commits the effect): a second one fails on UNIQUE."""
+        session.add(TwilioWebhook(sid_index=key, kind=kind,
+                                  reply=self.lockbox.lock("reply", request_secret(form), key, reply.encode()),
+                                  delete_after=coarse_hour() + dt.timedelta(hours=KEEP_HOURS + 1)))
 
-    async def release(self, key: str) -> None:
-        """Forget a claim whose handling failed, so Twilio's retry is handled afresh."""
-        async with self.db.writing() as session:
-            await session.execute(delete(TwilioWebhook).where(TwilioWebhook.sid_index == key,
-                                                              TwilioWebhook.reply.is_(None)))
-            await session.commit()
-
-    async def replayed_reply(self, kind: str, sid: str, form: SignedForm) -> str:
-        """The reply the first delivery gave, waiting (within Twilio's limit) while it is handled."""
-        key = self.lockbox.sid_index(kind, sid)
-        deadline = time.monotonic() + WAIT_SECONDS
-        while True:
-            async with self.db.reading() as session:
-                row = await session.scalar(select(TwilioWebhook.reply).where(TwilioWebhook.sid_index == key))
-            if row is not None:
-                return self.lockbox.unlock("reply", request_secret(form), key, row).decode()
-            if time.monotonic() > deadline:
-                raise WebhookBusyError
+    async def wait_for_reply(self, key: str, form: SignedForm, seconds: float) -> str | None:
+        """Another process is handling this webhook right now: its reply, once committed (or ``None``)."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            reply = await self.stored_reply(key, form)
+            if reply is not None:
+                return reply
             await asyncio.sleep(POLL_SECONDS)
+        return None

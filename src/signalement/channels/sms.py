@@ -1,15 +1,14 @@
 """The SMS channel: one inbound text in, the conversation moved one step, the TwiML reply out.
 
-The path is straight: claim the MessageSid (a replay gets the first reply), load the number's
-conversation, read the text into an event (``sms_input``), act on it (file through
+The path is straight: a replayed MessageSid gets its first reply (``replays``); otherwise load the
+number's conversation, read the text into an event (``sms_input``), act on it (file through
 ``intake.IntakeService``, exactly as the web form does), move by the transition table
-(``sms_flow``), and commit the new state, the reply and a purge job together. A report is
-committed by intake before its receipt is put in any reply.
+(``sms_flow``), and commit the new state, the reply (keyed on the MessageSid, UNIQUE) and a purge
+job in one transaction. A report is committed by intake before its receipt is put in any reply.
 """
 
 from __future__ import annotations
 
-import msgspec
 from sqlalchemy.exc import IntegrityError
 from twilio.twiml.messaging_response import MessagingResponse
 
@@ -29,6 +28,7 @@ from signalement.vault.blind import InvalidPhoneNumberError, normalize_phone
 
 MAX_BODY = 1600  # Twilio's own limit for one inbound text
 STATUS_PATH = "/twilio/sms/status"
+REPLAY_WAIT_SECONDS = 8.0  # under Twilio's 15-second limit
 MAX_OFFICER_TEXT = 1400
 PROMPTS = {
     Step.LANGUAGE: None, Step.CATEGORY: t.CATEGORY_MENU, Step.DANGER: t.DANGER, Step.PROVINCE: t.PROVINCE,
@@ -43,6 +43,10 @@ class MalformedWebhookError(SignalementError):
     """A signed webhook without the fields every inbound text has."""
 
 
+class AlreadyFiledError(Exception):
+    """The confirming text was already filed by another delivery of it."""
+
+
 class SmsChannel:
     def __init__(self, runtime: Runtime) -> None:
         self.rt = runtime
@@ -53,43 +57,50 @@ class SmsChannel:
         self.provider = TwilioProvider(runtime.settings)
 
     async def receive(self, form: SignedForm) -> str:
-        """The TwiML reply to one signed inbound text."""
+        """The TwiML reply to one signed inbound text: the same reply however often it is delivered."""
         inbound = self.provider.parse_inbound(form)
         if inbound is None:
             raise MalformedWebhookError
-        key = await self.ledger.claim("sms", inbound.message_id)
-        if key is None:
-            try:
-                return await self.ledger.replayed_reply("sms", inbound.message_id, form)
-            except LockedValueError:  # the same SID with other content: nothing to repeat
-                return str(MessagingResponse())
-        try:
-            return await self._handle(form, inbound, key)
-        except BaseException:
-            await self.ledger.release(key)
-            raise
-
-    async def _handle(self, form: SignedForm, inbound: Inbound, key: str) -> str:
+        key = self.ledger.key("sms", inbound.message_id)
         try:
             phone = normalize_phone(inbound.sender)
         except InvalidPhoneNumberError:
             phone = inbound.sender.strip()[:40]  # a short code or a foreign sender id: still only keyed-hashed
-        async with self.sessions.lock_for(phone):
-            for _attempt in range(5):
-                loaded = await self.sessions.load(phone)
-                conversation = msgspec.structs.replace(loaded.conversation)
+        try:
+            async with self.sessions.lock_for(phone):
+                return await self._handle(form, inbound, phone, key)
+        except LockedValueError:  # the same SID with other content: nothing to repeat, nothing to do
+            return str(MessagingResponse())
+
+    async def _handle(self, form: SignedForm, inbound: Inbound, phone: str, key: str) -> str:
+        status_url = public_url_for(self.rt.settings.public_url, STATUS_PATH)
+        for _attempt in range(5):
+            stored = await self.ledger.stored_reply(key, form)
+            if stored is not None:
+                return stored  # a replay: this text was handled, here is what we answered
+            loaded = await self.sessions.load(phone)
+            conversation = loaded.conversation
+            try:
                 replies = await self._step(conversation, loaded, inbound, phone, key)
-                twiml = _twiml(replies, public_url_for(self.rt.settings.public_url, STATUS_PATH))
-                try:
-                    async with self.rt.db.writing() as session:
-                        await self.sessions.save(session, phone, loaded, conversation)
-                        await self.ledger.record(session, key, form, twiml)
-                        await queue_purge(session, self.rt.public_keys.worker,
-                                          PurgeJob(kind="message", sid=inbound.message_id), key)
-                        await session.commit()
-                except (StaleSessionError, IntegrityError):
-                    continue  # another replica moved this conversation: read it again
-                return twiml
+            except AlreadyFiledError:
+                # Another process filed this very text a moment ago: its reply holds the receipt.
+                stored = await self.ledger.wait_for_reply(key, form, REPLAY_WAIT_SECONDS)
+                if stored is not None:
+                    return stored
+                # It crashed after filing: the report is safe, but its secret is gone; say it was received.
+                conversation.step = Step.ENDED
+                replies = [t.text(conversation.language, t.STATUS["new"])]
+            twiml = _twiml(replies, status_url)
+            try:
+                async with self.rt.db.writing() as session:
+                    await self.sessions.save(session, phone, loaded, conversation)
+                    self.ledger.add(session, key, "sms", form, twiml)
+                    await queue_purge(session, self.rt.public_keys.worker,
+                                      PurgeJob(kind="message", sid=inbound.message_id), key)
+                    await session.commit()
+            except (StaleSessionError, IntegrityError):
+                continue  # another replica handled this text or moved this conversation: look again
+            return twiml
         raise StaleSessionError
 
     async def _step(self, c: Conversation, loaded: Loaded, inbound: Inbound, phone: str, key: str) -> list[str]:
@@ -180,6 +191,8 @@ class SmsChannel:
             narrative="\n\n".join(c.story),
             contact_pref="sms" if c.sms_contact else "code", phone=phone if c.sms_contact else None,
         ))
+        if not receipt.created:
+            raise AlreadyFiledError  # its secret is not ours to give: the first delivery's reply has it
         # Committed by intake before this line: only now is the receipt put in a reply.
         out.append(t.text(c.language, t.RECEIPT, code=format_code(receipt.case_code),
                                          secret=format_secret(receipt.secret)))

@@ -258,3 +258,32 @@ async def test_expired_conversations_and_replay_rows_are_deleted_by_housekeeping
     assert await forget_expired(db) == 2
     assert (await _count(db, SmsSession), await _count(db, TwilioWebhook)) == (1, 1)
     assert await fresh.text("1") == [t.text("fr", t.DANGER)]  # the other conversation goes on
+
+
+@pytest.mark.both_databases
+async def test_two_replicas_given_the_same_confirming_text_file_once_and_answer_the_same_receipt(
+    tw, tw_client, db, intake
+) -> None:
+    """No per-number lock spans processes: the UNIQUE reply row and intake's submission key do the work."""
+    from litestar.testing import AsyncTestClient
+
+    from signalement.app import create_app
+    from signalement.runtime import Runtime
+
+    phone = Phone(tw_client, PUBLIC_URL, _number())
+    for body in ("HELP", "2", "2", "MB", "0", "Too many hours", "1", "2"):
+        await phone.text(body)
+    other_runtime = Runtime(tw.settings)
+    try:
+        async with AsyncTestClient(create_app(tw.settings, runtime=other_runtime),
+                                   raise_server_exceptions=False) as other_client:
+            replica = Phone(other_client, PUBLIC_URL, phone.number)
+            params = phone.params("1")
+            replies = await asyncio.gather(phone.post(dict(params)), replica.post(dict(params)),
+                                           phone.post(dict(params)), replica.post(dict(params)))
+    finally:
+        await other_runtime.close()
+    assert {r.status for r in replies} == {200} and len({r.body for r in replies}) == 1
+    code, secret = RECEIPT.search(replies[0].texts[0]).groups()
+    assert await _count(db, Case) == 1
+    assert await intake.open_followup(code, secret, "test-client") is not None  # the texted secret is the real one
