@@ -16,6 +16,7 @@ from litestar.exceptions import HTTPException
 from litestar.response import Template
 
 from signalement import i18n
+from signalement.db.engine import is_unavailable
 from signalement.i18n import N_
 from signalement.logs import log_exception
 from signalement.vault.envelope import SealedValueError
@@ -83,7 +84,7 @@ def status_for(exc: Exception) -> int:
         return exc.status_code
     if isinstance(exc, SignalementError):
         return exc.status_code
-    if isinstance(exc, KdfBusyError):
+    if isinstance(exc, KdfBusyError) or is_unavailable(exc):
         return 503
     if isinstance(exc, SealedValueError):
         return 410
@@ -113,6 +114,8 @@ def handle_exception(request: Request, exc: Exception) -> Response:
     if status >= 500 and status != 503:
         handler = request.scope.get("route_handler")
         error_id = log_exception(logger, exc, where=getattr(handler, "handler_name", "unrouted"))
+    elif is_unavailable(exc):
+        logger.warning("database_unavailable", extra={"exc_type": type(exc).__name__})
     headers = {}
     if isinstance(exc, HTTPException) and exc.headers:
         headers = {k: v for k, v in exc.headers.items() if k.lower() in {"allow", "retry-after"}}

@@ -21,6 +21,8 @@ from typing import Any, cast
 
 from sqlalchemy import Executable, event
 from sqlalchemy.engine import CursorResult, make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 SQLITE_PRAGMAS = (
@@ -96,6 +98,16 @@ class Database:
         await self.writer.dispose()
         if self.reader is not self.writer:
             await self.reader.dispose()
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """The database could not be reached, dropped the connection or is busy (not a bad query).
+
+    Callers answer a calm 503 that keeps the reporter's input, and acknowledge nothing: the commit did
+    not happen. The pool re-connects on its own once the database is back (``pool_pre_ping``)."""
+    if isinstance(exc, DBAPIError):
+        return bool(exc.connection_invalidated) or isinstance(exc, OperationalError | InterfaceError)
+    return isinstance(exc, PoolTimeoutError | ConnectionError | TimeoutError)
 
 
 async def rows_affected(session: AsyncSession, statement: Executable) -> int:

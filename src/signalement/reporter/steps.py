@@ -19,6 +19,7 @@ from litestar.types import ControllerRouterHandler
 from sqlalchemy import select
 
 from signalement import i18n, triage
+from signalement.db.engine import is_unavailable
 from signalement.db.models import Case, coarse_hour
 from signalement.evidence import MAX_FILE_BYTES, MAX_FILES_PER_CASE
 from signalement.evidence_store import discard_staged
@@ -154,7 +155,11 @@ class ReportPages:
             )
         try:
             receipt = await self.intake.submit(_submission(lang, draft))
-        except KdfBusyError:
+        except Exception as exc:
+            # Argon2 pool full, or the database away: nothing was committed, so nothing is acknowledged;
+            # the review page comes back with the report, to send again.
+            if not (isinstance(exc, KdfBusyError) or is_unavailable(exc)):
+                raise
             return self.step(lang, draft, visit=visit, started=started, notice=BUSY, status=503)
         if not receipt.created and not await self.recently_received(receipt.case_id):
             return Template("reporter/report/already_sent.html", context={"lang": lang, "page_path": "/"})
