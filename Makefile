@@ -50,11 +50,16 @@ tests/js/node_modules/.installed: tests/js/package.json tests/js/package-lock.js
 i18n-check: $(VENV)/.installed
 	$(BIN)/signalement i18n check
 
-# Lint, types and the trust walls (import contracts in pyproject.toml). Part of `make test`.
+# Lint, types, the trust walls (import contracts in pyproject.toml), bandit (accepted findings justified in
+# pyproject.toml) and known-vulnerable dependencies (pip-audit; it skips, saying why, without advisory data).
+# pip-audit waits on the network, so it runs alongside the others rather than after them. Part of `make test`.
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check src tests benchmarks research
-	$(BIN)/mypy
-	$(BIN)/lint-imports
+	@$(BIN)/python tests/security/audit_dependencies.py > $(VENV)/pip-audit.log 2>&1 & audit=$$!; status=0; \
+	$(BIN)/ruff check src tests benchmarks research || status=1; \
+	$(BIN)/mypy || status=1; \
+	$(BIN)/lint-imports || status=1; \
+	$(BIN)/bandit -q -c pyproject.toml -r src || status=1; \
+	wait $$audit || status=1; cat $(VENV)/pip-audit.log; exit $$status
 
 # Deployment files (container, compose, nginx, Kubernetes, alerts), validated offline. Part of `make test`.
 infra-check: $(VENV)/.installed-test system-deps

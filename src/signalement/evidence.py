@@ -49,7 +49,8 @@ class Rejection(enum.StrEnum):
     TOO_MANY_PIXELS = "too_many_pixels"
     UNREADABLE = "unreadable"
     PDF_ACTIVE = "pdf_active"
-    PDF_PASSWORD = "pdf_password"  # noqa: S105 - a reason code, not a password
+    # A reason code, not a password.
+    PDF_PASSWORD = "pdf_password"  # noqa: S105  # nosec B105
 
 
 class RejectedFileError(SignalementError):

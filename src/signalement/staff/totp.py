@@ -23,7 +23,7 @@ ISSUER = "Signalement"
 
 def _totp(secret: bytes) -> TOTP:
     # SHA-1 because every authenticator app supports it; HMAC-SHA1 is not weakened by SHA-1 collisions.
-    return TOTP(secret, DIGITS, SHA1(), STEP, enforce_key_length=True)  # noqa: S303
+    return TOTP(secret, DIGITS, SHA1(), STEP, enforce_key_length=True)  # noqa: S303  # nosec B303
 
 
 def current_code(secret: bytes, at: float | None = None) -> str:

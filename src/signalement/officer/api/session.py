@@ -76,7 +76,8 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
             raise SignInFailedError
         if result.outcome is signin.Outcome.SETUP:
             raise SetupRequiredError
-        response: Response[SessionInfo] = Response(SessionInfo(authenticated=True, csrf_token=""))
+        # A placeholder token, replaced below once the session exists.
+        response: Response[SessionInfo] = Response(SessionInfo(authenticated=True, csrf_token=""))  # nosec B106
         signin.start_session(request, runtime, result, response)
         # The session's own CSRF token: one issued before sign-in no longer passes.
         response.content = SessionInfo(authenticated=True, csrf_token=csrf_token(request))
