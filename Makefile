@@ -10,7 +10,7 @@ PORT   ?= 8000
 # are started once. PYTEST_ARGS replaces these: `make test PYTEST_ARGS="tests/unit -x"`.
 PYTEST_ARGS ?= -n auto --dist loadfile
 
-.PHONY: run test install install-test system-deps js-deps i18n-check lint infra-check clean
+.PHONY: run test bench install install-test system-deps js-deps i18n-check lint infra-check clean
 
 run: $(VENV)/.installed
 	$(BIN)/signalement init
@@ -60,6 +60,11 @@ lint: $(VENV)/.installed-test
 	$(BIN)/lint-imports || status=1; \
 	$(BIN)/bandit -q -c pyproject.toml -r src || status=1; \
 	wait $$audit || status=1; cat $(VENV)/pip-audit.log; exit $$status
+
+# Every benchmark, bounded in time (about 5 minutes on 2 cores), with PostgreSQL when it is reachable; prints
+# a table and appends it to docs/performance.md. BENCH_ARGS="--seconds 30 --queue-cases 1000000" for the full run.
+bench: $(VENV)/.installed-test
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 # Deployment files (container, compose, nginx, Kubernetes, alerts), validated offline. Part of `make test`.
 infra-check: $(VENV)/.installed-test system-deps
