@@ -7,7 +7,7 @@ queue order, so their branch walks a handful of rows instead of filtering the
 whole urgency. Its predicate is exactly the one the queue writes.
 
 Revision ID: 0012
-Revises: 0008
+Revises: 0013
 """
 
 from collections.abc import Sequence
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012"
-down_revision: str | None = "0008"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

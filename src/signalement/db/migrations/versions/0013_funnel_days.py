@@ -54,7 +54,7 @@ def downgrade() -> None:
     midnight = "(day::timestamp AT TIME ZONE 'UTC')" if postgres else "(day || ' 00:00:00.000000')"
     cols = ", ".join(KEY)
     op.execute(
-        f"INSERT INTO funnel_counts (hour, {cols}, count) "  # noqa: S608 - our own column names
+        f"INSERT INTO funnel_counts (hour, {cols}, count) "  # noqa: S608  # nosec B608 - our own column names
         f"SELECT {midnight}, {cols}, count FROM funnel_days WHERE true "
         f"ON CONFLICT (hour, {cols}) DO UPDATE SET count = funnel_counts.count + excluded.count"
     )
