@@ -20,7 +20,7 @@ from twilio.base.exceptions import TwilioRestException
 
 from signalement import outbox
 from signalement.db.models import utcnow
-from signalement.notify import OUTBOX_CASE, twilio_client
+from signalement.notify import OUTBOX_CASE, PermanentSendError, twilio_client
 from signalement.settings import Settings
 from signalement.vault.keystore import PublicKey
 from signalement.vault.seal import seal
@@ -44,7 +44,9 @@ class PurgeJob(msgspec.Struct, frozen=True):
 
 
 class MessagingProvider(Protocol):
-    async def send(self, to: str, body: str) -> str: ...
+    """What the worker and the channels need from an SMS provider."""
+
+    async def send(self, to: str, body: str, *, idempotency_key: str | None = None) -> str: ...
 
     async def purge(self, job: PurgeJob) -> None: ...
 
@@ -55,12 +57,17 @@ class TwilioProvider:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    async def send(self, to: str, body: str) -> str:
-        return await asyncio.to_thread(self._send, to, body)
+    async def send(self, to: str, body: str, *, idempotency_key: str | None = None) -> str:
+        return await asyncio.to_thread(self._send, to, body, idempotency_key)
 
-    def _send(self, to: str, body: str) -> str:
-        message = twilio_client(self.settings).messages.create(
-            to=to, from_=self.settings.twilio_from_number, body=body)
+    def _send(self, to: str, body: str, idempotency_key: str | None) -> str:
+        try:
+            message = twilio_client(self.settings, idempotency_key).messages.create(
+                to=to, from_=self.settings.twilio_from_number, body=body)
+        except TwilioRestException as exc:
+            if 400 <= exc.status < 500 and exc.status not in (408, 429):
+                raise PermanentSendError(str(exc.code)) from None  # an invalid or opted-out number
+            raise
         return str(message.sid)
 
     async def purge(self, job: PurgeJob) -> None:

@@ -1,4 +1,4 @@
-"""Texting reporters who asked for it, through Twilio's REST API, from the worker.
+"""Texting reporters who asked for it: what the worker sends (``messaging.TwilioProvider`` sends it).
 
 An officer's reply queues an ``sms.send`` job whose payload (the phone number
 and language) is sealed to the worker's key, whose private half is itself
@@ -11,13 +11,11 @@ looking over the worker's shoulder could read as "tip line".
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from urllib.parse import urlsplit, urlunsplit
 
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
-from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
@@ -89,21 +87,3 @@ def message_text(settings: Settings, language: str, template: str) -> str:
 def twilio_client(settings: Settings, idempotency_key: str | None = None) -> Client:
     return Client(settings.twilio_account_sid, settings.twilio_auth_token,
                   http_client=RoutedHttpClient(settings.twilio_api_base, idempotency_key=idempotency_key, timeout=15))
-
-
-def _send_blocking(settings: Settings, to: str, body: str, key: str | None) -> str:
-    try:
-        msg = twilio_client(settings, key).messages.create(to=to, from_=settings.twilio_from_number, body=body)
-    except TwilioRestException as exc:
-        if 400 <= exc.status < 500 and exc.status not in (408, 429):
-            raise PermanentSendError(str(exc.code)) from None
-        raise
-    return str(msg.sid)
-
-
-async def send_sms(settings: Settings, job: SmsJob, dedupe_key: str | None = None) -> str:
-    """Send one text; returns Twilio's message SID. Blocking HTTP runs in a thread. ``dedupe_key`` (the
-    outbox job's) becomes the request's idempotency key, so a retried job asks for the same text."""
-    key = idempotency_key(dedupe_key) if dedupe_key else None
-    body = message_text(settings, job.language, job.template)
-    return await asyncio.to_thread(_send_blocking, settings, job.to, body, key)

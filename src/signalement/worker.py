@@ -21,8 +21,8 @@ from signalement import audit, outbox
 from signalement.db.models import OutboxJob, utcnow
 from signalement.key_records import current_epoch_age, rotate_directorate
 from signalement.messaging import PURGE_JOB as TWILIO_PURGE_JOB
-from signalement.messaging import PurgeJob, TwilioProvider
-from signalement.notify import OUTBOX_CASE, SMS_JOB, PermanentSendError, SmsJob, send_sms
+from signalement.messaging import MessagingProvider, PurgeJob, TwilioProvider
+from signalement.notify import OUTBOX_CASE, SMS_JOB, PermanentSendError, SmsJob, idempotency_key, message_text
 from signalement.retention import purge
 from signalement.runtime import Runtime
 from signalement.vault.opening import PrivateKeyObject, open_with
@@ -37,8 +37,9 @@ Handler = Callable[["Worker", OutboxJob], Awaitable[None]]
 
 
 class Worker:
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, provider: MessagingProvider | None = None) -> None:
         self.rt = runtime
+        self.provider: MessagingProvider = provider or TwilioProvider(runtime.settings)
         self._key: tuple[SuiteName, PrivateKeyObject] | None = None
 
     def open_payload(self, job: OutboxJob, field: str) -> bytes:
@@ -50,11 +51,14 @@ class Worker:
 
     async def _sms(self, job: OutboxJob) -> None:
         payload = msgspec.msgpack.decode(self.open_payload(job, f"{SMS_JOB}:{job.dedupe_key}"), type=SmsJob)
-        await send_sms(self.rt.settings, payload, job.dedupe_key)
+        text = message_text(self.rt.settings, payload.language, payload.template)
+        # The job's dedupe key is the idempotency key: a job retried after a crash asks for the same text.
+        key = idempotency_key(job.dedupe_key) if job.dedupe_key else None
+        await self.provider.send(payload.to, text, idempotency_key=key)
 
     async def _twilio_purge(self, job: OutboxJob) -> None:
         payload = msgspec.msgpack.decode(self.open_payload(job, f"{TWILIO_PURGE_JOB}:{job.dedupe_key}"), type=PurgeJob)
-        await TwilioProvider(self.rt.settings).purge(payload)
+        await self.provider.purge(payload)
 
     async def _rotate(self, job: OutboxJob) -> None:
         due_for = (job.dedupe_key or "").partition(":")[2]

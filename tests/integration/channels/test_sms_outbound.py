@@ -19,6 +19,7 @@ from signalement.messaging import PurgeJob, TwilioProvider
 from signalement.notify import SmsJob, queue_sms
 from signalement.runtime import Runtime
 from signalement.worker import Worker
+from support.messaging import LocalProvider
 from support.twilio_peers import ACCOUNT_SID, FakeTwilio, prism
 from support.twilio_webhooks import TOKEN, Phone, new_sid, sign
 
@@ -109,3 +110,24 @@ async def test_twilios_own_api_description_accepts_our_delete_and_send(tw) -> No
         finally:
             await runtime.close()
 
+
+
+async def test_the_worker_works_with_any_provider_of_the_protocol(tw, tw_client, db) -> None:
+    """A second implementation (in memory): texts and purges go through it, refusals fail the job at once."""
+    await Phone(tw_client, PUBLIC_URL, "+14165550181").text("HELP")
+    provider = LocalProvider(refuse=frozenset({"+14165550199"}))
+    runtime = Runtime(tw.settings)
+    try:
+        async with runtime.db.writing() as s:
+            await queue_sms(s, runtime.public_keys.worker, SmsJob(to="+14165550182", language="es"), ref="a")
+            await queue_sms(s, runtime.public_keys.worker, SmsJob(to="+14165550199", language="en"), ref="b")
+            await s.commit()
+        await _due_now(db)
+        assert await Worker(runtime, provider).run_once() == 3
+    finally:
+        await runtime.close()
+    assert [to for to, _ in provider.sent] == ["+14165550182"]
+    assert len(provider.purged) == 1 and provider.purged[0].kind == "message"
+    statuses = sorted((j.kind, j.status, j.last_error) for j in await _jobs(db))
+    assert statuses == [("sms.send", "done", None), ("sms.send", "failed", "PermanentSendError"),
+                        ("twilio.purge", "done", None)]
