@@ -61,7 +61,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/bandit -q -c pyproject.toml -r src || status=1; \
 	wait $$audit || status=1; cat $(VENV)/pip-audit.log; exit $$status
 
-# Every benchmark, bounded in time (about 5 minutes on 2 cores), with PostgreSQL when it is reachable; prints
+# Every benchmark, bounded in time (about 10 minutes on 2 busy cores), with PostgreSQL when it is reachable; prints
 # a table and appends it to docs/performance.md. BENCH_ARGS="--seconds 30 --queue-cases 1000000" for the full run.
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)

@@ -19,8 +19,8 @@ PID. Phases:
 * **memory**: peak RSS (VmHWM) of each server worker after the phases.
 
 Then the existing benchmarks run, shortened (``vault.py``, ``triage.py``, ``research.py``, ``queue.py`` at
-``--queue-cases``); their own output is kept verbatim. Not yet here: the SMS webhook at 50 conversations
-and the page weight of every reporter page (issue 15).
+``--queue-cases``); their own output is kept verbatim. Also the **page weight** of every reporter page
+in every language (gzip, HTML and stylesheet). Not yet here: the SMS webhook at 50 conversations (issue 15).
 
 Run: ``make bench`` or ``.venv/bin/python benchmarks/run.py [--seconds 15] [--backend both] [--no-append]``.
 """
@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import gzip
 import os
 import platform
 import re
@@ -274,6 +275,32 @@ async def phase_ceiling(server: Server, seconds: float) -> Phase:
     return phase
 
 
+async def page_weights(base_url: str) -> dict[str, tuple[float, float]]:
+    """Per language: the heaviest reporter page and the whole walk to the receipt, gzip KB (HTML + CSS)."""
+    from signalement.i18n import LANGUAGES
+
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+        css = gz_kb((await client.get("/static/site.css")).content)
+        out = {}
+        for lang in LANGUAGES:
+            sizes = [gz_kb((await client.get("/")).content), gz_kb((await client.get(f"/{lang.code}/")).content)]
+            page = await client.get(f"/{lang.code}/report")
+            sizes.append(gz_kb(page.content))
+            for data in FLOW:
+                page = await client.post(f"/{lang.code}/report", data={**hidden(page.text), **data})
+                sizes.append(gz_kb(page.content))
+            page = await client.post(f"/{lang.code}/report", data={**hidden(page.text), "action": "submit"})
+            sizes.append(gz_kb(page.content))
+            sizes.append(gz_kb((await client.get(f"/{lang.code}/follow-up")).content))
+            # The stylesheet is fetched again with every page: it is sent with no-store (security_headers).
+            out[lang.code] = (max(sizes) + css, sum(sizes) + css * len(sizes))
+        return out
+
+
+def gz_kb(data: bytes) -> float:
+    return len(gzip.compress(data, compresslevel=6)) / 1024
+
+
 # ---- one backend -----------------------------------------------------------------------------------------
 
 @dataclass
@@ -284,6 +311,7 @@ class WebResult:
     send: Phase
     ceiling: Phase
     rss_mb: list[float]
+    weights: dict[str, tuple[float, float]]
 
 
 def run_web(backend: str, workers: int, seconds: float, root: Path) -> WebResult:
@@ -302,11 +330,12 @@ def run_web(backend: str, workers: int, seconds: float, root: Path) -> WebResult
             walk = asyncio.run(phase_walk(server, seconds))
             sent = asyncio.run(phase_send(server, seconds))
             rss = server.peak_rss_mb()
+            weights = asyncio.run(page_weights(server.base_url))
         finally:
             server.stop()
         ceiling = run_ceiling(backend, url or f"sqlite+aiosqlite:///{root / backend / 'ceiling.db'}",
                               workers, seconds, root)
-        return WebResult(backend, workers, walk, sent, ceiling, rss)
+        return WebResult(backend, workers, walk, sent, ceiling, rss, weights)
     finally:
         if database:
             pg.drop_database(database)
@@ -421,6 +450,12 @@ def web_table(results: list[WebResult], kdf_ms: float, cores: int) -> str:
     row("errors (4xx/5xx) walk / send / ceiling", [f"{r.walk.errors} / {r.send.errors} / {r.ceiling.errors}"
                                                    for r in results])
     row("peak RSS per worker, MB (target < 200)", [", ".join(f"{m:.0f}" for m in r.rss_mb) for r in results])
+    weights = results[0].weights if results else {}
+    if weights:
+        rows += ["", "Page weight, gzip level 6, HTML + the stylesheet (budget 30 KB a page; the walk counts "
+                 "the stylesheet once a page, as no-store makes a browser fetch it):", "",
+                 "| language | heaviest page, KB | the whole walk to the receipt, KB |", "|---|---|---|"]
+        rows += [f"| {code} | {heaviest:.1f} | {walk:.1f} |" for code, (heaviest, walk) in weights.items()]
     return "\n".join(rows)
 
 
@@ -429,7 +464,7 @@ def run_existing(queue_cases: int, backends: list[str]) -> list[tuple[str, str]]
     commands = [
         ("vault.py", ["--seconds", "1", "--mb", "10"]),
         ("triage.py", ["--seconds", "0.5", "--repeats", "1", "--reports", "100"]),
-        ("research.py", ["--backend", backend, "--reports", "2000", "--repeat", "3"]),
+        ("research.py", ["--backend", backend, "--reports", "500", "--repeat", "3"]),
         ("queue.py", ["--backend", backend, "--cases", str(queue_cases), "--repeat", "5"]),
     ]
     out = []
