@@ -23,6 +23,8 @@ import pytest
 from support.live import LiveServer, start_server
 from support.officers import create_officer, sign_in
 
+pytestmark = pytest.mark.timeout(60)
+
 LIMIT = 6
 
 
