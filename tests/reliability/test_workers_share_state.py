@@ -99,6 +99,18 @@ async def test_two_workers_count_one_rate_limit(two_workers: tuple[LiveServer, l
     assert statuses == [200] * LIMIT + [429], statuses
     assert (Path(stack.settings.data_dir) / "stores" / "rate_limit").is_dir()
     assert "Traceback" not in server.logs()
+    assert_no_trace_in_stores(stack, [b"127.0.0.1"])  # the shared store holds pseudonyms, not addresses
+
+
+def assert_no_trace_in_stores(stack: Any, secrets: list[bytes]) -> None:
+    """No file of the shared store holds any of ``secrets`` in clear, hex or base64."""
+    import base64
+
+    files = [f for f in (Path(stack.settings.data_dir) / "stores").rglob("*") if f.is_file()]
+    assert files, "the shared store wrote nothing"
+    forms = [form for s in secrets for form in (s, s.hex().encode(), base64.b64encode(s)[:-2])]
+    leaks = [(f.name, form) for f in files for form in forms if form in f.read_bytes()]
+    assert not leaks, leaks
 
 
 async def test_an_officer_signed_in_on_one_worker_is_signed_in_on_the_other(
@@ -112,6 +124,7 @@ async def test_an_officer_signed_in_on_one_worker_is_signed_in_on_the_other(
             assert await get_status(client, "/officer/account") == 200
         with only(running=b, frozen=a):
             assert await get_status(client, "/officer/account") == 200  # the session is found by the other worker
+    assert_no_trace_in_stores(stack, [officer.username.encode(), officer.password.encode()])
     with only(running=b, frozen=a):
         async with fresh_client(server.base_url) as stranger:
             assert await get_status(stranger, "/officer/account") in (302, 303, 401)  # not open to everyone
