@@ -288,6 +288,8 @@ async def seed(backend: str, target: str, db: object, reports: int, seed_value: 
     else:
         figures["rolled_cells"] = await rollup.roll_up(db)  # type: ignore[arg-type]
     figures["rollup_s"] = time.perf_counter() - t0
+    async with Loader(backend, target):
+        pass  # ANALYZE again after the roll-up, as autovacuum (PostgreSQL) or PRAGMA optimize would by then
     figures["day_cells"] = await _count(db, "funnel_days")
     return figures
 
