@@ -98,6 +98,13 @@ class CaseWording(StaffWording):
         except ValueError:
             return code
 
+    def region_after(self, province: str | None, region: str | None) -> str:
+        """The region to show after a province, or "" when it adds nothing ("Ontario (Ontario)")."""
+        if not region:
+            return ""
+        name = self.region(region)
+        return "" if province and name.casefold() == self.province(province).casefold() else name
+
     def partner(self, code: str) -> str:
         try:
             return partner_label(code)

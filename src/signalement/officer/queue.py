@@ -319,6 +319,27 @@ async def list_queue(
     return QueuePage(rows=page, next_cursor=page[-1].cursor.encode() if more and page else None)
 
 
+async def count_matching(
+    session: AsyncSession, principal: Principal, f: QueueFilter, now: dt.datetime | None = None
+) -> int:
+    """How many cases the filter selects in the caller's scope (all pages). The page shows it only when a
+    filter is set: the unfiltered queue has its counts per urgency."""
+    now = now or utcnow()
+    branches = [
+        and_(*conds) if conds else true()
+        for conds in (
+            list(itertools.chain.from_iterable(b))
+            for b in itertools.product(_status_branches(f.status), _scope_branches(principal))
+        )
+    ]
+    if not branches:
+        return 0
+    conds = [or_(*branches), *_common(principal, f, now)]
+    if f.danger:
+        conds.append(Case.danger_now == true())
+    return int(await session.scalar(select(func.count()).select_from(Case).where(*conds)) or 0)
+
+
 class CountsCache:
     """Counts per urgency for a few seconds, in the shared store: at a million cases they cost an index-only
     scan of every open case, and "what is on my plate" does not need to be exact to the second."""

@@ -213,3 +213,39 @@ async def test_the_audit_log_finds_entries_by_case_code_officer_and_action(stack
     assert len(narrowed) == 1 and f"Case {second.case_code}" in narrowed[0]
     nothing = rows((await web.get("/officer/audit", params={"case_code": "000-000-000", "officer": "%"})).text)
     assert nothing == [] or "No entries match" in nothing[0]
+
+
+async def test_a_province_that_names_its_region_is_said_once(stack, web, staff) -> None:  # noqa: ANN001
+    ontario = await submit(stack, province="ON")
+    atlantic = await submit(stack, province="NS")
+    await sign_in(web, stack.runtime, await staff(Role.SUPERVISOR, region=None))
+    for receipt, shown in ((ontario, "<dd>Ontario</dd>"), (atlantic, "<dd>Nova Scotia (Atlantic)</dd>")):
+        page = (await web.get(f"/officer/cases/{receipt.case_id}")).text
+        assert shown in page, re.findall(r"<dd>[^<]*\(?[^<]*</dd>", page)[:6]
+        assert "Ontario (Ontario)" not in page
+    queue = (await web.get("/officer/queue")).text
+    assert "Ontario <span" not in queue and "Ontario (Ontario)" not in queue
+    assert '<span class="muted">(Atlantic)</span>' in queue
+
+
+async def test_the_referral_form_starts_on_the_partner_just_recorded(stack, web, staff) -> None:  # noqa: ANN001
+    receipt = await submit(stack, province="QC")
+    token = await sign_in(web, stack.runtime, await staff(Role.OFFICER, region="quebec"))
+    r = await web.post(
+        f"/officer/cases/{receipt.case_id}/referrals",
+        data=form(token, partner="employment_standards", referred_on="2026-11-20", reference="CNT-1"),
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and "partner=employment_standards" in r.headers["location"]
+    page = (await web.get(r.headers["location"])).text
+    assert _selected(page, "ref-partner") == "employment_standards"
+    # Opened afresh, it starts on the first suggestion not referred yet, never blindly on the first partner.
+    fresh = (await web.get(f"/officer/cases/{receipt.case_id}")).text
+    assert _selected(fresh, "ref-partner") != "employment_standards" or "employment_standards" in fresh
+
+
+def _selected(page: str, select_id: str) -> str | None:
+    found = re.search(rf'<select id="{select_id}"[^>]*>(.*?)</select>', page, re.S)
+    assert found
+    chosen = re.search(r'<option value="([^"]*)" selected>', found.group(1))
+    return chosen.group(1) if chosen else None

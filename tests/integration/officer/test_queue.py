@@ -14,7 +14,7 @@ from sqlalchemy import insert
 
 from signalement import triage
 from signalement.db.models import Case, CaseStatus, Role, utcnow
-from support.officers import OfficerLogin, sign_in, sign_in_api
+from support.officers import OfficerLogin, principal_of, sign_in, sign_in_api
 
 STATUSES = [s.value for s in CaseStatus]
 
@@ -229,3 +229,25 @@ async def test_a_reporter_in_danger_now_leads_their_urgency_and_the_page_offers_
     assert 'id="f-danger" name="danger" value="true" checked' in only
     shown = re.findall(r'<a href="/officer/cases/[0-9a-f]{32}">([^<]+)</a>', only)
     assert shown and all(by_code[c]["danger_now"] for c in shown)
+
+
+async def test_the_result_count_follows_the_filter_and_the_assignee_list_holds_only_case_workers(
+    stack, web, staff, seeded
+) -> None:
+    rows, officer = seeded
+    await sign_in(web, stack.runtime, await staff(Role.SUPERVISOR, region=None))
+    now = utcnow()
+    for f in ({"urgency": "immediate"}, {"category": "wages", "status": "all"}, {"danger": "true"},
+              {"assignee": str(officer.id)}):
+        page = (await web.get("/officer/queue", params=f)).text
+        flags = {k: (v == "true") if v in ("true", "false") else v for k, v in f.items()}
+        n = len(expected(rows, officer=None, now=now, **flags))
+        assert f'<p class="result-count" role="status">{n} case' in page, (f, n)
+    unfiltered = (await web.get("/officer/queue")).text
+    assert 'class="result-count"' not in unfiltered  # the counts per urgency say it there
+    chooser = re.search(r'<select id="f-assignee" name="assignee">(.*?)</select>', unfiltered, re.S)
+    assert chooser
+    offered = set(re.findall(r'<option value="(\d+)"', chooser.group(1)))
+    admin = await principal_of(stack.runtime, stack.admin.username)
+    assert str(officer.id) in offered and str(admin.officer_id) not in offered
+    assert "Bootstrap admin" not in chooser.group(1)

@@ -20,7 +20,7 @@ from signalement.officer import actions, administration, cases, timeline
 from signalement.officer.evidence_files import evidence_response
 from signalement.officer.filters import QUEUE_FILTER, CaseId, EvidenceId
 from signalement.officer.pages.rendering import render
-from signalement.officer.queue import CountsCache, QueueFilter, list_queue
+from signalement.officer.queue import CountsCache, QueueFilter, count_matching, list_queue
 from signalement.officer.workflow import Outcome, OverrideReason
 from signalement.runtime import Runtime
 from signalement.staff import sessions
@@ -81,6 +81,16 @@ class OverrideForm(msgspec.Struct, frozen=True, kw_only=True):
         return (self.categories,) if isinstance(self.categories, str) else tuple(self.categories)
 
 
+def _referral_choice(last: str | None, detail: cases.CaseDetail) -> str:
+    """The partner the referral form starts on: the one just recorded (so a second referral to it, or a
+    correction, is one click), else the first suggestion not referred yet, else the first partner."""
+    if last in PARTNERS:
+        return last
+    made = {r.partner for r in detail.referrals}
+    suggested = [str(r.get("partner")) for r in detail.summary.referral_suggestions]
+    return next((p for p in suggested if p in PARTNERS and p not in made), PARTNERS[0])
+
+
 def _enum(kind: type, value: str) -> Any:  # noqa: ANN401 - one of our StrEnums
     try:
         return kind(value)
@@ -96,24 +106,29 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
         principal = require_principal(request)
         f = queue_filter
         now = utcnow()
+        query = {k: v for k, v in request.query_params.items() if k != "after" and v}
         async with runtime.db.reading() as session:
             page = await list_queue(session, principal, f, now)
             counts = await counts_cache.get(session, principal)
             names = await cases.staff_names(session)
-        query = {k: v for k, v in request.query_params.items() if k != "after" and v}
+            matching = await count_matching(session, principal, f, now) if query else None
         return render(
             request,
             "queue.html",
             page=page,
             counts=counts,
             names=names,
+            assignees=await administration.assignable(runtime),
+            matching=matching,
             filters=f,
             query=query,
             regions=sorted({*triage.DEFAULT_REGIONAL_OFFICES.values()}),
         )
 
     @get("/cases/{case_id:str}", opt=READ)
-    async def case_page(request: Request, case_id: CaseId, done: FromQuery[str | None] = None) -> Template:
+    async def case_page(
+        request: Request, case_id: CaseId, done: FromQuery[str | None] = None, partner: FromQuery[str | None] = None
+    ) -> Template:
         principal = require_principal(request)
         state = sessions.read_state(request)
         seen = state is not None and case_id in state.opened_cases
@@ -140,6 +155,7 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
             urgencies=triage.URGENCIES,
             today=dt.date.today().isoformat(),
             tell=lambda ui, e: timeline.sentence(ui, e.action, e.actor, e.detail, names, actors),
+            ref_partner=_referral_choice(partner, detail),
         )
 
     @get("/cases/{case_id:str}/export", opt=READ)
@@ -159,8 +175,8 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
         row = await cases.evidence_for(runtime, principal, case_id, evidence_id)
         return evidence_response(runtime, ring, row)
 
-    def back(case_id: str, done: str) -> Response[Any]:
-        return see_other(f"/officer/cases/{case_id}", done=done)
+    def back(case_id: str, done: str, **query: str) -> Response[Any]:
+        return see_other(f"/officer/cases/{case_id}", done=done, **query)
 
     @post("/cases/{case_id:str}/status", opt=WRITE, status_code=303)
     async def change_status(
@@ -202,7 +218,7 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
         await actions.add_referral(
             runtime, require_principal(request), case_id, data.partner, day, data.reference
         )
-        return back(case_id, "referral")
+        return back(case_id, "referral", partner=data.partner)
 
     @post("/cases/{case_id:str}/legal-hold", opt=declare(Permission.LEGAL_HOLD), status_code=303)
     async def legal_hold(request: Request, case_id: CaseId, data: URLEncodedBody[HoldForm]) -> Response[Any]:
