@@ -249,3 +249,20 @@ def _selected(page: str, select_id: str) -> str | None:
     assert found
     chosen = re.search(r'<option value="([^"]*)" selected>', found.group(1))
     return chosen.group(1) if chosen else None
+
+
+async def test_section_links_and_each_action_returns_to_its_own_section(stack, web, staff) -> None:  # noqa: ANN001
+    receipt = await submit(stack, province="QC")
+    token = await sign_in(web, stack.runtime, await staff(Role.OFFICER, region="quebec"))
+    cid = receipt.case_id
+    page = (await web.get(f"/officer/cases/{cid}")).text
+    links = re.findall(r'<li><a href="#([a-z]+-heading)">', page)
+    assert len(links) == 9 and all(f'id="{anchor}"' in page for anchor in links)
+    for where, fields, anchor in (
+        ("notes", {"text": "Called the office."}, "notes-heading"),
+        ("replies", {"text": "We have your report."}, "messages-heading"),
+        ("status", {"to": "triaged"}, "work-heading"),
+        ("referrals", {"partner": "ohs", "referred_on": "2026-11-20"}, "referrals-heading"),
+    ):
+        r = await web.post(f"/officer/cases/{cid}/{where}", data=form(token, **fields), follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"].endswith(f"#{anchor}"), (where, r.headers)

@@ -45,6 +45,18 @@ DONE = {
 }
 
 
+# Where each form sends the officer back to on the case page (the section's heading id).
+RETURN_TO = {
+    "status": "work-heading",
+    "assign": "work-heading",
+    "hold": "work-heading",
+    "note": "notes-heading",
+    "reply": "messages-heading",
+    "referral": "referrals-heading",
+    "triage": "triage-heading",
+}
+
+
 class StatusForm(msgspec.Struct, frozen=True, kw_only=True):
     to: str
     outcome: str = ""
@@ -176,7 +188,10 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
         return evidence_response(runtime, ring, row)
 
     def back(case_id: str, done: str, **query: str) -> Response[Any]:
-        return see_other(f"/officer/cases/{case_id}", done=done, **query)
+        # Back to the section the officer was working in, not the top of a long page.
+        response = see_other(f"/officer/cases/{case_id}", done=done, **query)
+        response.url = f"{response.url}#{RETURN_TO[done]}"
+        return response
 
     @post("/cases/{case_id:str}/status", opt=WRITE, status_code=303)
     async def change_status(
