@@ -66,6 +66,10 @@ Assignee = Annotated[
 Employer = Annotated[
     str | None, QueryParameter(pattern=EMPLOYER_PATTERN, description="An employer blind index.")
 ]
+CaseCodeSearch = Annotated[
+    str | None,
+    QueryParameter(max_length=32, pattern=NO_NUL, description="A case code as read out (spaces and dashes allowed)."),
+]
 After = Annotated[
     str | None, QueryParameter(pattern=CURSOR_PATTERN, description="The next_cursor of the page before.")
 ]
@@ -86,6 +90,7 @@ def queue_filter(
     assignee: Assignee = None,
     breached: FromQuery[bool] = False,
     danger: FromQuery[bool] = False,
+    q: CaseCodeSearch = None,
     employer: Employer = None,
     after: After = None,
 ) -> QueueFilter:
@@ -104,6 +109,7 @@ def queue_filter(
         assignee=assignee,
         breached=breached,
         danger=danger,
+        q=q.strip() or None if q else None,
         employer=employer,
         after=Cursor.decode(after) if after else None,
     )

@@ -54,6 +54,7 @@ from sqlalchemy import case as when
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signalement.db.models import Case, CaseStatus, Role, UTCDateTime, utcnow
+from signalement.receipts import parse_code
 from signalement.staff.access import Principal
 from signalement.triage.taxonomy import CATEGORIES, CATEGORY_BIT, URGENCIES, URGENCY_RANK
 
@@ -130,6 +131,7 @@ class QueueFilter(msgspec.Struct, frozen=True, kw_only=True):
     assignee: str | None = None  # "me", "none" or an officer id
     breached: bool = False
     danger: bool = False  # only cases whose reporter said they are in danger now
+    q: str | None = None  # a case code as typed or read out (spaces, dashes, any script's digits)
     employer: str | None = None
     after: Cursor | None = None
     limit: int = PAGE_SIZE
@@ -221,6 +223,9 @@ def category_condition(code: str) -> ColumnElement[bool]:
 
 def _common(principal: Principal, f: QueueFilter, now: dt.datetime) -> list[ColumnElement[bool]]:
     conds: list[ColumnElement[bool]] = []
+    if f.q:
+        code = parse_code(f.q)
+        conds.append(Case.case_code == code if code else false())  # not a code (or a mistyped one): nothing
     if f.urgency:
         conds.append(Case.urgency_rank == URGENCY_RANK[f.urgency])
     if f.category:

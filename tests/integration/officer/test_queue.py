@@ -251,3 +251,21 @@ async def test_the_result_count_follows_the_filter_and_the_assignee_list_holds_o
     admin = await principal_of(stack.runtime, stack.admin.username)
     assert str(officer.id) in offered and str(admin.officer_id) not in offered
     assert "Bootstrap admin" not in chooser.group(1)
+
+
+async def test_a_case_code_finds_its_case_however_it_is_typed(stack, web, staff) -> None:
+    from support.cases import submit
+
+    wanted, other = await submit(stack, province="QC"), await submit(stack, province="QC")
+    await sign_in(web, stack.runtime, await staff(Role.SUPERVISOR, region=None))
+    code = wanted.case_code
+    for typed in (code, f"{code[:3]}-{code[3:6]}-{code[6:]}", f" {code[:3]} {code[3:6]} {code[6:]} "):
+        page = (await web.get("/officer/queue", params={"q": typed})).text
+        shown = re.findall(r'<a href="/officer/cases/[0-9a-f]{32}">([^<]+)</a>', page)
+        assert shown == [code], (typed, shown)
+        assert '<p class="result-count" role="status">1 case matches this filter.' in page
+    wrong = code[:-1] + str((int(code[-1]) + 1) % 10)  # a check digit that does not fit
+    page = (await web.get("/officer/queue", params={"q": wrong})).text
+    assert "0 cases match this filter." in page and other.case_code not in page
+    api = await web.get("/api/v1/cases", params={"q": code})
+    assert [c["case_code"] for c in api.json()["cases"]] == [code]
