@@ -14,6 +14,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
@@ -147,6 +148,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Province to regional office, as "ON=ontario,QC=quebec,..."; provinces not listed keep the default
     # table in ``triage.routing``.
     regional_offices: str = ""
+    # Officers read times in their regional office's time zone: "atlantic=America/Halifax,...". Offices not
+    # listed, and staff with no region, use ``default_time_zone``. Stored times and exports stay UTC.
+    office_time_zones: str = ""
+    default_time_zone: str = "America/Toronto"
 
     # Research metrics (metrics/, /research/). Counts are kept in memory and written every
     # ``metrics_flush_seconds`` (and at shutdown): a crash loses at most that long of counts.
@@ -211,6 +216,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         pairs = (entry.split("=", 1) for entry in self.regional_offices.split(",") if entry.strip())
         return {prov.strip().upper(): office.strip() for prov, office in pairs}
 
+    def time_zone_for(self, region: str | None) -> ZoneInfo:
+        """The time zone a staff member of ``region`` reads times in; ``load_settings`` checked the names."""
+        pairs = (entry.split("=", 1) for entry in self.office_time_zones.split(",") if entry.strip())
+        zones = {office.strip(): zone.strip() for office, zone in pairs}
+        return ZoneInfo(zones.get(region or "", self.default_time_zone))
+
     @property
     def effective_log_format(self) -> str:
         return self.log_format or ("json" if self.is_production else "text")
@@ -258,6 +269,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
     if unknown:
         raise SettingsError(f"{PREFIX}TIERS: unknown tier(s) {sorted(unknown)}; choose from {list(TIERS)}")
     _check_regional_offices(settings.regional_offices)
+    _check_time_zones(settings)
     _check_research(settings)
     _check_ranges(settings)
     return settings
@@ -310,6 +322,24 @@ def _check_regional_offices(text: str) -> None:
             raise SettingsError(
                 f"{PREFIX}REGIONAL_OFFICES: '{entry}' must be PROVINCE=office, with a province from "
                 f"{', '.join(PROVINCES)} and an office from {', '.join(offices)}"
+            )
+
+
+def _check_time_zones(settings: Settings) -> None:
+    from signalement.triage.routing import DEFAULT_REGIONAL_OFFICES
+
+    offices = sorted(set(DEFAULT_REGIONAL_OFFICES.values()))
+    entries = [e.strip() for e in settings.office_time_zones.split(",") if e.strip()]
+    for entry in [f"*={settings.default_time_zone}", *entries]:
+        office, sep, zone = entry.partition("=")
+        try:
+            known = bool(sep) and (office == "*" or office.strip() in offices) and bool(ZoneInfo(zone.strip()))
+        except (ZoneInfoNotFoundError, ValueError):
+            known = False
+        if not known:
+            raise SettingsError(
+                f"{PREFIX}OFFICE_TIME_ZONES / {PREFIX}DEFAULT_TIME_ZONE: '{entry}' must be office=Area/City "
+                f"(an IANA time zone), with an office from {', '.join(offices)}"
             )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
@@ -63,16 +64,20 @@ def render(
     status_code: int = 200,
     headers: dict[str, str] | None = None,
     wording: type[StaffWording] = StaffWording,
+    in_utc: bool = False,
     **context: Any,
 ) -> Template:
-    """A staff template (under ``templates/officer/``) with the context every staff page shares."""
+    """A staff template (under ``templates/officer/``) with the context every staff page shares.
+    Times read in the staff member's office time zone, or UTC (``in_utc``) for what leaves the workspace."""
     principal = principal_of(request)
     lang = i18n.current_language()
+    settings = request.app.state.runtime.settings
+    zone = dt.UTC if in_utc else settings.time_zone_for(principal.region if principal else None)
     base = {
         "lang": lang,
         "principal": principal,
         "nav": nav_for(principal),
-        "ui": wording(lang, utcnow()),
+        "ui": wording(lang, utcnow(), zone),
         "current_path": request.url.path,
         "notice": None,
     }

@@ -43,9 +43,10 @@ def word(table: MappingProxyType, code: object) -> str:
 class StaffWording:
     """Passed to every staff template as ``ui``: one place that turns codes into words."""
 
-    def __init__(self, language: i18n.Language, now: dt.datetime) -> None:
+    def __init__(self, language: i18n.Language, now: dt.datetime, time_zone: dt.tzinfo = dt.UTC) -> None:
         self.language = language
         self.now = now
+        self.time_zone = time_zone
 
     def channel(self, code: str) -> str:
         return word(CHANNEL_NAMES, code)
@@ -66,12 +67,12 @@ class StaffWording:
     def when(self, moment: dt.datetime | None) -> str:
         if moment is None:
             return ""
-        return format_datetime(
-            moment, "yyyy-MM-dd HH:mm 'UTC'", tzinfo=dt.UTC, locale=self.language.babel_locale
-        )
+        # In the reader's time zone, named ("EST", "HNE" in French): a deadline read in UTC is hours off.
+        pattern = "yyyy-MM-dd HH:mm 'UTC'" if self.time_zone is dt.UTC else "yyyy-MM-dd HH:mm z"
+        return format_datetime(moment, pattern, tzinfo=self.time_zone, locale=self.language.babel_locale)
 
     def day(self, moment: dt.datetime | None) -> str:
-        return moment.strftime("%Y-%m-%d") if moment else ""
+        return moment.astimezone(self.time_zone).strftime("%Y-%m-%d") if moment else ""
 
     def due(self, moment: dt.datetime) -> str:
         """ "in 5 hours" or "5 hours ago", in the officer's language."""

@@ -266,3 +266,19 @@ async def test_section_links_and_each_action_returns_to_its_own_section(stack, w
     ):
         r = await web.post(f"/officer/cases/{cid}/{where}", data=form(token, **fields), follow_redirects=False)
         assert r.status_code == 303 and r.headers["location"].endswith(f"#{anchor}"), (where, r.headers)
+
+
+async def test_an_officer_reads_times_in_their_office_zone_and_the_printed_summary_in_utc(
+    stack, web, staff  # noqa: ANN001
+) -> None:
+    receipt = await submit(stack, province="ON")
+    await sign_in(web, stack.runtime, await staff(Role.OFFICER, region="ontario"))
+    page = (await web.get(f"/officer/cases/{receipt.case_id}")).text
+    zone = stack.settings.time_zone_for("ontario")
+    async with stack.runtime.db.reading() as session:
+        received = (await session.get(Case, receipt.case_id)).received_at
+    local = received.astimezone(zone)
+    assert local.strftime("%Y-%m-%d %H:%M ") + local.tzname() in page  # "EST" or "EDT"
+    assert " UTC</dd>" not in page
+    printed = (await web.get(f"/officer/cases/{receipt.case_id}/export")).text
+    assert received.strftime("%Y-%m-%d %H:%M UTC") in printed

@@ -178,7 +178,8 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
                 runtime, principal, keyring(request), case_id, via="export", action="case.export", with_related=False
             )
         ).detail
-        return render(request, "export.html", case=detail, s=detail.summary, printed_at=utcnow(), nav=[])
+        # UTC: the summary leaves the workspace for a file read in other places and time zones.
+        return render(request, "export.html", case=detail, s=detail.summary, printed_at=utcnow(), nav=[], in_utc=True)
 
     @get("/cases/{case_id:str}/evidence/{evidence_id:str}", opt=READ)
     async def evidence(request: Request, case_id: CaseId, evidence_id: EvidenceId) -> Response[Any]:
