@@ -8,6 +8,7 @@ The end-to-end run uses a normal browser context, so the strict CSP is enforced 
 from __future__ import annotations
 
 import base64
+import os
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -26,6 +27,7 @@ from support.officers import OfficerLogin, create_officer, next_code, principal_
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 playwright_api = pytest.importorskip("playwright.async_api", reason="playwright is part of the test extra")
 
+DOC_SHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
 NEW_PASSWORD = "saffron-glacier-tuesday-oboe-5"  # noqa: S105 - a test account
 REPLY = "Thank you. An officer will visit the farm this week. You can answer here."
 
@@ -251,7 +253,11 @@ async def test_axe_finds_no_wcag_violation_on_any_workspace_page(stack, server, 
     assert all(re.match(r"^[\w /:?&=.-]+$", k) for k in found)
 
 
-async def test_francais_turns_the_workspace_french_and_it_stays_french(stack, server, browser) -> None:
+async def test_francais_turns_the_workspace_french_and_it_stays_french(stack, server, browser, tmp_path) -> None:
+    # UPDATE_SCREENSHOTS=1 writes the queue and a case in French to docs/screenshots/ (else to tmp_path).
+    shots = DOC_SHOTS if os.environ.get("UPDATE_SCREENSHOTS") == "1" else tmp_path
+    await submit(stack, province="QC", narrative="On nous enferme la nuit.", categories=("confinement",))
+    await submit(stack, province="ON", narrative="No pay for overtime since May.", categories=("wages",))
     receipt = await submit(stack, province="QC", narrative="Le patron garde nos passeports.", categories=("documents",))
     login = await create_officer(stack.runtime, stack.admin, "officer", region="quebec")
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
@@ -270,9 +276,11 @@ async def test_francais_turns_the_workspace_french_and_it_stays_french(stack, se
     assert await page.locator("button[name=language][value=fr]").count() == 0
     assert await page.locator("button[name=language][value=en]").inner_text() == "English"
     assert "Fermer la session" in await page.inner_text("header")
+    await page.screenshot(path=str(shots / "officer-fr-queue.png"), full_page=True)
     # The choice holds from page to page, and across a case action's redirect.
     await submit_form(page, f"a:text('{receipt.case_code}')")
     assert await page.locator("html[lang=fr]").count() == 1
+    await page.screenshot(path=str(shots / "officer-fr-case.png"))
     await page.fill("#note", "Appel prévu demain.")
     await submit_form(page, "form[action$='/notes'] button[type=submit]")
     assert await page.locator("html[lang=fr]").count() == 1
