@@ -343,6 +343,9 @@ def test_every_workload_passes_the_production_check(kustomization: str, tmp_path
         check_production(settings)
         if obj["metadata"]["name"] == "signalement-intake":
             assert settings.enabled_tiers == {"reporter"}
+        if "serve" in pod_spec(obj)["containers"][0].get("args", []):
+            # One server process per pod: one per core of the node would outgrow the pod's memory limit.
+            assert settings.web_workers == 1, obj["metadata"]["name"]
 
 
 def compose_environment(service: str, secrets_dir: Path) -> dict[str, str]:
@@ -370,6 +373,8 @@ def test_compose_services_pass_the_production_check_with_generated_secrets(tmp_p
     for service in ("app", "worker", "migrate"):
         environ = compose_environment(service, secrets_dir)
         check_production(load_settings(environ))
+    # One server process per container, whatever the host's core count: replicas are the unit of scale.
+    assert load_settings(compose_environment("app", secrets_dir)).web_workers == 1
 
 
 def test_every_signalement_variable_the_files_set_is_a_setting() -> None:
