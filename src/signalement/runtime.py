@@ -110,7 +110,7 @@ class Runtime:
                 from litestar.stores.redis import RedisStore
 
                 self._stores[name] = RedisStore.with_client(
-                    url=self.settings.redis_url, namespace=f"signalement:{name}"
+                    url=self.settings.redis_url, namespace=f"{self.settings.redis_namespace}:{name}"
                 )
             elif self.settings.web_workers > 1:
                 folder = self.settings.data_path / "stores" / name

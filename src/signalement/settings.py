@@ -90,6 +90,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     public_url: str = "http://127.0.0.1:8000"
     tiers: str = ",".join(TIERS)
     redis_url: str = ""
+    # Prefix of every key this deployment writes to Redis, so two deployments (or test runs) can share one.
+    redis_namespace: str = "signalement"
     hpke_suite: Literal["mlkem768-x25519", "x25519"] = "mlkem768-x25519"
     # Argon2id cost for new receipts and credentials. "test" exists for the test suite only; production refuses it.
     kdf_cost: Literal["standard", "test"] = "standard"

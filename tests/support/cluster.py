@@ -16,7 +16,9 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
 import msgspec
@@ -24,8 +26,20 @@ import msgspec
 from signalement.settings import SECRET_LISTS, Settings
 from support.live import LiveServer, free_port, settings_env
 
-# A Redis database index no other test uses (live privacy: 11, insiders: 12). Tests flush only this one.
+# A Redis database index no other test uses (live privacy: 11, insiders: 12). Each run also writes under a
+# namespace of its own (``SIGNALEMENT_REDIS_NAMESPACE``) and deletes only that namespace's keys, so two test
+# runs on one machine (two worktrees) never wipe each other's sessions or counts.
 REDIS_URL = "redis://127.0.0.1:6379/14"
+
+
+def redis_namespace() -> str:
+    return f"sigtest-{uuid.uuid4().hex[:12]}"
+
+
+def delete_namespace(client: Any, namespace: str) -> int:
+    """Delete every key under ``namespace`` (and nothing else) from the Redis database ``client`` uses."""
+    keys = list(client.scan_iter(match=f"{namespace}:*", count=500))
+    return int(client.delete(*keys)) if keys else 0
 
 # What each kind of process is given, as an operator would (docs/configuration.md, "Which host needs which
 # key list"). The public intake tier gets no audit, staff or worker key.

@@ -15,7 +15,8 @@ guess throttles). Nothing here talks to the processes except over HTTP, as a loa
 * a rolling restart of one instance (SIGTERM, then a new process on the same port) while reporters file
   through both loses no acknowledged report: every receipt a reporter was shown opens the follow-up portal.
 
-Redis: database 14, used by no other test, flushed before and after. Every process is stopped by PID.
+Redis: database 14, used by no other test, under a namespace of this run's own
+(``SIGNALEMENT_REDIS_NAMESPACE``) whose keys are deleted afterwards. Every process is stopped by PID.
 """
 
 from __future__ import annotations
@@ -45,8 +46,10 @@ from support.cluster import (
     STAFF_SECRETS,
     WORKER_SECRETS,
     WorkerProcess,
+    delete_namespace,
     dev_secrets,
     process_env,
+    redis_namespace,
     spawn_server,
     spawn_worker,
     staff_key_folder,
@@ -83,6 +86,7 @@ class Cluster(msgspec.Struct, kw_only=True):
     admin: AdminLogin
     root: Path
     secrets: dict[str, str]
+    namespace: str
     web_env: dict[str, str]
     servers: list[LiveServer]  # [A, B]; a restart replaces A in place
 
@@ -95,7 +99,7 @@ class Cluster(msgspec.Struct, kw_only=True):
 def cluster(templates: dict[str, Template], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     pg.require_postgres()
     redis = _redis()
-    redis.flushdb()
+    namespace = redis_namespace()
     root = tmp_path_factory.mktemp("cluster")
     template = templates["postgres"]
     settings, database = clone(template, root)
@@ -103,11 +107,11 @@ def cluster(templates: dict[str, Template], tmp_path_factory: pytest.TempPathFac
     keys = staff_key_folder(settings.key_path, root / "web-keys")
     web_env = process_env(settings, tiers="reporter,officer,research", key_dir=keys, data_dir=root / "web-data",
                           secrets=secrets, names=STAFF_SECRETS,
-                          extra={"SIGNALEMENT_REDIS_URL": REDIS_URL,
+                          extra={"SIGNALEMENT_REDIS_URL": REDIS_URL, "SIGNALEMENT_REDIS_NAMESPACE": namespace,
                                  "SIGNALEMENT_RATE_LIMIT_PER_MINUTE": str(RATE_LIMIT)})
     servers = [spawn_server(web_env, root / f"web-{name}.log") for name in ("a", "b")]
-    c = Cluster(settings=settings, admin=template.admin, root=root, secrets=secrets, web_env=web_env,
-                servers=servers)
+    c = Cluster(settings=settings, admin=template.admin, root=root, secrets=secrets, namespace=namespace,
+                web_env=web_env, servers=servers)
     try:
         wait_healthy(servers)
         yield c
@@ -115,7 +119,7 @@ def cluster(templates: dict[str, Template], tmp_path_factory: pytest.TempPathFac
         stop_all(c.servers)
         assert database
         pg.drop_database(database)
-        redis.flushdb()
+        delete_namespace(redis, namespace)
         redis.close()
 
 
@@ -185,11 +189,12 @@ async def test_an_officer_session_and_unlocked_key_work_on_either_instance(clust
     case_id = await _a_case(operator, narrative)
     officer = await create_officer(operator, cluster.admin, Role.OFFICER, region="quebec")
     redis = _redis()
-    before = len(redis.keys("signalement:sessions*"))
+    sessions = f"{cluster.namespace}:sessions:*"
+    before = len(list(redis.scan_iter(match=sessions)))
     # One browser: cookies are per host, and both instances are 127.0.0.1 (as behind one load balancer).
     async with httpx.AsyncClient(timeout=30, base_url=a) as on_a:
         token = await sign_in_api(on_a, operator, officer)
-        in_redis = len(redis.keys("signalement:sessions*")) > before
+        in_redis = len(list(redis.scan_iter(match=sessions))) > before
         async with httpx.AsyncClient(timeout=30, base_url=b, cookies=on_a.cookies) as on_b:
             # The other instance knows the session and opens the case with the key unlocked on the first.
             r = await on_b.get(f"/api/v1/cases/{case_id}", headers={"x-csrftoken": token})
@@ -228,7 +233,9 @@ async def test_every_outbox_job_runs_exactly_once_with_two_workers_racing(cluste
                 env = process_env(cluster.settings, tiers="reporter,officer,research", key_dir=keys,
                                   data_dir=cluster.root / f"worker-data-{n}", secrets=cluster.secrets,
                                   names=WORKER_SECRETS,
-                                  extra={"SIGNALEMENT_REDIS_URL": REDIS_URL, "SIGNALEMENT_WORKER_POLL_SECONDS": "0.2",
+                                  extra={"SIGNALEMENT_REDIS_URL": REDIS_URL,
+                                         "SIGNALEMENT_REDIS_NAMESPACE": cluster.namespace,
+                                         "SIGNALEMENT_WORKER_POLL_SECONDS": "0.2",
                                          "SIGNALEMENT_TWILIO_API_BASE": twilio.base_url,
                                          "SIGNALEMENT_TWILIO_ACCOUNT_SID": sid,
                                          "SIGNALEMENT_TWILIO_AUTH_TOKEN": "t" * 32,
