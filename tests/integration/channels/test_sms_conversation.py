@@ -287,3 +287,19 @@ async def test_two_replicas_given_the_same_confirming_text_file_once_and_answer_
     code, secret = RECEIPT.search(replies[0].texts[0]).groups()
     assert await _count(db, Case) == 1
     assert await intake.open_followup(code, secret, "test-client") is not None  # the texted secret is the real one
+
+
+async def test_a_report_by_sms_shows_in_the_officer_queue_like_a_web_one_with_its_channel(tw, tw_client, db) -> None:
+    from signalement.db.models import Role
+    from support.officers import create_officer, sign_in
+
+    phone = Phone(tw_client, PUBLIC_URL, _number())
+    last, _ = await _report(phone, "tl", danger="2")
+    code = RECEIPT.search(last[0]).group(1).replace("-", "")  # the queue shows the digits
+    supervisor = await create_officer(tw.runtime, tw.admin, Role.SUPERVISOR, region=None)
+    await sign_in(tw_client, tw.runtime, supervisor)
+    page = await tw_client.get("/officer/queue", params={"channel": "sms"})
+    assert page.status_code == 200
+    assert code in page.text and "Text message, Tagalog" in page.text
+    other = await tw_client.get("/officer/queue", params={"channel": "web"})
+    assert code not in other.text
