@@ -148,6 +148,9 @@ class SmsChannel:
             await self.sessions.purge(phone)
             return r
         if event is Event.RECEIPT:
+            if step is Step.FOLLOWUP:
+                await self._status(c, self._access(c), out)
+                return r
             return await self._open(c, r, phone, out)
         if event is Event.ANSWER:
             if step in (Step.START, Step.LANGUAGE) and r.language:
@@ -205,13 +208,15 @@ class SmsChannel:
         if access is None:
             return Reading(event=Event.INVALID, reason="not_opened")
         c.followup = FollowupKey(case_id=access.case_id, suite=access.suite, private=access.followup_private)
+        await self._status(c, access, out)
+        return r
+
+    async def _status(self, c: Conversation, access: FollowupAccess, out: list[str]) -> None:
         status, messages = await self.intake.thread(access)
         officer = [m for m in messages if m.author == "officer"]
-        lang = c.language
-        out.append(t.text(lang, t.STATUS.get(status, t.STATUS["new"])))
-        out.append(t.text(lang, t.FOLLOWUP_WAITING, count=len(officer)) if officer
-                                  else t.text(lang, t.FOLLOWUP_NONE))
-        return r
+        out.append(t.text(c.language, t.STATUS.get(status, t.STATUS["new"])))
+        out.append(t.text(c.language, t.FOLLOWUP_WAITING, count=len(officer)) if officer
+                   else t.text(c.language, t.FOLLOWUP_NONE))
 
     def _access(self, c: Conversation) -> FollowupAccess:
         assert c.followup is not None  # FOLLOWUP is only reached through _open

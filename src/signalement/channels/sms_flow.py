@@ -31,7 +31,7 @@ class Event(enum.StrEnum):
     ANSWER = "answer"  # a usable answer to the current question
     FINISH = "finish"  # "1" where it means done: story written, report confirmed, read the latest reply
     CANCEL = "cancel"  # "2" at the confirmation, "0" in follow-up
-    RECEIPT = "receipt"  # a case code and secret that opened a case
+    RECEIPT = "receipt"  # a case code and secret that opened a case (in follow-up: STATUS, its status again)
     HELP = "help"  # HELP, AIDE, INFO: say who we are, then ask again
     INVALID = "invalid"  # nothing we can use: ask again, calmly, keeping what we have
     STOP = "stop"  # STOP, ARRET, ALTO...: end and delete everything at once

@@ -22,6 +22,9 @@ from signalement.vault.blind import fold
 # Canadian carriers' standard keywords (CTIA/CWTA short code guidelines, in both official languages).
 STOP_WORDS = frozenset({"stop", "arret", "alto", "end", "cancel", "unsubscribe", "quit", "stopall", "desabonner"})
 HELP_WORDS = frozenset({"help", "aide", "info"})
+# In follow-up: the case's status and officer messages again.
+STATUS_WORDS = frozenset({"status", "statut", "estado", "katayuan", fold("स्थिति"), fold("ਸਥਿਤੀ"), "trang thai",
+                          fold("状态")})
 # First words that start a conversation in a language (folded). HELP and AIDE also choose a language.
 LANGUAGE_WORDS: dict[str, str] = {
     "help": "en", "hello": "en", "hi": "en", "start": "en", "report": "en",
@@ -153,6 +156,8 @@ def _read_answer(step: Step, body: str) -> Reading:
     if step is Step.CONFIRM:
         return Reading(event={1: Event.FINISH, 2: Event.CANCEL}[n]) if n in (1, 2) else invalid
     if step is Step.FOLLOWUP:
+        if fold(body) in STATUS_WORDS:
+            return Reading(event=Event.RECEIPT)  # the case is already open: its status again
         if n in (0, 1):
             return Reading(event=Event.CANCEL if n == 0 else Event.FINISH)
         text = body.strip()

@@ -126,6 +126,7 @@ async def test_follow_up_by_sms_reads_the_status_and_an_officers_reply_and_adds_
     assert opened == [t.text("en", t.STATUS["new"]), t.text("en", t.FOLLOWUP_WAITING, count=1),
                       t.text("en", t.FOLLOWUP_MENU)]  # a new conversation: English until chosen
     assert await phone.text("1") == ["Pouvez-vous nous appeler?"]
+    assert await phone.text("Status") == [t.text("en", t.STATUS["new"]), t.text("en", t.FOLLOWUP_WAITING, count=1)]
     assert await phone.text("Oui, demain matin.") == [t.text("en", t.FOLLOWUP_ADDED)]
     async with db.reading() as s:
         authors = (await s.execute(select(Message.author, Message.channel).where(Message.case_id == case.id)

@@ -79,6 +79,9 @@ def test_answers_are_read_at_each_question() -> None:
     assert read(Step.CONFIRM, "3").event is Event.INVALID
     assert read(Step.FOLLOWUP, "0").event is Event.CANCEL
     assert read(Step.FOLLOWUP, "Any news?").text == "Any news?"
+    for word in ("STATUS", "statut", "Estado", "trạng thái", "状态"):
+        assert read(Step.FOLLOWUP, word).event is Event.RECEIPT
+    assert read(Step.STORY, "status").event is Event.ANSWER  # in a story it is just a word
 
 
 @given(st.sampled_from(ACTIVE), st.text(max_size=300))
