@@ -38,11 +38,15 @@ class ReplayLedger:
     def key(self, kind: str, sid: str) -> str:
         return self.lockbox.sid_index(kind, sid)
 
-    async def stored_reply(self, key: str, form: SignedForm) -> str | None:
+    async def stored_reply(self, key: str, form: SignedForm, session: AsyncSession | None = None) -> str | None:
         """The reply already given to this webhook, or ``None`` if it was never handled.
         ``LockedValueError`` if the row exists but this request is not the one that made it."""
-        async with self.db.reading() as session:
-            blob = await session.scalar(select(TwilioWebhook.reply).where(TwilioWebhook.sid_index == key))
+        query = select(TwilioWebhook.reply).where(TwilioWebhook.sid_index == key)
+        if session is None:
+            async with self.db.reading() as own:
+                blob = await own.scalar(query)
+        else:
+            blob = await session.scalar(query)
         if blob is None:
             return None
         return self.lockbox.unlock("reply", request_secret(form), key, blob).decode()

@@ -75,10 +75,11 @@ class SmsChannel:
     async def _handle(self, form: SignedForm, inbound: Inbound, phone: str, key: str) -> str:
         status_url = public_url_for(self.rt.settings.public_url, STATUS_PATH)
         for _attempt in range(5):
-            stored = await self.ledger.stored_reply(key, form)
-            if stored is not None:
-                return stored  # a replay: this text was handled, here is what we answered
-            loaded = await self.sessions.load(phone)
+            async with self.rt.db.reading() as session:  # one read for both lookups
+                stored = await self.ledger.stored_reply(key, form, session)
+                if stored is not None:
+                    return stored  # a replay: this text was handled, here is what we answered
+                loaded = await self.sessions.load(phone, session)
             conversation = loaded.conversation
             try:
                 replies = await self._step(conversation, loaded, inbound, phone, key)

@@ -75,12 +75,12 @@ class SessionStore:
             self._locks[index] = lock
         return lock
 
-    async def load(self, e164: str) -> Loaded:
+    async def load(self, e164: str, session: AsyncSession) -> Loaded:
+        """The number's conversation (a fresh one if none, or if it timed out), read in ``session``."""
         current = self.lockbox.phone_index(e164)
         indexes = self.lockbox.phone_indexes(e164)
-        async with self.db.reading() as session:
-            rows = (await session.execute(select(SmsSession).where(SmsSession.phone_index.in_(indexes)))).scalars()
-            found = {row.phone_index: row for row in rows}
+        rows = (await session.execute(select(SmsSession).where(SmsSession.phone_index.in_(indexes)))).scalars()
+        found = {row.phone_index: row for row in rows}
         for index in indexes:
             row = found.get(index)
             if row is None:
