@@ -62,8 +62,9 @@ class TwilioProvider:
 
     def _send(self, to: str, body: str, idempotency_key: str | None) -> str:
         try:
-            message = twilio_client(self.settings, idempotency_key).messages.create(
-                to=to, from_=self.settings.twilio_from_number, body=body)
+            sender = ({"messaging_service_sid": self.settings.twilio_messaging_service_sid}
+                      if self.settings.twilio_messaging_service_sid else {"from_": self.settings.twilio_from_number})
+            message = twilio_client(self.settings, idempotency_key).messages.create(to=to, body=body, **sender)
         except TwilioRestException as exc:
             if 400 <= exc.status < 500 and exc.status not in (408, 429):
                 raise PermanentSendError(str(exc.code)) from None  # an invalid or opted-out number

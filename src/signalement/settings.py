@@ -124,6 +124,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     twilio_previous_auth_tokens: str = ""
     twilio_account_sid: str = ""
     twilio_from_number: str = ""
+    # A Messaging Service SID (MG...): when set, texts go out through it instead of from ``twilio_from_number``.
+    twilio_messaging_service_sid: str = ""
     twilio_api_base: str = "https://api.twilio.com"
     # An SMS conversation with no message for this long is deleted; the next text starts afresh.
     sms_idle_minutes: int = 30

@@ -131,3 +131,27 @@ async def test_the_worker_works_with_any_provider_of_the_protocol(tw, tw_client,
     statuses = sorted((j.kind, j.status, j.last_error) for j in await _jobs(db))
     assert statuses == [("sms.send", "done", None), ("sms.send", "failed", "PermanentSendError"),
                         ("twilio.purge", "done", None)]
+
+
+async def test_texts_go_through_a_messaging_service_when_one_is_set(tw) -> None:
+    with FakeTwilio() as fake:
+        runtime = _worker_runtime(tw, fake.base_url)
+        runtime.settings = msgspec.structs.replace(runtime.settings, twilio_messaging_service_sid="MG" + "1" * 32)
+        try:
+            assert await TwilioProvider(runtime.settings).send("+14165550183", "Test")
+        finally:
+            await runtime.close()
+    sent = fake.messages[0]
+    assert sent["MessagingServiceSid"] == "MG" + "1" * 32 and "From" not in sent
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_twilios_own_api_description_accepts_a_text_through_a_messaging_service(tw) -> None:
+    with prism() as base:
+        runtime = _worker_runtime(tw, base)
+        runtime.settings = msgspec.structs.replace(runtime.settings, twilio_messaging_service_sid="MG" + "1" * 32)
+        try:
+            assert await TwilioProvider(runtime.settings).send("+14165550184", "Test")
+        finally:
+            await runtime.close()
