@@ -171,7 +171,7 @@ class SmsChannel:
                     return Reading(event=Event.INVALID, reason="full")
                 c.story.append(r.text)
             elif step is Step.CONTACT:
-                c.sms_contact = r.text == "yes" and phone.startswith("+")
+                c.sms_contact = r.text == "yes" and _reachable(phone)
             elif step is Step.FOLLOWUP and r.text is not None:
                 return await self._add_message(c, r, key, out)
             return r
@@ -239,6 +239,14 @@ class SmsChannel:
             return
         latest = officer[-1].text
         out.append(latest if len(latest) <= MAX_OFFICER_TEXT else latest[:MAX_OFFICER_TEXT] + "…")
+
+
+def _reachable(phone: str) -> bool:
+    """A number we could text back (not a short code or a sender name)."""
+    try:
+        return normalize_phone(phone) == phone
+    except InvalidPhoneNumberError:
+        return False
 
 
 def _twiml(replies: list[str], status_url: str) -> str:

@@ -304,3 +304,12 @@ async def test_a_report_by_sms_shows_in_the_officer_queue_like_a_web_one_with_it
     assert code in page.text and "Text message, Tagalog" in page.text
     other = await tw_client.get("/officer/queue", params={"channel": "web"})
     assert code not in other.text
+
+
+async def test_a_sender_we_cannot_text_back_can_report_but_is_not_kept_for_texts(tw, tw_client, db) -> None:
+    phone = Phone(tw_client, PUBLIC_URL, "+1234")  # not a reachable number (a short code, a sender name)
+    last, _ = await _report(phone, "en", danger="2", contact="1")
+    code = RECEIPT.search(last[0]).group(1)
+    opener = await build_opener(tw, db)
+    case = await opener.case_by_code(code)
+    assert case.contact_pref == "code" and "phone" not in await opener.fields(case.id)
