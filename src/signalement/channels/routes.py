@@ -6,6 +6,7 @@ channel. Replies are TwiML built by the ``twilio`` package.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from litestar import Controller, MediaType, Request, Response, post
@@ -13,10 +14,14 @@ from litestar.di import NamedDependency
 
 from signalement.channels.signature import verified_form
 from signalement.channels.sms import SmsChannel
+from signalement.errors import SignalementError
+from signalement.logs import log_exception
 from signalement.messaging import PurgeJob, queue_purge
 from signalement.runtime import Runtime
+from signalement.vault.kdf import KdfBusyError
 
 TWIML = "application/xml"
+logger = logging.getLogger("signalement.channels")
 # Delivery states after which the message can be deleted at Twilio. "sent" is included: the purge waits a few
 # minutes and is retried with backoff while Twilio still holds the message in transit.
 FINAL_STATUSES = frozenset({"sent", "delivered", "undelivered", "failed", "received", "read", "canceled"})
@@ -30,7 +35,13 @@ class TwilioSmsController(Controller):
     async def inbound(self, request: Request[Any, Any, Any], runtime: NamedDependency[Runtime],
                       sms: NamedDependency[SmsChannel]) -> Response[str]:
         form = await verified_form(request, runtime.settings)
-        return Response(await sms.receive(form), media_type=TWIML)
+        try:
+            return Response(await sms.receive(form), media_type=TWIML)
+        except SignalementError:
+            raise  # a malformed webhook: a bare status, as for any /twilio/ error
+        except Exception as exc:  # nothing was committed: tell the phone calmly, a new text will be handled afresh
+            log_exception(logger, exc, where="twilio_sms")
+            return Response(sms.apology(busy=isinstance(exc, KdfBusyError)), media_type=TWIML)
 
     @post("/status", status_code=204, media_type=MediaType.TEXT)
     async def status(self, request: Request[Any, Any, Any], runtime: NamedDependency[Runtime],

@@ -19,7 +19,7 @@ from signalement.channels.signature import SignedForm, public_url_for
 from signalement.channels.sms_flow import Event, Step, advance
 from signalement.channels.sms_input import Reading, read
 from signalement.channels.sms_sessions import Conversation, FollowupKey, Loaded, SessionStore, StaleSessionError
-from signalement.errors import SignalementError, TooManyAttemptsError
+from signalement.errors import REPORTER_MESSAGES, SignalementError, TooManyAttemptsError
 from signalement.intake import MAX_MESSAGE, MAX_NARRATIVE, Answers, FollowupAccess, IntakeService, Submission
 from signalement.messaging import Inbound, PurgeJob, TwilioProvider, queue_purge
 from signalement.receipts import format_code, format_secret
@@ -71,6 +71,12 @@ class SmsChannel:
                 return await self._handle(form, inbound, phone, key)
         except LockedValueError:  # the same SID with other content: nothing to repeat, nothing to do
             return str(MessagingResponse())
+
+    def apology(self, *, busy: bool) -> str:
+        """What the phone gets when handling a text failed: the web's own calm words (English: the
+        conversation's language is not known here). Nothing was kept, so the text can simply be sent again."""
+        message = REPORTER_MESSAGES[503 if busy else 500][1]
+        return _twiml([t.text("en", message)], public_url_for(self.rt.settings.public_url, STATUS_PATH))
 
     async def _handle(self, form: SignedForm, inbound: Inbound, phone: str, key: str) -> str:
         status_url = public_url_for(self.rt.settings.public_url, STATUS_PATH)

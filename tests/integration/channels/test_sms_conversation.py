@@ -313,3 +313,25 @@ async def test_a_sender_we_cannot_text_back_can_report_but_is_not_kept_for_texts
     opener = await build_opener(tw, db)
     case = await opener.case_by_code(code)
     assert case.contact_pref == "code" and "phone" not in await opener.fields(case.id)
+
+
+async def test_a_failure_while_handling_a_text_gets_a_calm_reply_keeps_nothing_and_a_retry_works(
+    tw, tw_client, db
+) -> None:
+    """A real fault: the worker's public key goes missing, so the purge job cannot be sealed."""
+    from signalement.errors import REPORTER_MESSAGES
+
+    phone = Phone(tw_client, PUBLIC_URL, _number())
+    worker_key = tw.settings.key_path / "worker.json"
+    hidden = worker_key.with_suffix(".away")
+    params = phone.params("HELP")
+    worker_key.rename(hidden)
+    try:
+        reply = await phone.post(dict(params))
+    finally:
+        hidden.rename(worker_key)
+    assert reply.status == 200 and reply.texts == [t.text("en", REPORTER_MESSAGES[500][1])]
+    assert "Traceback" not in reply.body
+    assert (await _count(db, SmsSession), await _count(db, TwilioWebhook), await _count(db, OutboxJob)) == (0, 0, 0)
+    again = await phone.post(dict(params))  # Twilio's retry, or the same text sent again
+    assert again.texts == [t.text("en", t.CATEGORY_MENU)]
