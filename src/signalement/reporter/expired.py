@@ -37,7 +37,7 @@ from signalement.reporter.draft import Step
 from signalement.reporter.feedback import feedback_page, read_feedback
 from signalement.reporter.followup import EXPIRED_SIGN_IN, FollowupPages
 from signalement.reporter.forms import Fields, read_step
-from signalement.reporter.page_state import ExpiredFormError
+from signalement.reporter.page_state import ExpiredFormError, TamperedFormError
 from signalement.reporter.steps import ReportPages
 from signalement.reporter.visit import ClosedVisitError
 
@@ -92,6 +92,8 @@ def _page_again(report: ReportPages, fp: FollowupPages, request: Request[Any, An
                 return visit.closed_page(lang)
             except ExpiredFormError:
                 pending = fields.one("message")
+            except TamperedFormError:  # not a page of ours: sign in again, nothing kept
+                pending = ""
         return fp.login(lang, pending=pending, notice=EXPIRED_SIGN_IN, status=403)
     if kind == "feedback":
         page, easy, comment, _errors = read_feedback(fields)
