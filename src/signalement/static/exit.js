@@ -35,7 +35,7 @@
     try { exiting = sessionStorage.getItem(EXITING) === "1"; } catch (e) { /* storage may be off */ }
     var entry = performance.getEntriesByType && performance.getEntriesByType("navigation")[0];
     var traversed = restored || (entry && entry.type === "back_forward");
-    if (exiting || (traversed && document.documentElement.getAttribute("data-visit") === "none")) {
+    if (exiting || (traversed && document.body.getAttribute("data-visit") === "none")) {
       leaveHere();
     }
   }
