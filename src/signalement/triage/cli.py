@@ -108,6 +108,8 @@ def run_classify(
                 "category": reason.category,
                 "urgency": reason.urgency,
             }
+            if reason.scope:
+                item["scope"] = reason.scope
             if args.show_matches:
                 item["matched"] = list(reason.matched)
             reasons.append(item)

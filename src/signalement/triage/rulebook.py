@@ -20,6 +20,7 @@ import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from itertools import compress, filterfalse
 from pathlib import Path
 
 import msgspec
@@ -34,6 +35,15 @@ from signalement.triage.normalize import (
     is_han,
     split_words,
     tokenize,
+)
+from signalement.triage.scope import (
+    MARKS,
+    LanguageScope,
+    ScopeSpec,
+    ScopeTables,
+    TextScope,
+    compile_scope,
+    mark_punctuation,
 )
 from signalement.triage.taxonomy import CATEGORIES
 
@@ -69,6 +79,8 @@ class RuleSpec(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     when: tuple[str, ...] = ()
     unless: tuple[str, ...] = ()
     examples: tuple[str, ...] = ()
+    weak: bool = False
+    deniable: bool = True
     note: str = ""
 
 
@@ -80,6 +92,7 @@ class RuleFile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     reviewed: str = ""
     classes: dict[str, tuple[str, ...]] = {}
     segmentation: tuple[str, ...] = ()
+    scope: ScopeSpec = ScopeSpec()
     rule: tuple[RuleSpec, ...] = ()
 
 
@@ -95,14 +108,27 @@ class Rule:
     when: frozenset[str]
     patterns: tuple[Pattern, ...]
     unless: tuple[Pattern, ...]
+    weak: bool = False
+    deniable: bool = True
+
+
+# Why a match does not state the act (``RuleHit.scope``): see ``scope.py``; "ambiguous" is a
+# match of a rule marked ``weak`` (a single word with harmless meanings too).
+AMBIGUOUS = "ambiguous"
 
 
 @dataclass(frozen=True, slots=True)
 class RuleHit:
-    """A rule that fired on a text, with the (folded) words it matched."""
+    """A rule that fired on a text, with the (folded) words it matched.
+
+    ``scope`` is None when the text states what the rule looks for; otherwise the rule only
+    fired weakly ("negated", "hypothetical", "reported" or "ambiguous"): it adds no category,
+    no urgency and no signal, and the policy decides whether a human should look.
+    """
 
     rule: Rule
     matched: tuple[str, ...]
+    scope: str | None = None
 
 
 def read_rule_file(path: Path) -> RuleFile:
@@ -254,7 +280,7 @@ class Rulebook:
     def __init__(self, files: Sequence[RuleFile]) -> None:
         compiler = _Compiler()
         rules: list[Rule] = []
-        owned: list[tuple[int, Pattern]] = []
+        raw_patterns: list[tuple[int, int, Pattern]] = []  # (rule index, kind, pattern)
         extra_words: set[str] = set()
         for spec in files:
             classes = compiler.classes(spec)
@@ -274,16 +300,35 @@ class Rulebook:
                         when=frozenset(raw.when),
                         patterns=patterns,
                         unless=unless,
+                        weak=raw.weak,
+                        deniable=raw.deniable,
                     )
                 )
-                # Owner keys: 2*i for a rule's patterns, 2*i+1 for its exceptions.
-                owned.extend((2 * index, p) for p in patterns)
-                owned.extend((2 * index + 1, p) for p in unless)
+                raw_patterns.extend((index, _PATTERN, p) for p in patterns)
+                raw_patterns.extend((index, _UNLESS, p) for p in unless)
         self.rules: tuple[Rule, ...] = tuple(rules)
         self.fingerprint = ""  # set by load_rulebook from the files' bytes
         self.languages: tuple[str, ...] = tuple(spec.language for spec in files)
         self.lexicon = Lexicon(compiler.atoms)
         self.segmenter = Segmenter(compiler.han_words | extra_words)
+        self.scopes: dict[str, LanguageScope] = {
+            spec.language: compile_scope(spec.language, spec.scope, self._surface_tokens) for spec in files
+        }
+        self._scope_tables = ScopeTables(self.scopes)
+        # A pattern containing a negation word of its language states a negative fact ("did not
+        # pay"): its matches are never read as denied. Owner keys: 3*i for a rule's other
+        # patterns, 3*i+1 for its exceptions, 3*i+2 for its negative patterns.
+        negative_atoms = {
+            code: frozenset().union(*(self.lexicon.lookup(collapse_runs(phrase[0])) for phrase in scope.negation))
+            for code, scope in self.scopes.items()
+        }
+        owned: list[tuple[int, Pattern]] = []
+        for index, kind, pattern in raw_patterns:
+            if kind == _PATTERN:
+                atoms = {pattern[0], *(atom for _, atom in pattern[1])}
+                if not atoms.isdisjoint(negative_atoms.get(rules[index].language, frozenset())):
+                    kind = _NEGATIVE
+            owned.append((3 * index + kind, pattern))
         weights = {atom: sum(primitive_weight(p) for p in prims) for prims, atom in compiler.atoms.items()}
         self._index = PatternIndex(owned, weights)
 
@@ -297,7 +342,10 @@ class Rulebook:
         # Collapsing removes a letter next to the same letter inside a word, so it never moves a
         # word boundary: the collapsed text has the same tokens, each collapsed (the same number
         # of tokens, see test_triage_normalize), and the quoted tokens keep their positions.
-        quoted = tokenize(fold_surface(text), self.segmenter)
+        marked = tokenize(mark_punctuation(fold_surface(text)), self.segmenter)
+        is_mark = MARKS.__contains__
+        marks = list(compress(range(len(marked)), map(is_mark, marked)))
+        quoted = list(filterfalse(is_mark, marked)) if marks else marked
         if not quoted:
             return (), frozenset()
         typed = set(quoted)
@@ -314,22 +362,64 @@ class Rulebook:
         if not spans:
             return (), frozenset()
         rules = self.rules
-        candidates: list[tuple[Rule, list[tuple[int, int]]]] = []
-        for owner in sorted(o for o in spans if not o % 2):
-            rule, found = rules[owner // 2], spans[owner]
-            excluded = spans.get(owner + 1)
-            if excluded:
-                found = [s for s in found if not overlaps(s, excluded)]
-            if found:
-                candidates.append((rule, found))
-        signals = frozenset(rule.signal for rule, _ in candidates if rule.signal and not rule.when)
+        scope = TextScope(text, marked, marks, quoted, self._scope_tables)
+        candidates: list[tuple[Rule, list[tuple[int, int]], str | None]] = []
+        for index in sorted({o // 3 for o in spans if o % 3 != _UNLESS}):
+            rule = rules[index]
+            excluded = spans.get(3 * index + _UNLESS)
+            strong: list[tuple[int, int]] = []
+            weak: list[tuple[int, int]] = []
+            why: str | None = None
+            language = rule.language
+            verdict = scope.verdict(language)
+            if verdict is False:
+                continue
+            if verdict and not scope.has_cues(language):
+                # Every match reads as stated: no check per match.
+                found = [
+                    span
+                    for kind in (_PATTERN, _NEGATIVE)
+                    for span in spans.get(3 * index + kind, ())
+                    if not (excluded and overlaps(span, excluded))
+                ]
+                if found:
+                    candidates.append((rule, found, AMBIGUOUS if rule.weak else None))
+                continue
+            for kind in (_PATTERN, _NEGATIVE):
+                deniable = kind == _PATTERN and rule.deniable
+                for span in spans.get(3 * index + kind, ()):
+                    if excluded and overlaps(span, excluded):
+                        continue
+                    if verdict is None and not scope.allows(language, span):
+                        continue
+                    # Once the rule fired, its other matches are only quoted.
+                    weakness = None if strong else scope.weakness(language, span, deniable=deniable)
+                    if weakness is None:
+                        strong.append(span)
+                    else:
+                        weak.append(span)
+                        why = why or weakness
+            if strong:
+                candidates.append((rule, strong, AMBIGUOUS if rule.weak else None))
+            elif weak:
+                candidates.append((rule, weak, why))
+        signals = frozenset(
+            rule.signal for rule, _, why in candidates if rule.signal and not rule.when and why is None
+        )
         # Quote the words as typed (case and accents folded), not with vowel runs collapsed.
         hits = tuple(
-            RuleHit(rule=rule, matched=_matched_words(quoted, found))
-            for rule, found in candidates
+            RuleHit(rule=rule, matched=_matched_words(quoted, found), scope=why)
+            for rule, found, why in candidates
             if rule.when <= signals
         )
         return hits, signals
+
+    def _surface_tokens(self, text: str) -> list[str]:
+        """Tokens of raw text in the quoted form (as ``match`` reads the whole text)."""
+        return tokenize(fold_surface(text), self.segmenter)
+
+
+_PATTERN, _UNLESS, _NEGATIVE = 0, 1, 2
 
 
 def _matched_words(tokens: Sequence[str], spans: Iterable[tuple[int, int]]) -> tuple[str, ...]:

@@ -63,6 +63,9 @@ class Reason(msgspec.Struct, frozen=True, kw_only=True):
     category: str | None = None
     urgency: str | None = None
     matched: tuple[str, ...] = ()
+    # Set when a rule fired only weakly: "negated", "hypothetical", "reported" or "ambiguous".
+    # Such a reason adds no category and no urgency (see ``policy.needs_human_look``).
+    scope: str | None = None
 
 
 class TriageDecision(msgspec.Struct, frozen=True, kw_only=True):
@@ -84,7 +87,8 @@ def classify(inp: TriageInput) -> TriageDecision:
     reasons = _answer_reasons(inp.categories, danger)
     text = _bounded(inp.text)
     hits, signals = default_rulebook().match(text) if text else ((), frozenset())
-    reasons.extend(_rule_reasons(hits, inp.text_language or inp.language))
+    rule_reasons, weak_sensitive = _rule_reasons(hits, inp.text_language or inp.language)
+    reasons.extend(rule_reasons)
     if isinstance(inp.text, str) and len(inp.text) > MAX_TEXT_CHARS:
         reasons.append(Reason(source="default", rule="default.text_truncated"))
 
@@ -110,6 +114,12 @@ def classify(inp: TriageInput) -> TriageDecision:
             rank = _IMMEDIATE
             reasons.append(_policy("policy.unsure_danger_raises_high", "immediate"))
         rank = min(rank, _HIGH)
+    if rank != _IMMEDIATE and weak_sensitive:
+        # A sensitive family (violence, sexual abuse, confinement, self-harm, medical emergency,
+        # trafficking, weapons) fired only weakly: denied, hypothetical, reported or one ambiguous
+        # word. Keyword rules cannot tell "nobody hit me" from a cautious account: a human looks.
+        rank = _HIGH
+        reasons.append(_policy(NEEDS_HUMAN_LOOK, "high"))
     if rank == _STANDARD:
         reasons.append(Reason(source="default", rule="default.standard", urgency="standard"))
 
@@ -159,11 +169,13 @@ def _answer_reasons(ticked: Iterable[str], danger: str) -> list[Reason]:
     return reasons
 
 
-def _rule_reasons(hits: Iterable[RuleHit], language: str) -> list[Reason]:
-    """One reason per rule that fired, the text's own language first."""
+def _rule_reasons(hits: Iterable[RuleHit], language: str) -> tuple[list[Reason], bool]:
+    """One reason per rule that fired, the text's own language first; and whether a rule of a
+    sensitive family (one whose reason would be ``immediate``) fired only weakly."""
     # A stable sort on the language alone keeps the rule order within each group.
     ordered = sorted(hits, key=lambda hit: hit.rule.language != language)
     reasons: list[Reason] = []
+    weak_sensitive = False
     for hit in ordered:
         rule = hit.rule
         key = (rule.category, rule.urgency)
@@ -171,10 +183,17 @@ def _rule_reasons(hits: Iterable[RuleHit], language: str) -> list[Reason]:
             level = _RULE_LEVELS[key]
         else:
             level = _RULE_LEVELS[key] = _rule_level(*key)
+        if hit.scope is not None:
+            weak_sensitive = weak_sensitive or level == "immediate"
+            reasons.append(Reason(source="rule", rule=rule.rule_id, matched=hit.matched, scope=hit.scope))
+            continue
         reasons.append(
             Reason(source="rule", rule=rule.rule_id, category=rule.category, urgency=level, matched=hit.matched)
         )
-    return reasons
+    return reasons, weak_sensitive
+
+
+NEEDS_HUMAN_LOOK = "policy.needs_human_look"
 
 
 # The urgency a rule's reason carries, per (category, urgency) of the rule: a handful of pairs.

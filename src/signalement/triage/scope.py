@@ -1,0 +1,425 @@
+"""Where a rule's words stand in the text: denied, hypothetical, reported, or in another language.
+
+Keyword rules find words; this module decides whether a match states the act. Each rule
+file has a ``[scope]`` table (``docs/triage.md``) with its language's
+
+* ``negation`` words ("not", "nobody", "pas", "nadie", "hindi", "nahi", "không", 没有): a match
+  with one of them shortly before it in the same clause, inside it, or (for the verb-final
+  languages Hindi and Punjabi) just after it, is *denied*: "nobody hit me", "ils ne m'ont pas
+  frappé", "passport nahi liya". A pattern that itself contains a negation word of its
+  language ("did not pay", "không cho ra ngoài") states a negative fact and is never denied;
+* ``hypothetical`` words ("if", "si", "kung", "agar", "nếu", 如果): a match within a few words
+  after one, before the clause ends or a ``then`` word ("then", "alors", "to", 就), is
+  *hypothetical*: "if I get sick"; the consequence of a conditional threat ("if you complain
+  I will kill you") lies beyond that window and still counts;
+* ``reported`` words (news, article, noticias, balita, khabar, tin tức, 新闻): a match in the
+  same sentence is *reported*: "I read in the news that workers were locked on a farm";
+* ``questions``: words that, right after a hypothetical word, make it an indirect question
+  ("kung bakit" = "why", "I don't know if it's legal"), which states the act;
+* ``boundaries``: conjunctions that end a clause ("but", "and", "mais", "pero", "lekin",
+  "nhưng", 但是), so a denial of one thing does not cancel the next: "nobody hit me but
+  they took my passport";
+* ``markers`` and ``letters``: common words and letters that show a stretch of text is in the
+  language (scripts are known for zh, hi and pa). A rule only fires on a sentence showing its
+  language, or, when a sentence shows none, on a text that does (or any text showing no
+  language at all): an English rule does not read the Vietnamese syllable "hit" (inhale).
+
+Punctuation ends clauses and sentences in every language. All of this is computed only for
+texts in which some rule matched, on the same tokens the rules matched, and never raises:
+if the clause-by-clause tokens ever disagreed with the text's tokens, every match would be
+kept as stated (the safe side).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from itertools import compress
+
+import msgspec
+
+# Words after a hypothetical cue that are still in its scope.
+HYPOTHETICAL_WINDOW = 4
+# Words between a negation and the match it denies (Vietnamese negates the next word or two).
+NEGATION_WINDOW = {"vi": 1}
+DEFAULT_NEGATION_WINDOW = 3
+# Verb-final languages: the negation may follow the verb ("maara nahi") or sit inside the
+# match ("passport nahi liya"); Chinese puts it inside too (护照没被拿走).
+NEGATION_AFTER = {"hi": 2, "pa": 2}
+NEGATION_INSIDE = frozenset({"hi", "pa", "zh"})
+
+# Sentence ends (reported speech scope) and other clause ends, in every script.
+_SENTENCE_END = ".!?…\n\r\u3002\uff01\uff1f\u0964\u0965"
+_CLAUSE_END = _SENTENCE_END + ",;:()\"\u201c\u201d\uff0c\uff1b\uff1a\u3001"
+_SPLIT = re.compile(f"([{re.escape(_CLAUSE_END)}]+)")
+
+DENIED, HYPOTHETICAL, REPORTED = "negated", "hypothetical", "reported"
+
+
+class ScopeSpec(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """The ``[scope]`` table of a rule file; every entry is written as the language writes it."""
+
+    negation: tuple[str, ...] = ()
+    speech: tuple[str, ...] = ()
+    code_switch_with: tuple[str, ...] = ()
+    hypothetical: tuple[str, ...] = ()
+    then: tuple[str, ...] = ()
+    questions: tuple[str, ...] = ()
+    reported: tuple[str, ...] = ()
+    boundaries: tuple[str, ...] = ()
+    markers: tuple[str, ...] = ()
+    letters: str = ""
+
+
+Phrase = tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageScope:
+    """A language's scope words, folded and split like the text (phrases as token tuples)."""
+
+    language: str
+    negation: tuple[Phrase, ...]
+    hypothetical: tuple[Phrase, ...]
+    then: frozenset[str]
+    speech: frozenset[str]
+    code_switch_with: frozenset[str]
+    questions: frozenset[str]
+    reported: tuple[Phrase, ...]
+    boundaries: frozenset[str]
+    markers: frozenset[str]
+    letters: frozenset[str]
+
+
+class ScopeTables:
+    """Every language's scope words, indexed for one pass over a text's tokens."""
+
+    def __init__(self, languages: dict[str, LanguageScope]) -> None:
+        self.languages = languages
+        markers: dict[str, set[str]] = {}
+        # Each cue phrase is filed under its longest word (the rarest, roughly: "case" rather than
+        # "in"), with that word's offset in the phrase.
+        keyed: dict[str, list[tuple[str, int, Phrase, int]]] = {}
+        for code, scope in languages.items():
+            for word in scope.markers:
+                markers.setdefault(word, set()).add(code)
+            for kind, phrases in enumerate((scope.negation, scope.hypothetical, scope.reported)):
+                for phrase in phrases:
+                    offset = max(range(len(phrase)), key=lambda i: (len(phrase[i]), i))
+                    keyed.setdefault(phrase[offset], []).append((code, kind, phrase, offset))
+        self.markers = {word: frozenset(codes) for word, codes in markers.items()}
+        self.marker_words = frozenset(self.markers)
+        self.cue_words = {word: tuple(entries) for word, entries in keyed.items()}
+        # Letters in both cases (the raw text is not case-folded); each script as a set of its
+        # characters, so that a text's distinct characters are tested against it at C speed.
+        self.letters = tuple(
+            (code, frozenset(scope.letters | {c.upper() for c in scope.letters}))
+            for code, scope in languages.items()
+            if scope.letters
+        )
+        self.scripts = tuple(
+            (code, frozenset(map(chr, range(ord(low), ord(high) + 1))))
+            for code, low, high in _SCRIPT_RANGES
+            if code in languages
+        )
+
+
+# The scripts that show a language by themselves (Han: the unified ideographs and extension A).
+_SCRIPT_RANGES = (("zh", "\u3400", "\u9fff"), ("hi", "\u0900", "\u097f"), ("pa", "\u0a00", "\u0a7f"))
+def _any_between(positions: list[int], low: int, high: int) -> bool:
+    """True when the sorted ``positions`` hold one in ``[low, high]``."""
+    if not positions or high < low:
+        return False
+    index = bisect_left(positions, low)
+    return index < len(positions) and positions[index] <= high
+
+
+_SCRIPT_LANGUAGES = frozenset(code for code, _, _ in _SCRIPT_RANGES)
+_NO_CUES: tuple[list[int], list[int], list[int]] = ([], [], [])
+
+
+
+
+def compile_scope(language: str, spec: ScopeSpec, words: Callable[[str], list[str]]) -> LanguageScope:
+    """Fold a ``[scope]`` table with ``words`` (the tokenizer the rules use)."""
+
+    def phrases(items: Iterable[str]) -> tuple[Phrase, ...]:
+        return tuple(dict.fromkeys(tuple(w) for w in map(words, items) if w))
+
+    def singles(items: Iterable[str]) -> frozenset[str]:
+        # One-token entries only: an entry the tokenizer cuts in two (a Chinese word the rules
+        # do not list) would otherwise make each of its characters a cue.
+        return frozenset(w[0] for w in map(words, items) if len(w) == 1)
+
+    negation, hypothetical, reported = phrases(spec.negation), phrases(spec.hypothetical), phrases(spec.reported)
+    letters = frozenset(unicodedata.normalize("NFC", spec.letters.casefold())) - {" "}
+    return LanguageScope(
+        language=language,
+        negation=negation,
+        hypothetical=hypothetical,
+        then=singles(spec.then),
+        speech=singles(spec.speech),
+        code_switch_with=frozenset(spec.code_switch_with),
+        questions=singles(spec.questions),
+        reported=reported,
+        boundaries=singles(spec.boundaries),
+        markers=singles(spec.markers),
+        letters=letters,
+    )
+
+
+# Short, so the tokenizer spends little on them; no language writes them as a word (and if a
+# text did, it would only end a clause there).
+SENTENCE_MARK, CLAUSE_MARK = "qzs", "qzc"
+MARKS = frozenset({SENTENCE_MARK, CLAUSE_MARK})
+# One marker per punctuation character; the raw text is split the same way, character by
+# character, when its letters are read.
+_MARKERS = tuple((ch, f" {SENTENCE_MARK} ") for ch in _SENTENCE_END) + tuple(
+    (ch, f" {CLAUSE_MARK} ") for ch in _CLAUSE_END[len(_SENTENCE_END) :]
+)
+_SENTENCE_CHAR = re.compile(f"[{re.escape(_SENTENCE_END)}]")
+
+
+def mark_punctuation(folded: str) -> str:
+    """Folded text with its punctuation replaced by two marker words the tokenizer keeps.
+
+    Punctuation separates tokens anyway, so removing the markers from the tokens gives exactly
+    the tokens of the unmarked text; where they stood gives the clauses and sentences.
+    """
+    # str.replace per character present: far faster than str.translate with a dict.
+    for char, marker in _MARKERS:
+        if char in folded:
+            folded = folded.replace(char, marker)
+    return folded
+
+
+class TextScope:
+    """Clauses, sentences and the languages shown, for one text, computed on demand.
+
+    ``marks`` are the positions of the marker words among the tokens of
+    ``mark_punctuation(fold_surface(text))``; ``tokens`` are those tokens without the markers
+    (the positions rule spans refer to).
+    """
+
+    def __init__(
+        self, text: str, marked: Sequence[str], marks: Sequence[int], tokens: Sequence[str], scopes: ScopeTables
+    ) -> None:
+        self.text = text
+        self.tokens = tokens
+        self._tables = scopes
+        self._scopes = scopes.languages
+        # The position (among ``tokens``) where each segment and each sentence after the first starts.
+        self._segment_breaks = [index - k for k, index in enumerate(marks)]
+        self._sentence_breaks = [index - k for k, index in enumerate(marks) if marked[index] == SENTENCE_MARK]
+        self.sentences = len(self._sentence_breaks) + 1
+        self._by_sentence: dict[int, frozenset[str]] = {}
+        self._raw_sentences: list[str] | None = None
+        self._allowed: dict[tuple[str, int, int], bool] = {}
+        self._verdicts: dict[str, bool | None] = {}
+        self._reported: dict[str, frozenset[int]] = {}
+        self._text_languages: frozenset[str] | None = None
+        self._cues: dict[str, tuple[list[int], list[int], list[int]]] | None = None
+
+    def segment(self, position: int) -> int:
+        return bisect_right(self._segment_breaks, position)
+
+    def sentence(self, position: int) -> int:
+        return bisect_right(self._sentence_breaks, position)
+
+    def _sentence_bounds(self, sentence: int) -> tuple[int, int]:
+        breaks = self._sentence_breaks
+        start = breaks[sentence - 1] if sentence > 0 else 0
+        end = breaks[sentence] if sentence < len(breaks) else len(self.tokens)
+        return start, end
+
+    # ---- languages -------------------------------------------------------------------------
+    def _languages_of(self, sentence: int) -> frozenset[str]:
+        """The languages sentence number ``sentence`` shows (markers, script, letters)."""
+        found = self._by_sentence.get(sentence)
+        if found is None:
+            start, end = self._sentence_bounds(sentence)
+            raw = self._raw_sentence(sentence) if not self.text.isascii() else ""
+            found = self._by_sentence[sentence] = self._shown(self.tokens[start:end], raw)
+        return found
+
+    def _shown(self, chunk: Sequence[str], raw: str) -> frozenset[str]:
+        """The languages some tokens and their raw text show (markers, script, letters)."""
+        tables = self._tables
+        shown: set[str] = set()
+        for word in tables.marker_words.intersection(chunk):
+            shown.update(tables.markers[word])
+        if raw and not raw.isascii():
+            # Composed letters only: text typed in decomposed form shows its language by its
+            # words (normalizing every report would cost more than the rest of this module).
+            chars = set(raw)
+            for code, script in tables.scripts:
+                if not script.isdisjoint(chars):
+                    shown.add(code)
+            for code, letters in tables.letters:
+                if not letters.isdisjoint(chars):
+                    shown.add(code)
+        return frozenset(shown)
+
+    def _raw_sentence(self, sentence: int) -> str:
+        if self._raw_sentences is None:
+            # Letters are read on the raw text (folding strips accents). It splits into the same
+            # sentences: folding maps every sentence end to one of the same class.
+            pieces = _SENTENCE_CHAR.split(self.text)
+            self._raw_sentences = pieces if len(pieces) == self.sentences else []
+        return self._raw_sentences[sentence] if sentence < len(self._raw_sentences) else ""
+
+    def sentence_languages(self, position: int) -> frozenset[str]:
+        """The languages a sentence shows; the text's when it shows none; every one when neither."""
+        here = self._languages_of(self.sentence(position))
+        if here:
+            return here
+        return self.text_languages() or frozenset(self._scopes)
+
+    def text_languages(self) -> frozenset[str]:
+        """The languages the whole text shows (the union of its sentences')."""
+        if self._text_languages is None:
+            self._text_languages = self._shown(self.tokens, self.text)
+        return self._text_languages
+
+    def verdict(self, language: str) -> bool | None:
+        """Whether rules of ``language`` may read every span of this text (True), none (False),
+        or it depends on the sentence (None: ask ``allows``)."""
+        found = self._verdicts.get(language, 0)
+        if found == 0:
+            scope = self._scopes.get(language)
+            whole = self.text_languages()
+            if scope is None or not whole:
+                found = True
+            elif language not in whole and scope.code_switch_with.isdisjoint(whole):
+                found = language in _SCRIPT_LANGUAGES and None  # its own script is read anyway
+            elif all(code == language or code in scope.code_switch_with for code in whole):
+                found = True  # every sentence shows it, or a language it code-switches with, or none
+            else:
+                found = None
+            self._verdicts[language] = found
+        return found  # type: ignore[return-value]
+
+    def allows(self, language: str, span: tuple[int, int]) -> bool:
+        """True when rules of ``language`` may read the span (see the module docstring)."""
+        if language in _SCRIPT_LANGUAGES and not self.tokens[span[0]].isascii():
+            return True  # a Chinese, Devanagari or Gurmukhi rule word read in its own script
+        key = (language, self.sentence(span[0]), self.sentence(span[1]))
+        allowed = self._allowed.get(key)
+        if allowed is None:
+            scope = self._scopes.get(language)
+            whole = self.text_languages()
+            if scope is None or not whole:
+                allowed = True
+            elif language not in whole and scope.code_switch_with.isdisjoint(whole):
+                allowed = False  # no sentence can show it
+            elif all(code == language or code in scope.code_switch_with for code in whole):
+                allowed = True  # every sentence shows it, or a language it code-switches with, or none
+            else:
+                shown = self.sentence_languages(span[0])
+                if key[2] != key[1]:
+                    shown = shown | self.sentence_languages(span[1])
+                allowed = language in shown or not scope.code_switch_with.isdisjoint(shown)
+            self._allowed[key] = allowed
+        return allowed
+
+    # ---- negation, hypothesis, report --------------------------------------------------------
+    def _joined(self, language: str, a: int, b: int) -> bool:
+        """True when positions ``a`` <= ``b`` are in one clause of ``language``."""
+        if self.segment(a) != self.segment(b):
+            return False
+        boundaries = self._scopes[language].boundaries
+        return not any(self.tokens[p] in boundaries for p in range(a + 1, b + 1))
+
+    def _cue_positions(self, language: str) -> tuple[list[int], list[int], list[int]]:
+        """Positions of the last token of each negation, hypothetical and reported cue."""
+        if self._cues is None:
+            cues: dict[str, tuple[list[int], list[int], list[int]]] = {}
+            tokens = self.tokens
+            keyed = self._tables.cue_words
+            for position in compress(range(len(tokens)), map(keyed.__contains__, tokens)):
+                for code, kind, phrase, offset in keyed[tokens[position]]:
+                    start = position - offset
+                    if len(phrase) == 1 or (start >= 0 and tuple(tokens[start : start + len(phrase)]) == phrase):
+                        found = cues.get(code)
+                        if found is None:
+                            found = cues[code] = ([], [], [])
+                        found[kind].append(start + len(phrase) - 1)
+            for found in cues.values():
+                for positions in found:
+                    positions.sort()
+            self._cues = cues
+        return self._cues.get(language, _NO_CUES)
+
+    def weakness(self, language: str, span: tuple[int, int], deniable: bool = True) -> str | None:
+        """``negated``, ``hypothetical`` or ``reported`` when the span does not state the act.
+
+        ``deniable`` is False for a pattern that contains a negation itself ("did not pay").
+        """
+        if language not in self._scopes:
+            return None
+        negations, hypotheticals, reports = self._cue_positions(language)
+        start, end = span
+        before = NEGATION_WINDOW.get(language, DEFAULT_NEGATION_WINDOW) + 1
+        last = end + NEGATION_AFTER.get(language, 0) if language in NEGATION_INSIDE else start - 1
+        # Most matches have no cue anywhere near: two bisections and a set lookup say so.
+        if not (
+            (deniable and _any_between(negations, start - before, last))
+            or _any_between(hypotheticals, start - HYPOTHETICAL_WINDOW, start - 1)
+            or (reports and self.sentence(start) in self._report_sentences(language, reports))
+        ):
+            return None
+        scope = self._scopes[language]
+        tokens, then = self.tokens, scope.then
+        for cue in negations if deniable else ():
+            if not start - before <= cue <= last:
+                continue
+            if cue < start:
+                if not self._joined(language, cue, start):
+                    continue
+            elif cue > end:
+                if not self._joined(language, end, cue):
+                    continue
+            elif not (self._joined(language, start, cue) or self._joined(language, cue, end)):
+                continue
+            if any(tokens[p] in then for p in range(cue + 1, min(max(start, cue + 3), len(tokens)))):
+                continue  # "X nahi to Y", "不听话就…": "or else", a threat, not a denial
+            if any(cue - 3 <= h < cue for h in hypotheticals):
+                continue  # "si no nos gusta…", "if you don't…": the condition is negated, not the act
+            return DENIED
+        for cue in hypotheticals:
+            if cue < start <= cue + HYPOTHETICAL_WINDOW and self._joined(language, cue, start):
+                if tokens[cue + 1] in scope.questions:
+                    continue  # an indirect question: "kung bakit", "if it's legal"
+                if any(tokens[p] in then for p in range(cue + 1, start)):
+                    continue  # the consequence of a condition: "if you complain, then…"
+                if self._spoken_before(language, cue):
+                    continue  # "he says if we complain he sends us home": a threat, stated
+                return HYPOTHETICAL
+        for cue in reports:
+            if self.sentence(cue) == self.sentence(start) and not self._boundary_between(language, cue, start):
+                return REPORTED
+        return None
+
+    def has_cues(self, language: str) -> bool:
+        """True when the text holds a negation, hypothetical or report word of ``language``."""
+        return any(self._cue_positions(language))
+
+    def _report_sentences(self, language: str, reports: list[int]) -> frozenset[int]:
+        found = self._reported.get(language)
+        if found is None:
+            found = self._reported[language] = frozenset(map(self.sentence, reports))
+        return found
+
+    def _spoken_before(self, language: str, cue: int) -> bool:
+        """A speech or threat verb earlier in the cue's sentence ("says", "dice", 说, "kehnda")."""
+        start, _ = self._sentence_bounds(self.sentence(cue))
+        return not self._scopes[language].speech.isdisjoint(self.tokens[start:cue])
+
+    def _boundary_between(self, language: str, a: int, b: int) -> bool:
+        """A contrast word ("but", 但是) between two positions of one sentence."""
+        low, high = (a, b) if a < b else (b, a)
+        boundaries = self._scopes[language].boundaries
+        return any(self.tokens[p] in boundaries for p in range(low + 1, high))

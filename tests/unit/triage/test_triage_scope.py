@@ -1,0 +1,154 @@
+"""Negation, hypotheses, reported news and clause boundaries, in all eight languages.
+
+A denied ("nobody hit me"), hypothetical ("if I get sick") or reported ("I read in the news")
+act adds no category and never makes a report ``immediate``; a denial of one thing does not
+cancel the next clause; a conditional *threat* stays a threat. Each probe is paired with the
+stated form of the same act, which must fire: a test that passes because no rule matched at
+all would prove nothing.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from signalement.triage.rulebook import default_rulebook
+from signalement.triage.scoring import NEEDS_HUMAN_LOOK, TriageInput, classify
+
+# (language, the act stated, the act denied / hypothetical / reported, category)
+PAIRS = [
+    ("en", "my boss hit me", "nobody hit me", "physical_abuse"),
+    ("en", "they took my passport", "they did NOT take my passport", "documents"),
+    ("en", "I got sick and they will not pay me", "if I get sick will they pay me", "health_safety"),
+    ("en", "workers are locked in on the farm", "I read in the news that workers were locked in on a farm",
+     "confinement"),
+    ("fr", "le patron m'a frappé", "personne ne m'a frappé", "physical_abuse"),
+    ("fr", "le patron m'a frappé", "le patron ne m'a jamais frappé", "physical_abuse"),
+    ("fr", "ils ont pris mon passeport", "ils n'ont pas pris mon passeport", "documents"),
+    ("fr", "je suis tombé malade au travail", "si je tombe malade au travail, est-ce que je suis payé",
+     "health_safety"),
+    ("es", "el patrón me pegó", "nadie me pegó", "physical_abuse"),
+    ("es", "me quitaron el pasaporte", "no me quitaron el pasaporte", "documents"),
+    ("es", "me enfermé en el trabajo", "si me enfermo en el trabajo me pagan?", "health_safety"),
+    ("es", "nos tienen encerrados en la granja",
+     "vi en las noticias que tienen encerrados a trabajadores en una granja", "confinement"),
+    ("tl", "sinaktan ako ng amo ko", "walang nanakit sa akin", "physical_abuse"),
+    ("tl", "kinuha ng amo ang passport ko", "hindi kinuha ng amo ang passport ko", "documents"),
+    ("tl", "ikinulong kami sa bukid", "nabasa ko sa balita na ikinulong ang mga manggagawa sa bukid", "confinement"),
+    ("hi", "malik ne mujhe maara", "kisi ne mujhe nahi maara", "physical_abuse"),
+    ("hi", "मालिक ने मुझे मारा", "किसी ने मुझे नहीं मारा", "physical_abuse"),
+    ("hi", "malik ne mera passport le liya", "malik ne mera passport nahi liya", "documents"),
+    ("hi", "main kaam par bimaar ho gaya", "agar main bimaar ho gaya to kya paise milenge", "health_safety"),
+    ("pa", "malik ne menu kuttya", "kise ne menu nahi kuttya", "physical_abuse"),
+    ("pa", "ਮਾਲਕ ਨੇ ਮੈਨੂੰ ਕੁੱਟਿਆ", "ਕਿਸੇ ਨੇ ਮੈਨੂੰ ਨਹੀਂ ਕੁੱਟਿਆ", "physical_abuse"),
+    ("pa", "malik ne passport rakh lya", "malik ne passport nahi rakhya", "documents"),
+    ("vi", "chủ đánh tôi", "không ai đánh tôi", "physical_abuse"),
+    ("vi", "chu danh toi", "khong ai danh toi", "physical_abuse"),
+    ("vi", "họ lấy hộ chiếu của tôi", "họ không lấy hộ chiếu của tôi", "documents"),
+    ("vi", "tôi bị bệnh ở chỗ làm", "nếu tôi bị bệnh thì có được trả lương không", "health_safety"),
+    ("zh", "老板打我", "没有人打我", "physical_abuse"),
+    ("zh", "他们拿走了我的护照", "他们没有拿走我的护照", "documents"),
+    ("zh", "我在农场被锁在房间里", "我在新闻上看到有农场把工人锁在房间里，我这里没事", "confinement"),
+    ("zh", "我生病了", "如果我生病了，老板会给工资吗", "health_safety"),
+]
+
+
+def _decide(text: str, language: str):
+    return classify(TriageInput(text=text, language=language))
+
+
+@pytest.mark.parametrize(("language", "stated", "weak", "category"), PAIRS, ids=lambda v: str(v)[:30])
+def test_a_denied_hypothetical_or_reported_act_adds_no_category_and_is_never_immediate(
+    language, stated, weak, category
+):
+    assert category in _decide(stated, language).categories, "the stated form must fire, or the test proves nothing"
+    decision = _decide(weak, language)
+    assert category not in decision.categories, decision.reasons
+    assert decision.urgency != "immediate", decision.reasons
+    # The rule that fired weakly is still shown, with why it did not count.
+    assert any(r.scope in {"negated", "hypothetical", "reported"} for r in decision.reasons), decision.reasons
+
+
+def test_every_language_has_scope_probes():
+    assert {p[0] for p in PAIRS} == set(default_rulebook().languages)
+
+
+# A denial of one thing does not cancel the next clause.
+NEXT_CLAUSE = [
+    ("en", "nobody hit me but they took my passport"),
+    ("fr", "personne ne m'a frappé mais ils ont pris mon passeport"),
+    ("es", "nadie me pegó pero me quitaron el pasaporte"),
+    ("tl", "walang nanakit sa akin pero kinuha ng amo ang passport ko"),
+    ("hi", "kisi ne mujhe nahi maara lekin malik ne mera passport le liya"),
+    ("pa", "kise ne menu nahi kuttya par malik ne passport rakh lya"),
+    ("vi", "không ai đánh tôi nhưng họ lấy hộ chiếu của tôi"),
+    ("zh", "没有人打我，但是他们拿走了我的护照"),
+]
+
+
+@pytest.mark.parametrize(("language", "text"), NEXT_CLAUSE)
+def test_a_denial_does_not_cancel_the_next_clause(language, text):
+    decision = _decide(text, language)
+    assert "documents" in decision.categories, decision.reasons
+    assert "physical_abuse" not in decision.categories, decision.reasons
+
+
+AFTER_A_NEGATION = [
+    ("en", "they did not pay us and the boss hit me"),
+    ("fr", "ils ne nous paient pas et le patron m'a frappé"),
+    ("es", "no nos pagan y el patrón me pegó"),
+    ("tl", "hindi kami binabayaran at sinaktan ako ng amo"),
+    ("hi", "paise nahi diye aur malik ne mujhe maara"),
+    ("pa", "paise nahi ditte ate malik ne menu kuttya"),
+    ("vi", "không trả lương và chủ đánh tôi"),
+    ("zh", "不发工资，然后老板打我"),
+]
+
+
+@pytest.mark.parametrize(("language", "text"), AFTER_A_NEGATION)
+def test_an_act_after_a_negated_clause_still_counts(language, text):
+    decision = _decide(text, language)
+    assert {"wages", "physical_abuse"} <= set(decision.categories), decision.reasons
+    assert decision.urgency == "immediate"
+
+
+# Negative facts and conditional threats are what the report says, not denials or hypotheses.
+STILL_STATED = [
+    ("en", "the boss says if we complain he will send us back home", "status_threats"),
+    ("en", "if you tell anyone I will kill you", "psychological_abuse"),
+    ("en", "they did not pay me for 6 weeks", "wages"),
+    ("en", "he fell, hes confused and the boss wont call 911", "health_safety"),
+    ("es", "dice que si nos quejamos nos regresa a México", "status_threats"),
+    ("es", "Dice que si no nos gusta nos regresa a México.", "status_threats"),
+    ("tl", "hindi ko alam kung bakit kinuha ng amo ang passport ko", "documents"),
+    ("hi", "agar kisi ko bataya to jaan se maar denge", "psychological_abuse"),
+    ("pa", "ਮੈਨੇਜਰ ਕਹਿੰਦਾ ਮੇਰੇ ਨਾਲ ਹੋਟਲ ਚੱਲ ਨਹੀਂ ਤਾਂ ਨੌਕਰੀ ਗਈ", "sexual_abuse"),
+    ("vi", "họ không cho tụi em ra khỏi trang trại", "confinement"),
+    ("zh", "老板说不听话就取消我们的工签", "status_threats"),
+]
+
+
+@pytest.mark.parametrize(("language", "text", "category"), STILL_STATED)
+def test_negative_facts_and_conditional_threats_still_count(language, text, category):
+    decision = _decide(text, language)
+    assert category in decision.categories, decision.reasons
+
+
+def test_self_harm_said_with_a_negation_stays_immediate():
+    for language, text in [
+        ("fr", "il vaut mieux ne plus me réveiller"),
+        ("en", "I don't want to live anymore"),
+        ("es", "ya no quiero vivir"),
+        ("zh", "我不想活了"),
+    ]:
+        assert _decide(text, language).urgency == "immediate", text
+
+
+def test_a_weak_sensitive_match_asks_for_a_human_look_instead_of_standard():
+    decision = _decide("nobody hit me, I only want to ask about my vacation pay", "en")
+    assert decision.urgency == "high"
+    assert "physical_abuse" not in decision.categories
+    assert any(r.rule == NEEDS_HUMAN_LOOK and r.urgency == "high" for r in decision.reasons)
+    # A weak match of a family that is not sensitive does not raise anything.
+    decision = _decide("they did not take my passport", "en")
+    assert decision.urgency == "standard"
+    assert not any(r.rule == NEEDS_HUMAN_LOOK for r in decision.reasons)
