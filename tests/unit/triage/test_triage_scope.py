@@ -152,3 +152,117 @@ def test_a_weak_sensitive_match_asks_for_a_human_look_instead_of_standard():
     decision = _decide("they did not take my passport", "en")
     assert decision.urgency == "standard"
     assert not any(r.rule == NEEDS_HUMAN_LOOK for r in decision.reasons)
+
+
+# ---- safety net: a sensitive family that fires only weakly -----------------------------------
+
+WEAKLY_SENSITIVE = [
+    ("en", "nobody hit me, I only want to ask about my vacation pay"),
+    ("en", "the supervisor is creepy and makes me uncomfortable"),
+    ("fr", "le contremaître me met mal à l'aise"),
+    ("fr", "j'ai lu dans le journal qu'un patron a frappé un travailleur"),
+    ("es", "el mayordomo me hace sentir incómoda"),
+    ("es", "nadie me pegó"),
+    ("tl", "naiilang ako sa supervisor namin"),
+    ("tl", "walang nanakit sa akin"),
+    ("hi", "supervisor mujhe ghoorta rehta hai"),
+    ("hi", "किसी ने मुझे नहीं मारा"),
+    ("pa", "supervisor menu ghoorda rehnda"),
+    ("pa", "ਕਿਸੇ ਨੇ ਮੈਨੂੰ ਨਹੀਂ ਕੁੱਟਿਆ"),
+    ("vi", "quản lý cứ nhìn em chằm chằm"),
+    ("vi", "khong ai danh toi"),
+    ("zh", "组长总是盯着我看"),
+    ("zh", "我在新闻上看到有农场把工人锁在房间里，我这里没事"),
+]
+
+
+@pytest.mark.parametrize(("language", "text"), WEAKLY_SENSITIVE)
+def test_a_sensitive_family_firing_only_weakly_goes_to_high_for_a_human_look(language, text):
+    decision = _decide(text, language)
+    assert decision.urgency == "high", decision.reasons
+    assert any(r.rule == NEEDS_HUMAN_LOOK and r.urgency == "high" for r in decision.reasons), decision.reasons
+    weak = [r for r in decision.reasons if r.scope]
+    assert weak and all(r.category is None and r.urgency is None for r in weak)
+    assert not {"sexual_abuse", "physical_abuse", "confinement"} & set(decision.categories)
+
+
+def test_an_ambiguous_word_beside_a_clear_one_changes_nothing():
+    decision = _decide("he is creepy and he touched my breast", "en")
+    assert decision.urgency == "immediate"
+    assert "sexual_abuse" in decision.categories
+    assert not any(r.rule == NEEDS_HUMAN_LOOK for r in decision.reasons)
+
+
+def test_the_cli_shows_the_scope_and_the_human_look_reason():
+    import argparse
+    import io
+    import json
+
+    from signalement.triage.cli import run_classify
+
+    out = io.BytesIO()
+    source = io.BytesIO(b'{"id": 1, "lang": "en", "text": "nobody hit me"}\n')
+    assert run_classify(argparse.Namespace(show_matches=False), stdin=source, stdout=out) == 0
+    line = json.loads(out.getvalue())
+    assert line["urgency"] == "high"
+    assert {
+        "source": "rule",
+        "rule": "en.physical_abuse.violence",
+        "category": None,
+        "urgency": None,
+        "scope": "negated",
+    } in line["reasons"]
+    assert any(r["rule"] == NEEDS_HUMAN_LOOK for r in line["reasons"])
+
+
+# ---- rules fire on text in their own language ------------------------------------------------
+
+def _rules(text: str) -> set[str]:
+    return {r.rule for r in _decide(text, "en").reasons if r.source == "rule" and not r.scope}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Tôi phải hít hóa chất cả ngày mà không có khẩu trang",  # hít: to inhale
+        "toi phai hit hoa chat ca ngay ma khong co khau trang",  # the same, without accents
+        "em bi hit khoi thuoc tru sau, kho tho",
+    ],
+)
+def test_an_english_rule_does_not_read_a_vietnamese_syllable(text):
+    decision = _decide(text, "vi")
+    assert not any(rule.startswith("en.") for rule in _rules(text))
+    assert "physical_abuse" not in decision.categories
+    assert decision.urgency == "high"  # breathing chemicals without protection: health_safety
+    assert "health_safety" in decision.categories
+
+
+def test_a_news_question_from_someone_who_is_fine_is_not_immediate():
+    text = "我在新闻上看到有个农场把工人锁起来了，我想问一下，我这边没事，老板对我们很好"
+    decision = _decide(text, "zh")
+    assert decision.urgency != "immediate"
+    assert "confinement" not in decision.categories
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("sinuntok ako ng supervisor namin, he punched me in the face", "en.physical_abuse.violence"),  # Taglish
+        ("boss ne mujhe hit kiya aur passport rakh liya", "en.physical_abuse.violence"),  # Hinglish
+        ("malik ne passport rakh lya", "hi.documents.kept"),  # Hindi rule, Punjabi sentence
+        ("老板打我", "zh.physical_abuse.violence"),  # a script shows its language by itself
+    ],
+)
+def test_code_switched_segments_keep_their_rules(text, rule):
+    assert rule in _rules(text)
+
+
+def test_a_sentence_in_another_language_keeps_its_own_rules_in_a_mixed_text():
+    text = "Tôi làm ở trang trại. The boss hit me yesterday."
+    assert "en.physical_abuse.violence" in _rules(text)
+    assert "physical_abuse" in _decide(text, "vi").categories
+
+
+def test_a_text_that_shows_no_language_is_read_by_every_rule_file():
+    # No marker word, no accent, no script: nothing is gated (the safe side).
+    assert "en.physical_abuse.violence" in _rules("boss punched")
