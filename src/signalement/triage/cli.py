@@ -2,7 +2,8 @@
 
 Both work on a bare install, with no database and no keys. ``classify`` reads
 JSON lines ``{"id", "lang", "text"}`` (optionally ``categories``, ``danger_now``,
-``channel``, ``province``) on stdin and writes ``{"id", "categories", "urgency",
+``channel``, ``province``; ``categories`` are the reporter's own form answers, so a labelled
+file must not be classified with its labels left in) on stdin and writes ``{"id", "categories", "urgency",
 "reasons"}`` lines. The words a rule matched quote the allegation, so they are
 written only with ``--show-matches``; never pipe that output into logs.
 """
@@ -26,10 +27,11 @@ from signalement.triage.evaluation import (
 )
 from signalement.triage.scoring import TriageInput, classify, rules_fingerprint
 
-# Quality bar for ``eval --check`` (the issue's acceptance criteria).
-MIN_IMMEDIATE_RECALL = 1.0
+# Quality bar for ``eval --check`` (issue 12: to be met on the newest blind round, before it is
+# used for fixes; the held-out tests keep immediate recall at 1.0 on the sets already fixed).
+MIN_IMMEDIATE_RECALL = 0.97
 MIN_URGENCY_ACCURACY = 0.90
-MIN_MICRO_F1 = 0.85
+MIN_MICRO_F1 = 0.88
 
 
 class ClassifyRequest(msgspec.Struct, frozen=True, kw_only=True):
@@ -49,7 +51,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     triage = subparsers.add_parser("triage", help="classify reports and measure the triage engine")
     commands = triage.add_subparsers(dest="triage_command", required=True)
 
-    run = commands.add_parser("classify", help="classify JSON lines from stdin")
+    run = commands.add_parser(
+        "classify",
+        help="classify JSON lines from stdin",
+        description=(
+            'Reads {"id", "lang", "text"} JSON lines on stdin and writes decisions. An optional '
+            '"categories" field is taken as the REPORTER\'S OWN FORM ANSWERS (ticked categories, '
+            'reason "answer.category"), not as labels to ignore: remove it before classifying a '
+            'labelled file, or use "triage eval", which never reads it.'
+        ),
+    )
     run.add_argument(
         "--show-matches",
         action="store_true",

@@ -48,7 +48,7 @@ NEGATION_WINDOW = {"vi": 1}
 DEFAULT_NEGATION_WINDOW = 3
 # Verb-final languages: the negation may follow the verb ("maara nahi") or sit inside the
 # match ("passport nahi liya"); Chinese puts it inside too (护照没被拿走).
-NEGATION_AFTER = {"hi": 2, "pa": 2}
+NEGATION_AFTER = {"hi": 3, "pa": 3}
 NEGATION_INSIDE = frozenset({"hi", "pa", "zh"})
 
 # Sentence ends (reported speech scope) and other clause ends, in every script.

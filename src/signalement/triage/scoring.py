@@ -184,7 +184,10 @@ def _rule_reasons(hits: Iterable[RuleHit], language: str) -> tuple[list[Reason],
         else:
             level = _RULE_LEVELS[key] = _rule_level(*key)
         if hit.scope is not None:
-            weak_sensitive = weak_sensitive or level == "immediate"
+            # Reported news ("I read that workers were locked…") is not the reporter's account: it
+            # asks for no human look by itself (issue 12: the net is for negation, hypotheses and
+            # ambiguous words).
+            weak_sensitive = weak_sensitive or (level == "immediate" and hit.scope != "reported")
             reasons.append(Reason(source="rule", rule=rule.rule_id, matched=hit.matched, scope=hit.scope))
             continue
         reasons.append(

@@ -127,3 +127,30 @@ def test_evaluate_counts_per_category_and_the_urgency_confusion():
     assert report.confusion["high"]["standard"] == 1
     assert report.urgency_errors == ("2",) and report.category_errors == ("2",)
     assert report.immediate_recall == 1.0 and report.urgency_accuracy == 0.5
+
+
+def test_classify_help_says_categories_are_the_reporters_own_answers(capsys):
+    import pytest as _pytest
+
+    from signalement.triage.cli import main as _main
+
+    with _pytest.raises(SystemExit):
+        _main(["classify", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "REPORTER'S OWN FORM ANSWERS" in text
+    assert "triage eval" in text
+
+
+def test_a_categories_field_is_read_as_the_reporters_answers():
+    import argparse
+    import io
+    import json
+
+    from signalement.triage.cli import run_classify
+
+    out = io.BytesIO()
+    line = b'{"id": 1, "lang": "en", "text": "hello", "categories": ["wages"]}\n'
+    assert run_classify(argparse.Namespace(show_matches=False), stdin=io.BytesIO(line), stdout=out) == 0
+    decision = json.loads(out.getvalue())
+    assert decision["categories"] == ["wages"]
+    assert {"source": "answer", "rule": "answer.category", "category": "wages", "urgency": None} in decision["reasons"]

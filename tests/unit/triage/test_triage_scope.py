@@ -160,7 +160,6 @@ WEAKLY_SENSITIVE = [
     ("en", "nobody hit me, I only want to ask about my vacation pay"),
     ("en", "the supervisor is creepy and makes me uncomfortable"),
     ("fr", "le contremaître me met mal à l'aise"),
-    ("fr", "j'ai lu dans le journal qu'un patron a frappé un travailleur"),
     ("es", "el mayordomo me hace sentir incómoda"),
     ("es", "nadie me pegó"),
     ("tl", "naiilang ako sa supervisor namin"),
@@ -172,7 +171,7 @@ WEAKLY_SENSITIVE = [
     ("vi", "quản lý cứ nhìn em chằm chằm"),
     ("vi", "khong ai danh toi"),
     ("zh", "组长总是盯着我看"),
-    ("zh", "我在新闻上看到有农场把工人锁在房间里，我这里没事"),
+    ("zh", "没有人打我"),
 ]
 
 
@@ -184,6 +183,22 @@ def test_a_sensitive_family_firing_only_weakly_goes_to_high_for_a_human_look(lan
     weak = [r for r in decision.reasons if r.scope]
     assert weak and all(r.category is None and r.urgency is None for r in weak)
     assert not {"sexual_abuse", "physical_abuse", "confinement"} & set(decision.categories)
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "saw on the news about workers locked in a bunkhouse, here we come and go as we want"),
+        ("fr", "j'ai lu dans le journal qu'un patron a frappé un travailleur"),
+        ("zh", "我在新闻上看到有农场把工人锁在房间里，我这里没事"),
+    ],
+)
+def test_reported_news_alone_asks_for_no_human_look(language, text):
+    # The net is for negation, hypotheses and ambiguous words: news is not the reporter's account.
+    decision = _decide(text, language)
+    assert decision.urgency == "standard", decision.reasons
+    assert any(r.scope == "reported" for r in decision.reasons)
+    assert not any(r.rule == NEEDS_HUMAN_LOOK for r in decision.reasons)
 
 
 def test_an_ambiguous_word_beside_a_clear_one_changes_nothing():
