@@ -362,7 +362,7 @@ class Rulebook:
         if not spans:
             return (), frozenset()
         rules = self.rules
-        scope = TextScope(text, marked, marks, quoted, self._scope_tables)
+        scope = TextScope(text, marked, marks, quoted, self._scope_tables, typed)
         candidates: list[tuple[Rule, list[tuple[int, int]], str | None]] = []
         for index in sorted({o // 3 for o in spans if o % 3 != _UNLESS}):
             rule = rules[index]

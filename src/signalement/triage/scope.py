@@ -115,15 +115,14 @@ class ScopeTables:
         self.cue_words = {word: tuple(entries) for word, entries in keyed.items()}
         # Letters in both cases (the raw text is not case-folded); each script as a set of its
         # characters, so that a text's distinct characters are tested against it at C speed.
+        cased = {code: scope.letters | {c.upper() for c in scope.letters} for code, scope in languages.items()}
         self.letters = tuple(
-            (code, frozenset(scope.letters | {c.upper() for c in scope.letters}))
-            for code, scope in languages.items()
-            if scope.letters
+            (code, re.compile("[" + re.escape("".join(sorted(chars))) + "]")) for code, chars in cased.items() if chars
         )
+        every = "".join(sorted(frozenset().union(*cased.values()))) if cased else ""
+        self.any_letter = re.compile("[" + re.escape(every) + "]") if every else None
         self.scripts = tuple(
-            (code, frozenset(map(chr, range(ord(low), ord(high) + 1))))
-            for code, low, high in _SCRIPT_RANGES
-            if code in languages
+            (code, re.compile(f"[{low}-{high}]")) for code, low, high in _SCRIPT_RANGES if code in languages
         )
 
 
@@ -137,6 +136,7 @@ def _any_between(positions: list[int], low: int, high: int) -> bool:
     return index < len(positions) and positions[index] <= high
 
 
+_ANY_SCRIPT = re.compile("[" + "".join(f"{low}-{high}" for _, low, high in _SCRIPT_RANGES) + "]")
 _SCRIPT_LANGUAGES = frozenset(code for code, _, _ in _SCRIPT_RANGES)
 _NO_CUES: tuple[list[int], list[int], list[int]] = ([], [], [])
 
@@ -205,9 +205,16 @@ class TextScope:
     """
 
     def __init__(
-        self, text: str, marked: Sequence[str], marks: Sequence[int], tokens: Sequence[str], scopes: ScopeTables
+        self,
+        text: str,
+        marked: Sequence[str],
+        marks: Sequence[int],
+        tokens: Sequence[str],
+        scopes: ScopeTables,
+        distinct: set[str] | None = None,
     ) -> None:
         self.text = text
+        self._distinct = distinct
         self.tokens = tokens
         self._tables = scopes
         self._scopes = scopes.languages
@@ -242,25 +249,29 @@ class TextScope:
         if found is None:
             start, end = self._sentence_bounds(sentence)
             raw = self._raw_sentence(sentence) if not self.text.isascii() else ""
-            found = self._by_sentence[sentence] = self._shown(self.tokens[start:end], raw)
+            # A sentence with marker words is read by them alone (fewer regular expressions per
+            # sentence); the whole text adds script and letters whatever its words.
+            found = self._by_sentence[sentence] = self._shown(self.tokens[start:end], raw, words_suffice=True)
         return found
 
-    def _shown(self, chunk: Sequence[str], raw: str) -> frozenset[str]:
-        """The languages some tokens and their raw text show (markers, script, letters)."""
+    def _shown(self, chunk: Iterable[str], raw: str, words_suffice: bool = False) -> frozenset[str]:
+        """The languages some tokens and their raw text show (markers, script, letters); with
+        ``words_suffice``, script and letters are only read when no marker word is found."""
         tables = self._tables
         shown: set[str] = set()
         for word in tables.marker_words.intersection(chunk):
             shown.update(tables.markers[word])
-        if raw and not raw.isascii():
-            # Composed letters only: text typed in decomposed form shows its language by its
-            # words (normalizing every report would cost more than the rest of this module).
-            chars = set(raw)
-            for code, script in tables.scripts:
-                if not script.isdisjoint(chars):
-                    shown.add(code)
-            for code, letters in tables.letters:
-                if not letters.isdisjoint(chars):
-                    shown.add(code)
+        if raw and not raw.isascii() and not (words_suffice and shown):
+            if _ANY_SCRIPT.search(raw):
+                for code, script in tables.scripts:
+                    if script.search(raw):
+                        shown.add(code)
+            # Composed letters, as phones type them (normalizing every report would cost more
+            # than the rest of this module): one search for any of them, then one per language.
+            if tables.any_letter is not None and tables.any_letter.search(raw):
+                for code, letters in tables.letters:
+                    if letters.search(raw):
+                        shown.add(code)
         return frozenset(shown)
 
     def _raw_sentence(self, sentence: int) -> str:
@@ -281,7 +292,7 @@ class TextScope:
     def text_languages(self) -> frozenset[str]:
         """The languages the whole text shows (the union of its sentences')."""
         if self._text_languages is None:
-            self._text_languages = self._shown(self.tokens, self.text)
+            self._text_languages = self._shown(self._distinct or self.tokens, self.text)
         return self._text_languages
 
     def verdict(self, language: str) -> bool | None:
