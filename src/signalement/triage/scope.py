@@ -226,6 +226,7 @@ class TextScope:
         self._raw_sentences: list[str] | None = None
         self._allowed: dict[tuple[str, int, int], bool] = {}
         self._verdicts: dict[str, bool | None] = {}
+        self._evidence: tuple[frozenset[str], frozenset[str]] | None = None
         self._reported: dict[str, frozenset[int]] = {}
         self._text_languages: frozenset[str] | None = None
         self._cues: dict[str, tuple[list[int], list[int], list[int]]] | None = None
@@ -308,10 +309,36 @@ class TextScope:
                 found = language in _SCRIPT_LANGUAGES and None  # its own script is read anyway
             elif all(code == language or code in scope.code_switch_with for code in whole):
                 found = True  # every sentence shows it, or a language it code-switches with, or none
+            elif not self._others_show_alone(language, scope, whole):
+                found = True  # the other languages only show by words and letters it shares
             else:
                 found = None
             self._verdicts[language] = found
         return found  # type: ignore[return-value]
+
+    def _others_show_alone(self, language: str, scope: LanguageScope, whole: frozenset[str]) -> bool:
+        """True when another language shows in the text by a word, letter or script that does not
+        also show ``language`` (French "la", "de" show Spanish too; "los" and "ñ" do not)."""
+        if self._evidence is None:
+            raw = self.text
+            found_letters = (
+                frozenset(c.lower() for c in self._tables.any_letter.findall(raw))
+                if self._tables.any_letter is not None and not raw.isascii()
+                else frozenset()
+            )
+            words = self._tables.marker_words.intersection(self._distinct or self.tokens)
+            self._evidence = (frozenset(words), found_letters)
+        words, letters = self._evidence
+        own_words = scope.markers.union(*(self._scopes[c].markers for c in scope.code_switch_with if c in self._scopes))
+        for code in whole:
+            if code == language or code in scope.code_switch_with:
+                continue
+            other = self._scopes[code]
+            if code in _SCRIPT_LANGUAGES or not (words & other.markers) <= own_words:
+                return True
+            if not (letters & other.letters) <= scope.letters:
+                return True
+        return False
 
     def allows(self, language: str, span: tuple[int, int]) -> bool:
         """True when rules of ``language`` may read the span (see the module docstring)."""
