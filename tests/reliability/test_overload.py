@@ -44,12 +44,13 @@ async def _review_pages(stack: Any, base_url: str, n: int) -> tuple[list[Page], 
         walked = await reporter.fill(FLOW)
         cookies = client.cookies
     states = PageStates(stack.runtime.form_keys, stack.settings.staged_evidence_hours)
-    opened = states.drafts.decode(walked.hidden("draft"))
+    visit = cookies["visit"]  # drafts are bound to the visit (Quick exit ends it)
+    opened = states.drafts.decode(walked.hidden("draft"), visit=visit)
     pages = []
     for _ in range(n):
         draft = msgspec.structs.replace(opened.value, case_id=new_id(), client_id=secrets.token_urlsafe(18),
                                         case_code=new_case_code(), secret=new_secret())
-        sealed = states.drafts.encode(draft, started=opened.started)
+        sealed = states.drafts.encode(draft, started=opened.started, visit=visit)
         pages.append(Page(200, walked.text.replace(walked.hidden("draft"), sealed), walked.headers))
     return pages, cookies
 

@@ -180,7 +180,8 @@ async def test_the_schema_declares_the_session_cookies_and_the_csrf_header(web, 
         ("apiKey", "header", "X-CSRFToken"),
         ("apiKey", "cookie", "csrftoken"),
     }
-    assert schema["security"] == [{name: [] for name in schemes}]
+    # all four, as signing in sets them; the guard itself needs only the session (see description.py)
+    assert schema["security"] == [{name: [] for name in schemes}, {"sessionCookie": []}]
     # Signing in needs none of them (that is how a client gets them); every other operation needs all.
     public = {
         (method.upper(), path)

@@ -37,6 +37,11 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...] | str] = {
     ("GET", "/healthz"): SAME,
     ("GET", "/readyz"): SAME,
     ("GET", "/static/{file_path:path}"): SAME,
+    ("GET", "/assets/{digest:str}/{name:str}"): SAME,
+    ("GET", "/exit"): SAME,
+    # Twilio's webhooks: a signature decides, never a staff session (403 for everyone unsigned)
+    ("POST", "/twilio/sms"): SAME,
+    ("POST", "/twilio/sms/status"): SAME,
     ("GET", "/"): SAME,
     ("GET", "/{lang:str}"): SAME,
     ("GET", "/favicon.ico"): SAME,

@@ -126,5 +126,7 @@ def openapi_config(runtime: Runtime) -> OpenAPIConfig:
         render_plugins=[SchemaViewer(), JsonRenderPlugin()],
         openapi_router=router,
         components=Components(security_schemes=security_schemes(runtime.settings)),
-        security=[{SESSION_SCHEME: [], KEY_SCHEME: [], CSRF_SCHEME: [], CSRF_COOKIE_SCHEME: []}],
+        # Send all four (what signing in sets). The guard itself needs only the session: the key cookie
+        # opens case content and the CSRF pair is checked on changes, as each scheme's description says.
+        security=[{SESSION_SCHEME: [], KEY_SCHEME: [], CSRF_SCHEME: [], CSRF_COOKIE_SCHEME: []}, {SESSION_SCHEME: []}],
     )
