@@ -14,9 +14,12 @@
    errors, feedback, times to complete), then the real roll-up (``metrics.rollup``) that the flush runs;
    and the year's cases (metadata only: channel, language, urgency, received and SLA times), with the
    status changes and officer replies the case-handling table reads.
-3. A signed-in researcher requests ``/research/?days=365``, ``/research/`` (90 days),
+3. The housekeeping timer's work, timed: every dashboard window's report computed and stored as a
+   snapshot (``metrics.snapshots``), off the request path.
+4. A signed-in researcher requests ``/research/?days=365``, ``/research/`` (90 days),
    ``/research/export.json?days=365`` and ``/research/export.csv?days=365`` in-process: server time from
-   the request entering the app to the last byte. Prints p50 and p95 and the ratio to the 200 ms target.
+   the request entering the app to the last byte (the pages render the snapshots). Prints p50 and p95 and
+   the ratio to the 200 ms target, then where a live 365-day computation's time goes (what the timer pays).
 """
 
 from __future__ import annotations
@@ -358,6 +361,16 @@ async def run_backend(backend: str, reports: int, repeat: int, seed_value: int, 
             (root / "bench.json").write_text(json.dumps({"database": database,
                                                          "researcher": msgspec.to_builtins(researcher)}))
         out["flush_ms"] = await bench_flush(runtime.db, 4000)
+        # What the housekeeping timer does off the request path (metrics.snapshots): every window's report.
+        from signalement.metrics import snapshots
+        from signalement.research.pages import snapshot_settings
+
+        t0 = time.perf_counter()
+        refreshed = await snapshots.refresh(runtime.db, msgspec.structs.replace(snapshot_settings(runtime),
+                                                                                max_age=1e-6))
+        out["snapshot_s"] = time.perf_counter() - t0
+        print(f"[{backend}] snapshot refresh of {refreshed} windows (timer, off the request path): "
+              f"{out['snapshot_s']:.1f} s", flush=True)
         transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))  # type: ignore[arg-type]
         async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
             await sign_in(client, runtime, researcher)

@@ -29,6 +29,7 @@ from signalement.logs import configure_logging
 from signalement.metrics import operations
 from signalement.metrics.comments import shred_expired
 from signalement.metrics.events import Flusher
+from signalement.metrics.snapshots import Refresher
 from signalement.ratelimit import SharedRateLimitMiddleware
 from signalement.runtime import Runtime
 from signalement.security_headers import security_headers_hook
@@ -79,8 +80,10 @@ def _metrics_controller(runtime: Runtime) -> type[PrometheusController]:
     return MetricsController
 
 
-def _housekeeping(runtime: Runtime):  # noqa: ANN202 - an async callable for the flusher
+def _housekeeping(runtime: Runtime, snapshots: Refresher | None = None):  # noqa: ANN202 - for the flusher
     async def tick() -> None:
+        if snapshots is not None:
+            snapshots.kick()  # research figures, recomputed in a task of their own (metrics.snapshots)
         await shred_expired(runtime.db, runtime.settings.feedback_retention_days)
         await runtime.sweep_stores()
         if "reporter" in runtime.settings.enabled_tiers:
@@ -133,8 +136,13 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     prometheus = PrometheusConfig(app_name="signalement", prefix="signalement", group_path=True,
                                   exclude=UNTHROTTLED, exclude_unhandled_paths=True, buckets=LATENCY_BUCKETS)
     handlers.append(_metrics_controller(runtime))
+    snapshots: Refresher | None = None
+    if "research" in tiers:
+        from signalement.research.pages import snapshot_settings
+
+        snapshots = Refresher(runtime.db, snapshot_settings(runtime))
     flusher = Flusher(runtime.recorder, runtime.db, settings.metrics_flush_seconds,
-                      on_tick=_housekeeping(runtime))
+                      on_tick=_housekeeping(runtime, snapshots))
 
     rate_limit = RateLimitConfig(
         rate_limit=("minute", settings.rate_limit_per_minute),
@@ -171,5 +179,5 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         dependencies={"runtime": Provide(runtime_of_app, sync_to_thread=False)},
         on_startup=[flusher.start],
         # Counts still in memory are written before the database closes.
-        on_shutdown=[flusher.stop, runtime.close],
+        on_shutdown=[*([snapshots.stop] if snapshots else []), flusher.stop, runtime.close],
     )

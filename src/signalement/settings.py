@@ -163,6 +163,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Hourly cells older than this many days are rolled into day cells at the next flush (metrics.rollup).
     metrics_hourly_days: int = 2
     research_k: int = 10  # small-cell threshold: any count under it shows as "<k" everywhere
+    # The research pages render snapshots recomputed off the request path once older than this (metrics.snapshots).
+    research_snapshot_seconds: float = 300.0
     feedback_retention_days: int = 180  # sealed feedback comments are deleted after this many days
     # One experiment, "name@step:arm=weight,arm=weight" (metrics.experiments); empty: none running.
     experiment: str = ""
@@ -290,10 +292,11 @@ def _check_research(settings: Settings) -> None:
             "(lower-case letters, digits and '-')"
         ) from None
     if (settings.research_k < 2 or settings.metrics_flush_seconds <= 0 or settings.feedback_retention_days < 1
-            or settings.metrics_hourly_days < 1):
+            or settings.metrics_hourly_days < 1 or settings.research_snapshot_seconds <= 0):
         raise SettingsError(
-            f"{PREFIX}RESEARCH_K must be at least 2, {PREFIX}METRICS_FLUSH_SECONDS above 0, "
-            f"{PREFIX}FEEDBACK_RETENTION_DAYS and {PREFIX}METRICS_HOURLY_DAYS at least 1"
+            f"{PREFIX}RESEARCH_K must be at least 2, {PREFIX}METRICS_FLUSH_SECONDS and "
+            f"{PREFIX}RESEARCH_SNAPSHOT_SECONDS above 0, {PREFIX}FEEDBACK_RETENTION_DAYS and "
+            f"{PREFIX}METRICS_HOURLY_DAYS at least 1"
         )
 
 

@@ -481,3 +481,17 @@ __all__ = [
     "new_id",
     "utcnow",
 ]
+
+
+class ResearchSnapshot(Base):
+    """One research report, computed off the request path and stored already suppressed (0015).
+
+    ``metrics.snapshots`` recomputes each dashboard window on the housekeeping timer and upserts it by
+    ``scope`` (``"365::"``: days, channel, language); ``/research/`` and its exports render the latest.
+    ``body`` is the ``aggregates.Report`` as JSON: every count in it is already ``"<k"`` below ``k``."""
+
+    __tablename__ = "research_snapshots"
+
+    scope: Mapped[str] = mapped_column(String(40), primary_key=True)
+    computed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    body: Mapped[bytes] = mapped_column(LargeBinary)

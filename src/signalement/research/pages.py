@@ -21,7 +21,7 @@ from signalement import i18n
 from signalement.db.models import utcnow
 from signalement.errors import NotFoundError
 from signalement.i18n import N_
-from signalement.metrics import aggregates, comments, export
+from signalement.metrics import aggregates, comments, export, snapshots
 from signalement.research import charts
 from signalement.runtime import Runtime
 from signalement.staff.access import Permission
@@ -30,13 +30,13 @@ from signalement.staff.rendering import nav_for, principal_of
 from signalement.staff.research_session import research_key
 from signalement.staff.wording import CHANNEL_NAMES, StaffWording, word
 
-PERIODS = (30, 90, 365)
+PERIODS = snapshots.PERIODS
 URGENCY_NAMES = MappingProxyType({"immediate": N_("Immediate"), "high": N_("High"), "standard": N_("Standard")})
 CHANNELS = ("web", "sms", "voice")
 
 
 def _filters(runtime: Runtime, days: int, channel: str, language: str) -> aggregates.Filters:
-    days = days if days in PERIODS else 90
+    days = days if days in PERIODS else snapshots.DEFAULT_PERIOD
     base = aggregates.default_filters(days)
     return aggregates.Filters(
         since=base.since,
@@ -46,11 +46,20 @@ def _filters(runtime: Runtime, days: int, channel: str, language: str) -> aggreg
     )
 
 
-async def _report(runtime: Runtime, filters: aggregates.Filters) -> aggregates.Report:
+def snapshot_settings(runtime: Runtime) -> snapshots.Settings:
     s = runtime.settings
-    return await aggregates.build_report(
-        runtime.db, filters, k=s.research_k, experiment=runtime.experiment, min_sample=s.experiment_min_sample
-    )
+    return snapshots.Settings(k=s.research_k, experiment=runtime.experiment, min_sample=s.experiment_min_sample,
+                              max_age=s.research_snapshot_seconds)
+
+
+async def _snapshot(runtime: Runtime, filters: aggregates.Filters) -> snapshots.Snapshot:
+    """The latest precomputed report for the window (``metrics.snapshots``), computed now only if there is none."""
+    days = (filters.until - filters.since).days + 1
+    return await snapshots.latest(runtime.db, days, filters.channel, filters.language, snapshot_settings(runtime))
+
+
+async def _report(runtime: Runtime, filters: aggregates.Filters) -> aggregates.Report:
+    return (await _snapshot(runtime, filters)).report
 
 
 def render(request: Request, template: str, *, status_code: int = 200, **context: Any) -> Template:
@@ -94,7 +103,8 @@ class ResearchController(Controller):
         language: FromQuery[str] = "",
     ) -> Template:
         filters = _filters(runtime, days, channel, language)
-        report = await _report(runtime, filters)
+        snapshot = await _snapshot(runtime, filters)
+        report = snapshot.report
         key = research_key(request)
         since = utcnow().date() - dt.timedelta(days=runtime.settings.feedback_retention_days)
         latest, held_back = await comments.latest_comments(runtime.db, key, k=runtime.settings.research_k, since=since)
@@ -102,6 +112,7 @@ class ResearchController(Controller):
             request,
             "dashboard.html",
             report=report,
+            computed_at=snapshot.computed_at,
             charts=_charts(report),
             filters=filters,
             days=(filters.until - filters.since).days + 1,
