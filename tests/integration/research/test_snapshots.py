@@ -63,9 +63,15 @@ async def test_the_page_shows_the_snapshot_until_the_timer_refreshes_it(research
     await runtime.recorder.flush(runtime.db)
     researcher = await create_officer(runtime, research_stack.admin, Role.RESEARCHER, region=None)
     async with http_client(research_stack.app, "127.0.8.2") as client:
-        await sign_in(client, runtime, researcher)
+        token = await sign_in(client, runtime, researcher)
         page = await client.get("/research/?days=30")  # first boot: no snapshot yet, computed on demand
         assert page.status_code == 200 and "Figures as of" in page.text
+        stored = await snapshots.read(runtime.db, 30)
+        assert stored is not None and stored.computed_at.strftime("%Y-%m-%d %H:%M UTC") in page.text
+        switched = await client.post("/officer/language",
+                                     data={"_csrf_token": token, "language": "fr", "next": "/research/"})
+        assert switched.status_code == 303
+        assert "Chiffres au " in (await client.get("/research/?days=30")).text
         assert await submitted(client) == 30
 
         visits(runtime, 20)
