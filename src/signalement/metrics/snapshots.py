@@ -154,6 +154,11 @@ class Refresher:
             self._task = asyncio.get_running_loop().create_task(self._run(), name="research-snapshots")
         return self._task
 
+    @property
+    def last(self) -> asyncio.Task[int] | None:
+        """The latest refresh started (running or done)."""
+        return self._task
+
     async def _run(self) -> int:
         try:
             return await refresh(self.db, self.settings)

@@ -157,3 +157,27 @@ async def test_two_replicas_computing_at_once_store_one_whole_report(research_st
         assert kept is not None and kept.computed_at == newest.computed_at
     finally:
         await other.close()
+
+
+async def test_the_housekeeping_tick_refreshes_the_snapshots_off_its_own_path(research_stack: Any) -> None:  # noqa: ANN401
+    from signalement.app import _housekeeping
+
+    runtime = research_stack.runtime
+    visits(runtime, 12)
+    await runtime.recorder.flush(runtime.db)
+    refresher = snapshots.Refresher(runtime.db, snapshot_settings(runtime))
+    await _housekeeping(runtime, refresher)()  # returns before the refresh is done: it runs in its own task
+    assert refresher.last is not None
+    assert await refresher.last == len(snapshots.PERIODS)  # that task computed every period
+    for days in snapshots.PERIODS:
+        stored = await snapshots.read(runtime.db, days)
+        assert stored is not None and stored.report.overall.submitted == 12
+    await refresher.stop()
+
+
+def test_the_snapshot_interval_must_be_positive() -> None:
+    from signalement.settings import SettingsError, load_settings
+
+    assert load_settings({}).research_snapshot_seconds == 300
+    with pytest.raises(SettingsError, match="RESEARCH_SNAPSHOT_SECONDS"):
+        load_settings({"SIGNALEMENT_RESEARCH_SNAPSHOT_SECONDS": "0"})
