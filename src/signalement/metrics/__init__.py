@@ -9,7 +9,8 @@ It counts in memory (microseconds, no database write); ``metrics.events.Flusher`
 writes the counts as aggregates on a timer and at shutdown. Events, their
 fields and what they may never carry are in ``metrics.events``; comments
 (scrubbed, sealed to the research key) in ``metrics.comments``; the numbers
-the research pages show, with small cells suppressed, in ``metrics.aggregates``;
+the research pages show, with small cells suppressed, in ``metrics.aggregates``
+(precomputed off the request path and stored by ``metrics.snapshots``);
 Prometheus gauges for operations in ``metrics.operations``.
 """
 

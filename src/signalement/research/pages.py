@@ -1,6 +1,7 @@
 """``/research/``: the dashboard, the exports, and the latest feedback comments (flag or delete).
 
-Thin handlers: numbers come from ``metrics.aggregates`` already suppressed,
+Thin handlers: numbers come from the latest ``metrics.snapshots`` snapshot (an
+``aggregates.Report`` computed off the request path, already suppressed),
 comments from ``metrics.comments`` opened with the research key in the
 researcher's own session. Every route declares ``Permission.RESEARCH``.
 """
