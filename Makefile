@@ -7,8 +7,8 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 # pytest runs on every core (pytest-xdist), one test module per worker so module-scoped servers and browsers
-# are started once. PYTEST_ARGS replaces these: `make test PYTEST_ARGS="tests/unit -x"`.
-PYTEST_ARGS ?= -n auto --dist loadfile
+# are started once; the 15 slowest tests are listed at the end. PYTEST_ARGS replaces these: `make test PYTEST_ARGS="tests/unit -x"`.
+PYTEST_ARGS ?= -n auto --dist loadfile --durations=15
 
 .PHONY: run test bench install install-test system-deps js-deps i18n-check lint infra-check clean
 

@@ -18,20 +18,28 @@ import io
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+import pytest_asyncio
 from PIL import Image
 from sqlalchemy import select
 
-from integration.reporter.reporting import Opener, add_officer_reply
+from integration.reporter.reporting import Opener, add_officer_reply, build_opener
 from signalement import i18n
+from signalement.app import create_app
 from signalement.db.engine import Database
 from signalement.db.models import Message
+from signalement.runtime import Runtime
 from support.browser import axe_violations, describe, launch, require_chromium
 from support.live import LiveServer, start_server
+from support.stack import Template, clone
 
-pytestmark = pytest.mark.browser
+# One server, one database and one Chromium for the whole module (each test opens its own browser
+# context and its own report, and reads back only its own case): starting them per test cost
+# about five seconds a test.
+pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="module")]
 
 LANGS = [lang.code for lang in i18n.LANGUAGES]
 DOC_SHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
@@ -50,10 +58,26 @@ def photo_with_gps() -> bytes:
     return out.getvalue()
 
 
-@pytest.fixture
-def live(stack: Any, tmp_path: Path) -> Iterator[LiveServer]:
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def stack(templates: dict[str, Template], tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Any]:
+    """The module's own SQLite stack (rendering does not depend on the database)."""
+    template = templates["sqlite"]
+    settings, _ = clone(template, tmp_path_factory.mktemp("browser"))
+    runtime = Runtime(settings)
+    try:
+        yield SimpleNamespace(settings=settings, runtime=runtime, app=create_app(settings, runtime=runtime),
+                              admin=template.admin, backend="sqlite")
+    finally:
+        await runtime.close()
+
+
+@pytest.fixture(scope="module")
+def live(stack: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     require_chromium()
-    server = start_server(stack.settings, tmp_path / "server.log")
+    # Every test of the module walks the whole form from one address: no per-minute limit here
+    # (tests/security/test_rate_limit.py checks the limit).
+    server = start_server(stack.settings, tmp_path_factory.mktemp("browser-log") / "server.log",
+                          extra_env={"SIGNALEMENT_RATE_LIMIT_PER_MINUTE": "1000000"})
     try:
         yield server
     finally:
@@ -61,7 +85,21 @@ def live(stack: Any, tmp_path: Path) -> Iterator[LiveServer]:
         print(server.logs()[-4000:])  # shown by pytest only when the test failed
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def db(stack: Any) -> AsyncIterator[Database]:
+    database = Database(stack.settings.db_url)
+    try:
+        yield database
+    finally:
+        await database.dispose()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def opener(stack: Any, db: Database) -> Opener:
+    return await build_opener(stack, db)
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def chromium() -> AsyncIterator[Any]:
     from playwright.async_api import async_playwright
 
@@ -185,7 +223,9 @@ async def test_a_complete_report_and_follow_up_in_every_language_at_phone_width(
     await add_officer_reply(stack.runtime, db, case.id, REPLY)
     await follow_up(page, live.base_url, lang, code, secret, check)
     async with db.reading() as s:
-        mine = (await s.execute(select(Message).where(Message.author == "reporter"))).scalars().all()
+        mine = (
+            await s.execute(select(Message).where(Message.case_id == case.id, Message.author == "reporter"))
+        ).scalars().all()
     assert len(mine) == 1
     assert opener.open(mine[0].envelope, case.id, f"message:{mine[0].id}").startswith(
         b"Yes, I am safe today."
