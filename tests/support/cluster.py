@@ -21,10 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import msgspec
 
 from signalement.settings import SECRET_LISTS, Settings
-from support.live import LiveServer, free_port, settings_env
+from support.live import LiveServer, Process, free_port, settings_env
 
 # A Redis database index no other test uses (live privacy: 11, insiders: 12). Each run also writes under a
 # namespace of its own (``SIGNALEMENT_REDIS_NAMESPACE``) and deletes only that namespace's keys, so two test
@@ -49,21 +48,8 @@ STAFF_SECRETS = ("pepper_keys", "blind_index_keys", "form_keys", "audit_keys", "
 WORKER_SECRETS = (*STAFF_SECRETS, "worker_keys")
 
 
-class WorkerProcess(msgspec.Struct, kw_only=True):
-    log_path: Path
-    process: subprocess.Popen  # type: ignore[type-arg]
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
-
-    def logs(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+class WorkerProcess(Process, kw_only=True):
+    """A ``signalement worker`` process."""
 
 
 def dev_secrets(settings: Settings) -> dict[str, str]:

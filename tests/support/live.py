@@ -20,8 +20,9 @@ import msgspec
 from signalement.settings import Settings
 
 
-class LiveServer(msgspec.Struct, kw_only=True):
-    base_url: str
+class Process(msgspec.Struct, kw_only=True):
+    """A ``signalement`` process started in its own process group, with its output in ``log_path``."""
+
     log_path: Path
     process: subprocess.Popen  # type: ignore[type-arg]
 
@@ -36,6 +37,10 @@ class LiveServer(msgspec.Struct, kw_only=True):
 
     def logs(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+class LiveServer(Process, kw_only=True):
+    base_url: str
 
 
 def free_port() -> int:

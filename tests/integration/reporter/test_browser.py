@@ -32,7 +32,7 @@ from signalement.app import create_app
 from signalement.db.engine import Database
 from signalement.db.models import Message
 from signalement.runtime import Runtime
-from support.browser import axe_violations, describe, launch, require_chromium
+from support.browser import axe_violations, describe, require_chromium
 from support.live import LiveServer, start_server
 from support.stack import Template, clone
 
@@ -97,18 +97,6 @@ async def db(stack: Any) -> AsyncIterator[Database]:
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def opener(stack: Any, db: Database) -> Opener:
     return await build_opener(stack, db)
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def chromium() -> AsyncIterator[Any]:
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as p:
-        browser = await launch(p)
-        try:
-            yield browser
-        finally:
-            await browser.close()
 
 
 async def go(page: Any, selector: str) -> None:
@@ -189,11 +177,11 @@ async def fits_the_screen(page: Any, name: str) -> None:
 
 @pytest.mark.parametrize("lang", LANGS)
 async def test_a_complete_report_and_follow_up_in_every_language_at_phone_width(
-    lang: str, live: LiveServer, chromium: Any, stack: Any, db: Database, opener: Opener, tmp_path: Path
+    lang: str, live: LiveServer, module_chromium: Any, stack: Any, db: Database, opener: Opener, tmp_path: Path
 ) -> None:
     update_docs = os.environ.get("UPDATE_SCREENSHOTS") == "1" and stack.backend == "sqlite"
     shots = DOC_SHOTS if update_docs else tmp_path / "screenshots"
-    context = await chromium.new_context(viewport=PHONE)  # CSP enforced
+    context = await module_chromium.new_context(viewport=PHONE)  # CSP enforced
     page = await context.new_page()
     console: list[str] = []
     page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
@@ -243,9 +231,9 @@ async def test_a_complete_report_and_follow_up_in_every_language_at_phone_width(
 
 @pytest.mark.parametrize("lang", LANGS)
 async def test_every_page_passes_axe_in_every_language(
-    lang: str, sqlite_only: None, live: LiveServer, chromium: Any, stack: Any, db: Database, opener: Opener
+    lang: str, sqlite_only: None, live: LiveServer, module_chromium: Any, stack: Any, db: Database, opener: Opener
 ) -> None:
-    context = await chromium.new_context(viewport=PHONE, bypass_csp=True)  # only so axe can be injected
+    context = await module_chromium.new_context(viewport=PHONE, bypass_csp=True)  # only so axe can be injected
     page = await context.new_page()
     seen: list[str] = []
 
@@ -286,9 +274,9 @@ async def press(page: Any, key: str) -> None:
 
 
 async def test_a_report_can_be_completed_with_the_keyboard_alone(
-    sqlite_only: None, live: LiveServer, chromium: Any
+    sqlite_only: None, live: LiveServer, module_chromium: Any
 ) -> None:
-    context = await chromium.new_context(viewport=PHONE)
+    context = await module_chromium.new_context(viewport=PHONE)
     page = await context.new_page()
     await page.goto(f"{live.base_url}/en/")
     await tab_to(page, 'a[href="/en/report"]')
@@ -334,9 +322,9 @@ async def test_a_report_can_be_completed_with_the_keyboard_alone(
 
 
 async def test_the_whole_flow_works_with_javascript_turned_off(
-    sqlite_only: None, live: LiveServer, chromium: Any, stack: Any, db: Database, opener: Opener
+    sqlite_only: None, live: LiveServer, module_chromium: Any, stack: Any, db: Database, opener: Opener
 ) -> None:
-    context = await chromium.new_context(viewport=PHONE, java_script_enabled=False)
+    context = await module_chromium.new_context(viewport=PHONE, java_script_enabled=False)
     page = await context.new_page()
     code, secret = await report(page, live.base_url, "es", fits_the_screen)
     await add_officer_reply(stack.runtime, db, (await opener.case_by_code(code)).id, REPLY)
@@ -345,9 +333,9 @@ async def test_the_whole_flow_works_with_javascript_turned_off(
 
 
 async def test_a_file_too_big_is_caught_before_it_is_sent_when_scripts_run(
-    sqlite_only: None, live: LiveServer, chromium: Any
+    sqlite_only: None, live: LiveServer, module_chromium: Any
 ) -> None:
-    context = await chromium.new_context(viewport=PHONE)
+    context = await module_chromium.new_context(viewport=PHONE)
     page = await context.new_page()
     await page.goto(f"{live.base_url}/en/report")
     for _ in range(5):  # straight to the evidence step: nothing there is required but the first three
