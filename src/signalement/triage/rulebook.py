@@ -364,17 +364,20 @@ class Rulebook:
         rules = self.rules
         scope = TextScope(text, marked, marks, quoted, self._scope_tables, typed)
         candidates: list[tuple[Rule, list[tuple[int, int]], str | None]] = []
+        # Per language, once per text: its verdict, and whether every match reads as stated.
+        verdicts: dict[str, tuple[bool | None, bool]] = {}
         for index in sorted({o // 3 for o in spans if o % 3 != _UNLESS}):
             rule = rules[index]
-            excluded = spans.get(3 * index + _UNLESS)
-            strong: list[tuple[int, int]] = []
-            weak: list[tuple[int, int]] = []
-            why: str | None = None
             language = rule.language
-            verdict = scope.verdict(language)
+            known = verdicts.get(language)
+            if known is None:
+                verdict = scope.verdict(language)
+                known = verdicts[language] = (verdict, verdict is True and not scope.has_cues(language))
+            verdict, plain = known
             if verdict is False:
                 continue
-            if verdict and not scope.has_cues(language):
+            excluded = spans.get(3 * index + _UNLESS)
+            if plain:
                 # Every match reads as stated: no check per match.
                 found = [
                     span
@@ -385,6 +388,9 @@ class Rulebook:
                 if found:
                     candidates.append((rule, found, AMBIGUOUS if rule.weak else None))
                 continue
+            strong: list[tuple[int, int]] = []
+            weak: list[tuple[int, int]] = []
+            why: str | None = None
             for kind in (_PATTERN, _NEGATIVE):
                 deniable = kind == _PATTERN and rule.deniable
                 for span in spans.get(3 * index + kind, ()):
@@ -400,7 +406,9 @@ class Rulebook:
                         weak.append(span)
                         why = why or weakness
             if strong:
-                candidates.append((rule, strong, AMBIGUOUS if rule.weak else None))
+                # Every match is quoted once the rule fired, the weakened ones read before the first
+                # stated one included: the quote does not depend on the order spans come in.
+                candidates.append((rule, strong + weak if weak else strong, AMBIGUOUS if rule.weak else None))
             elif weak:
                 candidates.append((rule, weak, why))
         signals = frozenset(

@@ -281,3 +281,27 @@ def test_a_sentence_in_another_language_keeps_its_own_rules_in_a_mixed_text():
 def test_a_text_that_shows_no_language_is_read_by_every_rule_file():
     # No marker word, no accent, no script: nothing is gated (the safe side).
     assert "en.physical_abuse.violence" in _rules("boss punched")
+
+
+def test_the_quoted_words_do_not_depend_on_the_order_matches_are_read():
+    """A rule matched once denied and once stated quotes both, whatever order the spans come in
+    (it used to depend on set iteration order, so two processes could quote differently)."""
+    import os
+    import subprocess
+    import sys
+
+    text = "Nobody punched me in June. Yesterday the supervisor hit me in the face."
+    code = (
+        "from signalement.triage.rulebook import default_rulebook as d;"
+        f"print([h.matched for h in d().match({text!r})[0] if h.rule.rule_id == 'en.physical_abuse.violence'])"
+    )
+    seen = {
+        subprocess.run(
+            [sys.executable, "-c", code], env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True, text=True, check=True,
+        ).stdout
+        for seed in (1, 2, 3, 4)
+    }
+    assert len(seen) == 1, seen
+    hits = [h for h in default_rulebook().match(text)[0] if h.rule.rule_id == "en.physical_abuse.violence"]
+    assert hits and hits[0].scope is None and len(hits[0].matched) == 2, hits
