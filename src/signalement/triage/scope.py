@@ -113,6 +113,9 @@ class ScopeTables:
         self.markers = {word: frozenset(codes) for word, codes in markers.items()}
         self.marker_words = frozenset(self.markers)
         self.cue_words = {word: tuple(entries) for word, entries in keyed.items()}
+        # The languages each cue's key word may start a cue of: a text whose words hold none of a
+        # language's key words has no cue of that language (one set intersection per text says so).
+        self.cue_languages = {word: frozenset(e[0] for e in entries) for word, entries in keyed.items()}
         # Letters in both cases (the raw text is not case-folded); each script as a set of its
         # characters, so that a text's distinct characters are tested against it at C speed.
         cased = {code: scope.letters | {c.upper() for c in scope.letters} for code, scope in languages.items()}
@@ -231,6 +234,7 @@ class TextScope:
         self._reported: dict[str, frozenset[int]] = {}
         self._text_languages: frozenset[str] | None = None
         self._cues: dict[str, tuple[list[int], list[int], list[int]]] | None = None
+        self._cue_languages: frozenset[str] | None = None
 
     def segment(self, position: int) -> int:
         return bisect_right(self._segment_breaks, position)
@@ -445,7 +449,11 @@ class TextScope:
 
     def has_cues(self, language: str) -> bool:
         """True when the text holds a negation, hypothetical or report word of ``language``."""
-        return any(self._cue_positions(language))
+        if self._cue_languages is None:
+            languages = self._tables.cue_languages
+            words = languages.keys() & (self._distinct or set(self.tokens))
+            self._cue_languages = frozenset().union(*map(languages.__getitem__, words))
+        return language in self._cue_languages and any(self._cue_positions(language))
 
     def _report_sentences(self, language: str, reports: list[int]) -> frozenset[int]:
         found = self._reported.get(language)
