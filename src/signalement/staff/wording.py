@@ -9,8 +9,10 @@ The officer tier extends ``StaffWording`` with case vocabulary
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 from types import MappingProxyType
 
+from babel import Locale
 from babel.dates import format_datetime, format_timedelta
 
 from signalement import i18n
@@ -34,6 +36,26 @@ REGION_NAMES = MappingProxyType(
         "western": N_("Western"),
     }
 )
+
+@cache
+def language_name(code: str, reader: i18n.Language) -> str:
+    """Babel's name for a reporter language in ``reader``'s language, with its script and without a region
+    ("Punjabi (Gurmukhi)", "pendjabi (gourmoukhî)", "English" for en_CA).
+
+    Babel's locale for Tagalog is Filipino (``fil``); the language itself is named by its own code, so
+    officers read "Tagalog" as the reporter pages and the triage rules say.
+    """
+    lang = i18n.BY_CODE.get(code)
+    if lang is None:
+        return code
+    locale = Locale.parse(lang.babel_locale)
+    reading = Locale.parse(reader.babel_locale)
+    if locale.language != code:
+        name = reading.languages.get(code) or lang.native_name
+    else:
+        name = Locale(locale.language, script=locale.script).get_display_name(reading) or lang.native_name
+    return name[:1].upper() + name[1:] if reader.code == "en" else name
+
 
 def word(table: MappingProxyType, code: object) -> str:
     msgid = table.get(code)
@@ -61,8 +83,25 @@ class StaffWording:
         return word(REGION_NAMES, code) if code else gettext("None")
 
     def language_name(self, code: str) -> str:
+        """A reporter language named in the reader's language ("Punjabi (Gurmukhi)", "pendjabi (gourmoukhî)")."""
+        return language_name(code, self.language)
+
+    def native_name(self, code: str) -> str:
+        """The language's own name for itself ("ਪੰਜਾਬੀ") when it differs from ``language_name``, else ""."""
         lang = i18n.BY_CODE.get(code)
-        return lang.native_name if lang else code
+        if lang is None or lang.native_name.casefold() == self.language_name(code).casefold():
+            return ""
+        return lang.native_name
+
+    def language_label(self, code: str) -> str:
+        """Both names in one plain string, for places that cannot hold markup (``<option>``)."""
+        native = self.native_name(code)
+        return f"{self.language_name(code)} – {native}" if native else self.language_name(code)
+
+    def bcp47(self, code: str) -> str:
+        """The tag for a ``lang`` attribute around a reporter's own words ("pa-Guru" for Punjabi)."""
+        lang = i18n.BY_CODE.get(code)
+        return lang.bcp47 if lang else code
 
     def when(self, moment: dt.datetime | None) -> str:
         if moment is None:

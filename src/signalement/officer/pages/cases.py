@@ -16,7 +16,7 @@ from signalement import triage
 from signalement.db.models import CaseStatus, utcnow
 from signalement.errors import SignalementError
 from signalement.i18n import N_
-from signalement.officer import actions, administration, cases, timeline
+from signalement.officer import actions, administration, cases, glosses, timeline
 from signalement.officer.evidence_files import evidence_response
 from signalement.officer.filters import QUEUE_FILTER, CaseId, EvidenceId
 from signalement.officer.pages.rendering import render
@@ -168,6 +168,7 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
             today=dt.date.today().isoformat(),
             tell=lambda ui, e: timeline.sentence(ui, e.action, e.actor, e.detail, names, actors),
             ref_partner=_referral_choice(partner, detail),
+            gloss=glosses.gloss,
         )
 
     @get("/cases/{case_id:str}/export", opt=READ)

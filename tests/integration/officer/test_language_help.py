@@ -1,0 +1,58 @@
+"""Language help on the officer's pages: language names in the officer's language, matched words glossed.
+
+Issue 17 item 4: a Punjabi "he also has our passports" sat with no gloss, and languages were named only
+in their own script, the queue's language filter included.
+"""
+
+from __future__ import annotations
+
+import re
+
+from signalement.db.models import Role
+from support.cases import submit
+from support.officers import form, sign_in
+
+PUNJABI_PASSPORTS = "ਉਸ ਨੇ ਸਾਡੇ ਪਾਸਪੋਰਟ ਵੀ ਰੱਖੇ ਹੋਏ ਹਨ"
+
+
+def _option_text(page: str, select_id: str, value: str) -> str:
+    found = re.search(rf'<select id="{select_id}"[^>]*>(.*?)</select>', page, re.S)
+    assert found, select_id
+    option = re.search(rf'<option value="{value}"[^>]*>([^<]*)</option>', found.group(1))
+    assert option, value
+    return option.group(1)
+
+
+async def test_languages_are_named_in_the_officers_language_in_the_queue_and_on_the_case(
+    stack, web, staff  # noqa: ANN001
+) -> None:
+    receipt = await submit(stack, narrative=PUNJABI_PASSPORTS, language="pa", categories=("other",))
+    token = await sign_in(web, stack.runtime, await staff(Role.OFFICER, region="quebec"))
+    queue = (await web.get("/officer/queue")).text
+    assert _option_text(queue, "f-language", "pa") == "Punjabi (Gurmukhi) – ਪੰਜਾਬੀ"
+    assert _option_text(queue, "f-language", "tl") == "Tagalog"
+    assert _option_text(queue, "f-language", "en") == "English"
+    assert "Text message, Punjabi" not in queue and "Web, Punjabi (Gurmukhi)</td>" in queue
+    case = (await web.get(f"/officer/cases/{receipt.case_id}")).text
+    assert 'Web, Punjabi (Gurmukhi) (<span lang="pa-Guru">ਪੰਜਾਬੀ</span>)' in case
+
+    await web.post("/officer/language", data=form(token, language="fr", next="/officer/queue"))
+    queue = (await web.get("/officer/queue")).text
+    assert _option_text(queue, "f-language", "pa") == "pendjabi (gourmoukhî) – ਪੰਜਾਬੀ"
+    assert _option_text(queue, "f-language", "vi") == "vietnamien – Tiếng Việt"
+    assert _option_text(queue, "f-language", "fr") == "français"
+
+
+async def test_the_punjabi_words_for_held_passports_are_glossed_in_english_and_in_french(
+    stack, web, staff  # noqa: ANN001
+) -> None:
+    receipt = await submit(stack, narrative=PUNJABI_PASSPORTS, language="pa", categories=("other",))
+    token = await sign_in(web, stack.runtime, await staff(Role.OFFICER, region="quebec"))
+    page = (await web.get(f"/officer/cases/{receipt.case_id}")).text
+    row = re.search(r"<tr><td><code>pa\.documents\.kept</code>.*?</tr>", page, re.S)
+    assert row, page[page.find("triage-heading"):][:2000]
+    assert re.search(r'<span lang="pa-Guru">ਪਾਸਪੋਰਟ[^<]*</span> – <span class="gloss">passport or papers held by '
+                     r"someone else</span>", row.group(0)), row.group(0)
+    await web.post("/officer/language", data=form(token, language="fr", next="/officer/queue"))
+    page = (await web.get(f"/officer/cases/{receipt.case_id}")).text
+    assert "passeport ou papiers gardés par quelqu&#39;un d&#39;autre" in page
