@@ -130,6 +130,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # An SMS conversation with no message for this long is deleted; the next text starts afresh.
     sms_idle_minutes: int = 30
 
+    # Machine translation for officers (translation.py), off while empty: the address of a LibreTranslate
+    # server the department runs on its own network. Its output is shown on demand, labelled, never stored.
+    translation_url: str = ""
+    translation_api_key: str = ""
+    translation_timeout_seconds: float = 10.0
+
     # Where "Quick exit" goes: a neutral page that does not suggest a tip line.
     quick_exit_url: str = "https://weather.gc.ca/"
 
@@ -278,7 +284,16 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
     _check_time_zones(settings)
     _check_research(settings)
     _check_ranges(settings)
+    _check_translation(settings)
     return settings
+
+
+def _check_translation(settings: Settings) -> None:
+    url = settings.translation_url
+    if url and (not url.startswith(("http://", "https://")) or "?" in url or "#" in url):
+        raise SettingsError(f"{PREFIX}TRANSLATION_URL must be an http:// or https:// address with no query")
+    if not 0 < settings.translation_timeout_seconds <= 120:
+        raise SettingsError(f"{PREFIX}TRANSLATION_TIMEOUT_SECONDS must be above 0 and at most 120")
 
 
 def _check_research(settings: Settings) -> None:

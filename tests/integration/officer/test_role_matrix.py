@@ -85,6 +85,8 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...] | str] = {
     ("POST", "/officer/cases/{case_id:str}/referrals"): PAGE_WRITE,
     ("POST", "/officer/cases/{case_id:str}/legal-hold"): (303, 403, 409, 403, 403),
     ("POST", "/officer/cases/{case_id:str}/triage"): PAGE_WRITE,
+    # machine translation is off unless a server is configured: 404 from the handler for those who may read
+    ("POST", "/officer/cases/{case_id:str}/translation"): (303, 404, 404, 403, 403),
     ("GET", "/officer/clusters"): (303, 403, 200, 403, 403),
     ("GET", "/officer/audit"): (303, 403, 200, 200, 403),
     ("POST", "/officer/audit/verify"): (303, 403, 200, 200, 403),
@@ -137,6 +139,7 @@ FORMS: dict[str, dict[str, Any]] = {
     "/officer/cases/{case_id:str}/referrals": {"partner": "nobody", "referred_on": "not a date"},
     "/officer/cases/{case_id:str}/legal-hold": {"on": "off", "reason": "court order lifted", "confirm": "yes"},
     "/officer/cases/{case_id:str}/triage": {"urgency": "bogus", "reason": "bogus"},
+    "/officer/cases/{case_id:str}/translation": {"part": "narrative"},
     "/officer/admin/staff": {"username": "x", "role": "bogus"},
     "/officer/admin/staff/{officer_id:int}/role": {"role": "officer"},
 }

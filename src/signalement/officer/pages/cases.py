@@ -14,9 +14,9 @@ from litestar.types import ControllerRouterHandler
 
 from signalement import triage
 from signalement.db.models import CaseStatus, utcnow
-from signalement.errors import SignalementError
-from signalement.i18n import N_
-from signalement.officer import actions, administration, cases, glosses, timeline
+from signalement.errors import NotFoundError, SignalementError
+from signalement.i18n import N_, current_language
+from signalement.officer import actions, administration, cases, glosses, machine_translation, timeline
 from signalement.officer.evidence_files import evidence_response
 from signalement.officer.filters import QUEUE_FILTER, CaseId, EvidenceId
 from signalement.officer.pages.rendering import render
@@ -28,6 +28,7 @@ from signalement.staff.access import Permission
 from signalement.staff.guard import declare, require_principal
 from signalement.staff.rendering import see_other
 from signalement.staff.unlocked import keyring
+from signalement.translation import translation_provider
 from signalement.triage.definitions import PARTNERS
 
 # How many cases one sitting remembers having opened (a day's work is far fewer; the list stays small).
@@ -68,6 +69,10 @@ class AssignForm(msgspec.Struct, frozen=True, kw_only=True):
 
 class TextForm(msgspec.Struct, frozen=True, kw_only=True):
     text: str = ""
+
+
+class TranslationForm(msgspec.Struct, frozen=True, kw_only=True):
+    part: str  # "narrative" or "message:<id>"
 
 
 class ReferralForm(msgspec.Struct, frozen=True, kw_only=True):
@@ -112,6 +117,7 @@ def _enum(kind: type, value: str) -> Any:  # noqa: ANN401 - one of our StrEnums
 
 def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
     counts_cache = CountsCache(runtime.store("queue-counts"))
+    translator = translation_provider(runtime.settings)  # None: machine translation is off (the default)
 
     @get("/queue", opt=READ, dependencies=QUEUE_FILTER)
     async def queue(request: Request, queue_filter: NamedDependency[QueueFilter]) -> Template:
@@ -169,6 +175,7 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
             tell=lambda ui, e: timeline.sentence(ui, e.action, e.actor, e.detail, names, actors),
             ref_partner=_referral_choice(partner, detail),
             gloss=glosses.gloss,
+            can_translate=translator is not None,
         )
 
     @get("/cases/{case_id:str}/export", opt=READ)
@@ -188,6 +195,19 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
         ring = keyring(request)
         row = await cases.evidence_for(runtime, principal, case_id, evidence_id)
         return evidence_response(runtime, ring, row)
+
+    @post("/cases/{case_id:str}/translation", opt=READ, status_code=200)
+    async def translation(
+        request: Request, case_id: CaseId, data: URLEncodedBody[TranslationForm]
+    ) -> Template:
+        # POST, not GET: it sends case content to another server and audits it; a link prefetch must not.
+        if translator is None:
+            raise NotFoundError
+        done = await machine_translation.translate_part(
+            runtime, translator, require_principal(request), keyring(request), case_id, data.part,
+            current_language().code,
+        )
+        return render(request, "translation.html", t=done)
 
     def back(case_id: str, done: str, **query: str) -> Response[Any]:
         # Back to the section the officer was working in, not the top of a long page.
@@ -276,4 +296,5 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
         referral,
         legal_hold,
         override,
+        translation,
     ]
