@@ -12,7 +12,7 @@ from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Template
 from litestar.types import ControllerRouterHandler
 
-from signalement import triage
+from signalement import reply_templates, triage
 from signalement.db.models import CaseStatus, utcnow
 from signalement.errors import NotFoundError, SignalementError
 from signalement.i18n import N_, current_language
@@ -21,6 +21,7 @@ from signalement.officer.evidence_files import evidence_response
 from signalement.officer.filters import QUEUE_FILTER, CaseId, EvidenceId
 from signalement.officer.pages.rendering import render
 from signalement.officer.queue import CountsCache, QueueFilter, count_matching, list_queue
+from signalement.officer.reply_choices import reply_choices
 from signalement.officer.workflow import Outcome, OverrideReason
 from signalement.runtime import Runtime
 from signalement.staff import sessions
@@ -73,6 +74,11 @@ class TextForm(msgspec.Struct, frozen=True, kw_only=True):
 
 class TranslationForm(msgspec.Struct, frozen=True, kw_only=True):
     part: str  # "narrative" or "message:<id>"
+
+
+class ReplyForm(msgspec.Struct, frozen=True, kw_only=True):
+    text: str = ""
+    template: str = ""  # a key of reply_templates.TEMPLATES, sent in the reporter's language before ``text``
 
 
 class ReferralForm(msgspec.Struct, frozen=True, kw_only=True):
@@ -176,6 +182,7 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
             ref_partner=_referral_choice(partner, detail),
             gloss=glosses.gloss,
             can_translate=translator is not None,
+            reply_choices=reply_choices(detail.summary.language),
         )
 
     @get("/cases/{case_id:str}/export", opt=READ)
@@ -240,8 +247,16 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
         return back(case_id, "note")
 
     @post("/cases/{case_id:str}/replies", opt=WRITE, status_code=303)
-    async def reply(request: Request, case_id: CaseId, data: URLEncodedBody[TextForm]) -> Response[Any]:
-        await actions.reply(runtime, require_principal(request), keyring(request), case_id, data.text)
+    async def reply(request: Request, case_id: CaseId, data: URLEncodedBody[ReplyForm]) -> Response[Any]:
+        principal = require_principal(request)
+        text = data.text
+        if data.template:
+            language = (await cases.case_summary(runtime, principal, case_id)).language
+            try:
+                text = reply_templates.compose(data.template, language, data.text)
+            except reply_templates.UnknownTemplateError:
+                raise SignalementError("unknown reply template") from None
+        await actions.reply(runtime, principal, keyring(request), case_id, text)
         return back(case_id, "reply")
 
     @post("/cases/{case_id:str}/referrals", opt=WRITE, status_code=303)
