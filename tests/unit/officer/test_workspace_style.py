@@ -5,18 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from support.contrast import contrast
+
 STYLESHEET = Path(__file__).resolve().parents[3] / "src" / "signalement" / "static" / "officer.css"
-
-
-def _luminance(colour: str) -> float:
-    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
-    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-
-
-def contrast(a: str, b: str) -> float:
-    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
-    return (high + 0.05) / (low + 0.05)
 
 
 def test_contrast_matches_the_wcag_examples() -> None:
