@@ -12,7 +12,16 @@ from litestar.di import Provide
 from litestar.params import FromQuery, PathParameter, QueryParameter
 
 from signalement import i18n, triage
-from signalement.officer.queue import ASSIGNEE_PATTERN, CURSOR_PATTERN, EMPLOYER_PATTERN, Cursor, QueueFilter
+from signalement.officer.queue import (
+    ASSIGNEE_PATTERN,
+    CURSOR_PATTERN,
+    EMPLOYER_PATTERN,
+    SORTS,
+    Cursor,
+    QueueFilter,
+    check_employers,
+    check_sort,
+)
 
 # PostgreSQL text cannot hold NUL: a value bound for a clear column says so in its pattern.
 NO_NUL = r"^[^\x00]*$"
@@ -64,7 +73,18 @@ Assignee = Annotated[
     QueryParameter(pattern=ASSIGNEE_PATTERN, description='"me", "none" (unassigned) or an account id.'),
 ]
 Employer = Annotated[
-    str | None, QueryParameter(pattern=EMPLOYER_PATTERN, description="An employer blind index.")
+    list[str] | None,
+    QueryParameter(
+        max_items=8,
+        description=f"Employer blind indexes, each matching {EMPLOYER_PATTERN} (repeat the parameter): a "
+        "cluster's, or a typed name's under every key (POST /officer/queue/employer turns a name into them).",
+    ),
+]
+Sort = Annotated[
+    str | None,
+    QueryParameter(
+        max_length=32, pattern=NO_NUL, description=f"The order: {', '.join(SORTS)} (the default is {SORTS[0]})."
+    ),
 ]
 CaseCodeSearch = Annotated[
     str | None,
@@ -92,6 +112,7 @@ def queue_filter(
     danger: FromQuery[bool] = False,
     q: CaseCodeSearch = None,
     employer: Employer = None,
+    sort: Sort = None,
     after: After = None,
 ) -> QueueFilter:
     """The queue's filter from the query string: the one definition the page and the API share.
@@ -110,7 +131,8 @@ def queue_filter(
         breached=breached,
         danger=danger,
         q=q.strip() or None if q else None,
-        employer=employer,
+        employer=check_employers(employer),
+        sort=check_sort(sort),
         after=Cursor.decode(after) if after else None,
     )
 

@@ -1,5 +1,8 @@
 """The triage queue: most urgent first, danger now first within an urgency, then soonest due; keyset pages.
 
+``sort=deadline`` reads the same positions but merges them all by deadline (soonest first, whatever the
+urgency): each position's stream is already in ``(sla_due_at, id)`` order, so the merge stays a keyset walk.
+
 Ordering is always ``(urgency_rank, danger first, sla_due_at, id)``: a
 reporter hiding from a beating must not wait behind same-urgency cases
 without the flag. Every query is shaped so that a B-tree index already holds
@@ -30,6 +33,7 @@ import datetime as dt
 import heapq
 import itertools
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import msgspec
@@ -54,6 +58,8 @@ from sqlalchemy import case as when
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signalement.db.models import Case, CaseStatus, Role, UTCDateTime, utcnow
+from signalement.errors import SignalementError
+from signalement.i18n import gettext
 from signalement.receipts import parse_code
 from signalement.staff.access import Principal
 from signalement.triage.taxonomy import CATEGORIES, CATEGORY_BIT, URGENCIES, URGENCY_RANK
@@ -66,6 +72,46 @@ CURSOR = re.compile(r"^([0-2])\.(?:([01])\.)?([0-9]{1,16})\.([0-9a-f]{32})$")
 CURSOR_PATTERN = CURSOR.pattern
 ASSIGNEE_PATTERN = r"^(me|none|[1-9][0-9]{0,8})$"
 EMPLOYER_PATTERN = r"^[A-Za-z0-9_-]{1,24}:[0-9a-f]{64}$"
+EMPLOYER = re.compile(EMPLOYER_PATTERN)
+# The orders the queue knows (``?sort=``): the first is the default. Anything else is refused, not ignored.
+SORTS = ("urgency", "deadline")
+
+
+class UnknownSortError(SignalementError):
+    """``sort=`` names an order the queue does not know."""
+
+    title = "Unknown sort order"
+
+    def __init__(self, asked: str) -> None:
+        super().__init__(asked[:32])
+        self.asked = asked[:32]
+
+    def explain(self) -> str:
+        return gettext('The queue cannot be sorted by "%(asked)s". Sort by: %(known)s.') % {
+            "asked": self.asked, "known": ", ".join(SORTS)}
+
+
+class InvalidEmployerIndexError(SignalementError):
+    """``employer=`` is not a blind index (indexes come from a cluster link or the employer search)."""
+
+    title = "Not an employer index"
+
+
+def check_employers(values: list[str] | None) -> tuple[str, ...]:
+    """Employer blind indexes as given, each checked; a bad one is refused, never matched as text."""
+    for value in values or ():
+        if not EMPLOYER.match(value):
+            raise InvalidEmployerIndexError
+    return tuple(dict.fromkeys(values or ()))
+
+
+def check_sort(value: str | None) -> str:
+    """The sort key, or ``UnknownSortError``: a mistyped ``sort=`` must not quietly show another order."""
+    if value is None or value == "":
+        return SORTS[0]
+    if value not in SORTS:
+        raise UnknownSortError(value)
+    return value
 
 LIST_COLUMNS = (
     Case.id,
@@ -132,7 +178,8 @@ class QueueFilter(msgspec.Struct, frozen=True, kw_only=True):
     breached: bool = False
     danger: bool = False  # only cases whose reporter said they are in danger now
     q: str | None = None  # a case code as typed or read out (spaces, dashes, any script's digits)
-    employer: str | None = None
+    employer: tuple[str, ...] = ()  # blind indexes: a cluster's, or a typed name's under every key
+    sort: str = SORTS[0]
     after: Cursor | None = None
     limit: int = PAGE_SIZE
 
@@ -164,6 +211,10 @@ class QueueRow(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def sort_key(self) -> tuple[int, int, dt.datetime, str]:
         return (*position_of(self.urgency_rank, self.danger_now), self.sla_due_at, self.id)
+
+    @property
+    def deadline_key(self) -> tuple[dt.datetime, str]:
+        return (self.sla_due_at, self.id)
 
 
 class QueuePage(msgspec.Struct, frozen=True, kw_only=True):
@@ -200,17 +251,20 @@ def _positions(f: QueueFilter) -> list[tuple[int, bool]]:
     """(urgency rank, danger now) pairs the filter allows, in queue order, from the cursor's onwards."""
     ranks = [URGENCY_RANK[f.urgency]] if f.urgency else range(len(URGENCIES))
     found = [(rank, danger) for rank in ranks for danger in ((True,) if f.danger else (True, False))]
-    if f.after is not None:
+    if f.after is not None and f.sort == "urgency":
         found = [p for p in found if position_of(*p) >= f.after.position]
     return found
 
 
-def _position_conditions(rank: int, danger: bool, after: Cursor | None) -> list[ColumnElement[bool]]:
+def _position_conditions(
+    rank: int, danger: bool, after: Cursor | None, sort: str = SORTS[0]
+) -> list[ColumnElement[bool]]:
     # ``cases.danger_now`` bare (SQLAlchemy would write ``= 1`` on SQLite): the 0012 partial index's predicate,
     # verbatim, which is what lets SQLite's planner use that index at all.
     conds = [Case.urgency_rank == literal_column(str(int(rank)), Integer),
              literal_column("cases.danger_now") if danger else not_(Case.danger_now)]
-    if after is not None and position_of(rank, danger) == after.position:
+    # By deadline, every position resumes after the cursor's (deadline, id); by urgency, only the cursor's own.
+    if after is not None and (sort == "deadline" or position_of(rank, danger) == after.position):
         conds.append(tuple_(Case.sla_due_at, Case.id) > tuple_(_bind_time(after.sla_due_at), _bind_id(after.id)))
     return conds
 
@@ -235,10 +289,11 @@ def _common(principal: Principal, f: QueueFilter, now: dt.datetime) -> list[Colu
         (Case.region, f.region),
         (Case.channel, f.channel),
         (Case.language, f.language),
-        (Case.employer_index, f.employer),
     ):
         if value:
             conds.append(column == value)
+    if f.employer:
+        conds.append(Case.employer_index.in_(f.employer))
     if f.assignee == "me":
         conds.append(Case.assignee_id == principal.officer_id)
     elif f.assignee == "none":
@@ -292,24 +347,28 @@ def _categories(mask: int) -> tuple[str, ...]:
 async def list_queue(
     session: AsyncSession, principal: Principal, f: QueueFilter, now: dt.datetime | None = None
 ) -> QueuePage:
-    """One page of the caller's queue, in queue order."""
+    """One page of the caller's queue, in the filter's order (queue order unless ``sort=deadline``)."""
     now = now or utcnow()
     limit = max(1, min(f.limit, 200))
     common = _common(principal, f, now)
+    if f.sort == "deadline":
+        # Every position can hold the next soonest deadline: read them all, merge by deadline alone.
+        streams = [
+            await _stream(session, branch, [*_position_conditions(rank, danger, f.after, f.sort), *common],
+                          limit + 1, now)
+            for rank, danger in _positions(f)
+            for branch in itertools.product(_status_branches(f.status), _scope_branches(principal))
+        ]
+        return _page(heapq.merge(*streams, key=lambda r: r.deadline_key), limit)
     merged: list[QueueRow] = []
     seen: set[str] = set()
     # Every case of a position comes before every case of the next: read positions in order, stop when full.
     for rank, danger in _positions(f):
-        streams = []
-        for branch in itertools.product(_status_branches(f.status), _scope_branches(principal)):
-            stmt = (
-                select(*LIST_COLUMNS)
-                .where(and_(*itertools.chain.from_iterable(branch), *_position_conditions(rank, danger, f.after),
-                            *common))
-                .order_by(Case.urgency_rank, Case.sla_due_at, Case.id)
-                .limit(limit + 1 - len(merged))
-            )
-            streams.append([_to_row(r, now) for r in (await session.execute(stmt)).all()])
+        streams = [
+            await _stream(session, branch, [*_position_conditions(rank, danger, f.after), *common],
+                          limit + 1 - len(merged), now)
+            for branch in itertools.product(_status_branches(f.status), _scope_branches(principal))
+        ]
         for row in heapq.merge(*streams, key=lambda r: r.sort_key):
             if row.id in seen:  # in my region *and* assigned to me
                 continue
@@ -319,9 +378,36 @@ async def list_queue(
                 break
         if len(merged) > limit:
             break
-    more = len(merged) > limit
-    page = tuple(merged[:limit])
-    return QueuePage(rows=page, next_cursor=page[-1].cursor.encode() if more and page else None)
+    return _page(iter(merged), limit)
+
+
+async def _stream(
+    session: AsyncSession, branch: tuple[list[ColumnElement[bool]], ...], conds: list[ColumnElement[bool]],
+    limit: int, now: dt.datetime,
+) -> list[QueueRow]:
+    """One index-ordered run: a status branch and a scope branch within one position."""
+    stmt = (
+        select(*LIST_COLUMNS)
+        .where(and_(*itertools.chain.from_iterable(branch), *conds))
+        .order_by(Case.urgency_rank, Case.sla_due_at, Case.id)
+        .limit(limit)
+    )
+    return [_to_row(r, now) for r in (await session.execute(stmt)).all()]
+
+
+def _page(ordered: Iterator[QueueRow], limit: int) -> QueuePage:
+    """The first ``limit`` distinct rows (a case can be in my region *and* assigned to me) and the cursor."""
+    rows: list[QueueRow] = []
+    seen: set[str] = set()
+    for row in ordered:
+        if row.id in seen:
+            continue
+        seen.add(row.id)
+        rows.append(row)
+        if len(rows) > limit:
+            break
+    page = tuple(rows[:limit])
+    return QueuePage(rows=page, next_cursor=page[-1].cursor.encode() if len(rows) > limit and page else None)
 
 
 async def count_matching(

@@ -26,6 +26,7 @@ class Permission(enum.StrEnum):
     CASES_READ = "cases.read"  # decrypt and read cases within the caller's scope
     CASES_WRITE = "cases.write"  # workflow, notes, replies, referrals, overrides
     LEGAL_HOLD = "cases.legal_hold"
+    CASES_ASSIGN_MANY = "cases.assign_many"  # assign many cases at once from the queue (supervisors)
     CLUSTERS = "clusters"
     AUDIT_READ = "audit.read"
     STAFF_MANAGE = "staff.manage"
@@ -42,6 +43,7 @@ ROLE_PERMISSIONS: MappingProxyType[Role, frozenset[Permission]] = MappingProxyTy
             Permission.CASES_READ,
             Permission.CASES_WRITE,
             Permission.LEGAL_HOLD,
+            Permission.CASES_ASSIGN_MANY,
             Permission.CLUSTERS,
             Permission.AUDIT_READ,
             Permission.RESEARCH,

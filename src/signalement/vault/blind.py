@@ -81,6 +81,14 @@ class BlindIndexer:
             return None
         return self._index("employer", f"{norm}\x00{place_key(place)}")
 
+    def all_employer_indexes(self, name: str, place: str = "") -> list[str]:
+        """What intake would have stored for this name and place under every key in the list (a search must
+        also find reports filed before a rotation); empty when no usable name was given."""
+        norm = normalize_employer(name)
+        if len(norm) < 2:
+            return []
+        return [self._index("employer", f"{norm}\x00{place_key(place)}", kid) for kid, _ in self.keys.keys]
+
     def phone(self, e164: str) -> str:
         return self._index("phone", e164)
 

@@ -269,3 +269,56 @@ async def test_a_case_code_finds_its_case_however_it_is_typed(stack, web, staff)
     assert "0 cases match this filter." in page and other.case_code not in page
     api = await web.get("/api/v1/cases", params={"q": code})
     assert [c["case_code"] for c in api.json()["cases"]] == [code]
+
+
+async def test_sorted_by_deadline_every_case_comes_once_soonest_first_across_pages(stack, web, staff, seeded) -> None:
+    rows, officer = seeded
+    await sign_in_api(web, stack.runtime, await staff(Role.SUPERVISOR, region=None))
+    for f in ({}, {"status": "all"}, {"category": "wages"}, {"danger": True}):
+        by_queue = expected(rows, officer=None, now=utcnow(), **f)
+        by_id = {r["id"]: r for r in rows}
+        want = sorted(by_queue, key=lambda i: (by_id[i]["sla_due_at"], i))
+        got = await walk(web, {**f, "sort": "deadline"})
+        assert got == want, f
+    await sign_in_api(web, stack.runtime, officer)
+    got = await walk(web, {"sort": "deadline"})
+    mine = expected(rows, officer=officer, now=utcnow())
+    assert got == sorted(mine, key=lambda i: (next(r["sla_due_at"] for r in rows if r["id"] == i), i))
+
+
+async def test_an_unknown_sort_is_refused_with_the_known_ones_named(stack, web, staff) -> None:
+    await sign_in_api(web, stack.runtime, await staff(Role.SUPERVISOR, region=None))
+    r = await web.get("/api/v1/cases", params={"sort": "priority"})
+    assert r.status_code == 400 and r.headers["content-type"].startswith("application/problem+json")
+    assert "priority" in r.json()["detail"] and "urgency, deadline" in r.json()["detail"]
+    async with web.stream("GET", "/api/v1/cases", params={"sort": "deadline"}) as ok:
+        assert ok.status_code == 200
+    await sign_in(web, stack.runtime, await staff(Role.SUPERVISOR, region=None))
+    page = await web.get("/officer/queue", params={"sort": "received"})
+    assert page.status_code == 400
+    assert "cannot be sorted by &#34;received&#34;" in page.text
+    assert "urgency, deadline" in page.text
+
+
+async def test_the_column_headers_sort_and_keep_the_filter(stack, web, staff, seeded) -> None:
+    await sign_in(web, stack.runtime, await staff(Role.SUPERVISOR, region=None))
+    page = (await web.get("/officer/queue", params={"urgency": "high"})).text
+    assert 'href="/officer/queue?urgency=high&amp;sort=deadline"' in page
+    assert 'aria-sort="ascending">Urgency' in page
+    by_deadline = (await web.get("/officer/queue", params={"urgency": "high", "sort": "deadline"})).text
+    assert 'aria-sort="ascending">Deadline' in by_deadline
+    assert 'href="/officer/queue?urgency=high&amp;sort=urgency"' in by_deadline
+    assert "soonest deadline first, whatever the urgency" in by_deadline
+    # the next page keeps the order
+    nxt = re.search(r'<a href="([^"]+)" rel="next">', by_deadline)
+    assert nxt and "sort=deadline" in nxt.group(1)
+
+
+async def test_saved_views_are_links_and_the_current_one_is_marked(stack, web, staff) -> None:
+    await sign_in(web, stack.runtime, await staff(Role.SUPERVISOR, region=None))
+    page = (await web.get("/officer/queue")).text
+    for href in ("/officer/queue?assignee=me", "/officer/queue?assignee=none&amp;urgency=immediate",
+                 "/officer/queue?danger=true"):
+        assert f'<a href="{href}">' in page, href
+    current = (await web.get("/officer/queue", params={"urgency": "immediate", "assignee": "none"})).text
+    assert '<a href="/officer/queue?assignee=none&amp;urgency=immediate" aria-current="page">' in current

@@ -69,6 +69,9 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...] | str] = {
     ("POST", "/officer/account/password"): (303, 400, 400, 400, 400),
     ("POST", "/officer/language"): (303, 303, 303, 303, 303),
     ("GET", "/officer/queue"): PAGE_READ,
+    ("GET", "/officer/queue.csv"): PAGE_READ,
+    ("POST", "/officer/queue/employer"): PAGE_WRITE,  # a name too short to match: 400 from the handler
+    ("POST", "/officer/queue/assign"): (303, 403, 400, 403, 403),  # supervisors only; nothing ticked: 400
     ("GET", "/officer/cases/{case_id:str}"): PAGE_READ,
     ("GET", "/officer/cases/{case_id:str}/export"): PAGE_READ,
     ("GET", "/officer/cases/{case_id:str}/evidence/{evidence_id:str}"): PAGE_READ,
@@ -131,6 +134,8 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...] | str] = {
 }
 # Bodies an allowed role's handler refuses without changing anything.
 FORMS: dict[str, dict[str, Any]] = {
+    "/officer/queue/employer": {"name": "-"},
+    "/officer/queue/assign": {"assignee": "me"},
     "/officer/sign-in": {"username": "nobody", "password": "wrong-password-here", "code": "000000"},
     "/officer/cases/{case_id:str}/status": {"to": "bogus"},
     "/officer/cases/{case_id:str}/assign": {"assignee": str(NOBODY)},

@@ -18,6 +18,7 @@ EXPECTED = {
         P.CASES_READ,
         P.CASES_WRITE,
         P.LEGAL_HOLD,
+        P.CASES_ASSIGN_MANY,
         P.CLUSTERS,
         P.AUDIT_READ,
         P.RESEARCH,

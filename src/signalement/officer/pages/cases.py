@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import msgspec
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, URLEncodedBody
+from litestar.params import FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Template
 from litestar.types import ControllerRouterHandler
 
@@ -20,7 +21,7 @@ from signalement.officer import actions, administration, cases, glosses, machine
 from signalement.officer.evidence_files import evidence_response
 from signalement.officer.filters import QUEUE_FILTER, CaseId, EvidenceId
 from signalement.officer.pages.rendering import render
-from signalement.officer.queue import CountsCache, QueueFilter, count_matching, list_queue
+from signalement.officer.queue import SORTS, CountsCache, QueueFilter, count_matching, list_queue
 from signalement.officer.reply_choices import reply_choices
 from signalement.officer.workflow import Outcome, OverrideReason
 from signalement.runtime import Runtime
@@ -45,6 +46,19 @@ DONE = {
     "hold": N_("The legal hold was changed."),
     "triage": N_("The triage was changed."),
 }
+
+# Query parameters that are not part of the view (the page cursor, the notice after a bulk assignment).
+NOT_VIEW = frozenset({"after", "assigned", "skipped"})
+# Saved views: a caseworker's usual questions, one link each (label, query). Any filter can be bookmarked too.
+SAVED_VIEWS = (
+    (N_("Mine"), (("assignee", "me"),)),
+    (N_("Unassigned immediate"), (("assignee", "none"), ("urgency", "immediate"))),
+    (N_("Danger now"), (("danger", "true"),)),
+    (N_("Past the deadline"), (("breached", "true"),)),
+    (N_("Unassigned"), (("assignee", "none"),)),
+    (N_("New, not triaged"), (("status", "new"),)),
+    (N_("Mine, soonest deadline first"), (("assignee", "me"), ("sort", "deadline"))),
+)
 
 
 # Where each form sends the officer back to on the case page (the section's heading id).
@@ -104,6 +118,10 @@ class OverrideForm(msgspec.Struct, frozen=True, kw_only=True):
         return (self.categories,) if isinstance(self.categories, str) else tuple(self.categories)
 
 
+def _queue_href(pairs: list[tuple[str, str]] | tuple[tuple[str, str], ...]) -> str:
+    return "/officer/queue" + (f"?{urlencode(list(pairs))}" if pairs else "")
+
+
 def _referral_choice(last: str | None, detail: cases.CaseDetail) -> str:
     """The partner the referral form starts on: the one just recorded (so a second referral to it, or a
     correction, is one click), else the first suggestion not referred yet, else the first partner."""
@@ -126,16 +144,23 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
     translator = translation_provider(runtime.settings)  # None: machine translation is off (the default)
 
     @get("/queue", opt=READ, dependencies=QUEUE_FILTER)
-    async def queue(request: Request, queue_filter: NamedDependency[QueueFilter]) -> Template:
+    async def queue(
+        request: Request,
+        queue_filter: NamedDependency[QueueFilter],
+        assigned: Annotated[int | None, QueryParameter(ge=0, le=1000)] = None,
+        skipped: Annotated[int | None, QueryParameter(ge=0, le=1000)] = None,
+    ) -> Template:
         principal = require_principal(request)
         f = queue_filter
         now = utcnow()
-        query = {k: v for k, v in request.query_params.items() if k != "after" and v}
+        # The view as pairs (employer= repeats); notices after a bulk assignment are not part of it.
+        query = [(k, v) for k, v in request.query_params.multi_items() if k not in NOT_VIEW and v]
+        filtered = any(k != "sort" for k, _ in query)
         async with runtime.db.reading() as session:
             page = await list_queue(session, principal, f, now)
             counts = await counts_cache.get(session, principal)
             names = await cases.staff_names(session)
-            matching = await count_matching(session, principal, f, now) if query else None
+            matching = await count_matching(session, principal, f, now) if filtered else None
         return render(
             request,
             "queue.html",
@@ -146,6 +171,15 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
             matching=matching,
             filters=f,
             query=query,
+            filtered=filtered,
+            views=[(label, _queue_href(pairs), sorted(pairs) == sorted(query)) for label, pairs in SAVED_VIEWS],
+            sorts=SORTS,
+            sort_links={key: _queue_href([*((k, v) for k, v in query if k != "sort"), ("sort", key)])
+                        for key in SORTS},
+            export_href="/officer/queue.csv" + (f"?{urlencode(query)}" if query else ""),
+            next_href=_queue_href([*query, ("after", page.next_cursor)]) if page.next_cursor else None,
+            can_assign_many=principal.may(Permission.CASES_ASSIGN_MANY),
+            bulk=(assigned, skipped) if assigned is not None else None,
             regions=sorted({*triage.DEFAULT_REGIONAL_OFFICES.values()}),
         )
 
