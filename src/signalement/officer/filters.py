@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from litestar.di import Provide
+from litestar.openapi.spec import OpenAPIType, Schema
 from litestar.params import FromQuery, PathParameter, QueryParameter
 
 from signalement import i18n, triage
@@ -76,6 +77,8 @@ Employer = Annotated[
     list[str] | None,
     QueryParameter(
         max_items=8,
+        # The handler checks each item (``check_employers``); the schema says so, for generated clients.
+        schema_extra={"items": Schema(type=OpenAPIType.STRING, pattern=EMPLOYER_PATTERN)},
         description=f"Employer blind indexes, each matching {EMPLOYER_PATTERN} (repeat the parameter): a "
         "cluster's, or a typed name's under every key (POST /officer/queue/employer turns a name into them).",
     ),
@@ -83,7 +86,11 @@ Employer = Annotated[
 Sort = Annotated[
     str | None,
     QueryParameter(
-        max_length=32, pattern=NO_NUL, description=f"The order: {', '.join(SORTS)} (the default is {SORTS[0]})."
+        max_length=32,
+        pattern=NO_NUL,
+        description=f"The order: {', '.join(SORTS)} (the default is {SORTS[0]}). Anything else is a 400 that "
+        "names the orders known.",
+        schema_extra={"enum": list(SORTS)},
     ),
 ]
 CaseCodeSearch = Annotated[
