@@ -39,7 +39,7 @@ class Inbound(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class PurgeJob(msgspec.Struct, frozen=True):
-    kind: str  # "message" (recordings and calls come with the voice channel)
+    kind: str  # "message", "recording" (a phone statement, once sealed) or "call" (the call log)
     sid: str
 
 
@@ -75,8 +75,14 @@ class TwilioProvider:
         await asyncio.to_thread(self._purge, job)
 
     def _purge(self, job: PurgeJob) -> None:
+        client = twilio_client(self.settings)
         try:
-            twilio_client(self.settings).messages(job.sid).delete()
+            if job.kind == "recording":
+                client.recordings(job.sid).delete()
+            elif job.kind == "call":
+                client.calls(job.sid).delete()
+            else:
+                client.messages(job.sid).delete()
         except TwilioRestException as exc:
             if exc.status != 404:  # already gone is what we wanted
                 raise
@@ -96,8 +102,9 @@ class TwilioProvider:
         return Inbound(message_id=sid, sender=sender, body=one("Body"), media_count=media)
 
 
-async def queue_purge(session: AsyncSession, worker_key: PublicKey, job: PurgeJob, dedupe_ref: str) -> None:
-    """In the caller's transaction: delete this message at Twilio a little later, once."""
+async def queue_purge(session: AsyncSession, worker_key: PublicKey, job: PurgeJob, dedupe_ref: str,
+                      delay: dt.timedelta = PURGE_DELAY) -> None:
+    """In the caller's transaction: delete this message (recording, call) at Twilio a little later, once."""
     dedupe_key = f"purge:{dedupe_ref}"
     payload = seal(msgspec.msgpack.encode(job), worker_key, case_id=OUTBOX_CASE, field=f"{PURGE_JOB}:{dedupe_key}")
-    await outbox.enqueue(session, PURGE_JOB, payload, dedupe_key=dedupe_key, run_after=utcnow() + PURGE_DELAY)
+    await outbox.enqueue(session, PURGE_JOB, payload, dedupe_key=dedupe_key, run_after=utcnow() + delay)

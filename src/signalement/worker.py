@@ -23,6 +23,7 @@ from signalement.key_records import current_epoch_age, rotate_directorate
 from signalement.messaging import PURGE_JOB as TWILIO_PURGE_JOB
 from signalement.messaging import MessagingProvider, PurgeJob, TwilioProvider
 from signalement.notify import OUTBOX_CASE, SMS_JOB, PermanentSendError, SmsJob, idempotency_key, message_text
+from signalement.recordings import RECORDING_JOB, RecordingSource, TwilioRecordings, read_job, seal_recording
 from signalement.retention import purge
 from signalement.runtime import Runtime
 from signalement.vault.opening import PrivateKeyObject, open_with
@@ -37,9 +38,11 @@ Handler = Callable[["Worker", OutboxJob], Awaitable[None]]
 
 
 class Worker:
-    def __init__(self, runtime: Runtime, provider: MessagingProvider | None = None) -> None:
+    def __init__(self, runtime: Runtime, provider: MessagingProvider | None = None,
+                 recordings: RecordingSource | None = None) -> None:
         self.rt = runtime
         self.provider: MessagingProvider = provider or TwilioProvider(runtime.settings)
+        self.recordings: RecordingSource = recordings or TwilioRecordings(runtime.settings)
         self._key: tuple[SuiteName, PrivateKeyObject] | None = None
 
     def open_payload(self, job: OutboxJob, field: str) -> bytes:
@@ -60,6 +63,10 @@ class Worker:
         payload = msgspec.msgpack.decode(self.open_payload(job, f"{TWILIO_PURGE_JOB}:{job.dedupe_key}"), type=PurgeJob)
         await self.provider.purge(payload)
 
+    async def _recording(self, job: OutboxJob) -> None:
+        payload = read_job(self.open_payload(job, f"{RECORDING_JOB}:{job.dedupe_key}"))
+        await seal_recording(self.rt, job, payload, self.recordings)
+
     async def _rotate(self, job: OutboxJob) -> None:
         due_for = (job.dedupe_key or "").partition(":")[2]
         if self.rt.keystore.current_kid() != due_for:
@@ -74,6 +81,7 @@ class Worker:
     HANDLERS: dict[str, Callable[[Worker, OutboxJob], Awaitable[None]]] = {
         SMS_JOB: _sms,
         TWILIO_PURGE_JOB: _twilio_purge,
+        RECORDING_JOB: _recording,
         ROTATE_JOB: _rotate,
         PURGE_JOB: _purge,
     }

@@ -368,6 +368,21 @@ class SmsSession(Base):
     delete_after: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
 
 
+class VoiceCall(Base):
+    """A phone call in progress (0016), found by a keyed HMAC of its CallSid.
+
+    ``state`` is encrypted under a key derived from the blind-index key and the CallSid itself
+    (``channels.lockbox``): no number (hidden callers work the same), no answer and no CallSid in
+    clear. Deleted when the call ends; ``delete_after`` (rounded to the hour) catches the rest."""
+
+    __tablename__ = "voice_calls"
+
+    call_index: Mapped[str] = mapped_column(String(80), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)  # optimistic lock between replicas
+    state: Mapped[bytes] = mapped_column(LargeBinary)
+    delete_after: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+
+
 class TwilioWebhook(Base):
     """One effect per Twilio webhook (0011): a keyed HMAC of MessageSid, CallSid + step or RecordingSid.
 
@@ -476,6 +491,7 @@ __all__ = [
     "Referral",
     "Role",
     "SmsSession",
+    "VoiceCall",
     "TwilioWebhook",
     "coarse_hour",
     "new_id",

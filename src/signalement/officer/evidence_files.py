@@ -21,7 +21,7 @@ from signalement.runtime import Runtime
 from signalement.vault.unseal import PrivateKeyring
 
 INLINE = {"image/jpeg": "jpg", "image/png": "png"}
-ATTACHMENT = {"application/pdf": "pdf"}
+ATTACHMENT = {"application/pdf": "pdf", "audio/mpeg": "mp3"}  # phone statements (``recordings``)
 
 
 def evidence_response(runtime: Runtime, keyring: PrivateKeyring, evidence: Evidence) -> Stream:
