@@ -42,6 +42,10 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...] | str] = {
     # Twilio's webhooks: a signature decides, never a staff session (403 for everyone unsigned)
     ("POST", "/twilio/sms"): SAME,
     ("POST", "/twilio/sms/status"): SAME,
+    ("POST", "/twilio/voice"): SAME,
+    ("POST", "/twilio/voice/step"): SAME,
+    ("POST", "/twilio/voice/recording"): SAME,
+    ("POST", "/twilio/voice/status"): SAME,
     ("GET", "/"): SAME,
     ("GET", "/{lang:str}"): SAME,
     ("GET", "/favicon.ico"): SAME,
