@@ -19,7 +19,7 @@ import msgspec
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from signalement import triage
+from signalement import deadlines, triage
 from signalement.ciphertext_fields import followup_key_mac, followup_recipient, message_field, next_message_seq
 from signalement.db.models import Case, CaseField, CaseStatus, Evidence, Message, coarse_hour, new_id
 from signalement.errors import SignalementError, TooManyAttemptsError
@@ -165,7 +165,8 @@ class IntakeService:
                 auto_categories=triage.category_mask(decision.categories), triage_reasons=reasons,
                 rules_fingerprint=triage.rules_fingerprint(),
                 referral_suggestions=[msgspec.to_builtins(r) for r in routing.referrals],
-                employer_index=employer_index, received_at=received, sla_due_at=due, updated_at=received,
+                employer_index=employer_index, received_at=received, sla_due_at=due, first_response_due_at=due,
+                updated_at=received,
                 contact_pref=sub.contact_pref, receipt_kdf=material.kdf, receipt_verifier=material.verifier,
                 followup_public_key=material.followup_public,
                 followup_key_mac=followup_key_mac(self.rt.followup_mac_keys, case_id, self.rt.suite.value,
@@ -260,6 +261,10 @@ class IntakeService:
                 reporter_envelope=seal(text.encode(), reporter_key, case_id=case.id, field=field),
             ))
             case.updated_at = coarse_hour()
+            if case.waiting_for == deadlines.Waiting.REPORTER:
+                # The reporter answered: the clock that stopped for them runs again. At the hour, like every
+                # reporter time: the exact minute they wrote must not be readable from the paused time.
+                deadlines.stop_waiting(self.rt.settings, case, coarse_hour())
             try:
                 await session.commit()
             except IntegrityError:

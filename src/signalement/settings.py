@@ -154,6 +154,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     sla_immediate_hours: int = 24
     sla_high_business_days: int = 2
     sla_standard_business_days: int = 10
+    # After the first response (``deadlines``): the resolution target, in business days from receipt, plus any
+    # time spent waiting for the reporter or a partner. An interpreter request has its own clock, in hours.
+    sla_resolve_immediate_business_days: int = 10
+    sla_resolve_high_business_days: int = 30
+    sla_resolve_standard_business_days: int = 60
+    sla_interpreter_hours: int = 24
     cluster_alert_threshold: int = 3
     # Province to regional office, as "ON=ontario,QC=quebec,..."; provinces not listed keep the default
     # table in ``triage.routing``.
@@ -320,7 +326,9 @@ def _check_research(settings: Settings) -> None:
 _MINIMUMS = {
     "retention_days": 0, "backup_window_days": 1, "epoch_days": 1, "outbox_expiry_hours": 1,
     "staged_evidence_hours": 1, "session_idle_minutes": 1, "session_absolute_hours": 1,
-    "worker_max_attempts": 1, "sms_idle_minutes": 1, "rate_limit_per_minute": 1, "web_workers": 0,
+    "worker_max_attempts": 1, "sla_interpreter_hours": 1, "sla_resolve_immediate_business_days": 1,
+    "sla_resolve_high_business_days": 1, "sla_resolve_standard_business_days": 1, "sms_idle_minutes": 1,
+    "rate_limit_per_minute": 1, "web_workers": 0,
 }
 
 

@@ -176,7 +176,14 @@ class Case(Base):
     employer_index: Mapped[str | None] = mapped_column(String(80))
 
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)  # hour-truncated
+    # The deadline the case works against now (``deadlines``): first response, then resolution; frozen while
+    # waiting for the reporter or a partner; the interpreter's own deadline while one is requested (0017).
     sla_due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    first_response_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    first_response_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    waiting_for: Mapped[str | None] = mapped_column(String(16))  # reporter | interpreter | partner
+    waiting_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    paused_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id", ondelete="SET NULL"))
     legal_hold: Mapped[bool] = mapped_column(Boolean, default=False)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -89,7 +89,9 @@ async def load(db: Database, start: dt.datetime, end: dt.datetime, *, channel: s
         where.append(Case.channel == channel)
     if language:
         where.append(Case.language == language)
-    c = (select(Case.urgency, Case.channel, Case.language, Case.received_at, Case.sla_due_at,
+    # The first-response deadline (0017; ``sla_due_at`` moves on to the resolution target once it is met).
+    due = func.coalesce(Case.first_response_due_at, Case.sla_due_at).label("sla_due_at")
+    c = (select(Case.urgency, Case.channel, Case.language, Case.received_at, due,
                 status.c.at.label("first_status"), messages.c.first_reply,
                 func.coalesce(messages.c.followed, 0).label("followed"))
          .select_from(Case).outerjoin(status, status.c.case_id == Case.id)

@@ -17,7 +17,7 @@ from contextlib import asynccontextmanager
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from signalement import audit, retention, triage
+from signalement import audit, deadlines, retention, triage
 from signalement.ciphertext_fields import (
     FollowupKeyTamperedError,
     authenticated_followup_recipient,
@@ -100,7 +100,9 @@ async def _record(
     action: str,
     detail: dict[str, object],
 ) -> None:
-    case.updated_at = utcnow()
+    case.updated_at = now = utcnow()
+    if deadlines.record_action(runtime.settings, case, action, now):
+        detail = {**detail, "first_response": True}
     await audit.append(
         session,
         runtime.audit_keys,
@@ -132,6 +134,7 @@ async def change_status(
         current = CaseStatus(case.status)
         check_transition(current, target, outcome)
         case.status = target.value
+        _follow_status_with_clock(runtime, case, current, target)
         if target is CaseStatus.CLOSED:
             case.is_open, case.outcome, case.closed_at = False, outcome.value if outcome else None, utcnow()
             await retention.seal_for_closure(runtime, session, case, keyring)
@@ -143,6 +146,42 @@ async def change_status(
             "case.status",
             {"from": current.value, "to": target.value, "outcome": outcome.value if outcome else None},
         )
+
+
+def _follow_status_with_clock(runtime: Runtime, case: Case, current: CaseStatus, target: CaseStatus) -> None:
+    """"Referred" waits for the partner (the clock stops); leaving it, or closing, ends any wait."""
+    now = utcnow()
+    if target is CaseStatus.REFERRED:
+        deadlines.start_waiting(runtime.settings, case, deadlines.Waiting.PARTNER, now)
+    elif target is CaseStatus.CLOSED or (
+        current is CaseStatus.REFERRED and case.waiting_for == deadlines.Waiting.PARTNER
+    ):
+        deadlines.stop_waiting(runtime.settings, case, now)
+
+
+class WaitingUnchangedError(ConflictError):
+    """The case already waits for that (or already waits for nothing)."""
+
+    title = "The case already waits for that"
+
+    def explain(self) -> str:
+        return gettext("The case was already in that state; nothing changed. Reload the case to see it.")
+
+
+async def set_waiting(
+    runtime: Runtime, principal: Principal, case_id: str, what: deadlines.Waiting | None
+) -> None:
+    """Start waiting for the reporter, an interpreter or a partner (``what``), or stop waiting (``None``)."""
+    async with _editing(runtime, principal, case_id) as (session, case):
+        previous = case.waiting_for
+        if previous == (what.value if what else None):
+            raise WaitingUnchangedError(str(what))
+        if what is None:
+            deadlines.stop_waiting(runtime.settings, case, utcnow())
+        else:
+            deadlines.start_waiting(runtime.settings, case, what, utcnow())
+        await _record(session, runtime, principal, case, "case.clock",
+                      {"from": previous, "to": what.value if what else None})
 
 
 async def assign(runtime: Runtime, principal: Principal, case_id: str, assignee_id: int | None) -> None:
@@ -359,9 +398,10 @@ async def override_triage(
         before = (case.urgency, case.categories)
         if (urgency, mask) == before:
             raise ConflictError("the override changes nothing")
-        if urgency != case.urgency:
-            case.sla_due_at = triage.sla_due_for(runtime.settings, urgency, case.received_at)
+        changed_urgency = urgency != case.urgency
         case.urgency, case.urgency_rank, case.categories = urgency, triage.URGENCY_RANK[urgency], mask
+        if changed_urgency:
+            deadlines.urgency_changed(runtime.settings, case)
         note_id = (
             _add_note(session, runtime, principal, case, _text(explanation), "override")
             if explanation.strip()

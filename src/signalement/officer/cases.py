@@ -14,7 +14,7 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from signalement import audit
+from signalement import audit, deadlines
 from signalement.ciphertext_fields import message_field, note_field, referral_reference_field
 from signalement.db.models import (
     AuditEntry,
@@ -26,6 +26,7 @@ from signalement.db.models import (
     Note,
     Officer,
     Referral,
+    utcnow,
 )
 from signalement.errors import NotFoundError
 from signalement.intake import Answers
@@ -97,6 +98,13 @@ class CaseSummary(msgspec.Struct, frozen=True, kw_only=True):
     region: str | None
     received_at: dt.datetime
     sla_due_at: dt.datetime
+    # deadlines: what the deadline above is for, and what the case waits for (reporter, partner: clock stopped).
+    clock: str  # first_response | resolution | interpreter | stopped | closed
+    breached: bool
+    first_response_due_at: dt.datetime | None
+    first_response_at: dt.datetime | None
+    waiting_for: str | None
+    waiting_since: dt.datetime | None
     closed_at: dt.datetime | None
     assignee_id: int | None
     assignee: str | None
@@ -161,6 +169,13 @@ def summarize(case: Case, names: dict[int, str]) -> CaseSummary:
         region=case.region,
         received_at=case.received_at,
         sla_due_at=case.sla_due_at,
+        clock=deadlines.clock_of(case),
+        breached=deadlines.is_breached(is_open=case.is_open, due=case.sla_due_at, waiting_for=case.waiting_for,
+                                       now=utcnow()),
+        first_response_due_at=case.first_response_due_at,
+        first_response_at=case.first_response_at,
+        waiting_for=case.waiting_for,
+        waiting_since=case.waiting_since,
         closed_at=case.closed_at,
         assignee_id=case.assignee_id,
         assignee=names.get(case.assignee_id) if case.assignee_id else None,

@@ -51,6 +51,14 @@ CONTACT_NAMES = MappingProxyType(
     }
 )
 DANGER_NAMES = MappingProxyType({"yes": N_("Yes"), "no": N_("No"), "unsure": N_("Not sure")})
+# What a case waits for (``deadlines.Waiting``), as the queue and the case page say it.
+WAITING_NAMES = MappingProxyType(
+    {
+        "reporter": N_("Waiting for the reporter"),
+        "interpreter": N_("Interpreter requested"),
+        "partner": N_("Waiting for a partner"),
+    }
+)
 
 
 class CaseWording(StaffWording):
@@ -111,3 +119,5 @@ class CaseWording(StaffWording):
         except ValueError:
             return code
 
+    def waiting(self, code: str | None) -> str:
+        return word(WAITING_NAMES, code) if code else ""

@@ -15,16 +15,19 @@ the page is full (a page of immediate cases never touches the others):
 
 * an officer sees "my region OR assigned to me": one branch per side;
 * "all statuses" is one branch for open cases and one for closed ones;
-* "SLA breached" needs nothing more: breached cases lead each position's run.
+* "SLA breached" needs nothing more: breached cases lead each position's run
+  (those whose clock is stopped, ``deadlines``, are skipped as the run is read).
 
 Categories are a bit mask; each category has a partial index (0005) whose
 predicate is exactly ``(categories & bit) <> 0``, with the bit written as a
 literal so the planner can match it.
 
 Counts per urgency and the breached-SLA count cover the caller's whole open
-queue (not the current filter): they answer "what is on my plate". They are
-index-only scans of the ``(is_open, urgency_rank, sla_due_at)`` index, kept
-for ``COUNTS_TTL_SECONDS`` in the shared store (``CountsCache``).
+queue (not the current filter): they answer "what is on my plate". The counts
+are index-only scans of the ``(is_open, urgency_rank, sla_due_at)`` index; the
+breached count reads the overdue range and each such case's waiting state
+(``deadlines``: a case waiting for the reporter or a partner is not late).
+Both are kept for ``COUNTS_TTL_SECONDS`` in the shared store (``CountsCache``).
 """
 
 from __future__ import annotations
@@ -54,10 +57,10 @@ from sqlalchemy import (
     true,
     tuple_,
 )
-from sqlalchemy import case as when
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signalement.db.models import Case, CaseStatus, Role, UTCDateTime, utcnow
+from signalement.deadlines import breached_condition, is_breached
 from signalement.errors import SignalementError
 from signalement.i18n import gettext
 from signalement.receipts import parse_code
@@ -131,6 +134,7 @@ LIST_COLUMNS = (
     Case.legal_hold,
     Case.police_flag,
     Case.danger_now,
+    Case.waiting_for,
 )
 
 
@@ -203,6 +207,7 @@ class QueueRow(msgspec.Struct, frozen=True, kw_only=True):
     legal_hold: bool
     police_flag: bool
     danger_now: bool
+    waiting_for: str | None = None  # deadlines.Waiting: reporter and partner stop the clock
 
     @property
     def cursor(self) -> Cursor:
@@ -301,7 +306,7 @@ def _common(principal: Principal, f: QueueFilter, now: dt.datetime) -> list[Colu
     elif f.assignee:
         conds.append(Case.assignee_id == int(f.assignee))
     if f.breached:
-        conds.append(Case.sla_due_at < now)
+        conds.append(breached_condition(now))  # a case waiting for the reporter or a partner is not late
         if f.status in ("all", "closed"):
             conds.append(Case.is_open == true())
     return conds
@@ -331,12 +336,13 @@ def _to_row(r: Row[*tuple[Any, ...]], now: dt.datetime) -> QueueRow:
         language=r.language,
         received_at=r.received_at,
         sla_due_at=due,
-        breached=r.status != CaseStatus.CLOSED and due < now,
+        breached=is_breached(is_open=r.status != CaseStatus.CLOSED, due=due, waiting_for=r.waiting_for, now=now),
         assignee_id=r.assignee_id,
         employer_index=r.employer_index,
         legal_hold=r.legal_hold,
         police_flag=r.police_flag,
         danger_now=r.danger_now,
+        waiting_for=r.waiting_for,
     )
 
 
@@ -458,9 +464,12 @@ class CountsCache:
 async def queue_counts(
     session: AsyncSession, principal: Principal, now: dt.datetime | None = None
 ) -> QueueCounts:
-    """Open cases per urgency and how many are past their SLA, over the caller's whole queue."""
+    """Open cases per urgency and how many are really past their deadline, over the caller's whole queue.
+
+    The counts per urgency stay an index-only scan; the breached count reads only the overdue part of the
+    index and checks each such case's waiting state (``deadlines``: waiting for the reporter or a partner
+    is not late)."""
     now = now or utcnow()
-    late = func.sum(when((Case.sla_due_at < now, 1), else_=0))
     branches: list[list[ColumnElement[bool]]]
     if principal.role is Role.SUPERVISOR:
         branches = [[]]
@@ -477,13 +486,14 @@ async def queue_counts(
     breached = 0
     for conds in branches:
         stmt = (
-            select(Case.urgency_rank, func.count(), late)
+            select(Case.urgency_rank, func.count())
             .where(Case.is_open == true(), *conds)
             .group_by(Case.urgency_rank)
         )
-        for rank, n, n_late in (await session.execute(stmt)).all():
+        for rank, n in (await session.execute(stmt)).all():
             by_rank[rank] = by_rank.get(rank, 0) + int(n)
-            breached += int(n_late or 0)
+        late = select(func.count()).select_from(Case).where(Case.is_open == true(), *conds, breached_condition(now))
+        breached += int(await session.scalar(late) or 0)
     return QueueCounts(
         open_by_urgency={URGENCIES[r]: n for r, n in by_rank.items() if r < len(URGENCIES)}, breached=breached
     )

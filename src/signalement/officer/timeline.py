@@ -86,6 +86,14 @@ def _key_rejected(ui: CaseWording, who: str, d: Mapping[str, object], names: Map
     return gettext("The reporter's key failed its integrity check when %(who)s replied; nothing was sent.", who=who)
 
 
+def _clock(ui: CaseWording, who: str, d: Mapping[str, object], names: Mapping[int, str]) -> str:
+    if d.get("to") == "interpreter":
+        return gettext("%(who)s requested an interpreter (the interpreter's deadline runs).", who=who)
+    if d.get("to"):
+        return gettext("%(who)s paused the clock: %(state)s.", who=who, state=ui.waiting(str(d["to"])))
+    return gettext("%(who)s restarted the clock (no longer: %(state)s).", who=who, state=ui.waiting(str(d.get("from"))))
+
+
 SENTENCES: MappingProxyType[str, Sentence] = MappingProxyType({
     "case.open": _open,
     "case.status": _status,
@@ -98,6 +106,7 @@ SENTENCES: MappingProxyType[str, Sentence] = MappingProxyType({
     "case.export": _export,
     "evidence.view": _evidence,
     "case.followup_key_rejected": _key_rejected,
+    "case.clock": _clock,
 })
 
 
@@ -110,4 +119,7 @@ def sentence(
     tell = SENTENCES.get(action)
     if tell is None:
         return gettext("%(who)s: %(action)s", who=who, action=action)
-    return tell(ui, who, detail, names)
+    told = tell(ui, who, detail, names)
+    if detail.get("first_response"):
+        return told + " " + gettext("This met the first-response deadline.")
+    return told

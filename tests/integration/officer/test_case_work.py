@@ -9,7 +9,7 @@ import msgspec
 import pytest
 from sqlalchemy import select
 
-from signalement import triage
+from signalement import deadlines, triage
 from signalement.ciphertext_fields import message_field, note_field
 from signalement.db.models import AuditEntry, Case, CaseField, Message, Note, OutboxJob, Role
 from signalement.evidence_store import write_evidence
@@ -170,7 +170,8 @@ async def test_a_reply_is_sealed_to_both_sides_and_texted_through_the_outbox(sta
     )
     assert sms == SmsJob(to="+15145550199", language="es")
     [entry] = [e for e in await audit_of(stack, receipt.case_id) if e.action == "case.reply"]
-    assert entry.detail == {"message": message_id, "sms": True}
+    # A reply is the case's first response (``deadlines``): the entry says it met that deadline.
+    assert entry.detail == {"message": message_id, "sms": True, "first_response": True}
 
 
 async def test_a_reply_to_a_reporter_who_chose_the_web_queues_no_text(stack, web, staff) -> None:
@@ -211,7 +212,11 @@ async def test_an_override_keeps_the_automatic_decision_moves_the_deadline_and_s
         note = await session.scalar(
             select(Note).where(Note.case_id == receipt.case_id, Note.kind == "override")
         )
-    assert case.sla_due_at == triage.sla_due_for(stack.settings, "high", case.received_at)
+    # The first-response deadline follows the new urgency; the override is that response, so the case
+    # now works against its resolution target (``deadlines``).
+    assert case.first_response_due_at == triage.sla_due_for(stack.settings, "high", case.received_at)
+    assert case.first_response_at is not None
+    assert case.sla_due_at == deadlines.resolution_due(stack.settings, "high", case.received_at)
     assert case.auto_urgency == "standard" and case.auto_categories == triage.category_mask(["wages"])
     assert note is not None and SECRET_WORDS.encode() not in note.envelope
     [entry] = [e for e in await audit_of(stack, receipt.case_id) if e.action == "case.override"]

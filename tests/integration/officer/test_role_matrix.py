@@ -94,6 +94,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...] | str] = {
     ("POST", "/officer/cases/{case_id:str}/triage"): PAGE_WRITE,
     # machine translation is off unless a server is configured: 404 from the handler for those who may read
     ("POST", "/officer/cases/{case_id:str}/translation"): (303, 404, 404, 403, 403),
+    ("POST", "/officer/cases/{case_id:str}/waiting"): PAGE_WRITE,
     ("GET", "/officer/clusters"): (303, 403, 200, 403, 403),
     ("GET", "/officer/audit"): (303, 403, 200, 200, 403),
     ("POST", "/officer/audit/verify"): (303, 403, 200, 200, 403),
@@ -118,6 +119,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...] | str] = {
     ("POST", "/api/v1/cases/{case_id:str}/referrals"): API_WRITE,
     ("PUT", "/api/v1/cases/{case_id:str}/legal-hold"): (401, 403, 409, 403, 403),
     ("PUT", "/api/v1/cases/{case_id:str}/triage"): API_WRITE,
+    ("PUT", "/api/v1/cases/{case_id:str}/waiting"): API_WRITE,
     ("GET", "/api/v1/clusters"): (401, 403, 200, 403, 403),
     ("GET", "/api/v1/audit"): (401, 403, 200, 200, 403),
     ("POST", "/api/v1/audit/verify"): (401, 403, 200, 200, 403),
@@ -149,6 +151,7 @@ FORMS: dict[str, dict[str, Any]] = {
     "/officer/cases/{case_id:str}/legal-hold": {"on": "off", "reason": "court order lifted", "confirm": "yes"},
     "/officer/cases/{case_id:str}/triage": {"urgency": "bogus", "reason": "bogus"},
     "/officer/cases/{case_id:str}/translation": {"part": "narrative"},
+    "/officer/cases/{case_id:str}/waiting": {"waiting_for": "bogus"},
     "/officer/admin/staff": {"username": "x", "role": "bogus"},
     "/officer/admin/staff/{officer_id:int}/role": {"role": "officer"},
 }

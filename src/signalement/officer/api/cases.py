@@ -10,6 +10,7 @@ from litestar.params import JSONBody
 from litestar.types import ControllerRouterHandler
 
 from signalement.db.models import CaseStatus, utcnow
+from signalement.deadlines import Waiting as WaitingFor
 from signalement.officer import actions, cases
 from signalement.officer.api.schemas import (
     AssigneeChange,
@@ -23,6 +24,7 @@ from signalement.officer.api.schemas import (
     StatusChange,
     StrictBody,
     TriageOverride,
+    Waiting,
     problems,
 )
 from signalement.officer.evidence_files import evidence_response
@@ -188,4 +190,19 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
         )
         return await updated(request, case_id)
 
-    return [queue, case, evidence, change_status, assign, note, reply, referral, legal_hold, override]
+    @put(
+        "/cases/{case_id:str}/waiting",
+        opt=WRITE,
+        dto=StrictBody[Waiting],
+        return_dto=None,
+        responses=CHANGE_ERRORS,
+        summary="Wait for the reporter, an interpreter or a partner, or restart the clock",
+    )
+    async def waiting(request: Request, case_id: CaseId, data: JSONBody[Waiting]) -> CaseUpdated:
+        """Reporter and partner stop the clock (the case is not breached meanwhile); an interpreter request runs
+        its own clock. ``null`` ends the wait, and the time spent waiting moves the case's deadline."""
+        what = WaitingFor(data.waiting_for) if data.waiting_for else None
+        await actions.set_waiting(runtime, require_principal(request), case_id, what)
+        return await updated(request, case_id)
+
+    return [queue, case, evidence, change_status, assign, note, reply, referral, legal_hold, override, waiting]

@@ -9,7 +9,7 @@ problem details (``errors.handle_exception``); ``problems()`` documents them.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 import msgspec
 from litestar.dto import MsgspecDTO
@@ -177,6 +177,13 @@ class LegalHold(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     on: bool
     reason: Text  # sealed as a note; the audit entry holds its id only
     confirm: bool  # must be true: placing or lifting a hold is never a stray click
+
+
+class Waiting(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """What the case waits for: ``reporter`` or ``partner`` stop the clock, ``interpreter`` has its own; ``null``
+    restarts the clock."""
+
+    waiting_for: Literal["reporter", "interpreter", "partner"] | None
 
 
 class TriageOverride(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

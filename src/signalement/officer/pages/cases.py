@@ -15,6 +15,7 @@ from litestar.types import ControllerRouterHandler
 
 from signalement import reply_templates, triage
 from signalement.db.models import CaseStatus, utcnow
+from signalement.deadlines import Waiting
 from signalement.errors import NotFoundError, SignalementError
 from signalement.i18n import N_, current_language
 from signalement.officer import actions, administration, cases, glosses, machine_translation, timeline
@@ -45,6 +46,7 @@ DONE = {
     "referral": N_("The referral was recorded."),
     "hold": N_("The legal hold was changed."),
     "triage": N_("The triage was changed."),
+    "clock": N_("The clock was changed."),
 }
 
 # Query parameters that are not part of the view (the page cursor, the notice after a bulk assignment).
@@ -70,12 +72,17 @@ RETURN_TO = {
     "reply": "messages-heading",
     "referral": "referrals-heading",
     "triage": "triage-heading",
+    "clock": "work-heading",
 }
 
 
 class StatusForm(msgspec.Struct, frozen=True, kw_only=True):
     to: str
     outcome: str = ""
+
+
+class WaitingForm(msgspec.Struct, frozen=True, kw_only=True):
+    waiting_for: str = ""  # "" restarts the clock
 
 
 class AssignForm(msgspec.Struct, frozen=True, kw_only=True):
@@ -217,6 +224,7 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
             gloss=glosses.gloss,
             can_translate=translator is not None,
             reply_choices=reply_choices(detail.summary.language),
+            waiting_choices=list(Waiting),
         )
 
     @get("/cases/{case_id:str}/export", opt=READ)
@@ -333,8 +341,15 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
         )
         return back(case_id, "triage")
 
+    @post("/cases/{case_id:str}/waiting", opt=WRITE, status_code=303)
+    async def waiting(request: Request, case_id: CaseId, data: URLEncodedBody[WaitingForm]) -> Response[Any]:
+        what = _enum(Waiting, data.waiting_for) if data.waiting_for else None
+        await actions.set_waiting(runtime, require_principal(request), case_id, what)
+        return back(case_id, "clock")
+
     return [
         queue,
+        waiting,
         case_page,
         export,
         evidence,
