@@ -16,7 +16,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from litestar import Request
 from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie
 from litestar.handlers.base import BaseRouteHandler
 from sqlalchemy import select
 
@@ -25,10 +27,11 @@ from signalement.db.models import AuditEntry, Officer, OfficerCredential, Role
 from signalement.errors import ForbiddenError, SignalementError
 from signalement.runtime import Runtime
 from signalement.settings import Settings
-from signalement.staff import integrity, sessions
+from signalement.staff import integrity, sessions, typed_work
 from signalement.staff.access import PERMISSION_KEY, Permission, Principal, Stage
 
 _PRINCIPAL = "signalement.principal"
+_EXPIRED_OFFICER = "signalement.expired_officer"
 
 
 class SignInRequiredError(SignalementError):
@@ -36,6 +39,14 @@ class SignInRequiredError(SignalementError):
 
     status_code = 401
     title = "Sign-in required"
+
+
+class WorkKeptError(SignInRequiredError):
+    """The session expired before a form was sent; what was typed is kept sealed (``staff.typed_work``)."""
+
+    def __init__(self, cookie: Cookie, next_path: str) -> None:
+        super().__init__("typed work kept")
+        self.cookie, self.next_path = cookie, next_path
 
 
 class SetupRequiredError(SignalementError):
@@ -79,6 +90,8 @@ async def _load(connection: ASGIConnection) -> Principal | None:
         return None
     runtime = runtime_of(connection)
     if sessions.expired(state, runtime.settings):
+        # Who it was, for this request only: typed work sent now can still be kept for them (``typed_work``).
+        connection.scope[_EXPIRED_OFFICER] = state.officer_id  # type: ignore[literal-required]
         sessions.end(connection)
         return None
     async with runtime.db.reading() as db:
@@ -126,6 +139,7 @@ async def authorize(connection: ASGIConnection, handler: BaseRouteHandler) -> No
     if permission is Permission.PUBLIC:
         return
     if principal is None:
+        await _keep_typed_work(connection, handler)
         raise SignInRequiredError
     if connection.scope.get("method", "GET") not in SAFE_METHODS:
         _check_csrf_bound(connection)
@@ -133,6 +147,30 @@ async def authorize(connection: ASGIConnection, handler: BaseRouteHandler) -> No
         raise SetupRequiredError
     if not principal.may(permission):
         raise ForbiddenError
+
+
+async def _keep_typed_work(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    """A form sent just after its session expired: keep the words sealed for the officer's next sitting.
+
+    Only for routes that promise it, only for the officer whose session this was (it just expired: the store
+    still names them), and only with the CSRF token issued to that session."""
+    promise = typed_work.promise_of(handler.opt)
+    officer_id = connection.scope.get(_EXPIRED_OFFICER)
+    if promise is None or not isinstance(officer_id, int) or not isinstance(connection, Request):
+        return
+    if connection.scope.get("method") != "POST":
+        return
+    runtime = runtime_of(connection)
+    session_id = sessions.session_id_of(connection)
+    token = connection.cookies.get(csrf_cookie_name(runtime.settings))
+    if session_id is None or not integrity.csrf_bound(runtime.staff_keys, session_id, token):
+        return
+    text = (await connection.form()).get(promise.field)
+    if not isinstance(text, str) or not text.strip():
+        return
+    page = typed_work.return_path(connection.url.path)
+    cookie = await typed_work.keep(connection, runtime.settings, officer_id, page, promise.kind, text)
+    raise WorkKeptError(cookie, page + (f"#{promise.anchor}" if promise.anchor else ""))
 
 
 def _credential_authentic(runtime: Runtime, officer: Officer, cred: OfficerCredential) -> bool:

@@ -62,12 +62,16 @@ class StaffPages(Controller):
 
     @get("/sign-in", opt=declare(Permission.PUBLIC), name="officer-sign-in")
     async def sign_in_page(
-        self, request: Request, next: FromQuery[str | None] = None, expired: FromQuery[str | None] = None
+        self, request: Request, next: FromQuery[str | None] = None, expired: FromQuery[str | None] = None,
+        kept: FromQuery[str | None] = None,
     ) -> Response[Any]:
         principal = principal_of(request)
         if principal is not None:
             return see_other(home_for(principal))
         notice = N_("Your session ended. Sign in again.") if expired else None
+        if kept:
+            notice = N_("Your session ended before your text was sent. It was not saved, but it is kept "
+                        "encrypted for you: sign in again and you will find it back in its box.")
         return render(
             request, "sign_in.html", next=safe_next(next) or "", username="", error=None, notice=notice
         )

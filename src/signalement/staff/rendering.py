@@ -13,7 +13,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 from signalement import i18n
 from signalement.db.models import Role, utcnow
 from signalement.staff.access import Permission, Principal, Stage
-from signalement.staff.guard import SetupRequiredError, SignInRequiredError
+from signalement.staff.guard import SetupRequiredError, SignInRequiredError, WorkKeptError
 from signalement.staff.wording import StaffWording
 
 LANG_COOKIE = "officer-lang"
@@ -117,6 +117,11 @@ def sign_in_redirect(request: Request, exc: SignInRequiredError) -> Response[Any
         if request.cookies.get("signalement-session") or request.cookies.get("__Host-signalement-session")
         else None
     )
+    if isinstance(exc, WorkKeptError):
+        # What was typed is kept, sealed: sign in again, land back on the page, find it in its box.
+        response = see_other(SIGN_IN, next=safe_next(exc.next_path), expired="1", kept="1")
+        response.set_cookie(exc.cookie)
+        return response
     return see_other(SIGN_IN, next=safe_next(target) if request.method == "GET" else None, expired=expired)
 
 

@@ -50,6 +50,10 @@ clock: Callable[[], float] = time.time
 
 SESSION_ID_BYTES = 32
 SEEN_REFRESH_SECONDS = 60
+# An expired session's entry stays this long past the idle limit (still refused by ``expired``), so that a form
+# sent after the limit can say whose words to keep (``staff.typed_work``). It still opens nothing without the
+# browser's key cookie, and the next request that presents it deletes it.
+STORE_GRACE_SECONDS = 30 * 60
 _SESSION_ID = re.compile(r"^[0-9a-f]{64}$")
 _LOADED = "signalement.session.loaded"
 _STATE_KEY = "state"
@@ -215,7 +219,7 @@ def session_config(settings: Settings) -> OfficerSessionConfig:
         store="sessions",
         session_id_bytes=SESSION_ID_BYTES,
         max_age=settings.session_absolute_hours * 3600,
-        store_ttl=settings.session_idle_minutes * 60 + SEEN_REFRESH_SECONDS,
+        store_ttl=settings.session_idle_minutes * 60 + SEEN_REFRESH_SECONDS + STORE_GRACE_SECONDS,
     )
 
 
@@ -247,6 +251,11 @@ def expired(state: SessionState, settings: Settings, now: float | None = None) -
         now - state.created > settings.session_absolute_hours * 3600
         or now - state.seen > settings.session_idle_minutes * 60
     )
+
+
+def ends_at(state: SessionState, settings: Settings) -> float:
+    """When this session ends if nothing more happens: the idle limit, or the absolute one if sooner."""
+    return min(state.seen + settings.session_idle_minutes * 60, state.created + settings.session_absolute_hours * 3600)
 
 
 def touch(connection: ASGIConnection, state: SessionState, now: float | None = None) -> SessionState:

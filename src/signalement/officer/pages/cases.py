@@ -26,10 +26,11 @@ from signalement.officer.queue import SORTS, CountsCache, QueueFilter, count_mat
 from signalement.officer.reply_choices import reply_choices
 from signalement.officer.workflow import Outcome, OverrideReason
 from signalement.runtime import Runtime
-from signalement.staff import sessions
+from signalement.staff import sessions, typed_work
 from signalement.staff.access import Permission
 from signalement.staff.guard import declare, require_principal
 from signalement.staff.rendering import see_other
+from signalement.staff.typed_work import KeepTyped
 from signalement.staff.unlocked import keyring
 from signalement.translation import translation_provider
 from signalement.triage.definitions import PARTNERS
@@ -38,6 +39,11 @@ from signalement.triage.definitions import PARTNERS
 OPENED_REMEMBERED = 200
 READ = declare(Permission.CASES_READ)
 WRITE = declare(Permission.CASES_WRITE)
+# A note or a reply sent after the session expired is kept sealed and comes back after sign-in (typed_work).
+WRITE_NOTE = declare(Permission.CASES_WRITE, **typed_work.opt(KeepTyped(kind="note", anchor="notes-heading")))
+WRITE_REPLY = declare(Permission.CASES_WRITE, **typed_work.opt(KeepTyped(kind="reply", anchor="messages-heading")))
+RESTORED = N_("Your session had ended, so this text was not sent. It is back in its box below: check it, "
+              "then send it again.")
 DONE = {
     "status": N_("The case moved to its new status."),
     "assign": N_("The assignment was saved."),
@@ -204,7 +210,9 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
         detail, rel = view.detail, view.related
         async with runtime.db.reading() as session:
             names, actors = await cases.staff_names(session), await cases.actor_names(session)
-        return render(
+        # Words typed before the session expired, for this officer and this case only: back in their box.
+        restored = await typed_work.take(request, runtime.settings, principal.officer_id, f"/officer/cases/{case_id}")
+        page = render(
             request,
             "case.html",
             case=detail,
@@ -212,7 +220,7 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
             related=rel,
             can_hold=principal.may(Permission.LEGAL_HOLD),
             assignable=await administration.assignable(runtime),
-            notice=DONE.get(done or ""),
+            notice=RESTORED if restored else DONE.get(done or ""),
             outcomes=list(Outcome),
             reasons=list(OverrideReason),
             partners=PARTNERS,
@@ -225,7 +233,11 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
             can_translate=translator is not None,
             reply_choices=reply_choices(detail.summary.language),
             waiting_choices=list(Waiting),
+            restored={restored.kind: restored.text} if restored else {},
         )
+        if request.cookies.get(typed_work.cookie_name(runtime.settings)):
+            page.set_cookie(typed_work.forget(runtime.settings))
+        return page
 
     @get("/cases/{case_id:str}/export", opt=READ)
     async def export(request: Request, case_id: CaseId) -> Template:
@@ -283,12 +295,12 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
         await actions.assign(runtime, principal, case_id, target)
         return back(case_id, "assign")
 
-    @post("/cases/{case_id:str}/notes", opt=WRITE, status_code=303)
+    @post("/cases/{case_id:str}/notes", opt=WRITE_NOTE, status_code=303)
     async def note(request: Request, case_id: CaseId, data: URLEncodedBody[TextForm]) -> Response[Any]:
         await actions.add_note(runtime, require_principal(request), case_id, data.text)
         return back(case_id, "note")
 
-    @post("/cases/{case_id:str}/replies", opt=WRITE, status_code=303)
+    @post("/cases/{case_id:str}/replies", opt=WRITE_REPLY, status_code=303)
     async def reply(request: Request, case_id: CaseId, data: URLEncodedBody[ReplyForm]) -> Response[Any]:
         principal = require_principal(request)
         text = data.text
