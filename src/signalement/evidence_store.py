@@ -9,21 +9,23 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signalement.ciphertext_fields import evidence_binding, evidence_key_field
 from signalement.db.engine import Database
-from signalement.db.models import Evidence, EvidenceChunk, coarse_hour, new_id
+from signalement.db.models import Case, Evidence, EvidenceChunk, coarse_hour, new_id
 from signalement.vault.keystore import PublicKey
 from signalement.vault.seal import seal
 from signalement.vault.stream import StreamDecryptor, StreamEncryptor, StreamError, new_data_key
 
 
 async def write_evidence(session: AsyncSession, recipient: PublicKey, *, case_id: str, attached: bool,
-                         body: Iterable[bytes], kind: str, content_type: str, size: int) -> Evidence:
-    """Encrypt and store one file in the caller's transaction. ``case_id`` may be a draft's future id."""
-    evidence_id = new_id()
+                         body: Iterable[bytes], kind: str, content_type: str, size: int,
+                         evidence_id: str | None = None) -> Evidence:
+    """Encrypt and store one file in the caller's transaction. ``case_id`` may be a draft's future id;
+    ``evidence_id`` is chosen in advance when the file is fetched later (an MMS photo, by the worker)."""
+    evidence_id = evidence_id or new_id()
     key = new_data_key()
     enc = StreamEncryptor(key, evidence_binding(case_id, evidence_id))
     row = Evidence(
@@ -83,3 +85,31 @@ async def discard_staged(db: Database, draft_case_id: str, evidence_id: str) -> 
             await session.execute(delete(Evidence).where(*owned))
         await session.commit()
 
+
+async def attach_if_filed(session: AsyncSession, draft_case_id: str) -> None:
+    """In the caller's transaction: attach files staged for ``draft_case_id`` if that case now exists.
+
+    For files fetched while the report is being written (MMS photos): the worker stores each one
+    staged and runs this afterwards, and the channel runs it again after filing. Whichever commits
+    last sees the other's work, so a photo that arrives as the report is filed is not left staged.
+    """
+    await session.execute(
+        update(Evidence)
+        .where(Evidence.draft_case_id == draft_case_id, Evidence.case_id.is_(None),
+               exists().where(Case.id == draft_case_id))
+        .values(case_id=draft_case_id)
+    )
+
+
+async def discard_draft(session: AsyncSession, draft_case_id: str) -> None:
+    """In the caller's transaction: every file still staged for a draft the reporter deleted (cancel, STOP)."""
+    staged = select(Evidence.id).where(Evidence.draft_case_id == draft_case_id, Evidence.case_id.is_(None))
+    await session.execute(delete(EvidenceChunk).where(EvidenceChunk.evidence_id.in_(staged)))
+    await session.execute(delete(Evidence).where(Evidence.draft_case_id == draft_case_id, Evidence.case_id.is_(None)))
+
+
+async def files_on_case(db: Database, case_id: str) -> int:
+    """How many files a case has (the per-case limit counts every channel's)."""
+    async with db.reading() as session:
+        return int(await session.scalar(select(func.count()).select_from(Evidence)
+                                        .where(Evidence.case_id == case_id)) or 0)

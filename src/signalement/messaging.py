@@ -5,15 +5,20 @@ real ``twilio`` client (pointed at ``SIGNALEMENT_TWILIO_API_BASE``; tests point 
 peer). Purging runs from the worker: after an inbound text is handled (and after each of our
 replies is delivered), a ``twilio.purge`` job deletes the message at Twilio, so Twilio's log stops
 linking the reporter's number to us. The SID is sealed to the worker key in the outbox.
+A text with photos (MMS) is purged by its ``twilio.media`` job instead (``signalement.mms``), once
+the photos are downloaded: ``fetch_media`` reads one with HTTP Basic auth, never from a URL the
+webhook gave us, only from the SIDs under the configured API base.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 from collections.abc import Mapping
 from typing import Protocol
 
+import httpx
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 from twilio.base.exceptions import TwilioRestException
@@ -27,6 +32,28 @@ from signalement.vault.seal import seal
 
 PURGE_JOB = "twilio.purge"
 PURGE_DELAY = dt.timedelta(minutes=2)  # let Twilio finish with a message before it is deleted
+MAX_MEDIA = 10  # Twilio's own limit on files in one MMS
+MEDIA_SID = re.compile(r"ME[0-9a-fA-F]{32}")
+MEDIA_TIMEOUT = 30.0
+
+
+class UnusableMediaError(Exception):
+    """A file attached to a text cannot be had: retrying will not change that."""
+
+
+class MediaTooBigError(UnusableMediaError):
+    """A photo at Twilio is larger than we accept: it is not read past the limit."""
+
+
+class MediaGoneError(UnusableMediaError):
+    """The provider no longer holds the file."""
+
+
+class InboundMedia(msgspec.Struct, frozen=True, kw_only=True):
+    """One file attached to an inbound text: its SID at the provider and its claimed type."""
+
+    sid: str  # "" when the webhook's URL did not end in a media SID we recognise
+    content_type: str
 
 
 class Inbound(msgspec.Struct, frozen=True, kw_only=True):
@@ -36,11 +63,14 @@ class Inbound(msgspec.Struct, frozen=True, kw_only=True):
     sender: str
     body: str
     media_count: int = 0
+    media: tuple[InboundMedia, ...] = ()
 
 
 class PurgeJob(msgspec.Struct, frozen=True):
-    kind: str  # "message", "recording" (a phone statement, once sealed) or "call" (the call log)
+    # "message", "media" (an MMS file of message `parent`), "recording" (a phone statement, once sealed) or "call"
+    kind: str
     sid: str
+    parent: str = ""  # a media file's message SID
 
 
 class MessagingProvider(Protocol):
@@ -51,6 +81,14 @@ class MessagingProvider(Protocol):
     async def purge(self, job: PurgeJob) -> None: ...
 
     def parse_inbound(self, form: Mapping[str, list[str]]) -> Inbound | None: ...
+
+    async def fetch_media(self, message_sid: str, media_sid: str, max_bytes: int) -> bytes:
+        """A photo's bytes; ``MediaTooBigError`` past ``max_bytes``."""
+        ...
+
+    async def sender_of(self, message_sid: str) -> str:
+        """Who sent an inbound message (read from the provider when needed, never stored by us)."""
+        ...
 
 
 class TwilioProvider:
@@ -81,6 +119,8 @@ class TwilioProvider:
                 client.recordings(job.sid).delete()
             elif job.kind == "call":
                 client.calls(job.sid).delete()
+            elif job.kind == "media":
+                client.messages(job.parent).media(job.sid).delete()
             else:
                 client.messages(job.sid).delete()
         except TwilioRestException as exc:
@@ -96,10 +136,40 @@ class TwilioProvider:
         if not sid or not sender:
             return None
         try:
-            media = int(one("NumMedia") or 0)
+            count = max(0, min(int(one("NumMedia") or 0), MAX_MEDIA))
         except ValueError:
-            media = 0
-        return Inbound(message_id=sid, sender=sender, body=one("Body"), media_count=media)
+            count = 0
+        media = tuple(InboundMedia(sid=_media_sid(one(f"MediaUrl{i}")), content_type=one(f"MediaContentType{i}"))
+                      for i in range(count))
+        return Inbound(message_id=sid, sender=sender, body=one("Body"), media_count=count, media=media)
+
+    async def fetch_media(self, message_sid: str, media_sid: str, max_bytes: int) -> bytes:
+        s = self.settings
+        url = (f"{s.twilio_api_base.rstrip('/')}/2010-04-01/Accounts/{s.twilio_account_sid}"
+               f"/Messages/{message_sid}/Media/{media_sid}")
+        # Basic auth with the account's credentials; httpx drops them when Twilio redirects to its media CDN.
+        async with httpx.AsyncClient(auth=(s.twilio_account_sid, s.twilio_auth_token), follow_redirects=True,
+                                     timeout=MEDIA_TIMEOUT) as client, client.stream("GET", url) as response:
+            if response.status_code == 404:
+                raise MediaGoneError
+            response.raise_for_status()
+            if int(response.headers.get("content-length") or 0) > max_bytes:
+                raise MediaTooBigError
+            data = bytearray()
+            async for chunk in response.aiter_bytes():
+                data += chunk
+                if len(data) > max_bytes:
+                    raise MediaTooBigError
+        return bytes(data)
+
+    async def sender_of(self, message_sid: str) -> str:
+        return await asyncio.to_thread(lambda: str(twilio_client(self.settings).messages(message_sid).fetch().from_))
+
+
+def _media_sid(url: str) -> str:
+    """The media SID at the end of Twilio's media URL (the URL itself is never fetched or kept)."""
+    last = url.rstrip("/").rsplit("/", 1)[-1]
+    return last if MEDIA_SID.fullmatch(last) else ""
 
 
 async def queue_purge(session: AsyncSession, worker_key: PublicKey, job: PurgeJob, dedupe_ref: str,

@@ -22,6 +22,7 @@ from signalement.db.models import OutboxJob, utcnow
 from signalement.key_records import current_epoch_age, rotate_directorate
 from signalement.messaging import PURGE_JOB as TWILIO_PURGE_JOB
 from signalement.messaging import MessagingProvider, PurgeJob, TwilioProvider
+from signalement.mms import MEDIA_JOB, MediaJob, run_media_job
 from signalement.notify import OUTBOX_CASE, SMS_JOB, PermanentSendError, SmsJob, idempotency_key, message_text
 from signalement.recordings import RECORDING_JOB, RecordingSource, TwilioRecordings, read_job, seal_recording
 from signalement.retention import purge
@@ -66,6 +67,9 @@ class Worker:
     async def _recording(self, job: OutboxJob) -> None:
         payload = read_job(self.open_payload(job, f"{RECORDING_JOB}:{job.dedupe_key}"))
         await seal_recording(self.rt, job, payload, self.recordings)
+    async def _twilio_media(self, job: OutboxJob) -> None:
+        payload = msgspec.msgpack.decode(self.open_payload(job, f"{MEDIA_JOB}:{job.dedupe_key}"), type=MediaJob)
+        await run_media_job(self.rt, self.provider, payload, idempotency_key(job.dedupe_key or f"media:{job.id}"))
 
     async def _rotate(self, job: OutboxJob) -> None:
         due_for = (job.dedupe_key or "").partition(":")[2]
@@ -82,6 +86,7 @@ class Worker:
         SMS_JOB: _sms,
         TWILIO_PURGE_JOB: _twilio_purge,
         RECORDING_JOB: _recording,
+        MEDIA_JOB: _twilio_media,
         ROTATE_JOB: _rotate,
         PURGE_JOB: _purge,
     }

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from signalement.messaging import Inbound, MessagingProvider, PurgeJob
+from signalement.messaging import Inbound, MediaGoneError, MediaTooBigError, MessagingProvider, PurgeJob
 from signalement.notify import PermanentSendError
 
 
@@ -17,6 +17,8 @@ class LocalProvider:
         self.sent: list[tuple[str, str]] = []
         self.purged: list[PurgeJob] = []
         self.refuse = refuse
+        self.media: dict[str, bytes] = {}
+        self.senders: dict[str, str] = {}
 
     async def send(self, to: str, body: str, *, idempotency_key: str | None = None) -> str:
         if to in self.refuse:
@@ -26,6 +28,16 @@ class LocalProvider:
 
     async def purge(self, job: PurgeJob) -> None:
         self.purged.append(job)
+
+    async def fetch_media(self, message_sid: str, media_sid: str, max_bytes: int) -> bytes:
+        if media_sid not in self.media:
+            raise MediaGoneError
+        if len(self.media[media_sid]) > max_bytes:
+            raise MediaTooBigError
+        return self.media[media_sid]
+
+    async def sender_of(self, message_sid: str) -> str:
+        return self.senders[message_sid]
 
     def parse_inbound(self, form: Mapping[str, list[str]]) -> Inbound | None:
         sid, sender = (form.get("Id") or [""])[0], (form.get("Sender") or [""])[0]

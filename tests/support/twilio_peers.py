@@ -2,12 +2,16 @@
 
 * ``FakeTwilio``: a small stateful server of our own that records each message it is sent, and each
   message deleted (``DELETE .../Messages/{Sid}.json``: 204 for a message it holds or was told of, else 404).
+  It also holds MMS files (``media``): served at Twilio's media URL only with HTTP Basic auth (the account
+  SID and the test token), through a redirect as Twilio does, and deleted at ``.../Media/{Sid}.json``; and
+  it answers ``GET .../Messages/{Sid}.json`` with the sender of an inbound message it was told of.
 * ``prism()``: Prism serving Twilio's published OpenAPI description, which validates every request
   our real ``twilio`` client sends against Twilio's schema (it keeps no state).
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import subprocess
 import threading
@@ -23,6 +27,7 @@ import httpx
 from support.browser import require_node
 from support.live import free_port
 from support.pg import CI
+from support.twilio_webhooks import TOKEN
 
 SPEC = Path(__file__).resolve().parents[3] / "shared" / "data" / "twilio" / "twilio_api_v2010.json"
 PRISM = Path(__file__).resolve().parents[1] / "js" / "node_modules" / ".bin" / "prism"
@@ -35,9 +40,53 @@ class FakeTwilio:
         self.deleted: list[str] = []
         self.known: set[str] = set()  # SIDs of messages Twilio would hold (inbound texts the test sent)
         self.fail_with = fail_with
+        self.media: dict[str, bytes] = {}  # media SID -> the file, as a phone sent it
+        self.senders: dict[str, str] = {}  # inbound message SID -> its From
+        self.fetched: list[str] = []  # media SIDs downloaded with the right credentials
+        self.refused: list[str] = []  # requests for a file without them
+        self.deleted_media: list[str] = []
+        self.cdn_saw_auth = False  # whether the credentials followed the redirect (they must not leave Twilio)
         outer = self
+        expected_auth = "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{TOKEN}".encode()).decode()
 
         class Handler(BaseHTTPRequestHandler):
+            def _json(self, status: int, body: dict[str, object]) -> None:
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.end_headers()
+                self.wfile.write(json.dumps(body).encode())
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+                parts = self.path.split("?", 1)[0].split("/")
+                if parts[1] == "cdn":  # Twilio's media URL redirects to a short-lived CDN address
+                    outer.cdn_saw_auth = outer.cdn_saw_auth or "authorization" in self.headers
+                    data = outer.media.get(parts[2])
+                    if data is None:
+                        return self._json(404, {"code": 20404, "message": "not found", "status": 404})
+                    self.send_response(200)
+                    self.send_header("content-type", "image/jpeg")
+                    self.send_header("content-length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                    return
+                if "Media" in parts and not parts[-1].endswith(".json"):
+                    sid = parts[-1]
+                    if self.headers.get("authorization") != expected_auth:
+                        outer.refused.append(sid)
+                        return self._json(401, {"code": 20003, "message": "Authenticate", "status": 401})
+                    if sid not in outer.media or sid in outer.deleted_media:
+                        return self._json(404, {"code": 20404, "message": "not found", "status": 404})
+                    outer.fetched.append(sid)
+                    self.send_response(307)
+                    self.send_header("location", f"{outer.cdn_url}/cdn/{sid}")  # another origin
+                    self.end_headers()
+                    return
+                sid = parts[-1].removesuffix(".json")
+                if sid in outer.senders:
+                    return self._json(200, {"sid": sid, "from": outer.senders[sid], "to": "+15005550006",
+                                            "status": "received", "body": "", "num_media": "1"})
+                self._json(404, {"code": 20404, "message": "not found", "status": 404})
+
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
                 length = int(self.headers.get("content-length", 0))
                 form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
@@ -58,6 +107,13 @@ class FakeTwilio:
 
             def do_DELETE(self) -> None:  # noqa: N802 - http.server's naming
                 sid = self.path.rsplit("/", 1)[-1].removesuffix(".json")
+                if "/Media/" in self.path:
+                    if sid in outer.media and sid not in outer.deleted_media:
+                        outer.deleted_media.append(sid)
+                        self.send_response(204)
+                        self.end_headers()
+                        return
+                    return self._json(404, {"code": 20404, "message": "not found", "status": 404})
                 sent = {f"SM{i + 1:032d}" for i in range(len(outer.messages))}
                 if sid in outer.known | sent and sid not in outer.deleted:
                     outer.deleted.append(sid)
@@ -74,15 +130,20 @@ class FakeTwilio:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.cdn = ThreadingHTTPServer(("127.0.0.1", 0), Handler)  # the media CDN: another origin
+        self.cdn_url = f"http://127.0.0.1:{self.cdn.server_address[1]}"
+        self._threads = [threading.Thread(target=server.serve_forever, daemon=True)
+                         for server in (self.server, self.cdn)]
 
     def __enter__(self) -> FakeTwilio:
-        self._thread.start()
+        for thread in self._threads:
+            thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        for server in (self.server, self.cdn):
+            server.shutdown()
+            server.server_close()
 
 
 @contextmanager

@@ -18,10 +18,14 @@ from signalement.channels.replays import ReplayLedger
 from signalement.channels.signature import SignedForm, public_url_for
 from signalement.channels.sms_flow import Event, Step, advance
 from signalement.channels.sms_input import Reading, read
+from signalement.channels.sms_media import Photos, delete_only, take_photos
 from signalement.channels.sms_sessions import Conversation, FollowupKey, Loaded, SessionStore, StaleSessionError
 from signalement.errors import REPORTER_MESSAGES, SignalementError, TooManyAttemptsError
+from signalement.evidence import MAX_FILES_PER_CASE
+from signalement.evidence_store import attach_if_filed, discard_draft, files_on_case
 from signalement.intake import MAX_MESSAGE, MAX_NARRATIVE, Answers, FollowupAccess, IntakeService, Submission
 from signalement.messaging import Inbound, PurgeJob, TwilioProvider, queue_purge
+from signalement.mms import MediaJob, queue_media
 from signalement.receipts import format_code, format_secret
 from signalement.runtime import Runtime
 from signalement.vault.blind import InvalidPhoneNumberError, normalize_phone
@@ -87,8 +91,9 @@ class SmsChannel:
                     return stored  # a replay: this text was handled, here is what we answered
                 loaded = await self.sessions.load(phone, session)
             conversation = loaded.conversation
+            media_job = delete_only(inbound)
             try:
-                replies = await self._step(conversation, loaded, inbound, phone, key)
+                replies, media_job = await self._step(conversation, loaded, inbound, phone, key)
             except AlreadyFiledError:
                 # Another process filed this very text a moment ago: its reply holds the receipt.
                 stored = await self.ledger.wait_for_reply(key, form, REPLAY_WAIT_SECONDS)
@@ -102,37 +107,53 @@ class SmsChannel:
                 async with self.rt.db.writing() as session:
                     await self.sessions.save(session, phone, loaded, conversation)
                     self.ledger.add(session, key, "sms", form, twiml)
-                    await queue_purge(session, self.rt.public_keys.worker,
-                                      PurgeJob(kind="message", sid=inbound.message_id), key)
+                    if media_job is not None:  # its job deletes the text at Twilio once the photos are in
+                        await queue_media(session, self.rt.public_keys.worker, media_job, key)
+                    else:
+                        await queue_purge(session, self.rt.public_keys.worker,
+                                          PurgeJob(kind="message", sid=inbound.message_id), key)
                     await session.commit()
             except (StaleSessionError, IntegrityError):
                 continue  # another replica handled this text or moved this conversation: look again
             return twiml
         raise StaleSessionError
 
-    async def _step(self, c: Conversation, loaded: Loaded, inbound: Inbound, phone: str, key: str) -> list[str]:
-        """Act on one text; ``c`` is changed in place. Returns the texts to send back."""
+    async def _step(self, c: Conversation, loaded: Loaded, inbound: Inbound, phone: str,
+                    key: str) -> tuple[list[str], MediaJob | None]:
+        """Act on one text; ``c`` is changed in place. Returns the texts to send back, and the job for its
+        files (photos to keep, files to delete at Twilio), if it had any."""
         replies: list[str] = []
         if loaded.timed_out:
             replies.append(t.text(c.language, t.TIMED_OUT, minutes=self.rt.settings.sms_idle_minutes))
         body = inbound.body[:MAX_BODY]
         reading = read(c.step, body)
-        if inbound.media_count and not body.strip():
-            reading = Reading(event=Event.INVALID)
+        photos = await self._photos(c, inbound, keep=reading.event is not Event.STOP)
+        if inbound.media and not body.strip():  # files alone: kept (an answer with no words) or explained
+            reading = Reading(event=Event.ANSWER) if photos.kept else Reading(event=Event.INVALID, reason="noted")
         out: list[str] = []
         before = c.step
         reading = await self._act(c, reading, phone, key, out)
         c.step = advance(before, reading.event)
         lang = c.language
         if reading.event is Event.STOP:
-            return [t.text(lang, t.STOPPED)]
-        if reading.event is Event.INVALID and (before is not Step.START or reading.reason):
+            return [t.text(lang, t.STOPPED)], photos.job
+        replies.extend(t.text(lang, note, max=MAX_FILES_PER_CASE) for note in photos.notes)
+        if reading.event is Event.INVALID and reading.reason != "noted" and (before is not Step.START
+                                                                             or reading.reason):
             replies.append(t.text(lang, INVALID_TEXT.get(reading.reason, t.NOT_UNDERSTOOD)))
         elif reading.event is Event.HELP:
             replies.append(t.text(lang, t.HELP))
+        if photos.kept and before is Step.FOLLOWUP and not body.strip():
+            out.append(t.text(lang, t.FOLLOWUP_ADDED))
         replies.extend(out)
         replies.extend(self._prompt(c, before, reading))
-        return replies
+        return replies, photos.job
+
+    async def _photos(self, c: Conversation, inbound: Inbound, *, keep: bool) -> Photos:
+        on_case = 0
+        if inbound.media and c.step is Step.FOLLOWUP and c.followup is not None:
+            on_case = await files_on_case(self.rt.db, c.followup.case_id)
+        return take_photos(c, inbound, keep=keep, on_case=on_case)
 
     def _prompt(self, c: Conversation, before: Step, reading: Reading) -> list[str]:
         step, lang = c.step, c.language
@@ -153,6 +174,7 @@ class SmsChannel:
         step, event = c.step, r.event
         if event is Event.STOP:
             await self.sessions.purge(phone)
+            await self._discard_photos(c)
             return r
         if event is Event.RECEIPT:
             if step is Step.FOLLOWUP:
@@ -190,6 +212,8 @@ class SmsChannel:
                 await self._latest_reply(c, out)
             return r
         if event is Event.CANCEL:
+            if step is Step.CONFIRM:
+                await self._discard_photos(c)
             out.append(t.text(c.language, t.CANCELLED if step is Step.CONFIRM else t.FOLLOWUP_ENDED))
         return r
 
@@ -200,12 +224,25 @@ class SmsChannel:
                             employer=c.employer),
             narrative="\n\n".join(c.story),
             contact_pref="sms" if c.sms_contact else "code", phone=phone if c.sms_contact else None,
+            case_id=c.case_id, evidence_ids=c.evidence_ids,
         ))
         if not receipt.created:
             raise AlreadyFiledError  # its secret is not ours to give: the first delivery's reply has it
+        if c.case_id:  # after intake's commit: photos the worker stored meanwhile (``attach_if_filed``)
+            async with self.rt.db.writing() as session:
+                await attach_if_filed(session, c.case_id)
+                await session.commit()
         # Committed by intake before this line: only now is the receipt put in a reply.
         out.append(t.text(c.language, t.RECEIPT, code=format_code(receipt.case_code),
                                          secret=format_secret(receipt.secret)))
+
+    async def _discard_photos(self, c: Conversation) -> None:
+        """Photos already stored for a report that will not be sent; any still on their way are not
+        attached to anything and go with the daily purge of staged files."""
+        if c.case_id:
+            async with self.rt.db.writing() as session:
+                await discard_draft(session, c.case_id)
+                await session.commit()
 
     async def _open(self, c: Conversation, r: Reading, phone: str, out: list[str]) -> Reading:
         try:

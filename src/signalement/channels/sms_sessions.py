@@ -44,6 +44,8 @@ class Conversation(msgspec.Struct, kw_only=True):
     story: list[str] = msgspec.field(default_factory=list)
     sms_contact: bool = False
     followup: FollowupKey | None = None
+    case_id: str | None = None  # chosen when the first photo comes: staged photos are bound to it
+    evidence_ids: tuple[str, ...] = ()  # photos queued for the worker, attached when the report is filed
     idle_until: float = 0.0  # Unix time; inside the encrypted state, never a clear column
 
 

@@ -10,6 +10,10 @@ from __future__ import annotations
 from signalement import i18n
 from signalement.i18n import N_
 
+# The worker's texts about photos (it cannot import a channel), held to the same budget as the rest here.
+from signalement.mms import PHOTO_TOO_MANY as PHOTO_TOO_MANY
+from signalement.mms import PHOTO_UNUSABLE as PHOTO_UNUSABLE
+
 CATEGORY_MENU = N_(
     "What happened? Reply with one or more numbers:\n1 Pay\n2 Hours or rest\n3 Safety or injury\n"
     "4 Housing\n5 Passport or papers taken\n6 Violence or threats\n7 Sexual harassment\n"
@@ -41,6 +45,8 @@ FOLLOWUP_MENU = N_("Reply 1 to read the latest message from an officer, write to
 FOLLOWUP_WAITING = N_("Messages from an officer: %(count)s")
 FOLLOWUP_NONE = N_("No message from an officer yet.")
 FOLLOWUP_ADDED = N_("Added to your report.")
+PHOTO_LATER = N_("Photos can be added when you write what happened. This one was not kept.")
+PHOTO_ONLY = N_("Only photos can be added. Other files were not kept.")
 FOLLOWUP_ENDED = N_("Done. To follow up again, text your case code and secret.")
 STATUS = {
     "new": N_("We received your report. An officer will read it soon."),

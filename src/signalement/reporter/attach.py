@@ -8,10 +8,9 @@ bytes exist only in this process's memory, for the length of the request.
 from __future__ import annotations
 
 import msgspec
-from sqlalchemy import func, select
 
-from signalement.db.models import Evidence
 from signalement.evidence import MAX_FILES_PER_CASE, RejectedFileError, Rejection
+from signalement.evidence_store import files_on_case as evidence_files_on_case
 from signalement.evidence_store import write_evidence
 from signalement.i18n import N_
 from signalement.reporter.draft import StagedFile
@@ -82,10 +81,4 @@ async def store_files(
 
 
 async def files_on_case(runtime: Runtime, case_id: str) -> int:
-    async with runtime.db.reading() as session:
-        return int(
-            await session.scalar(
-                select(func.count()).select_from(Evidence).where(Evidence.case_id == case_id)
-            )
-            or 0
-        )
+    return await evidence_files_on_case(runtime.db, case_id)

@@ -10,12 +10,15 @@ import msgspec
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from sqlalchemy import select, update
 
 from signalement.app import create_app
 from signalement.db.engine import Database
+from signalement.db.models import OutboxJob, utcnow
 from signalement.runtime import Runtime
 from support import pg
 from support.stack import clone
+from support.twilio_peers import ACCOUNT_SID
 from support.twilio_webhooks import TOKEN
 
 PUBLIC_URL = "https://tips.example.ca"
@@ -76,3 +79,21 @@ async def intake(tw: TwilioStack) -> AsyncIterator[Any]:
         yield IntakeService(runtime)
     finally:
         await runtime.close()
+
+
+def worker_runtime(tw: TwilioStack, base: str) -> Runtime:
+    """A worker's runtime whose Twilio REST calls go to ``base`` (a fake or Prism on 127.0.0.1)."""
+    settings = msgspec.structs.replace(tw.settings, twilio_api_base=base, twilio_account_sid=ACCOUNT_SID,
+                                       twilio_auth_token=TOKEN, twilio_from_number="+15005550006")
+    return Runtime(settings)
+
+
+async def due_now(db: Database) -> None:
+    async with db.writing() as s:  # time travel past a job's delay instead of sleeping
+        await s.execute(update(OutboxJob).values(run_after=utcnow()))
+        await s.commit()
+
+
+async def jobs_in(db: Database) -> list[OutboxJob]:
+    async with db.reading() as s:
+        return list((await s.execute(select(OutboxJob).order_by(OutboxJob.id))).scalars())
