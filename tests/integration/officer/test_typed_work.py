@@ -16,6 +16,11 @@ from signalement.staff import sessions, typed_work
 from support.cases import submit
 from support.officers import csrf_token, next_code, sign_in
 
+
+def stored_files(root: Path) -> list[Path]:
+    """The files a store holds (a synchronous walk of a small test directory)."""
+    return [p for p in root.rglob("*") if p.is_file()]
+
 SENTINEL = "zebra-quartz-lantern-4417"
 COOKIE = "signalement-typed"
 
@@ -82,7 +87,7 @@ async def test_a_note_sent_after_the_idle_limit_comes_back_in_its_box_after_sign
     assert "kept" in sign_in_page and f"/officer/cases/{cid}#notes-heading" in sign_in_page
 
     # At rest: neither the database nor the store holds the words; the store holds something, sealed.
-    assert list(file_store.rglob("*")), "nothing was kept"
+    assert stored_files(file_store), "nothing was kept"
     assert files_holding(stack.settings.data_path, SENTINEL.encode()) == []
     async with stack.runtime.db.reading() as session:
         assert await session.scalar(select(func.count()).select_from(Note)) == 0  # kept, not sent
@@ -96,7 +101,7 @@ async def test_a_note_sent_after_the_idle_limit_comes_back_in_its_box_after_sign
         assert await session.scalar(select(func.count()).select_from(Note)) == 0  # not sent by itself
     # Once: the stored copy is gone and the browser's half is cleared.
     assert SENTINEL not in (await web.get(f"/officer/cases/{cid}")).text
-    assert not [p for p in file_store.rglob("*") if p.is_file()]
+    assert not stored_files(file_store)
 
 
 async def test_another_officer_with_the_cookie_cannot_open_the_kept_words(
