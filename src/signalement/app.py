@@ -31,6 +31,7 @@ from signalement.metrics.comments import shred_expired
 from signalement.metrics.events import Flusher
 from signalement.metrics.snapshots import Refresher
 from signalement.ratelimit import SharedRateLimitMiddleware
+from signalement.request_bodies import RefuseUnstreamedMultipart
 from signalement.runtime import Runtime
 from signalement.security_headers import security_headers_hook
 from signalement.settings import Settings, check_production, load_settings
@@ -162,7 +163,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 
     return Litestar(
         route_handlers=handlers,
-        middleware=[prometheus.middleware, rate_limit.middleware],
+        middleware=[prometheus.middleware, rate_limit.middleware, RefuseUnstreamedMultipart()],
         before_send=[security_headers_hook(hsts=settings.is_production)],
         csrf_config=_csrf_config(settings, runtime),
         # Brotli where the browser takes it, gzip otherwise. No BREACH oracle: pages holding a secret

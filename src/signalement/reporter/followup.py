@@ -35,6 +35,7 @@ from signalement.reporter import attach, csrf, funnel, locale, visit
 from signalement.reporter.forms import FieldError, Fields, check_text
 from signalement.reporter.page_state import ExpiredFormError, FollowupToken, PageStates
 from signalement.reporter.uploads import UPLOAD_MAX_BODY, read_upload
+from signalement.request_bodies import STREAMS_MULTIPART
 from signalement.runtime import Runtime
 
 # A 5,000-character message in a 4-byte script, form-encoded, plus the encrypted token.
@@ -267,7 +268,7 @@ def followup_routes(fp: FollowupPages) -> list[ControllerRouterHandler]:
         "/{lang:str}/follow-up/evidence",
         status_code=200,
         request_max_body_size=UPLOAD_MAX_BODY,
-        opt={"exclude_from_csrf": True},
+        opt={"exclude_from_csrf": True, STREAMS_MULTIPART: True},
     )
     async def followup_evidence(lang: FromPath[str], request: Request[Any, Any, Any]) -> Template:
         language = locale.language(lang)

@@ -51,6 +51,7 @@ from signalement.reporter.forms import (
 )
 from signalement.reporter.page_state import ExpiredFormError, PageStates
 from signalement.reporter.uploads import UPLOAD_MAX_BODY, UploadForm, read_upload
+from signalement.request_bodies import STREAMS_MULTIPART
 from signalement.runtime import Runtime
 from signalement.vault.kdf import KdfBusyError
 
@@ -285,7 +286,7 @@ def report_routes(report: ReportPages) -> list[ControllerRouterHandler]:
         "/{lang:str}/report/evidence",
         request_max_body_size=UPLOAD_MAX_BODY,
         status_code=200,
-        opt={"exclude_from_csrf": True},
+        opt={"exclude_from_csrf": True, STREAMS_MULTIPART: True},
     )
     async def report_evidence(lang: FromPath[str], request: Request[Any, Any, Any]) -> Template:
         language = locale.language(lang)

@@ -88,6 +88,11 @@ class Page:
         return self.hidden("_csrf_token")
 
 
+def is_localized_reporter_page(page: Page, lang: str) -> bool:
+    """A reporter page in ``lang`` (its BCP 47 tag), with its Quick exit: what every refusal must be."""
+    return f'<html lang="{lang}"' in page.text and 'id="quick-exit"' in page.text
+
+
 class Reporter:
     """Fills in the report the way a browser submits it: every post carries the page's token and draft."""
 

@@ -91,12 +91,18 @@ async def test_a_body_over_the_cap_gets_a_calm_413_and_never_a_temporary_file(
 ) -> None:
     await reporter.get("/fr/report")
     r = await reporter.client.post(
-        "/fr/report",
-        files=[("narrative", ("x.txt", b"a" * 2_200_000, "text/plain"))],
-        data={"_csrf_token": reporter.page.csrf()},
+        "/fr/report", data={"_csrf_token": reporter.page.csrf(), "narrative": "a" * 2_200_000}
     )
     assert r.status_code == 413
     assert_calm(r.text, "fr", FRENCH["Too big"])
+    # A multipart body (which Litestar would spool to a temporary file) is refused before it is read at all.
+    r = await reporter.client.post(
+        "/fr/report",
+        files=[("narrative", ("x.txt", b"a" * 1_500_000, "text/plain"))],
+        data={"_csrf_token": reporter.page.csrf()},
+    )
+    assert r.status_code == 400
+    assert_calm(r.text, "fr", FRENCH["Something was not right"])
 
 
 async def test_a_failure_inside_intake_gets_a_calm_500_with_an_error_number(

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from integration.reporter.reporting import FLOW, Page, Reporter
+from integration.reporter.reporting import FLOW, Page, Reporter, is_localized_reporter_page
 from signalement.reporter.page_state import PageStates
 
 HOSTILE = st.sampled_from(
@@ -61,10 +61,6 @@ SLOW = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-
-
-def is_localized_reporter_page(page: Page, lang: str) -> bool:
-    return f'<html lang="{lang}"' in page.text and 'id="quick-exit"' in page.text
 
 
 async def draft_at_who(reporter: Reporter, lang: str) -> str:
