@@ -17,6 +17,7 @@ from pathlib import Path
 
 import msgspec
 
+from signalement.settings import Settings
 from support.pg import ADMIN_DSN
 
 
@@ -53,16 +54,22 @@ class Sentinels(msgspec.Struct, kw_only=True):
         for name, value in msgspec.structs.asdict(self).items():
             if name == "phone":
                 continue  # searched as its E.164 form and its digits below
-            forms = [value.encode()]
-            for h in (hashlib.md5, hashlib.sha1, hashlib.sha256):  # noqa: S324 - looking for careless hashes
-                forms.append(h(value.encode()).hexdigest().encode())
-            forms.append(base64.b64encode(value.encode()).rstrip(b"="))
+            forms = encodings(value)
             if name == "phone_e164":
                 forms.append(value.lstrip("+").encode())
             if name == "employer":
                 forms.append(value.lower().encode())
             out[name] = forms
         return out
+
+
+def encodings(value: str) -> list[bytes]:
+    """``value`` in clear and in the forms a careless implementation would store it."""
+    forms = [value.encode()]
+    for h in (hashlib.md5, hashlib.sha1, hashlib.sha256):  # noqa: S324 - looking for careless hashes
+        forms.append(h(value.encode()).hexdigest().encode())
+    forms.append(base64.b64encode(value.encode()).rstrip(b"="))
+    return forms
 
 
 def sqlite_dump(db_path: Path) -> bytes:
@@ -97,11 +104,29 @@ def redis_contents(url: str) -> bytes:
         client.close()
 
 
-def find_leaks(sentinels: Sentinels, blobs: dict[str, bytes], *, allow: Iterable[str] = ()) -> list[str]:
-    """Every (sentinel, place) where a sentinel or one of its encodings was found."""
+def everything_written(settings: Settings, log_path: Path, *, temp_dir: Path | None = None) -> dict[str, bytes]:
+    """Every byte a stopped server left behind: its output, a full SQL dump, every file under the data directory
+    (database, WAL, SHM, key store, shared stores) and, if given, every file in the temporary directory it used."""
+    blobs = {"server output": log_path.read_bytes()}
+    if settings.db_url.startswith("sqlite"):
+        blobs["sql dump"] = sqlite_dump(Path(settings.db_url.split("///", 1)[1]))
+    else:
+        blobs["pg_dump"] = postgres_dump(settings.database_url.rsplit("/", 1)[1])
+    blobs.update(files_under(settings.data_path))
+    if temp_dir is not None:
+        blobs.update({f"temp {name}": data for name, data in files_under(temp_dir).items()})
+    return blobs
+
+
+def find_leaks(sentinels: Sentinels, blobs: dict[str, bytes], *, allow: Iterable[str] = (),
+               extra: dict[str, str] | None = None) -> list[str]:
+    """Every (sentinel, place) where a sentinel or one of its encodings was found; ``extra`` values (known only
+    during the run, such as the cookies a server set) are searched for the same way."""
     found = []
     allowed = set(allow)
-    for name, forms in sentinels.searchable().items():
+    searched = sentinels.searchable()
+    searched.update({name: encodings(value) for name, value in (extra or {}).items()})
+    for name, forms in searched.items():
         if name in allowed:
             continue
         for where, blob in blobs.items():

@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 
 from signalement.db.models import Case, SmsSession
 from support.live import LiveServer, start_server
-from support.privacy import Sentinels, files_under, find_leaks, postgres_dump, sqlite_dump
+from support.privacy import Sentinels, everything_written, find_leaks
 from support.twilio_webhooks import TOKEN, new_sid, sign, twiml_texts
 
 pytestmark = pytest.mark.both_databases
@@ -77,12 +77,7 @@ async def test_a_report_and_follow_up_by_sms_store_no_number_text_or_message_sid
         assert await session.scalar(select(func.count()).select_from(SmsSession)) == 1
         assert await session.scalar(select(func.count()).select_from(Case).where(Case.contact_pref == "sms")) == 1
     await stack.runtime.db.dispose()
-    blobs: dict[str, bytes] = {"server output": live.log_path.read_bytes()}
-    if stack.backend == "sqlite":
-        blobs["sql dump"] = sqlite_dump(Path(stack.settings.db_url.split("///", 1)[1]))
-    else:
-        blobs["pg_dump"] = postgres_dump(stack.settings.database_url.rsplit("/", 1)[1])
-    blobs.update(files_under(stack.settings.data_path))
+    blobs = everything_written(stack.settings, live.log_path)
     assert blobs["server output"], "the server wrote nothing at all: the log search would be blind"
     assert find_leaks(s, blobs, allow=("user_agent", "header", "query", "cookie", "client_ip")) == []
     for sid in sids:

@@ -28,7 +28,7 @@ import pytest
 from integration.reporter.reporting import FLOW, Reporter
 from support.live import LiveServer, start_server
 from support.pg import CI
-from support.privacy import Sentinels, files_under, find_leaks, postgres_dump, redis_contents, sqlite_dump
+from support.privacy import Sentinels, everything_written, find_leaks, redis_contents
 
 REDIS_URL = "redis://127.0.0.1:6379/11"
 
@@ -95,12 +95,8 @@ async def test_a_report_and_follow_up_over_a_real_socket_store_no_reporter_ident
 
     server.stop()  # flush its logs; the database is closed by the process
     await stack.runtime.db.dispose()
-    blobs: dict[str, bytes] = {"server output": server.log_path.read_bytes(), "/metrics": metrics.content}
-    if stack.backend == "sqlite":
-        blobs["sql dump"] = sqlite_dump(Path(stack.settings.db_url.split("///", 1)[1]))
-    else:
-        blobs["pg_dump"] = postgres_dump(stack.settings.database_url.rsplit("/", 1)[1])
-    blobs.update(files_under(stack.settings.data_path))
+    blobs = everything_written(stack.settings, server.log_path)
+    blobs["/metrics"] = metrics.content
     if store == "redis-store":
         blobs["redis"] = redis_contents(REDIS_URL)
         assert blobs["redis"], "the Redis store held nothing: the search there would be blind"
