@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +50,19 @@ def require_node() -> None:
 async def launch(playwright: Any) -> Any:
     require_chromium()
     return await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+
+
+@asynccontextmanager
+async def chromium() -> AsyncIterator[Any]:
+    """One headless Chromium (for a module-scoped fixture: one browser per test module)."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        browser = await launch(p)
+        try:
+            yield browser
+        finally:
+            await browser.close()
 
 
 async def axe_violations(page: Any) -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ from litestar.testing import AsyncTestClient
 from integration.reporter.reporting import BrowserStack, Elsewhere, Opener, Reporter, add_officer_reply, build_opener
 from signalement.db.engine import Database
 from signalement.runtime import Runtime
-from support.browser import launch, require_chromium
+from support.browser import chromium, require_chromium
 from support.live import LiveServer, start_server
 from support.stack import Template, clone
 
@@ -105,11 +105,5 @@ async def browser_stack(browser_server: tuple[Any, LiveServer], elsewhere: str) 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def module_chromium() -> AsyncIterator[Any]:
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as p:
-        browser = await launch(p)
-        try:
-            yield browser
-        finally:
-            await browser.close()
+    async with chromium() as browser:
+        yield browser
