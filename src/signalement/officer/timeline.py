@@ -82,6 +82,15 @@ def _evidence(ui: CaseWording, who: str, d: Mapping[str, object], names: Mapping
     return gettext("%(who)s opened a file the reporter sent.", who=who)
 
 
+def _translate(ui: CaseWording, who: str, d: Mapping[str, object], names: Mapping[int, str]) -> str:
+    language = ui.language_name(str(d.get("target", "")))
+    if d.get("part") == "message":
+        return gettext("%(who)s asked for a machine translation of a message into %(language)s.",
+                       who=who, language=language)
+    return gettext("%(who)s asked for a machine translation of the story into %(language)s.",
+                   who=who, language=language)
+
+
 def _key_rejected(ui: CaseWording, who: str, d: Mapping[str, object], names: Mapping[int, str]) -> str:
     return gettext("The reporter's key failed its integrity check when %(who)s replied; nothing was sent.", who=who)
 
@@ -105,6 +114,7 @@ SENTENCES: MappingProxyType[str, Sentence] = MappingProxyType({
     "case.override": _override,
     "case.export": _export,
     "evidence.view": _evidence,
+    "case.translate": _translate,
     "case.followup_key_rejected": _key_rejected,
     "case.clock": _clock,
 })

@@ -83,6 +83,10 @@ async def test_the_story_is_translated_on_demand_labelled_audited_and_never_stor
         r = await _translate(web, token, receipt.case_id)
         assert fake_translation(STORY, "fr") in r.text and "Traduction automatique" in r.text
         assert peer.received[-1]["target"] == "fr"
+        # The timeline tells it as a sentence, in the reader's language.
+        timeline = (await web.get(f"/officer/cases/{receipt.case_id}")).text.split('<table class="timeline">')[1]
+        assert "a demandé une traduction automatique du récit en anglais." in timeline
+        assert "a demandé une traduction automatique du récit en français." in timeline
 
     async with translating.runtime.db.reading() as session:
         entries = (await session.execute(select(AuditEntry).where(AuditEntry.action == "case.translate")
