@@ -3,6 +3,12 @@
 A cluster is every case whose employer blind index is the same: officers see
 that five reports name one employer without the name being stored in clear.
 Clusters and duplicates only ever list cases the caller may see.
+
+A cluster's *name* exists only inside its cases' sealed answers. A supervisor
+with the key unlocked in their session can ask for it: the audit entry (who saw
+which cluster's name, from which cases) is committed first, then a few of the
+newest cases' answers are opened and only the employer field is kept. Nothing
+is stored, and the page that shows the names is never cached.
 """
 
 from __future__ import annotations
@@ -14,11 +20,14 @@ from sqlalchemy import and_, func, select, true
 from sqlalchemy import case as when
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from signalement import triage
-from signalement.db.models import Case
+from signalement import audit, triage
+from signalement.db.models import Case, CaseField
+from signalement.intake import Answers
 from signalement.officer.visibility import visible_cases
+from signalement.runtime import Runtime
 from signalement.staff.access import Principal
 from signalement.triage.taxonomy import categories_from_mask
+from signalement.vault.unseal import PrivateKeyring
 
 RELATED_LIMIT = 20
 DUPLICATE_WINDOW = dt.timedelta(days=14)
@@ -26,6 +35,9 @@ DUPLICATE_CANDIDATES = 300
 DUPLICATE_THRESHOLD = 0.5
 DUPLICATE_LIMIT = 5
 CLUSTER_PAGE = 100
+# How many of a cluster's newest cases are opened to name it: the spellings differ ("Ferme Tremblay inc.",
+# "ferme tremblay"), a few show that; opening every case would read far more than the name needs.
+NAME_SAMPLES = 3
 
 
 class RelatedCase(msgspec.Struct, frozen=True, kw_only=True):
@@ -152,3 +164,60 @@ async def employer_clusters(session: AsyncSession, threshold: int, *, minimum: i
         )
         for index, n, n_open, newest in counts
     ]
+
+
+def fingerprint(employer_index: str) -> str:
+    """The short form of an index that pages show and the audit log records (the MAC's first ten digits)."""
+    return employer_index[-64:][:10]
+
+
+async def name_clusters(
+    runtime: Runtime, principal: Principal, keyring: PrivateKeyring, indexes: list[str]
+) -> dict[str, tuple[str, ...]]:
+    """Each cluster's employer name(s), as the reporters wrote them, from its newest cases' sealed answers.
+
+    One audit entry per cluster (``cluster.name``: the fingerprint and the cases opened) is committed before
+    anything is decrypted; if it cannot be written, no name is shown.
+    """
+    if not indexes:
+        return {}
+    scope = visible_cases(principal)
+    async with runtime.db.reading() as session:
+        rows = (await session.execute(
+            select(Case.employer_index, Case.id)
+            .where(Case.employer_index.in_(indexes), scope)
+            .order_by(Case.employer_index, Case.received_at.desc(), Case.id)
+        )).all()
+    samples: dict[str, list[str]] = {}
+    for index, case_id in rows:
+        if index is None:
+            continue
+        picked = samples.setdefault(index, [])
+        if len(picked) < NAME_SAMPLES:
+            picked.append(case_id)
+    async with runtime.db.writing() as session:
+        for index, case_ids in samples.items():
+            await audit.append(
+                session, runtime.audit_keys, actor=principal.actor, action="cluster.name", object_type="cluster",
+                object_id=fingerprint(index), detail={"cases": case_ids},
+            )
+        await session.commit()
+    wanted = [case_id for ids in samples.values() for case_id in ids]
+    async with runtime.db.reading() as session:
+        envelopes = dict((await session.execute(
+            select(CaseField.case_id, CaseField.envelope)
+            .where(CaseField.case_id.in_(wanted), CaseField.name == "answers")
+        )).all())
+    names: dict[str, tuple[str, ...]] = {}
+    for index, case_ids in samples.items():
+        spelled: dict[str, str] = {}
+        for case_id in case_ids:
+            if case_id not in envelopes:
+                continue
+            answers = msgspec.json.decode(keyring.open(envelopes[case_id], case_id=case_id, field="answers"),
+                                          type=Answers)
+            name = " ".join(answers.employer.split())
+            if name:
+                spelled.setdefault(name.casefold(), name)
+        names[index] = tuple(spelled.values())
+    return names

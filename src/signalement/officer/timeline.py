@@ -103,6 +103,17 @@ def _clock(ui: CaseWording, who: str, d: Mapping[str, object], names: Mapping[in
     return gettext("%(who)s restarted the clock (no longer: %(state)s).", who=who, state=ui.waiting(str(d.get("from"))))
 
 
+def _cluster_name(ui: CaseWording, who: str, d: Mapping[str, object], names: Mapping[int, str]) -> str:
+    opened = d.get("cases")
+    n = len(opened) if isinstance(opened, list) else 0
+    return gettext("%(who)s saw this employer cluster's name, opened from %(n)s reports.", who=who, n=n)
+
+
+def _queue_export(ui: CaseWording, who: str, d: Mapping[str, object], names: Mapping[int, str]) -> str:
+    return gettext("%(who)s exported a view of the queue as CSV: %(rows)s cases, metadata only.", who=who,
+                   rows=d.get("rows", 0))
+
+
 SENTENCES: MappingProxyType[str, Sentence] = MappingProxyType({
     "case.open": _open,
     "case.status": _status,
@@ -117,6 +128,8 @@ SENTENCES: MappingProxyType[str, Sentence] = MappingProxyType({
     "case.translate": _translate,
     "case.followup_key_rejected": _key_rejected,
     "case.clock": _clock,
+    "cluster.name": _cluster_name,
+    "queue.export": _queue_export,
 })
 
 

@@ -96,6 +96,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...] | str] = {
     ("POST", "/officer/cases/{case_id:str}/translation"): (303, 404, 404, 403, 403),
     ("POST", "/officer/cases/{case_id:str}/waiting"): PAGE_WRITE,
     ("GET", "/officer/clusters"): (303, 403, 200, 403, 403),
+    ("POST", "/officer/clusters/names"): (303, 403, 200, 403, 403),
     ("GET", "/officer/audit"): (303, 403, 200, 200, 403),
     ("POST", "/officer/audit/verify"): (303, 403, 200, 200, 403),
     ("GET", "/officer/admin/staff"): (303, 403, 403, 200, 403),

@@ -22,7 +22,7 @@ from signalement.runtime import Runtime
 from signalement.staff.access import Permission
 from signalement.staff.guard import declare, require_principal
 from signalement.staff.rendering import see_other
-from signalement.staff.unlocked import master_key
+from signalement.staff.unlocked import keyring, master_key
 
 MANAGE = declare(Permission.STAFF_MANAGE)
 USERNAME_TAKEN = N_("This username is already taken.")
@@ -60,7 +60,19 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
         async with runtime.db.reading() as session:
             rows = await related.employer_clusters(session, runtime.settings.cluster_alert_threshold)
         return render(
-            request, "clusters.html", clusters=rows, threshold=runtime.settings.cluster_alert_threshold
+            request, "clusters.html", clusters=rows, threshold=runtime.settings.cluster_alert_threshold, names=None
+        )
+
+    @post("/clusters/names", opt=declare(Permission.CLUSTERS), status_code=200)
+    async def cluster_names(request: Request) -> Template:
+        """The same page with each employer's name, opened with the supervisor's key (audited per cluster).
+        A POST: a deliberate act with a CSRF token, never a link a browser could prefetch."""
+        ring = keyring(request)
+        async with runtime.db.reading() as session:
+            rows = await related.employer_clusters(session, runtime.settings.cluster_alert_threshold)
+        names = await related.name_clusters(runtime, require_principal(request), ring, [c.employer_index for c in rows])
+        return render(
+            request, "clusters.html", clusters=rows, threshold=runtime.settings.cluster_alert_threshold, names=names
         )
 
     @get("/audit", opt=declare(Permission.AUDIT_READ))
@@ -179,4 +191,4 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
     async def keys(request: Request) -> Template:
         return render(request, "keys.html", epochs=await keyceremony.status(runtime))
 
-    return [clusters, audit_page, verify, staff_page, add, change, reset, remove, keys]
+    return [clusters, cluster_names, audit_page, verify, staff_page, add, change, reset, remove, keys]
