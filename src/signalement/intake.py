@@ -153,6 +153,7 @@ class IntakeService:
         if sub.contact_pref == "sms" and sub.phone:
             fields["phone"] = sub.phone.encode()
         employer_index = self.rt.blind.employer(a.employer, a.site or a.town) if a.employer else None
+        employer_sketch = self.rt.blind.employer_sketch(a.employer) if a.employer else None
 
         for attempt in range(5):
             code = sub.case_code if (sub.case_code and attempt == 0) else new_case_code()
@@ -165,8 +166,8 @@ class IntakeService:
                 auto_categories=triage.category_mask(decision.categories), triage_reasons=reasons,
                 rules_fingerprint=triage.rules_fingerprint(),
                 referral_suggestions=[msgspec.to_builtins(r) for r in routing.referrals],
-                employer_index=employer_index, received_at=received, sla_due_at=due, first_response_due_at=due,
-                updated_at=received,
+                employer_index=employer_index, employer_sketch=employer_sketch,
+                received_at=received, sla_due_at=due, first_response_due_at=due, updated_at=received,
                 contact_pref=sub.contact_pref, receipt_kdf=material.kdf, receipt_verifier=material.verifier,
                 followup_public_key=material.followup_public,
                 followup_key_mac=followup_key_mac(self.rt.followup_mac_keys, case_id, self.rt.suite.value,

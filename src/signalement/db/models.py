@@ -174,6 +174,9 @@ class Case(Base):
     triage_reasons: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
     referral_suggestions: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
     employer_index: Mapped[str | None] = mapped_column(String(80))
+    # 0019: a keyed MinHash of the employer's name (vault.blind): tells a spelling variant from another
+    # employer when two possible duplicates name employers whose indexes differ. Never an index.
+    employer_sketch: Mapped[str | None] = mapped_column(String(300))
 
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)  # hour-truncated
     # The deadline the case works against now (``deadlines``): first response, then resolution; frozen while

@@ -27,6 +27,7 @@ from signalement.officer.visibility import visible_cases
 from signalement.runtime import Runtime
 from signalement.staff.access import Principal
 from signalement.triage.taxonomy import categories_from_mask
+from signalement.vault.blind import sketch_similarity
 from signalement.vault.unseal import PrivateKeyring
 
 RELATED_LIMIT = 20
@@ -38,6 +39,11 @@ CLUSTER_PAGE = 100
 # How many of a cluster's newest cases are opened to name it: the spellings differ ("Ferme Tremblay inc.",
 # "ferme tremblay"), a few show that; opening every case would read far more than the name needs.
 NAME_SAMPLES = 3
+# Both reports name an employer, the indexes differ and no sketch compares them (filed before 0019, or a key
+# rotation between them): the names or the places differ, so count them as barely alike (factor 0.45).
+UNCOMPARED_SIMILARITY = 0.5
+# The same name at another place (equal sketches, different indexes) is likely, never certainly, the same.
+SAME_NAME_ELSEWHERE = 0.99
 
 
 class RelatedCase(msgspec.Struct, frozen=True, kw_only=True):
@@ -75,6 +81,17 @@ def _related(row: Case, likelihood: float | None = None) -> RelatedCase:
         categories=categories_from_mask(row.categories),
         likelihood=likelihood,
     )
+
+
+def employer_similarity(a: Case, b: Case) -> float | None:
+    """How alike the two reports' employers are, from the blind index and sketch only (no name is opened):
+    1.0 for the same index, ``None`` when either names none."""
+    if not a.employer_index or not b.employer_index:
+        return None
+    if a.employer_index == b.employer_index:
+        return 1.0
+    similarity = sketch_similarity(a.employer_sketch, b.employer_sketch)
+    return UNCOMPARED_SIMILARITY if similarity is None else min(similarity, SAME_NAME_ELSEWHERE)
 
 
 async def related_cases(session: AsyncSession, principal: Principal, case: Case) -> Related:
@@ -115,7 +132,8 @@ async def related_cases(session: AsyncSession, principal: Principal, case: Case)
     scored = []
     for other in near:
         days = abs((other.received_at - case.received_at).total_seconds()) / 86400
-        score = float(triage.duplicate_likelihood(case.categories, other.categories, days))
+        score = float(triage.duplicate_likelihood(case.categories, other.categories, days,
+                                                  employer_similarity(case, other)))
         if score >= DUPLICATE_THRESHOLD:
             scored.append((score, other))
     scored.sort(key=lambda pair: (-pair[0], pair[1].received_at))

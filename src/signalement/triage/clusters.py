@@ -1,8 +1,12 @@
-"""Likelihood that two reports naming the same employer describe the same events.
+"""Likelihood that two reports describe the same events.
 
-The employer blind index (``vault.blind``) and the database queries that find
-reports sharing an index live elsewhere; this module only scores a pair, from
-what is safe to compare in clear: the category masks and the time between them.
+The employer blind index and sketch (``vault.blind``) and the database queries that find
+candidate pairs live elsewhere; this module only scores a pair, from what is safe to
+compare in clear: the category masks, the time between them, and how alike the two
+employer names are (a number the caller derives from the keyed index and sketch).
+Two reports naming different employers are not the same events however alike the
+stories are: their likelihood is cut to nothing, and only an exact employer match
+can reach 1.0.
 Two reports with the same categories a day apart are probably the same worker
 writing twice, or two workers describing one incident; the same categories months
 apart are more likely a pattern at that employer, which officers want to see as a
@@ -20,10 +24,32 @@ HALF_LIFE_DAYS = 14.0
 # "other" says little about what happened: two reports sharing only it are weak evidence.
 _OTHER = CATEGORY_BIT["other"]
 _UNKNOWN_OVERLAP = 0.5
+# Employer-name similarity (the share of equal sketch slots, about the trigram Jaccard): at or below
+# DIFFERENT_EMPLOYER the names are another employer's ("Ferme Lavoie" for "Ferme Tremblay" is about 0.24);
+# from LOOKALIKE_EMPLOYER on, a spelling variant ("Fermes Tremblay", about 0.7). In between, a slope.
+DIFFERENT_EMPLOYER = 0.4
+LOOKALIKE_EMPLOYER = 0.6
+# A variant is likely the same employer, never certain: 1.0 stays for an exact (index) match.
+LOOKALIKE_CAP = 0.9
 
 
-def duplicate_likelihood(a_categories: int, b_categories: int, days_apart: float) -> float:
-    """A score in [0, 1]: category overlap (Jaccard) times a decay with the time between reports.
+def employer_factor(similarity: float | None) -> float:
+    """How much the employers let two reports be one: 1 for the same employer (similarity 1.0, the index
+    matched) or an unknown one (``None``: a report names none); a slope for look-alike spellings, capped
+    under 1; 0 for another employer."""
+    if similarity is None or math.isnan(similarity):
+        return 1.0
+    if similarity >= 1.0:
+        return 1.0
+    slope = (similarity - DIFFERENT_EMPLOYER) / (LOOKALIKE_EMPLOYER - DIFFERENT_EMPLOYER)
+    return LOOKALIKE_CAP * max(0.0, min(1.0, slope))
+
+
+def duplicate_likelihood(
+    a_categories: int, b_categories: int, days_apart: float, employer_similarity: float | None = None
+) -> float:
+    """A score in [0, 1]: category overlap (Jaccard) times a decay with the time between reports, times
+    ``employer_factor(employer_similarity)``.
 
     Masks use ``CATEGORIES`` bit order; bits outside the taxonomy are ignored. When
     either report has no category but ``other``, the overlap counts as one half.
@@ -43,4 +69,4 @@ def duplicate_likelihood(a_categories: int, b_categories: int, days_apart: float
     else:
         overlap = (specific_a & specific_b).bit_count() / (specific_a | specific_b).bit_count()
     decay = 0.5 ** (days / HALF_LIFE_DAYS) if math.isfinite(days) else 0.0
-    return max(0.0, min(1.0, overlap * decay))
+    return max(0.0, min(1.0, overlap * decay * employer_factor(employer_similarity)))

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from signalement.db.models import AuditEntry, Case, Role
 from signalement.officer.related import fingerprint
 from support.cases import submit
-from support.officers import sign_in
+from support.officers import sign_in, sign_in_api
 
 
 async def _named(stack) -> list[AuditEntry]:  # noqa: ANN001
@@ -67,3 +67,24 @@ async def test_an_officer_never_gets_a_name(stack, make_client, staff) -> None:
         assert (await officer_web.post("/officer/clusters/names", data={"_csrf_token": token})).status_code == 403
         assert (await officer_web.get("/officer/clusters")).status_code == 403
     assert await _named(stack) == []
+
+
+async def test_duplicates_separate_employers_and_keep_spelling_variants(stack, web, staff) -> None:
+    story = "The boss keeps our passports and we work 80 hours with no pay."
+    cats = ("wages", "documents")
+    case = await submit(stack, employer="Ferme Tremblay", narrative=story, categories=cats)
+    exact = await submit(stack, employer="FERME TREMBLAY inc.", narrative=story, categories=cats)
+    variant = await submit(stack, employer="Fermes Tremblay", narrative=story, categories=cats)
+    misspelt = await submit(stack, employer="Ferme Tremblé", narrative=story, categories=cats)
+    other = await submit(stack, employer="Serres Lavoie", narrative=story, categories=cats)
+    look_alike = await submit(stack, employer="Ferme Lavoie", narrative=story, categories=cats)
+    unnamed = await submit(stack, employer="", narrative=story, categories=cats)
+    await sign_in_api(web, stack.runtime, await staff(Role.SUPERVISOR, region=None))
+    related = (await web.get(f"/api/v1/cases/{case.case_id}")).json()["related"]
+    score = {c["id"]: c["likelihood"] for c in related["duplicates"]}
+    assert score[exact.case_id] == 1.0  # the same employer, whatever the case and suffix
+    assert 0.5 <= score[variant.case_id] < 1.0 and 0.5 <= score[misspelt.case_id] < 1.0
+    # The same story at another employer is not the same events, however alike the stories are.
+    assert other.case_id not in score and look_alike.case_id not in score
+    # No employer named: judged by categories and time alone, as before.
+    assert score[unnamed.case_id] == 1.0

@@ -1,4 +1,4 @@
-"""duplicate_likelihood: how likely two reports about one employer are the same events."""
+"""duplicate_likelihood: how likely two reports are the same events, and what different employers do to that."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from signalement.triage import category_mask, duplicate_likelihood
+from signalement.triage.clusters import DIFFERENT_EMPLOYER, LOOKALIKE_CAP
 
 MASKS = st.integers(min_value=0, max_value=(1 << 20) - 1)
 DAYS = st.floats(min_value=-3650, max_value=3650, allow_nan=False)
@@ -48,3 +49,29 @@ def test_a_report_with_only_other_is_half_a_match():
 def test_nonsense_distances_give_no_match():
     assert duplicate_likelihood(1, 1, math.nan) == 0.0
     assert duplicate_likelihood(1, 1, math.inf) == 0.0
+
+
+SIMILARITY = st.floats(min_value=0, max_value=1, allow_nan=False)
+
+
+@given(MASKS, MASKS, DAYS)
+def test_an_unknown_employer_changes_nothing(a: int, b: int, days: float) -> None:
+    assert duplicate_likelihood(a, b, days, None) == duplicate_likelihood(a, b, days)
+
+
+def test_only_the_same_employer_reaches_one_and_another_employer_is_no_duplicate() -> None:
+    mask = category_mask(["wages", "housing"])
+    assert duplicate_likelihood(mask, mask, 0, 1.0) == 1.0
+    # the same story, a day apart, at another employer ("Ferme Lavoie" for "Ferme Tremblay": about 0.24)
+    assert duplicate_likelihood(mask, mask, 1, 0.24) == 0.0
+    assert duplicate_likelihood(mask, mask, 0, DIFFERENT_EMPLOYER) == 0.0
+    # a spelling variant ("Fermes Tremblay": about 0.7) is likely, never certain
+    variant = duplicate_likelihood(mask, mask, 0, 0.7)
+    assert variant == LOOKALIKE_CAP < 1.0
+
+
+@given(MASKS, MASKS, DAYS, SIMILARITY, SIMILARITY)
+def test_more_alike_employers_never_score_lower(a: int, b: int, days: float, s1: float, s2: float) -> None:
+    low, high = sorted((s1, s2))
+    assert duplicate_likelihood(a, b, days, low) <= duplicate_likelihood(a, b, days, high)
+    assert 0.0 <= duplicate_likelihood(a, b, days, low) <= 1.0

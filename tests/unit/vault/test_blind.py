@@ -13,6 +13,7 @@ from signalement.vault.blind import (
     normalize_employer,
     normalize_phone,
     place_key,
+    sketch_similarity,
 )
 
 KEYS = KeyList.parse("k2:" + "A" * 43 + ",k1:" + "B" * 43, name="blind_index_keys")
@@ -55,3 +56,45 @@ def test_phone_numbers_normalize_to_e164_before_indexing() -> None:
     assert idx.phone("+15145550123") in idx.all_phone_indexes("+15145550123")
     with pytest.raises(InvalidPhoneNumberError):
         normalize_phone("12")
+
+
+def _trigram_jaccard(a: str, b: str) -> float:
+    grams = [{f" {n} "[i : i + 3] for i in range(len(n))} for n in (normalize_employer(a), normalize_employer(b))]
+    return len(grams[0] & grams[1]) / len(grams[0] | grams[1])
+
+
+def test_a_spelling_variant_sketches_close_and_another_employer_far_under_any_key() -> None:
+    variants = [("Ferme Tremblay", "Fermes Tremblay"), ("Ferme Tremblay", "Ferme Tremblé"),
+                ("Serres Lavoie", "Serre Lavoie")]
+    others = [("Ferme Tremblay", "Ferme Lavoie"), ("Ferme Tremblay", "Serres Lavoie"),
+              ("Ferme Tremblay", "Ferme Gagnon")]
+    for seed in range(40):
+        idx = BlindIndexer(KeyList(keys=((f"k{seed}", hashlib.sha256(bytes([seed])).digest()),)))
+        for a, b in variants:
+            assert sketch_similarity(idx.employer_sketch(a), idx.employer_sketch(b)) >= 0.5, (seed, a, b)
+        for a, b in others:
+            assert sketch_similarity(idx.employer_sketch(a), idx.employer_sketch(b)) <= 0.45, (seed, a, b)
+
+
+def test_the_sketch_estimates_the_trigram_overlap() -> None:
+    pairs = [("Ferme Tremblay", "Fermes Tremblay"), ("Ferme Tremblay", "Ferme Lavoie"),
+             ("Ferme Tremblay", "Tremblay Farm")]
+    for a, b in pairs:
+        estimates = []
+        for seed in range(60):
+            idx = BlindIndexer(KeyList(keys=(("k", hashlib.sha256(b"s%d" % seed).digest()),)))
+            estimates.append(sketch_similarity(idx.employer_sketch(a), idx.employer_sketch(b)) or 0.0)
+        assert abs(sum(estimates) / len(estimates) - _trigram_jaccard(a, b)) < 0.05, (a, b)
+
+
+def test_the_sketch_folds_like_the_index_is_keyed_and_holds_no_name() -> None:
+    idx = BlindIndexer(KEYS)
+    one = idx.employer_sketch("Ferme Tremblay Inc.")
+    assert one is not None and one == idx.employer_sketch("  FERME TREMBLAY ltée")
+    assert sketch_similarity(one, idx.employer_sketch("ferme tremblay")) == 1.0
+    assert one.startswith("k2:") and "tremblay" not in one.lower()
+    other_key = BlindIndexer(KeyList.parse("k9:" + "C" * 43, name="x")).employer_sketch("Ferme Tremblay")
+    assert other_key is not None and other_key.split(":")[1] != one.split(":")[1]
+    # Sketches under two keys cannot be compared (a rotation): unknown, not "different".
+    assert sketch_similarity(one, other_key) is None
+    assert sketch_similarity(one, None) is None and idx.employer_sketch(" - ") is None
