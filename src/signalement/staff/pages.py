@@ -6,6 +6,7 @@ their role). Thin handlers: the work is in ``signin`` and ``enrolment``.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from typing import Any
 
@@ -17,15 +18,18 @@ from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from signalement import i18n
+from signalement.db.models import utcnow
 from signalement.i18n import N_
 from signalement.runtime import Runtime
 from signalement.staff import enrolment, session_keys, sessions, signin, totp
 from signalement.staff.access import Permission, Principal, Stage
 from signalement.staff.guard import declare, require_principal
 from signalement.staff.rendering import HOME, LANG_COOKIE, home_for, principal_of, render, safe_next, see_other
+from signalement.staff.wording import StaffWording
 from signalement.vault.wrapping import CredentialPayload
 
 FAILED = N_("Your username, password or code is not right. Check them and try again.")
+SESSION_ENDS = N_("If you do nothing, your session ends at %(time)s.")
 THROTTLED = N_("Too many attempts. Wait 15 minutes and try again.")
 
 
@@ -52,6 +56,12 @@ class PasswordForm(msgspec.Struct, frozen=True, kw_only=True):
 class LanguageForm(msgspec.Struct, frozen=True, kw_only=True):
     language: str = "en"
     next: str = ""
+
+
+class SessionLeft(msgspec.Struct, frozen=True, kw_only=True):
+    seconds_left: int
+    ends_at: dt.datetime
+    message: str
 
 
 class StaffPages(Controller):
@@ -109,6 +119,21 @@ class StaffPages(Controller):
         response = render(request, "signed_out.html", principal=None, nav=[])
         await signin.sign_out(runtime, request, response)
         return response
+
+    @post("/session/keep", opt=declare(Permission.ACCOUNT), status_code=200)
+    async def keep_session(self, request: Request, runtime: NamedDependency[Runtime]) -> SessionLeft:
+        """ "Stay signed in" (session.js, without leaving the page): the guard let this request through, so the
+        session was alive; record the activity now and say when it ends."""
+        state = sessions.read_state(request)
+        assert state is not None
+        state = msgspec.structs.replace(state, seen=sessions.clock())
+        sessions.write_state(request, state)
+        ends = sessions.ends_at(state, runtime.settings)
+        ui = StaffWording(i18n.current_language(), utcnow(),
+                          runtime.settings.time_zone_for(require_principal(request).region))
+        at = dt.datetime.fromtimestamp(ends, dt.UTC)
+        return SessionLeft(seconds_left=max(0, int(ends - sessions.clock())), ends_at=at,
+                           message=i18n.gettext(SESSION_ENDS, time=ui.when(at)))
 
     @get("/setup", opt=declare(Permission.SESSION))
     async def setup_page(self, request: Request, runtime: NamedDependency[Runtime]) -> Response[Any]:

@@ -12,6 +12,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from signalement import i18n
 from signalement.db.models import Role, utcnow
+from signalement.staff import sessions
 from signalement.staff.access import Permission, Principal, Stage
 from signalement.staff.guard import SetupRequiredError, SignInRequiredError, WorkKeptError
 from signalement.staff.wording import StaffWording
@@ -73,7 +74,12 @@ def render(
     lang = i18n.current_language()
     settings = request.app.state.runtime.settings
     zone = dt.UTC if in_utc else settings.time_zone_for(principal.region if principal else None)
+    state = sessions.read_state(request) if principal is not None else None
+    ends = sessions.ends_at(state, settings) if state is not None else None
     base = {
+        # When the session ends if nothing more happens: stated on the page, warned about by session.js.
+        "session_ends": dt.datetime.fromtimestamp(ends, dt.UTC) if ends is not None else None,
+        "session_seconds_left": max(0, int(ends - sessions.clock())) if ends is not None else None,
         "lang": lang,
         "principal": principal,
         "nav": nav_for(principal),

@@ -315,3 +315,35 @@ async def test_the_api_description_shows_under_our_csp_and_axe_finds_nothing(sta
     found = await axe_violations(page)
     assert not found, describe(found)
     await context.close()
+
+
+async def test_the_session_warning_appears_and_stay_signed_in_keeps_the_typing_on_the_page(
+    stack, browser, tmp_path
+) -> None:
+    # Two minutes of idle time: the warning (two minutes before the end) is due as soon as the page loads.
+    live = start_server(stack.settings, tmp_path / "short.log", extra_env={"SIGNALEMENT_SESSION_IDLE_MINUTES": "2"})
+    try:
+        receipt = await submit(stack, province="QC", narrative="They keep our passports.", categories=("documents",))
+        login = await create_officer(stack.runtime, stack.admin, "officer", region="quebec")
+        context = await browser.new_context(viewport={"width": 1024, "height": 800})
+        page = await context.new_page()
+        errors = watch_console(page)  # a CSP refusal of session.js would show here
+        await page.goto(f"{live.base_url}/officer/sign-in")
+        await page.fill("#username", login.username)
+        await page.fill("#password", login.password)
+        await page.fill("#code", await next_code(stack.runtime, login))
+        await submit_form(page, "button[type=submit] >> text=Sign in")
+        await page.goto(f"{live.base_url}/officer/cases/{receipt.case_id}")
+        assert "your session ends at" in await page.inner_text("#session-ends")
+        await page.fill("#note", "Half-typed note about the passports")
+        await page.wait_for_selector("#keep-session:not([hidden])", timeout=5000)
+        assert "two minutes" in await page.inner_text("#keep-session-text")
+        async with page.expect_response(lambda r: r.url.endswith("/officer/session/keep")) as answer:
+            await page.click("#keep-session button")
+        assert (await answer.value).status == 200
+        assert page.url.endswith(f"/officer/cases/{receipt.case_id}")  # no navigation
+        assert await page.input_value("#note") == "Half-typed note about the passports"
+        assert not errors, errors
+        await context.close()
+    finally:
+        live.stop()

@@ -72,6 +72,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...] | str] = {
     ("GET", "/officer/account"): (303, 200, 200, 200, 200),
     ("POST", "/officer/account/password"): (303, 400, 400, 400, 400),
     ("POST", "/officer/language"): (303, 303, 303, 303, 303),
+    ("POST", "/officer/session/keep"): (303, 200, 200, 200, 200),
     ("GET", "/officer/queue"): PAGE_READ,
     ("GET", "/officer/queue.csv"): PAGE_READ,
     ("POST", "/officer/queue/employer"): PAGE_WRITE,  # a name too short to match: 400 from the handler

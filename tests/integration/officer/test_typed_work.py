@@ -16,11 +16,6 @@ from signalement.staff import sessions, typed_work
 from support.cases import submit
 from support.officers import csrf_token, next_code, sign_in
 
-
-def stored_files(root: Path) -> list[Path]:
-    """The files a store holds (a synchronous walk of a small test directory)."""
-    return [p for p in root.rglob("*") if p.is_file()]
-
 SENTINEL = "zebra-quartz-lantern-4417"
 COOKIE = "signalement-typed"
 
@@ -49,7 +44,8 @@ def file_store(stack) -> Path:  # noqa: ANN001
     return folder
 
 
-def files_holding(root: Path, needle: bytes) -> list[Path]:
+def files_holding(root: Path, needle: bytes = b"") -> list[Path]:
+    """Every file under ``root`` that contains ``needle`` (any file, for an empty needle)."""
     return [p for p in root.rglob("*") if p.is_file() and needle in p.read_bytes()]
 
 
@@ -87,7 +83,7 @@ async def test_a_note_sent_after_the_idle_limit_comes_back_in_its_box_after_sign
     assert "kept" in sign_in_page and f"/officer/cases/{cid}#notes-heading" in sign_in_page
 
     # At rest: neither the database nor the store holds the words; the store holds something, sealed.
-    assert stored_files(file_store), "nothing was kept"
+    assert files_holding(file_store), "nothing was kept"
     assert files_holding(stack.settings.data_path, SENTINEL.encode()) == []
     async with stack.runtime.db.reading() as session:
         assert await session.scalar(select(func.count()).select_from(Note)) == 0  # kept, not sent
@@ -101,7 +97,7 @@ async def test_a_note_sent_after_the_idle_limit_comes_back_in_its_box_after_sign
         assert await session.scalar(select(func.count()).select_from(Note)) == 0  # not sent by itself
     # Once: the stored copy is gone and the browser's half is cleared.
     assert SENTINEL not in (await web.get(f"/officer/cases/{cid}")).text
-    assert not stored_files(file_store)
+    assert files_holding(file_store) == []
 
 
 async def test_another_officer_with_the_cookie_cannot_open_the_kept_words(
@@ -141,3 +137,23 @@ async def test_nothing_is_kept_without_the_token_issued_to_the_session(stack, we
     r = await web.post(f"/officer/cases/{cid}/notes", data={"text": SENTINEL, "_csrf_token": "forged-token"},
                        follow_redirects=False)
     assert r.status_code in (303, 403) and COOKIE not in web.cookies
+
+
+async def test_every_page_says_when_the_session_ends_and_stay_signed_in_moves_it(
+    stack, web, staff, clock: Clock
+) -> None:
+    login = await staff(Role.OFFICER, region="quebec")
+    token = await sign_in(web, stack.runtime, login)
+    idle = stack.settings.session_idle_minutes * 60
+    page = (await web.get("/officer/queue")).text
+    assert f'data-seconds-left="{idle}"' in page and "If you do nothing, your session ends at" in page
+    assert 'action="/officer/session/keep"' in page and "/session.js" in page and "<script>" not in page
+    clock.now += idle - 60
+    r = await web.post("/officer/session/keep", data={"_csrf_token": token}, headers={"accept": "application/json"})
+    assert r.status_code == 200 and r.json()["seconds_left"] == idle, r.text
+    assert "If you do nothing, your session ends at" in r.json()["message"]
+    clock.now += idle - 30  # past where the session would have ended without it
+    assert (await web.get("/officer/queue")).status_code == 200
+    # A request without the token issued to this session does not keep anyone signed in.
+    r = await web.post("/officer/session/keep", data={}, follow_redirects=False)
+    assert r.status_code == 403
