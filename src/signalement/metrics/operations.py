@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 
 from signalement.db.engine import Database
 from signalement.db.models import Case, CaseStatus, OutboxJob, utcnow
+from signalement.deadlines import breached_condition
 
 URGENCIES = ("immediate", "high", "standard")
 OUTBOX_KINDS = ("sms.send", "vault.rewrap", "maintenance.purge")
@@ -60,7 +61,7 @@ async def take_snapshot(db: Database) -> Snapshot:
         ):
             snap.queue[urgency] = int(n)
         for urgency, n in await session.execute(
-            select(Case.urgency, func.count()).where(*waiting, Case.sla_due_at < now).group_by(Case.urgency)
+            select(Case.urgency, func.count()).where(*waiting, breached_condition(now)).group_by(Case.urgency)
         ):
             snap.breached[urgency] = int(n)
     return snap

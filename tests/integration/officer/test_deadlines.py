@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import update
 
 from signalement.db.models import Case, Role, utcnow
+from signalement.intake import IntakeService
 from signalement.officer.queue import queue_counts
 from signalement.staff.access import Principal, Stage
 from support.cases import submit
@@ -64,6 +65,10 @@ async def test_triage_and_a_police_referral_no_longer_show_the_first_response_de
     assert "This met the first-response deadline." in page  # the timeline says which action met it
     queue = (await web.get("/officer/queue")).text
     assert "Waiting for a partner" in queue
+    # The case page reads in the officer's zone (Quebec: Eastern time); the printable summary in UTC.
+    assert " UTC" not in page and (" EST" in page or " EDT" in page)
+    export = (await web.get(f"/officer/cases/{cid}/export")).text
+    assert "Clock stopped" in export and "First response made" in export and " UTC" in export
 
     # Leaving "Referred" restarts the clock, and the time spent waiting moved the target.
     assert (await api(web, html_client_token, "POST", f"/api/v1/cases/{cid}/status", {"to": "inspection"})
@@ -134,3 +139,27 @@ async def test_an_interpreter_request_runs_its_own_clock_and_is_late_when_it_is_
     assert page_token
     page = (await web.get(f"/officer/cases/{cid}")).text
     assert "Interpreter due" in page and "Interpreter requested" in page
+
+
+async def test_the_reporter_answering_restarts_the_clock_that_waited_for_them(stack, web, staff) -> None:
+    receipt = await submit(stack, categories=("wages",), narrative="No overtime pay.")
+    cid = receipt.case_id
+    token = await sign_in_api(web, stack.runtime, await staff(Role.SUPERVISOR, region=None))
+    assert (await api(web, token, "POST", f"/api/v1/cases/{cid}/replies", {"text": "Which weeks?"})).status_code == 201
+    assert (await api(web, token, "PUT", f"/api/v1/cases/{cid}/waiting", {"waiting_for": "reporter"})
+            ).status_code == 200
+    async with stack.runtime.db.reading() as session:
+        since = (await session.get(Case, cid)).waiting_since  # type: ignore[union-attr]
+    assert since is not None
+    intake = IntakeService(stack.runtime)
+    access = await intake.open_followup(receipt.case_code, receipt.secret, "test-client")
+    assert access is not None
+    assert await intake.add_message(access, "May and June.", channel="web")
+    s = await summary(web, token, cid)
+    assert s["waiting_for"] is None and s["clock"] == "resolution"
+    async with stack.runtime.db.reading() as session:
+        case = await session.get(Case, cid)
+        # Ended at the hour, like every reporter time: the paused time does not tell when they wrote.
+        assert case is not None and case.waiting_since is None
+        ended = since + dt.timedelta(seconds=case.paused_seconds + 1)  # whole seconds, rounded down
+        assert case.paused_seconds == 0 or (ended.minute, ended.second) == (0, 0)
