@@ -14,7 +14,9 @@ import httpx
 import pytest
 
 from signalement.db.models import Role
+from signalement.staff import sessions
 from support.officers import OfficerLogin, create_officer
+from support.sessions import Clock
 
 BASE_URL = "http://127.0.0.1"
 
@@ -44,3 +46,11 @@ def staff(stack) -> Callable[..., Awaitable[OfficerLogin]]:  # noqa: ANN001
         return await create_officer(stack.runtime, stack.admin, role, region=region, **kw)  # type: ignore[arg-type]
 
     return make
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """The staff sessions' clock, moved by hand (``clock.now += seconds``) instead of sleeping."""
+    c = Clock(1_900_000_000.0)
+    monkeypatch.setattr(sessions, "clock", c)
+    return c

@@ -12,23 +12,7 @@ from signalement.staff import sessions
 from signalement.staff.sessions import CookieNames, session_config
 from support.cases import admin_master, submit
 from support.officers import form, principal_of, sign_in
-
-
-class Clock:
-    """The sessions' clock, moved by hand."""
-
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    c = Clock(1_900_000_000.0)
-    monkeypatch.setattr(sessions, "clock", c)
-    return c
+from support.sessions import Clock
 
 
 async def test_a_session_idle_longer_than_the_limit_ends(stack, web, staff, clock: Clock) -> None:

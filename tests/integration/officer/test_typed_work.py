@@ -12,27 +12,13 @@ from litestar.stores.file import FileStore
 from sqlalchemy import func, select
 
 from signalement.db.models import Note, Role
-from signalement.staff import sessions, typed_work
+from signalement.staff import typed_work
 from support.cases import submit
 from support.officers import csrf_token, next_code, sign_in
+from support.sessions import Clock
 
 SENTINEL = "zebra-quartz-lantern-4417"
 COOKIE = "signalement-typed"
-
-
-class Clock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    c = Clock(1_900_000_000.0)
-    monkeypatch.setattr(sessions, "clock", c)
-    return c
 
 
 @pytest.fixture
