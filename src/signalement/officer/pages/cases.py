@@ -235,7 +235,7 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
             waiting_choices=list(Waiting),
             restored={restored.kind: restored.text} if restored else {},
         )
-        if request.cookies.get(typed_work.cookie_name(runtime.settings)):
+        if restored is not None:  # back in its box: the browser's half is spent (another officer's stays)
             page.set_cookie(typed_work.forget(runtime.settings))
         return page
 
