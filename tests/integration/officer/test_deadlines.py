@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import update
 
 from signalement.db.models import Case, Role, utcnow
@@ -28,6 +29,7 @@ def at(value: object) -> dt.datetime:
     return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
 
 
+@pytest.mark.both_databases
 async def test_triage_and_a_police_referral_no_longer_show_the_first_response_deadline(stack, web, staff) -> None:
     """The issue's scenario: New -> Triaged -> Assessing, then a police referral, still said "in 23 hours"."""
     receipt = await submit(stack, danger="yes", categories=("confinement", "physical_abuse"))
@@ -77,6 +79,7 @@ async def test_triage_and_a_police_referral_no_longer_show_the_first_response_de
     assert s["clock"] == "resolution" and s["waiting_for"] is None
 
 
+@pytest.mark.both_databases
 async def test_a_case_waiting_for_the_reporter_is_not_breached_and_gets_its_waiting_time_back(
     stack, web, staff
 ) -> None:

@@ -104,6 +104,19 @@ async def test_another_officer_with_the_cookie_cannot_open_the_kept_words(
     assert f"Call the {SENTINEL} back</textarea>" in page and 'id="reply"' in page
 
 
+async def test_on_a_shared_computer_the_next_officer_gets_nothing_and_the_owner_still_does(
+    stack, web, staff, clock: Clock, file_store: Path
+) -> None:
+    owner = await staff(Role.OFFICER, region="quebec")
+    colleague = await staff(Role.OFFICER, region="quebec")
+    cid, _ = await expire_while_typing(stack, web, owner, clock)
+    await sign_in_to(web, stack, colleague, f"/officer/cases/{cid}")
+    page = (await web.get(f"/officer/cases/{cid}")).text
+    assert SENTINEL not in page and COOKIE in web.cookies
+    await sign_in_to(web, stack, owner, f"/officer/cases/{cid}")
+    assert f"Call the {SENTINEL} back</textarea>" in (await web.get(f"/officer/cases/{cid}")).text
+
+
 async def test_the_kept_words_expire(stack, web, staff, clock: Clock, file_store: Path) -> None:
     login = await staff(Role.OFFICER, region="quebec")
     cid, _ = await expire_while_typing(stack, web, login, clock)
