@@ -26,7 +26,7 @@ from signalement.runtime import Runtime
 from signalement.worker import Worker
 from support.twilio_calls import Call, FakeTwilioVoice, Turn
 from support.twilio_peers import ACCOUNT_SID, prism
-from support.twilio_webhooks import TOKEN
+from support.twilio_webhooks import OTHER_TOKEN, TOKEN, sign
 
 AUDIO = b"ID3\x03\x00\x00\x00" + bytes(range(256)) * 40  # stands in for an MP3 statement
 STEP_URL = re.compile(re.escape(PUBLIC_URL) + r"/twilio/voice/step\?n=(\d+)$")
@@ -350,3 +350,27 @@ async def test_a_recording_that_arrives_before_its_report_is_filed_is_retried_no
         finally:
             await runtime.close()
     assert fake.fetched == [rsid] and (await _jobs(db, "voice.recording"))[0].status == "done"
+
+
+@pytest.mark.parametrize("path", ["/twilio/voice", "/twilio/voice/step?n=1", "/twilio/voice/recording",
+                                  "/twilio/voice/status"])
+@pytest.mark.parametrize("attack", ["no signature", "other token", "turn changed", "tampered body"])
+async def test_an_unsigned_or_altered_voice_webhook_is_refused_and_writes_nothing(tw_client, db, path,
+                                                                                 attack) -> None:
+    call = Call(tw_client, PUBLIC_URL)
+    params = call.params(Digits="1", RecordingSid="RE" + "c" * 32, RecordingStatus="completed")
+    original, url, good = path, PUBLIC_URL + path, dict(params)
+    headers = {"x-twilio-signature": sign(url, params, OTHER_TOKEN if attack == "other token" else TOKEN)}
+    if attack == "no signature":
+        headers = {}
+    if attack == "turn changed":
+        path = path + ("&n=2" if "?" in path else "?n=2")  # signed for one URL, sent to another
+    if attack == "tampered body":
+        params = {**params, "Digits": "2"}
+    response = await tw_client.post(path, data=params, headers=headers)
+    assert response.status_code == 403
+    assert await _count(db, VoiceCall) == 0 and await _count(db, TwilioWebhook) == 0
+    assert await _count(db, OutboxJob) == 0 and await _count(db, Case) == 0
+    # The test can fail: a correctly signed request to the same route is answered.
+    ok = await tw_client.post(original, data=good, headers={"x-twilio-signature": sign(PUBLIC_URL + original, good)})
+    assert ok.status_code in (200, 204)
