@@ -5,7 +5,7 @@ Part of the public (intake) tier: it files reports and adds messages through
 ``signature`` (every webhook is signed), ``replays`` (one effect per webhook),
 ``lockbox`` (keyed indexes and encrypted rows), ``sms_flow`` (the state machine),
 ``sms_input`` (reading a text), ``sms_sessions`` (the encrypted conversation row),
-``sms_texts`` (what we send), ``sms`` (the conversation), ``segments`` (SMS lengths);
+``sms_texts`` (what we send), ``sms`` (the conversation), ``segments`` (SMS lengths), ``locks``;
 ``voice_flow``, ``voice_calls``, ``voice_texts``, ``voice`` and ``voice_routes`` are the same for
 phone calls. Twilio's REST side (send, purge) is ``signalement.messaging`` and fetching a phone
 statement is ``signalement.recordings``, both run by the worker.

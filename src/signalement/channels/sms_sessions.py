@@ -12,13 +12,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
-import weakref
 
 import msgspec
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signalement.channels.lockbox import Lockbox, LockedValueError
+from signalement.channels.locks import KeyedLocks
 from signalement.channels.sms_flow import Step
 from signalement.db.engine import Database
 from signalement.db.models import SmsSession, coarse_hour, utcnow
@@ -66,16 +66,11 @@ class SessionStore:
         self.db = db
         self.lockbox = lockbox
         self.idle = dt.timedelta(minutes=idle_minutes)
-        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._locks = KeyedLocks()
 
     def lock_for(self, e164: str) -> asyncio.Lock:
         """One conversation step at a time per number in this process."""
-        index = self.lockbox.phone_index(e164)
-        lock = self._locks.get(index)
-        if lock is None:
-            lock = asyncio.Lock()
-            self._locks[index] = lock
-        return lock
+        return self._locks.get(self.lockbox.phone_index(e164))
 
     async def load(self, e164: str, session: AsyncSession) -> Loaded:
         """The number's conversation (a fresh one if none, or if it timed out), read in ``session``."""

@@ -12,13 +12,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
-import weakref
 
 import msgspec
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signalement.channels.lockbox import Lockbox, LockedValueError
+from signalement.channels.locks import KeyedLocks
 from signalement.channels.voice_flow import Step
 from signalement.db.models import VoiceCall, coarse_hour, utcnow
 
@@ -65,19 +65,14 @@ class Loaded(msgspec.Struct, kw_only=True):
 class CallStore:
     def __init__(self, lockbox: Lockbox) -> None:
         self.lockbox = lockbox
-        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._locks = KeyedLocks()
 
     def index(self, call_sid: str) -> str:
         return self.lockbox.sid_index("call", call_sid)
 
     def lock_for(self, call_sid: str) -> asyncio.Lock:
         """One webhook at a time per call in this process."""
-        index = self.index(call_sid)
-        lock = self._locks.get(index)
-        if lock is None:
-            lock = asyncio.Lock()
-            self._locks[index] = lock
-        return lock
+        return self._locks.get(self.index(call_sid))
 
     async def load(self, call_sid: str, session: AsyncSession) -> Loaded | None:
         """The call's state, or ``None`` if there is none (never started, over, or unreadable)."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import msgspec
 
-from signalement import i18n
 from signalement.channels import sms_texts
 from signalement.i18n import N_
 
@@ -69,16 +68,11 @@ MESSAGES_WAITING = N_(
     "Messages from an officer are waiting for you: %(count)s. You can read them on the website, or by text "
     "message, with your case code and secret."
 )
-# Shared with the SMS channel: the same words, already translated.
+# Shared with the SMS channel: the same words, already translated, and the same way of translating.
+text = sms_texts.text
 TOO_MANY = sms_texts.TOO_MANY
 STATUS = sms_texts.STATUS
 NO_MESSAGE = sms_texts.FOLLOWUP_NONE
-
-
-def text(language: str, message: str, **params: object) -> str:
-    """``message`` in ``language`` (reporter catalogue)."""
-    with i18n.using(language, i18n.REPORTER):
-        return i18n.gettext(message, **params)
 
 
 def spoken_digits(digits: str, group: int) -> list[str]:

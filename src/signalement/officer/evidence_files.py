@@ -2,8 +2,9 @@
 
 Intake re-encodes every image to JPEG or PNG and rebuilds every PDF, and the
 worker stores phone statements as MP3 (``recordings``), so the stored content
-type is one of four. Anything else is sent as an opaque download. Images are shown inline (the case page embeds them); PDFs are
-always attachments, so a PDF viewer bug cannot run in the workspace's
+type is one of four. Anything else is sent as an opaque download. Images are
+shown inline (the case page embeds them); PDFs and recordings are always
+attachments, so a PDF viewer bug cannot run in the workspace's
 origin. ``nosniff`` (on every response) stops a browser from second-guessing
 the type. The body is decrypted a few chunks at a time; if the stored file
 was cut or altered, decryption fails part-way and the connection is
