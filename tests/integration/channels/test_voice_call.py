@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from integration.channels.conftest import PUBLIC_URL
-from integration.reporter.reporting import add_officer_reply, build_opener
+from integration.reporter.reporting import Reporter, add_officer_reply, build_opener
 from signalement import i18n
 from signalement.channels import voice_texts as t
 from signalement.db.models import Case, OutboxJob, TwilioWebhook, VoiceCall, utcnow
@@ -130,8 +130,8 @@ def _worker_runtime(tw: Any, base: str) -> Runtime:
     return Runtime(settings)
 
 
-async def test_a_phone_report_is_followed_up_by_keypad_and_on_the_web_with_the_code_read_out(tw, tw_client, db,
-                                                                                            intake) -> None:
+async def test_a_phone_report_is_followed_up_on_the_web_and_by_keypad_with_the_code_read_out(tw, tw_client,
+                                                                                            db) -> None:
     call = Call(tw_client, PUBLIC_URL, "+14165550123")
     await _report(call, "es", danger="2")
     turn, _ = await call.record()
@@ -140,10 +140,13 @@ async def test_a_phone_report_is_followed_up_by_keypad_and_on_the_web_with_the_c
     opener = await build_opener(tw, db)
     case = await opener.case_by_code(code)
     assert case is not None and not case.danger_now
-    # On the web portal's path, with the code as heard.
-    access = await intake.open_followup(code, secret, "web-client")
-    assert access is not None
     await add_officer_reply(tw.runtime, db, case.id, "Please call us back.")
+    # On the web portal, with the digits as heard: the officer's message is read there.
+    web = Reporter(tw_client, "en")
+    await web.get("/en/follow-up")
+    page = await web.post("/en/follow-up", {"code": code, "secret": secret}, keep=("_csrf_token",))
+    assert page.status == 200 and page.h1 == "Your report", page.errors()
+    assert "Please call us back." in page.text
     # A second call, by keypad: code, then secret; the status and the waiting message are heard.
     again = Call(tw_client, PUBLIC_URL)
     await again.dial()
