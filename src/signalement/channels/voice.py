@@ -314,7 +314,8 @@ class VoiceChannel:
             _say(r, lang, t.text(lang, t.MESSAGES_WAITING, count=c.officer_messages) if c.officer_messages
                  else t.text(lang, t.NO_MESSAGE))
         if step in (Step.RECEIPT, Step.FOLLOWUP):
-            _say(_gather(r, action, num_digits=1), lang, t.text(lang, t.HEAR_AGAIN))
+            # Silence here means done: Twilio goes on to the goodbye without calling us.
+            _say(_gather(r, action, num_digits=1, call_on_silence=False), lang, t.text(lang, t.HEAR_AGAIN))
             _say(r, lang, t.text(lang, t.GOODBYE))
             r.hangup()
             return str(r)
@@ -359,10 +360,10 @@ def _say(parent: VoiceResponse | Gather, language: str, words: str) -> None:
     parent.say(words, voice=voice.name, language=voice.language)
 
 
-def _gather(r: VoiceResponse, action: str, *, num_digits: int | None) -> Gather:
+def _gather(r: VoiceResponse, action: str, *, num_digits: int | None, call_on_silence: bool = True) -> Gather:
     """Keypad only; ``#`` ends a longer entry; silence or ``#`` alone still calls us (and we ask again)."""
     if num_digits is None:
         return r.gather(input="dtmf", action=action, method="POST", timeout=GATHER_SECONDS, finish_on_key="#",
-                        action_on_empty_result=True)
+                        action_on_empty_result=call_on_silence)
     return r.gather(input="dtmf", action=action, method="POST", timeout=GATHER_SECONDS, num_digits=num_digits,
-                    action_on_empty_result=True)
+                    action_on_empty_result=call_on_silence)

@@ -94,6 +94,7 @@ async def test_a_whole_phone_report_is_filed_and_its_receipt_read_back_twice(tw,
     assert tx(lang, t.ONCE_MORE) in turn.said and turn.gather is not None
     assert turn.said[-2:] == [tx(lang, t.HEAR_AGAIN), tx(lang, t.GOODBYE)] and turn.hangs_up
     assert any(p.get("rate") == "slow" for p in turn.root.iter("prosody"))
+    assert turn.gather.get("actionOnEmptyResult") == "false"  # silence after the receipt: goodbye, not "sorry"
     again = await call.press("1")
     assert _heard_receipt(again) == (code, secret) and tx(lang, t.RECEIPT) not in again.said
     bye = await call.press("9")
