@@ -99,7 +99,10 @@ class VoiceChannel:
         if form.one("RecordingStatus", "completed") != "completed":
             return  # absent (silence) or failed: there is nothing to fetch
         key = self.ledger.key("recording", recording_sid)
-        if await self.ledger.stored_reply(key, form) is not None:
+        try:
+            if await self.ledger.stored_reply(key, form) is not None:
+                return
+        except LockedValueError:  # this RecordingSid was already queued by another callback of it
             return
         job = RecordingJob(recording_sid=recording_sid, call_sid=call_sid,
                            submission_key=self._submission_key(call_sid))
@@ -122,7 +125,10 @@ class VoiceChannel:
         async with self.calls.lock_for(call_sid):
             for _attempt in range(5):
                 async with self.rt.db.reading() as session:
-                    if await self.ledger.stored_reply(key, form, session) is not None:
+                    try:
+                        if await self.ledger.stored_reply(key, form, session) is not None:
+                            return
+                    except LockedValueError:  # a second "call ended" of this call (another status): done already
                         return
                     loaded = await self.calls.load(call_sid, session)
                 recording_possible = loaded is None or loaded.state.recorded or loaded.state.step is Step.STATEMENT

@@ -299,6 +299,7 @@ async def test_five_concurrent_replays_of_each_webhook_have_one_effect_and_the_s
     assert len(await _jobs(db, "voice.recording")) == 1
     ended = await asyncio.gather(*(call.ended() for _ in range(5)))
     assert set(ended) == {204}
+    assert await call.ended("canceled") == 204  # another final status of the same call: nothing more
     assert len(await _jobs(db, "twilio.purge")) == 1 and await _count(db, VoiceCall) == 0
     async with db.reading() as s:
         kinds = list((await s.execute(select(TwilioWebhook.kind))).scalars())
