@@ -128,6 +128,8 @@ async def test_follow_up_by_sms_reads_the_status_and_an_officers_reply_and_adds_
     assert await phone.text("1") == ["Pouvez-vous nous appeler?"]
     assert await phone.text("Status") == [t.text("en", t.STATUS["new"]), t.text("en", t.FOLLOWUP_WAITING, count=1)]
     assert await phone.text("Oui, demain matin.") == [t.text("en", t.FOLLOWUP_ADDED)]
+    for garbage in ("", " \x07 "):  # nothing to add: asked again, nothing added
+        assert await phone.text(garbage) == [t.text("en", t.NOT_UNDERSTOOD), t.text("en", t.FOLLOWUP_MENU)]
     async with db.reading() as s:
         authors = (await s.execute(select(Message.author, Message.channel).where(Message.case_id == case.id)
                                    .order_by(Message.seq))).all()
@@ -175,7 +177,7 @@ async def test_a_conversation_idle_past_the_timeout_is_lost_and_starts_again_cal
     assert texts[-1] == t.LANGUAGE_MENU  # "ON" means nothing at the start: the menu, calmly
 
 
-@pytest.mark.parametrize("garbage", ["", "😀😀😀", "zzz", "99", "x" * 1600])
+@pytest.mark.parametrize("garbage", ["", "😀😀😀", "zzz", "99", "x" * 1600, "STATUS"])  # STATUS: a keyword out of place
 async def test_garbage_at_every_question_gets_a_calm_re_prompt_and_keeps_the_answers(tw_client, db, garbage) -> None:
     phone = Phone(tw_client, PUBLIC_URL, _number())
     answers = [("HELP", t.CATEGORY_MENU), ("3", t.DANGER), ("2", t.PROVINCE), ("BC", t.EMPLOYER),
@@ -184,7 +186,7 @@ async def test_garbage_at_every_question_gets_a_calm_re_prompt_and_keeps_the_ans
         assert await phone.text(body) == [t.text("en", question)]
         if question in (t.STORY_MORE, t.STORY):
             continue  # in the story, any text is the reporter's words
-        if question == t.EMPLOYER and garbage in ("zzz", "99"):
+        if question == t.EMPLOYER and garbage in ("zzz", "99", "STATUS"):
             continue  # a name like any other
         again = await phone.text(garbage)
         assert again[-1] == t.text("en", question) and len(again) == 2, (question, again)
@@ -198,10 +200,21 @@ async def test_garbage_at_every_question_gets_a_calm_re_prompt_and_keeps_the_ans
 
 
 async def test_a_first_text_in_a_ninth_language_or_emoji_gets_the_numbered_menu(tw_client) -> None:
-    for body in ("Bonjou, mwen bezwen èd", "😀", "Привет"):
+    for body in ("Bonjou, mwen bezwen èd", "😀", "Привет", "JOIN"):  # JOIN: a keyword we do not know
         phone = Phone(tw_client, PUBLIC_URL, _number())
         assert await phone.text(body) == [t.LANGUAGE_MENU]
+        assert await phone.text(body) == [t.text("en", t.NOT_UNDERSTOOD), t.LANGUAGE_MENU]  # and again, calmly
         assert await phone.text("7") == [t.text("vi", t.CATEGORY_MENU)]
+
+
+async def test_a_number_that_texts_stop_first_then_help_is_answered_each_time_and_nothing_is_kept(tw_client,
+                                                                                                  db) -> None:
+    phone = Phone(tw_client, PUBLIC_URL, _number())
+    assert await phone.text("STOP") == [t.text("en", t.STOPPED)]
+    assert await _count(db, SmsSession) == 0
+    assert await phone.text("HELP") == [t.text("en", t.CATEGORY_MENU)]
+    assert await phone.text("ARRET") == [t.text("en", t.STOPPED)]
+    assert (await _count(db, SmsSession), await _count(db, Case)) == (0, 0)
 
 
 @pytest.mark.both_databases

@@ -3,10 +3,11 @@ over a real socket, every byte checked.
 
 A phone (a sentinel number) files a whole report by SMS, asking to be texted back (so its number *is* kept,
 sealed), then follows up by code and secret and adds a message, then starts a second report and leaves it
-half-way (its answers wait in the encrypted session row). Afterwards the sentinel number (E.164, its
+half-way (its answers wait in the encrypted session row) after sending a photo by MMS, which the worker
+fetches from a fake Twilio and stores sealed. Afterwards the sentinel number (E.164, its
 digits, hex digests, base64), the sentinel story and employer, and every MessageSid are searched for in every
-file under the data directory, a full SQL dump and everything the server wrote to its log. A MessageSid in
-clear would link our data to Twilio's log, which holds the number.
+file under the data directory, a full SQL dump and everything the server wrote to its log; so is every
+media SID. A MessageSid in clear would link our data to Twilio's log, which holds the number.
 """
 
 from __future__ import annotations
@@ -21,10 +22,14 @@ import msgspec
 import pytest
 from sqlalchemy import func, select
 
-from signalement.db.models import Case, SmsSession
+from integration.channels.conftest import worker_runtime
+from signalement.db.models import Case, Evidence, SmsSession
+from signalement.worker import Worker
 from support.live import LiveServer, start_server
 from support.privacy import Sentinels, everything_written, find_leaks
+from support.twilio_peers import ACCOUNT_SID, FakeTwilio
 from support.twilio_webhooks import TOKEN, new_sid, sign, twiml_texts
+from unit.test_evidence import jpeg_with_gps
 
 pytestmark = pytest.mark.both_databases
 RECEIPT = re.compile(r"(\d{3}-\d{3}-\d{3}).*?(\d{4} \d{4} \d{4} \d{4})", re.S)
@@ -44,11 +49,14 @@ async def test_a_report_and_follow_up_by_sms_store_no_number_text_or_message_sid
     s = Sentinels.make()
     sids: list[str] = []
 
-    async def text(client: httpx.AsyncClient, body: str) -> list[str]:
+    async def text(client: httpx.AsyncClient, body: str, media_sid: str = "") -> list[str]:
         sid = new_sid()
         sids.append(sid)
-        params = {"MessageSid": sid, "SmsSid": sid, "AccountSid": "AC" + "0" * 32, "From": s.phone_e164,
+        params = {"MessageSid": sid, "SmsSid": sid, "AccountSid": ACCOUNT_SID, "From": s.phone_e164,
                   "To": "+15005550006", "Body": body, "NumMedia": "0"}
+        if media_sid:
+            params.update(NumMedia="1", MediaContentType0="image/jpeg", MediaUrl0=(
+                f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/{sid}/Media/{media_sid}"))
         signature = sign(live.base_url + "/twilio/sms", params)
         response = await client.post("/twilio/sms", data=params, headers={"x-twilio-signature": signature,
                                                                           "x-forwarded-for": s.forwarded_for})
@@ -67,14 +75,26 @@ async def test_a_report_and_follow_up_by_sms_store_no_number_text_or_message_sid
         # A second report left half-way: its answers wait in the session row, which must hold them encrypted.
         for body in ("AIDE", "6", "1", "QC", s.employer, f"Il me frappe. {s.narrative}"):
             await text(client, body)
+        photo_sid = new_sid("ME")
+        sids.append(photo_sid)
+        assert await text(client, "", media_sid=photo_sid)
         # A forged text is refused, and its refusal logs nothing of it either.
         forged = await client.post("/twilio/sms", data={"From": s.phone_e164, "Body": s.narrative,
                                                         "MessageSid": new_sid()}, headers={"x-twilio-signature": "x"})
         assert forged.status_code == 403
 
+    with FakeTwilio() as fake:  # the worker fetches the photo and stores it (sealed, staged for the draft)
+        fake.media[photo_sid] = jpeg_with_gps()
+        runtime = worker_runtime(stack, fake.base_url)
+        try:
+            await Worker(runtime).run_once(limit=100)
+        finally:
+            await runtime.close()
+    assert fake.fetched == [photo_sid]
     live.stop()
     async with stack.runtime.db.reading() as session:  # the half-way report is there to be searched
         assert await session.scalar(select(func.count()).select_from(SmsSession)) == 1
+        assert await session.scalar(select(func.count()).select_from(Evidence)) == 1
         assert await session.scalar(select(func.count()).select_from(Case).where(Case.contact_pref == "sms")) == 1
     await stack.runtime.db.dispose()
     blobs = everything_written(stack.settings, live.log_path)
