@@ -74,16 +74,24 @@ async def queue_media(session: AsyncSession, worker_key: PublicKey, job: MediaJo
     await outbox.enqueue(session, MEDIA_JOB, payload, dedupe_key=dedupe_key)
 
 
-async def run_media_job(rt: Runtime, provider: MessagingProvider, job: MediaJob, idempotency_key: str | None) -> None:
+async def run_media_job(rt: Runtime, provider: MessagingProvider, job: MediaJob, idempotency_key: str | None,
+                        *, last_attempt: bool = False) -> None:
     """Keep each photo not yet kept, tell the reporter about any we could not, then delete it all at Twilio.
 
     Safe to run again after a crash: a photo already stored is not fetched twice (its id was chosen
-    by the webhook), and deleting what is already gone counts as done.
+    by the webhook), and deleting what is already gone counts as done. A fetch that keeps failing
+    (Twilio down, our database full) is retried with the job; on its last attempt the photo is given
+    up, so that it is still deleted at Twilio rather than left there.
     """
     outcome = MediaOutcome()
     for file in job.files:
         if file.evidence_id and file.sid and not await _stored(rt, file.evidence_id):
-            outcome = await _keep(rt, provider, job, file, outcome)
+            try:
+                outcome = await _keep(rt, provider, job, file, outcome)
+            except Exception:
+                if not last_attempt:
+                    raise  # retried with backoff by the worker
+                outcome = msgspec.structs.replace(outcome, unusable=outcome.unusable + 1)
     if outcome.unusable or outcome.over_limit:
         message = PHOTO_UNUSABLE if outcome.unusable else PHOTO_TOO_MANY
         try:

@@ -69,7 +69,8 @@ class Worker:
         await seal_recording(self.rt, job, payload, self.recordings)
     async def _twilio_media(self, job: OutboxJob) -> None:
         payload = msgspec.msgpack.decode(self.open_payload(job, f"{MEDIA_JOB}:{job.dedupe_key}"), type=MediaJob)
-        await run_media_job(self.rt, self.provider, payload, idempotency_key(job.dedupe_key or f"media:{job.id}"))
+        await run_media_job(self.rt, self.provider, payload, idempotency_key(job.dedupe_key or f"media:{job.id}"),
+                            last_attempt=job.attempts >= self.rt.settings.worker_max_attempts)
 
     async def _rotate(self, job: OutboxJob) -> None:
         due_for = (job.dedupe_key or "").partition(":")[2]

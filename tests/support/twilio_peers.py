@@ -45,6 +45,7 @@ class FakeTwilio:
         self.fetched: list[str] = []  # media SIDs downloaded with the right credentials
         self.refused: list[str] = []  # requests for a file without them
         self.deleted_media: list[str] = []
+        self.broken: set[str] = set()  # media SIDs answered 503, as during an outage
         self.cdn_saw_auth = False  # whether the credentials followed the redirect (they must not leave Twilio)
         outer = self
         expected_auth = "Basic " + base64.b64encode(f"{ACCOUNT_SID}:{TOKEN}".encode()).decode()
@@ -74,6 +75,8 @@ class FakeTwilio:
                     if self.headers.get("authorization") != expected_auth:
                         outer.refused.append(sid)
                         return self._json(401, {"code": 20003, "message": "Authenticate", "status": 401})
+                    if sid in outer.broken:
+                        return self._json(503, {"code": 20503, "message": "unavailable", "status": 503})
                     if sid not in outer.media or sid in outer.deleted_media:
                         return self._json(404, {"code": 20404, "message": "not found", "status": 404})
                     outer.fetched.append(sid)

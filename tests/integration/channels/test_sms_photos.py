@@ -14,6 +14,7 @@ import re
 import time
 from typing import Any
 
+import msgspec
 import pytest
 from PIL import Image
 from sqlalchemy import func, select
@@ -288,3 +289,34 @@ async def test_a_media_job_run_again_after_a_crash_fetches_nothing_twice(tw, tw_
     assert fake.fetched == [media_sid] and await _count(db, Evidence) == 1
     assert fake.deleted_media == [media_sid] and fake.deleted == [message_sid]
 
+
+
+async def test_a_photo_twilio_keeps_failing_to_serve_is_given_up_on_the_last_attempt_and_still_deleted(
+    tw, tw_client, db
+) -> None:
+    number = _number()
+    phone = Phone(tw_client, PUBLIC_URL, number)
+    await _to_story(phone, "tl")
+    media_sid, message_sid = new_sid("ME"), new_sid("MM")
+    await _send(phone, _mms(phone, "", [(media_sid, "image/jpeg")], sid=message_sid))
+    with FakeTwilio() as fake:
+        fake.media[media_sid] = jpeg_with_gps()
+        fake.broken.add(media_sid)
+        fake.senders[message_sid] = number
+        fake.known.add(message_sid)
+        runtime = worker_runtime(tw, fake.base_url)
+        runtime.settings = msgspec.structs.replace(runtime.settings, worker_max_attempts=2)
+        try:
+            await due_now(db)
+            await Worker(runtime).run_once(limit=50)
+            [job] = await _media_jobs(db)
+            assert (job.status, job.last_error) == ("pending", "HTTPStatusError")  # retried: nothing deleted yet
+            assert fake.deleted_media == [] and fake.messages == []
+            await due_now(db)
+            await Worker(runtime).run_once(limit=50)
+        finally:
+            await runtime.close()
+    assert [j.status for j in await _media_jobs(db)] == ["done"]
+    assert [(m["To"], m["Body"]) for m in fake.messages] == [(number, t.text("tl", t.PHOTO_UNUSABLE))]
+    assert fake.deleted_media == [media_sid] and fake.deleted == [message_sid]
+    assert await _count(db, Evidence) == 0
