@@ -162,8 +162,8 @@ async def test_follow_up_photos_are_attached_to_the_open_case(tw, tw_client, db)
     assert len(await opener.evidence(case.id)) == 1
 
 
-@pytest.mark.parametrize("lang", ["fr", "tl"])
-async def test_a_file_that_is_not_a_photo_gets_a_calm_reply_and_is_only_deleted(tw, tw_client, db, lang) -> None:
+async def test_a_file_that_is_not_a_photo_gets_a_calm_reply_and_is_only_deleted(tw, tw_client, db) -> None:
+    lang = "tl"  # every language's wording: tests/unit/channels/test_sms_texts.py
     phone = Phone(tw_client, PUBLIC_URL, _number())
     await _to_story(phone, lang)
     video, message_sid = new_sid("ME"), new_sid("MM")
@@ -177,28 +177,27 @@ async def test_a_file_that_is_not_a_photo_gets_a_calm_reply_and_is_only_deleted(
     assert await _count(db, Evidence) == 0
 
 
-@pytest.mark.parametrize("content", ["too_big", "not_an_image"])
-async def test_a_photo_the_worker_cannot_use_is_answered_in_the_reporters_language_and_deleted(
-    tw, tw_client, db, content
-) -> None:
-    """Too big, or claimed to be a JPEG but not one: the worker texts the sender (read from Twilio's log,
-    never stored by us) and keeps nothing; the rest of the conversation goes on."""
+async def test_photos_the_worker_cannot_use_are_answered_in_the_reporters_language_and_deleted(tw, tw_client,
+                                                                                              db) -> None:
+    """Too big, and claimed to be a JPEG but not one: the worker texts the sender once (read from Twilio's log,
+    never stored by us) and keeps nothing; the words sent with them are kept and the conversation goes on."""
     number = _number()
     phone = Phone(tw_client, PUBLIC_URL, number)
     await _to_story(phone, "es")
-    media_sid, message_sid = new_sid("ME"), new_sid("MM")
-    assert await _send(phone, _mms(phone, "Mire", [(media_sid, "image/jpeg")], sid=message_sid)) == [
-        t.text("es", t.STORY_MORE)]
+    big, broken, message_sid = new_sid("ME"), new_sid("ME"), new_sid("MM")
+    files = [(big, "image/jpeg"), (broken, "image/jpeg")]
+    assert await _send(phone, _mms(phone, "Mire", files, sid=message_sid)) == [t.text("es", t.STORY_MORE)]
     with FakeTwilio() as fake:
-        fake.media[media_sid] = b"\xff\xd8\xff" + b"\x00" * (MAX_FILE_BYTES if content == "too_big" else 100)
+        fake.media[big] = b"\xff\xd8\xff" + b"\x00" * MAX_FILE_BYTES
+        fake.media[broken] = b"\xff\xd8\xff" + b"\x00" * 100
         fake.senders[message_sid] = number
         fake.known.add(message_sid)
         await _run_worker(tw, fake, db)
     assert [(m["To"], m["Body"]) for m in fake.messages] == [(number, t.text("es", t.PHOTO_UNUSABLE))]
-    assert fake.deleted_media == [media_sid] and fake.deleted == [message_sid]
+    assert fake.deleted_media == [big, broken] and fake.deleted == [message_sid]
     assert await _count(db, Evidence) == 0
     assert [j.status for j in await _media_jobs(db)] == ["done"]
-    code, _ = await _finish(phone)  # the words sent with it were kept
+    code, _ = await _finish(phone)
     opener = await build_opener(tw, db)
     case = await opener.case_by_code(code)
     assert opener.open((await opener.fields(case.id))["narrative"], case.id, "narrative") == b"Mire"
@@ -245,7 +244,7 @@ async def test_stop_with_photos_staged_deletes_them_too(tw, tw_client, db) -> No
     assert (await _count(db, Evidence), await _count(db, Case), await _count(db, SmsSession)) == (0, 0, 0)
 
 
-@pytest.mark.both_databases
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)  # concurrent writers; SQLite has one
 async def test_five_concurrent_replays_of_a_photo_text_make_one_job_and_one_attachment(tw, tw_client, db) -> None:
     phone = Phone(tw_client, PUBLIC_URL, _number())
     await _to_story(phone)
