@@ -143,8 +143,8 @@ class SmsChannel:
             replies.append(t.text(lang, INVALID_TEXT.get(reading.reason, t.NOT_UNDERSTOOD)))
         elif reading.event is Event.HELP:
             replies.append(t.text(lang, t.HELP))
-        if photos.kept and before is Step.FOLLOWUP and not body.strip():
-            out.append(t.text(lang, t.FOLLOWUP_ADDED))
+        if photos.kept and before is Step.FOLLOWUP and t.text(lang, t.FOLLOWUP_ADDED) not in out:
+            out.insert(0, t.text(lang, t.FOLLOWUP_ADDED))  # the photos, even with "1" or "0" beside them
         replies.extend(out)
         replies.extend(self._prompt(c, before, reading))
         return replies, photos.job

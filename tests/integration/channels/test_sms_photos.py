@@ -154,12 +154,15 @@ async def test_follow_up_photos_are_attached_to_the_open_case(tw, tw_client, db)
     await phone.text(f"{code} {secret}")
     media_sid = new_sid("ME")
     assert await _send(phone, _mms(phone, "", [(media_sid, "image/jpeg")])) == [t.text("en", t.FOLLOWUP_ADDED)]
+    second = new_sid("ME")  # with "0" beside it: added, then the follow-up ends
+    assert await _send(phone, _mms(phone, "0", [(second, "image/jpeg")])) == [t.text("en", t.FOLLOWUP_ADDED),
+                                                                            t.text("en", t.FOLLOWUP_ENDED)]
     with FakeTwilio() as fake:
-        fake.media[media_sid] = jpeg_with_gps()
+        fake.media.update({media_sid: jpeg_with_gps(), second: jpeg_with_gps()})
         await _run_worker(tw, fake, db)
     opener = await build_opener(tw, db)
     case = await opener.case_by_code(code)
-    assert len(await opener.evidence(case.id)) == 1
+    assert len(await opener.evidence(case.id)) == 2
 
 
 async def test_a_file_that_is_not_a_photo_gets_a_calm_reply_and_is_only_deleted(tw, tw_client, db) -> None:
