@@ -487,33 +487,78 @@ def test_a_mangled_photo_or_pdf_is_cleaned_or_refused_never_crashes_the_sanitise
 # ---- Twilio webhooks --------------------------------------------------------------------------------------
 
 FIELD = st.sampled_from(["MessageSid", "SmsSid", "AccountSid", "From", "To", "Body", "NumMedia", "MediaUrl0",
-                         "MessageStatus", "CallSid", "Digits", "x"])
+                         "MediaContentType0", "MessageStatus", "CallSid", "CallStatus", "Digits", "RecordingSid",
+                         "RecordingUrl", "RecordingStatus", "RecordingDuration", "x"])
 VALUE = st.one_of(st.text(max_size=60), st.sampled_from(["", "0", "-1", "99999999999999999999", "NaN", "\x00",
-                                                          "+15145550123", "\u202e", "1" * 2000, new_sid()]))
+                                                          "+15145550123", "anonymous", "\u202e", "1" * 2000, "#",
+                                                          "hangup", "*0#", "http://127.0.0.1:1/x", new_sid(),
+                                                          new_sid("CA"), new_sid("RE")]))
+CALL = {"CallSid": new_sid("CA"), "AccountSid": "AC" + "0" * 32, "From": "+15145550123", "To": "+15005550006",
+        "CallStatus": "in-progress", "Direction": "inbound"}
+# A well-formed webhook of each kind, which the fuzzer then bends: fields changed, dropped, repeated.
+WEBHOOKS = {
+    "/twilio/sms": {"MessageSid": new_sid(), "AccountSid": "AC" + "0" * 32, "From": "+15145550123",
+                    "To": "+15005550006", "Body": "HELP", "NumMedia": "0"},
+    "/twilio/sms/status": {"MessageSid": new_sid(), "MessageStatus": "delivered"},
+    "/twilio/voice": CALL,
+    "/twilio/voice/step?n=1": {**CALL, "Digits": "1"},
+    "/twilio/voice/step?n=%FF": {**CALL, "Digits": "1"},
+    "/twilio/voice/step": {**CALL, "Digits": "#"},
+    "/twilio/voice/recording": {**CALL, "RecordingSid": new_sid("RE"), "RecordingStatus": "completed",
+                                "RecordingUrl": "https://api.twilio.com/x", "RecordingDuration": "9"},
+    "/twilio/voice/status": {**CALL, "CallStatus": "completed", "CallDuration": "30"},
+}
 
 
 @FUZZ
-@given(fields=st.lists(st.tuples(FIELD, VALUE), max_size=10), path=st.sampled_from(["/twilio/sms",
-                                                                                    "/twilio/sms/status"]),
-       query=st.sampled_from(["", "?a=1", "?%FF=%00"]))
+@given(path=st.sampled_from(list(WEBHOOKS)), changed=st.dictionaries(FIELD, VALUE, max_size=4),
+       dropped=st.sets(FIELD, max_size=3), repeated=st.lists(st.tuples(FIELD, VALUE), max_size=3))
 async def test_any_signed_webhook_gets_twiml_or_a_bare_4xx(
-    served: Served, client: httpx.AsyncClient, fields: list[tuple[str, str]], path: str, query: str
+    served: Served, client: httpx.AsyncClient, path: str, changed: dict[str, str], dropped: set[str],
+    repeated: list[tuple[str, str]]
 ) -> None:
-    """Signed with the real token, so every field reaches the channel's parsers."""
+    """Signed with the real token, so every field reaches the SMS and voice channels' parsers."""
     from urllib.parse import urlencode
 
+    fresh = {k: new_sid(v[:2]) for k, v in WEBHOOKS[path].items() if k.endswith("Sid") and k != "AccountSid"}
+    base = {k: v for k, v in {**WEBHOOKS[path], **fresh, **changed}.items() if k not in dropped}
+    fields = [*base.items(), *repeated]
     params: dict[str, list[str]] = {}
     for name, value in fields:
         params.setdefault(name, []).append(value)
-    body = urlencode(fields).encode()
-    url = served.server.base_url + path + query
-    signature = RequestValidator(TOKEN).compute_signature(url, _Multi(params))
-    r = await client.post(path + query, content=body, headers={
+    signature = RequestValidator(TOKEN).compute_signature(served.server.base_url + path, _Multi(params))
+    r = await client.post(path, content=urlencode(fields).encode(), headers={
         "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signature})
-    assert r.status_code < 500, (r.status_code, fields)
+    assert r.status_code < 500, (r.status_code, path, fields)
     assert r.status_code in (200, 204) or 400 <= r.status_code < 500
     if r.status_code == 200:
-        assert r.text.startswith("<?xml") and "<Response" in r.text
+        assert r.text.startswith("<?xml") and "<Response" in r.text and "<Say" in r.text or "<Message" in r.text or (
+            r.text.endswith("<Response />")), r.text[:300]
+
+
+# A SID seen before, in a request that differs from the one that used it: not a replay, not a new webhook.
+# The SMS channel and the voice call's turns answer calmly; the voice recording and status callbacks let the
+# lockbox's LockedValueError through (channels/voice.py, owned by the voice work: reported, not fixed here).
+OTHER_CONTENT = [
+    pytest.param("/twilio/sms", id="sms"),
+    pytest.param("/twilio/voice", id="voice-call"),
+    pytest.param("/twilio/voice/recording", id="voice-recording", marks=pytest.mark.xfail(
+        strict=True, reason="voice.recording does not catch LockedValueError: a 500 (reported to the lead)")),
+    pytest.param("/twilio/voice/status", id="voice-status", marks=pytest.mark.xfail(
+        strict=True, reason="voice.status does not catch LockedValueError: a 500 (reported to the lead)")),
+]
+
+
+@pytest.mark.parametrize("path", OTHER_CONTENT)
+async def test_a_sid_used_again_with_other_content_gets_a_calm_answer(
+    served: Served, client: httpx.AsyncClient, path: str
+) -> None:
+    first = {**WEBHOOKS[path], **{k: new_sid(v[:2]) for k, v in WEBHOOKS[path].items()
+                                  if k.endswith("Sid") and k != "AccountSid"}}
+    for params in (first, {**first, "To": "+15005550001"}):
+        r = await client.post(path, data=params, headers={
+            "x-twilio-signature": sign(served.server.base_url + path, params)})
+        assert r.status_code in (200, 204), (r.status_code, r.text[:200])
 
 
 class _Multi(dict[str, list[str]]):
