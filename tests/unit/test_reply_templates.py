@@ -34,3 +34,11 @@ def test_the_template_leaves_the_callers_language_and_domain_as_they_were() -> N
     with i18n.using("fr", i18n.OFFICER):
         template_text("received", "pa")
         assert i18n.current_language().code == "fr" and i18n.gettext("Sign out") == "Fermer la session"
+
+
+def test_the_api_offers_exactly_the_templates_there_are() -> None:
+    from typing import get_args
+
+    from signalement.officer.api.schemas import ReplyTemplateKey
+
+    assert get_args(ReplyTemplateKey) == tuple(TEMPLATES)

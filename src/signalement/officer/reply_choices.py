@@ -1,5 +1,6 @@
 """The reply templates as the case page offers them: a short name for the officer, and each template in
-the officer's language beside the reporter's (``reply_templates`` holds the sentences)."""
+the officer's language beside the reporter's (``reply_templates`` holds the sentences); and the text a
+reply form or API call sends."""
 
 from __future__ import annotations
 
@@ -7,8 +8,12 @@ from types import MappingProxyType
 
 import msgspec
 
+from signalement.errors import SignalementError
 from signalement.i18n import N_, current_language, gettext
-from signalement.reply_templates import TEMPLATES, template_text
+from signalement.officer.cases import case_summary
+from signalement.reply_templates import TEMPLATES, UnknownTemplateError, compose, template_text
+from signalement.runtime import Runtime
+from signalement.staff.access import Principal
 
 TITLES = MappingProxyType(
     {
@@ -36,3 +41,14 @@ def reply_choices(reporter_language: str) -> tuple[ReplyChoice, ...]:
                     reporter_text=template_text(key, reporter_language))
         for key in TEMPLATES
     )
+
+
+async def reply_text(runtime: Runtime, principal: Principal, case_id: str, template: str | None, own_words: str) -> str:
+    """What a reply sends: the officer's words, or the template in the case's language followed by them."""
+    if not template:
+        return own_words
+    language = (await case_summary(runtime, principal, case_id)).language
+    try:
+        return compose(template, language, own_words)
+    except UnknownTemplateError:
+        raise SignalementError("unknown reply template") from None

@@ -96,3 +96,27 @@ async def test_a_reply_template_is_shown_in_both_languages_and_sent_in_the_repor
     page = (await web.get(f"/officer/cases/{receipt.case_id}")).text
     assert "Nous avons reçu votre signalement. Un agent est en train de le lire." in page
     assert f'<dd lang="pa-Guru">{punjabi}</dd>' in page
+
+
+async def test_the_api_sends_a_template_in_the_reporters_language(stack, web, staff) -> None:  # noqa: ANN001
+    from sqlalchemy import select
+
+    from signalement.db.models import Message
+    from signalement.reply_templates import template_text
+    from support.cases import keyring
+    from support.officers import sign_in_api
+
+    receipt = await submit(stack, narrative=PUNJABI_PASSPORTS, language="pa", categories=("other",))
+    token = await sign_in_api(web, stack.runtime, await staff(Role.OFFICER, region="quebec"))
+    path = f"/api/v1/cases/{receipt.case_id}/replies"
+    r = await web.post(path, json={"template": "interpreter", "text": "ਕੱਲ੍ਹ?"}, headers={"x-csrftoken": token})
+    assert r.status_code == 201, r.text
+    for bad in ({"template": "bogus"}, {"text": ""}, {"template": None}):
+        r = await web.post(path, json=bad, headers={"x-csrftoken": token})
+        assert r.status_code == 400, (bad, r.status_code)
+    ring = await keyring(stack)
+    async with stack.runtime.db.reading() as session:
+        rows = (await session.execute(select(Message).where(Message.case_id == receipt.case_id))).scalars().all()
+    assert [ring.open(m.envelope, case_id=receipt.case_id, field=f"message:{m.id}").decode() for m in rows] == [
+        f"{template_text('interpreter', 'pa')}\n\nਕੱਲ੍ਹ?"
+    ]

@@ -19,6 +19,7 @@ from signalement.officer.api.schemas import (
     Created,
     LegalHold,
     NewReferral,
+    NewReply,
     NewText,
     QueueResponse,
     StatusChange,
@@ -30,6 +31,7 @@ from signalement.officer.api.schemas import (
 from signalement.officer.evidence_files import evidence_response
 from signalement.officer.filters import QUEUE_FILTER, CaseId, EvidenceId
 from signalement.officer.queue import CountsCache, QueueFilter, list_queue
+from signalement.officer.reply_choices import reply_text
 from signalement.officer.workflow import Outcome, OverrideReason
 from signalement.runtime import Runtime
 from signalement.staff.access import Permission
@@ -129,16 +131,17 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
     @post(
         "/cases/{case_id:str}/replies",
         opt=WRITE,
-        dto=StrictBody[NewText],
+        dto=StrictBody[NewReply],
         return_dto=None,
         responses=CHANGE_ERRORS,
         summary="Reply to the reporter",
     )
-    async def reply(request: Request, case_id: CaseId, data: JSONBody[NewText]) -> Created:
-        """Sealed to the directorate and to the reporter's follow-up key; texted (a notice only) if asked."""
-        return Created(
-            id=await actions.reply(runtime, require_principal(request), keyring(request), case_id, data.text)
-        )
+    async def reply(request: Request, case_id: CaseId, data: JSONBody[NewReply]) -> Created:
+        """Sealed to the directorate and to the reporter's follow-up key; texted (a notice only) if asked.
+        A ``template`` is sent in the reporter's language (docs/officer.md, "Help with the reporter's language")."""
+        principal = require_principal(request)
+        text = await reply_text(runtime, principal, case_id, data.template, data.text)
+        return Created(id=await actions.reply(runtime, principal, keyring(request), case_id, text))
 
     @post(
         "/cases/{case_id:str}/referrals",

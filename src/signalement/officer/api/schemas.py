@@ -167,6 +167,17 @@ class NewText(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=T
     text: Text
 
 
+# The keys of reply_templates.TEMPLATES (a test keeps them equal).
+ReplyTemplateKey = Literal["received", "more", "contact", "interpreter", "danger"]
+
+
+class NewReply(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """``text``; or a ``template``, sent in the reporter's language, with ``text`` (optional) after it."""
+
+    text: Annotated[str, msgspec.Meta(max_length=5000)] = ""
+    template: ReplyTemplateKey | None = None
+
+
 class NewReferral(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     partner: PartnerCode
     referred_on: dt.date

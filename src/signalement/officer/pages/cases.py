@@ -13,7 +13,7 @@ from litestar.params import FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Template
 from litestar.types import ControllerRouterHandler
 
-from signalement import reply_templates, triage
+from signalement import triage
 from signalement.db.models import CaseStatus, utcnow
 from signalement.deadlines import Waiting
 from signalement.errors import NotFoundError, SignalementError
@@ -23,7 +23,7 @@ from signalement.officer.evidence_files import evidence_response
 from signalement.officer.filters import QUEUE_FILTER, CaseId, EvidenceId
 from signalement.officer.pages.rendering import render
 from signalement.officer.queue import SORTS, CountsCache, QueueFilter, count_matching, list_queue
-from signalement.officer.reply_choices import reply_choices
+from signalement.officer.reply_choices import reply_choices, reply_text
 from signalement.officer.workflow import Outcome, OverrideReason
 from signalement.runtime import Runtime
 from signalement.staff import sessions, typed_work
@@ -303,13 +303,7 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
     @post("/cases/{case_id:str}/replies", opt=WRITE_REPLY, status_code=303)
     async def reply(request: Request, case_id: CaseId, data: URLEncodedBody[ReplyForm]) -> Response[Any]:
         principal = require_principal(request)
-        text = data.text
-        if data.template:
-            language = (await cases.case_summary(runtime, principal, case_id)).language
-            try:
-                text = reply_templates.compose(data.template, language, data.text)
-            except reply_templates.UnknownTemplateError:
-                raise SignalementError("unknown reply template") from None
+        text = await reply_text(runtime, principal, case_id, data.template, data.text)
         await actions.reply(runtime, principal, keyring(request), case_id, text)
         return back(case_id, "reply")
 
