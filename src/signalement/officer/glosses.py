@@ -3,21 +3,25 @@
 The triage reasons show the reporter's own words ("ਪਾਸਪੋਰਟ", "giữ hộ chiếu"), which an officer who reads
 neither Punjabi nor Vietnamese cannot check. The gloss comes from the rule that matched, not from the
 words: every rule file uses the same rule ids ("documents.kept" in all eight languages; stored as
-"pa.documents.kept"), so one table of
-meanings in the officer catalogue covers every language, and an analyst who adds a word to a rule file
-gets it glossed with no change here. A rule with no entry of its own is glossed by its family (the part
-before the dot: a category, or "danger"). Nothing here is machine-translated and nothing is stored.
+"pa.documents.kept"), so one table of meanings in the officer catalogue covers every language, and an
+analyst who adds a word to a rule file gets it glossed with no change here. A rule with no entry of its
+own is glossed by its family (the part before the dot: a category, or "danger"). The words themselves are
+quoted as the reporter typed them (``surface_words``), not in the folded form the matcher reads. Nothing
+here is machine-translated and nothing is stored.
 """
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Sequence
 from types import MappingProxyType
 
 import msgspec
 
 from signalement.i18n import N_, gettext
 from signalement.officer.labels import CATEGORY_NAMES
-from signalement.triage.rulebook import RULE_LANGUAGES
+from signalement.triage.normalize import fold_surface, tokenize
+from signalement.triage.rulebook import RULE_LANGUAGES, default_rulebook
 
 # The meaning of each rule found in several languages' files, as an officer would say it.
 RULE_GLOSSES = MappingProxyType(
@@ -102,11 +106,61 @@ def rule_gloss(rule_id: str) -> str:
     return gettext(msgid) if msgid else ""
 
 
-def gloss(reason: dict[str, object], matches: dict[str, list[str]]) -> GlossedMatch | None:
-    """The glossed words of one stored triage reason, or None when the reason matched no words."""
+def gloss(reason: dict[str, object], matches: dict[str, list[str]], text: str = "") -> GlossedMatch | None:
+    """The glossed words of one stored triage reason, or None when the reason matched no words.
+
+    ``text``: the narrative the words were matched in, to quote them as the reporter typed them."""
     rule = str(reason.get("rule", ""))
     words = tuple(matches.get(rule, ()))
     if not words:
         return None
     scope = SCOPE_NOTES.get(str(reason.get("scope") or ""))
-    return GlossedMatch(words=words, gloss=rule_gloss(rule), note=gettext(scope) if scope else "")
+    return GlossedMatch(words=surface_words(text, words), gloss=rule_gloss(rule), note=gettext(scope) if scope else "")
+
+
+def surface_words(text: str, phrases: Sequence[str]) -> tuple[str, ...]:
+    """Each matched phrase as the reporter typed it, found in ``text``: triage quotes words folded
+    ("giu ho chieu", "ਪਾਸਪੋਰਟ ਵਿ ਰਖੇ"), which drops the tones, nukta and addak a reader needs
+    ("giữ hộ chiếu", "ਪਾਸਪੋਰਟ ਵੀ ਰੱਖੇ"). A phrase not found (a message, a truncated quote) stays as quoted."""
+    spans = _token_spans(text) if text else []
+    tokens = [token for token, _, _ in spans]
+    found: list[str] = []
+    for phrase in phrases:
+        wanted = phrase.split(" ")
+        at = next((i for i in range(len(tokens) - len(wanted) + 1) if tokens[i : i + len(wanted)] == wanted), None)
+        surface = _trim(text[spans[at][1] : spans[at + len(wanted) - 1][2]]) if at is not None else ""
+        found.append(surface or phrase)
+    return tuple(found)
+
+
+def _token_spans(text: str) -> list[tuple[str, int, int]]:
+    """The quoted-form tokens of ``text`` with the offsets of the characters they came from.
+
+    Folding can drop characters (a nukta, an addak), so a token is placed exactly only in a word whose
+    folded form keeps its length (Latin, Han, most Vietnamese); otherwise it spans its whole word."""
+    segmenter = default_rulebook().segmenter
+    spans: list[tuple[str, int, int]] = []
+    position = 0
+    for word in text.split():
+        start = text.index(word, position)
+        position = start + len(word)
+        folded = fold_surface(word)
+        cursor = 0
+        for token in tokenize(folded, segmenter):
+            at = folded.find(token, cursor) if len(folded) == len(word) else -1
+            if at < 0:
+                spans.append((token, start, position))
+            else:
+                cursor = at + len(token)
+                spans.append((token, start + at, start + cursor))
+    return spans
+
+
+def _trim(surface: str) -> str:
+    """Without the punctuation a whole word can carry at its edges ("chiếu," → "chiếu")."""
+    start, end = 0, len(surface)
+    while start < end and unicodedata.category(surface[start])[0] in "PZ":
+        start += 1
+    while end > start and unicodedata.category(surface[end - 1])[0] in "PZ":
+        end -= 1
+    return surface[start:end]
