@@ -101,8 +101,8 @@ async def test_the_story_is_translated_on_demand_labelled_audited_and_never_stor
         assert text not in caplog.text
 
 
-async def test_a_message_is_translated_and_a_message_of_another_case_is_not_found(
-    translating, staff  # noqa: ANN001
+async def test_a_message_is_translated_and_nothing_outside_the_officers_scope_is_sent(
+    translating, peer, staff  # noqa: ANN001
 ) -> None:
     receipt = await submit(translating, narrative=STORY, language="pa")
     other = await submit(translating, narrative="Another story", language="pa")
@@ -115,6 +115,13 @@ async def test_a_message_is_translated_and_a_message_of_another_case_is_not_foun
         assert r.status_code == 200 and fake_translation("ਤੁਸੀਂ ਸੁਰੱਖਿਅਤ ਹੋ?", "en") in r.text
         assert (await _translate(web, token, receipt.case_id, f"message:{message_id}")).status_code == 404
         assert (await _translate(web, token, receipt.case_id, "answers")).status_code == 404
+    sent = len(peer.received)
+    # An officer of another region cannot have a Quebec case's story or messages translated, nor learn they exist.
+    async with http_client(translating.app) as web:
+        token = await sign_in(web, translating.runtime, await staff(Role.OFFICER, region="western"))
+        assert (await _translate(web, token, receipt.case_id)).status_code == 404
+        assert (await _translate(web, token, other.case_id, f"message:{message_id}")).status_code == 404
+    assert len(peer.received) == sent
 
 
 @pytest.mark.parametrize("mode", ["slow", "error"])
