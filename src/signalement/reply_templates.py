@@ -17,13 +17,21 @@ from signalement.i18n import N_
 # Each template is a few sentences of the reporter catalogue; the 911 one reuses the crisis guidance's.
 TEMPLATES = MappingProxyType(
     {
-        "received": (N_("We received your report. An officer is reading it. Thank you for telling us."),),
-        "more": (N_("Can you tell us more? We would like to know:"),),
+        "received": (
+            # TRANSLATORS: a reply an officer sends to a worker who reported their employer; plain words.
+            N_("We received your report. An officer is reading it. Thank you for telling us."),
+        ),
+        "more": (
+            # TRANSLATORS: an officer's reply; the officer's own question follows on the next line.
+            N_("Can you tell us more? We would like to know:"),
+        ),
         "contact": (
+            # TRANSLATORS: an officer's reply; the worker may be near their employer when we call.
             N_("An officer will call you or send you a text message soon. If it is not safe to talk then, "
                "you do not have to answer. We will try again."),
         ),
         "interpreter": (
+            # TRANSLATORS: an officer's reply; an interpreter for a phone call or meeting.
             N_("We can find an interpreter who speaks your language, at no cost to you. Tell us if you want one."),
         ),
         "danger": (
