@@ -37,6 +37,7 @@ REGION_NAMES = MappingProxyType(
     }
 )
 
+
 @cache
 def language_name(code: str, reader: i18n.Language) -> str:
     """Babel's name for a reporter language in ``reader``'s language, with its script and without a region
