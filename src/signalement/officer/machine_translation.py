@@ -31,6 +31,7 @@ class TranslatedPart(msgspec.Struct, frozen=True, kw_only=True):
     case_id: str
     case_code: str
     part: str  # "narrative" or "message"
+    part_ref: str  # what the form sent: "narrative" or "message:<id>" (to ask again)
     original: str
     source: str
     target: str
@@ -79,5 +80,6 @@ async def translate_part(
         translation = None
     return TranslatedPart(
         case_id=case.id, case_code=case.case_code, part=str(detail["part"]), original=original,
+        part_ref=f"{MESSAGE_PREFIX}{message_id}" if message_id else NARRATIVE,
         source=case.language, target=target, translation=translation, provider=provider.name,
     )
