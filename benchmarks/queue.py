@@ -204,8 +204,11 @@ SUPERVISOR_FILTERS = [
     "employer={big_cluster}",
     "employer={small_cluster}",
     "status=closed&category=confinement",
+    "sort=deadline",
+    "status=all&sort=deadline",
+    "category=sexual_abuse&sort=deadline",
 ]
-OFFICER_FILTERS = ["", "category=confinement", "breached=true", "status=new", "channel=sms"]
+OFFICER_FILTERS = ["", "category=confinement", "breached=true", "status=new", "channel=sms", "sort=deadline"]
 
 
 def _percentile(values: list[float], q: float) -> float:

@@ -274,7 +274,9 @@ class Note(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id", ondelete="SET NULL"))
-    kind: Mapped[str] = mapped_column(String(16), default="note")  # note | override
+    kind: Mapped[str] = mapped_column(String(16), default="note")  # note | override | legal_hold | answer
+    # 0019: a partner's answer (kind "answer") names the referral it answers; sealed like any note.
+    referral_id: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     key_id: Mapped[str] = mapped_column(String(32), index=True)
     envelope: Mapped[bytes] = mapped_column(LargeBinary)

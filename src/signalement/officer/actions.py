@@ -38,7 +38,7 @@ from signalement.db.models import (
     new_id,
     utcnow,
 )
-from signalement.errors import ConflictError, ForbiddenError, SignalementError
+from signalement.errors import ConflictError, ForbiddenError, NotFoundError, SignalementError
 from signalement.i18n import gettext
 from signalement.notify import SmsJob, queue_sms
 from signalement.officer.cases import load_visible
@@ -215,7 +215,8 @@ async def add_note(
 
 
 def _add_note(
-    session: AsyncSession, runtime: Runtime, principal: Principal, case: Case, plain: bytes, kind: str
+    session: AsyncSession, runtime: Runtime, principal: Principal, case: Case, plain: bytes, kind: str,
+    referral_id: str | None = None,
 ) -> str:
     recipient = runtime.public_keys.current
     note_id = new_id()
@@ -225,6 +226,7 @@ def _add_note(
             case_id=case.id,
             officer_id=principal.officer_id,
             kind=kind,
+            referral_id=referral_id,
             created_at=utcnow(),
             key_id=recipient.key_id,
             envelope=seal(plain, recipient, case_id=case.id, field=note_field(note_id)),
@@ -317,6 +319,24 @@ async def add_referral(
             session, runtime, principal, case, "case.referral", {"referral": referral_id, "partner": partner}
         )
     return referral_id
+
+
+async def record_referral_answer(
+    runtime: Runtime, principal: Principal, case_id: str, referral_id: str, text: str
+) -> str:
+    """A partner's answer to a referral: free text (it can name the worker), so a sealed note that names the
+    referral. The audit entry says which partner answered, never what."""
+    plain = _text(text)
+    async with _editing(runtime, principal, case_id) as (session, case):
+        referral = await session.scalar(
+            select(Referral).where(Referral.id == referral_id[:32], Referral.case_id == case.id)
+        )
+        if referral is None:
+            raise NotFoundError
+        note_id = _add_note(session, runtime, principal, case, plain, "answer", referral_id=referral.id)
+        await _record(session, runtime, principal, case, "case.referral_answer",
+                      {"referral": referral.id, "partner": referral.partner, "note": note_id})
+    return note_id
 
 
 class HoldReasonMissingError(SignalementError):

@@ -56,6 +56,7 @@ class NoteView(msgspec.Struct, frozen=True, kw_only=True):
     officer: str | None
     created_at: dt.datetime
     text: str
+    referral_id: str | None = None  # kind "answer": the referral this partner's answer is to
 
 
 class EvidenceInfo(msgspec.Struct, frozen=True, kw_only=True):
@@ -71,6 +72,7 @@ class ReferralView(msgspec.Struct, frozen=True, kw_only=True):
     referred_on: str
     reference: str
     officer: str | None
+    answers: tuple[NoteView, ...] = ()  # the partner's answers, oldest first (also among the notes)
 
 
 class TimelineEntry(msgspec.Struct, frozen=True, kw_only=True):
@@ -267,6 +269,17 @@ async def view_case(
         timeline = await case_timeline(session, case.id)
         rel = await related_cases(session, principal, case) if with_related else None
     opened = {name: keyring.open(env, case_id=case.id, field=name) for name, env in fields.items()}
+    note_views = tuple(
+        NoteView(
+            id=n.id,
+            kind=n.kind,
+            officer=names.get(n.officer_id) if n.officer_id else None,
+            created_at=n.created_at,
+            text=keyring.open(n.envelope, case_id=case.id, field=note_field(n.id)).decode(),
+            referral_id=n.referral_id,
+        )
+        for n in notes
+    )
     detail = CaseDetail(
         summary=summarize(case, names),
         narrative=opened.get("narrative", b"").decode(),
@@ -287,16 +300,7 @@ async def view_case(
             )
             for m in messages
         ),
-        notes=tuple(
-            NoteView(
-                id=n.id,
-                kind=n.kind,
-                officer=names.get(n.officer_id) if n.officer_id else None,
-                created_at=n.created_at,
-                text=keyring.open(n.envelope, case_id=case.id, field=note_field(n.id)).decode(),
-            )
-            for n in notes
-        ),
+        notes=note_views,
         evidence=tuple(
             EvidenceInfo(id=e.id, kind=e.kind, content_type=e.content_type, size=e.size) for e in evidence
         ),
@@ -311,6 +315,7 @@ async def view_case(
                     else r.reference
                 ),
                 officer=names.get(r.officer_id) if r.officer_id else None,
+                answers=tuple(n for n in note_views if n.kind == "answer" and n.referral_id == r.id),
             )
             for r in referrals
         ),

@@ -68,6 +68,7 @@ RoleCode = Literal["officer", "supervisor", "admin", "researcher"]
 
 CaseId = Annotated[str, PathParameter(pattern=r"^[0-9a-f]{32}$", description="A case id (32 hex digits).")]
 EvidenceId = Annotated[str, PathParameter(pattern=r"^[0-9a-f]{32}$", description="An attachment id.")]
+ReferralId = Annotated[str, PathParameter(pattern=r"^[0-9a-f]{32}$", description="A referral id.")]
 StaffId = Annotated[int, PathParameter(ge=1, le=2_147_483_647, description="An account id.")]
 Assignee = Annotated[
     str | None,

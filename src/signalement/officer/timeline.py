@@ -57,6 +57,10 @@ def _referral(ui: CaseWording, who: str, d: Mapping[str, object], names: Mapping
     return gettext("%(who)s recorded a referral to %(partner)s.", who=who, partner=ui.partner(str(d.get("partner"))))
 
 
+def _referral_answer(ui: CaseWording, who: str, d: Mapping[str, object], names: Mapping[int, str]) -> str:
+    return gettext("%(who)s recorded the answer from %(partner)s.", who=who, partner=ui.partner(str(d.get("partner"))))
+
+
 def _hold(ui: CaseWording, who: str, d: Mapping[str, object], names: Mapping[int, str]) -> str:
     if d.get("on"):
         return gettext("%(who)s placed a legal hold (reason in the internal notes).", who=who)
@@ -121,6 +125,7 @@ SENTENCES: MappingProxyType[str, Sentence] = MappingProxyType({
     "case.note": _note,
     "case.reply": _reply,
     "case.referral": _referral,
+    "case.referral_answer": _referral_answer,
     "case.legal_hold": _hold,
     "case.override": _override,
     "case.export": _export,

@@ -91,6 +91,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...] | str] = {
     ("POST", "/officer/cases/{case_id:str}/notes"): PAGE_WRITE,
     ("POST", "/officer/cases/{case_id:str}/replies"): PAGE_WRITE,
     ("POST", "/officer/cases/{case_id:str}/referrals"): PAGE_WRITE,
+    ("POST", "/officer/cases/{case_id:str}/referrals/{referral_id:str}/answer"): PAGE_WRITE,
     ("POST", "/officer/cases/{case_id:str}/legal-hold"): (303, 403, 409, 403, 403),
     ("POST", "/officer/cases/{case_id:str}/triage"): PAGE_WRITE,
     # machine translation is off unless a server is configured: 404 from the handler for those who may read
@@ -119,6 +120,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...] | str] = {
     ("POST", "/api/v1/cases/{case_id:str}/notes"): API_WRITE,
     ("POST", "/api/v1/cases/{case_id:str}/replies"): API_WRITE,
     ("POST", "/api/v1/cases/{case_id:str}/referrals"): API_WRITE,
+    ("POST", "/api/v1/cases/{case_id:str}/referrals/{referral_id:str}/answer"): API_WRITE,
     ("PUT", "/api/v1/cases/{case_id:str}/legal-hold"): (401, 403, 409, 403, 403),
     ("PUT", "/api/v1/cases/{case_id:str}/triage"): API_WRITE,
     ("PUT", "/api/v1/cases/{case_id:str}/waiting"): API_WRITE,
@@ -150,6 +152,7 @@ FORMS: dict[str, dict[str, Any]] = {
     "/officer/cases/{case_id:str}/notes": {"text": " "},
     "/officer/cases/{case_id:str}/replies": {"text": ""},
     "/officer/cases/{case_id:str}/referrals": {"partner": "nobody", "referred_on": "not a date"},
+    "/officer/cases/{case_id:str}/referrals/{referral_id:str}/answer": {"text": " "},
     "/officer/cases/{case_id:str}/legal-hold": {"on": "off", "reason": "court order lifted", "confirm": "yes"},
     "/officer/cases/{case_id:str}/triage": {"urgency": "bogus", "reason": "bogus"},
     "/officer/cases/{case_id:str}/translation": {"part": "narrative"},
@@ -184,6 +187,7 @@ def concrete(path: str, ids: dict[str, str]) -> str:
         .replace("{evidence_id:str}", ids["evidence"])
         .replace("{officer_id:int}", str(NOBODY))
         .replace("{comment_id:str}", "0" * 32)
+        .replace("{referral_id:str}", "0" * 32)
     )
 
 

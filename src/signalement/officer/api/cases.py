@@ -29,7 +29,7 @@ from signalement.officer.api.schemas import (
     problems,
 )
 from signalement.officer.evidence_files import evidence_response
-from signalement.officer.filters import QUEUE_FILTER, CaseId, EvidenceId
+from signalement.officer.filters import QUEUE_FILTER, CaseId, EvidenceId, ReferralId
 from signalement.officer.queue import CountsCache, QueueFilter, list_queue
 from signalement.officer.reply_choices import reply_text
 from signalement.officer.workflow import Outcome, OverrideReason
@@ -158,6 +158,24 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
             )
         )
 
+    @post(
+        "/cases/{case_id:str}/referrals/{referral_id:str}/answer",
+        opt=WRITE,
+        dto=StrictBody[NewText],
+        return_dto=None,
+        responses=CHANGE_ERRORS,
+        summary="Record a partner's answer to a referral",
+    )
+    async def referral_answer(
+        request: Request, case_id: CaseId, referral_id: ReferralId, data: JSONBody[NewText]
+    ) -> Created:
+        """Sealed like a note (it can name the worker); the audit entry names the partner, not the answer."""
+        return Created(
+            id=await actions.record_referral_answer(
+                runtime, require_principal(request), case_id, referral_id, data.text
+            )
+        )
+
     @put(
         "/cases/{case_id:str}/legal-hold",
         opt=declare(Permission.LEGAL_HOLD),
@@ -208,4 +226,5 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
         await actions.set_waiting(runtime, require_principal(request), case_id, what)
         return await updated(request, case_id)
 
-    return [queue, case, evidence, change_status, assign, note, reply, referral, legal_hold, override, waiting]
+    return [queue, case, evidence, change_status, assign, note, reply, referral, referral_answer, legal_hold, override,
+            waiting]

@@ -20,7 +20,7 @@ from signalement.errors import NotFoundError, SignalementError
 from signalement.i18n import N_, current_language
 from signalement.officer import actions, administration, cases, glosses, machine_translation, timeline
 from signalement.officer.evidence_files import evidence_response
-from signalement.officer.filters import QUEUE_FILTER, CaseId, EvidenceId
+from signalement.officer.filters import QUEUE_FILTER, CaseId, EvidenceId, ReferralId
 from signalement.officer.pages.rendering import render
 from signalement.officer.queue import SORTS, CountsCache, QueueFilter, count_matching, list_queue
 from signalement.officer.reply_choices import reply_choices, reply_text
@@ -50,6 +50,7 @@ DONE = {
     "note": N_("Your note was added."),
     "reply": N_("Your reply was sent to the reporter."),
     "referral": N_("The referral was recorded."),
+    "answer": N_("The partner's answer was recorded."),
     "hold": N_("The legal hold was changed."),
     "triage": N_("The triage was changed."),
     "clock": N_("The clock was changed."),
@@ -77,6 +78,7 @@ RETURN_TO = {
     "note": "notes-heading",
     "reply": "messages-heading",
     "referral": "referrals-heading",
+    "answer": "referrals-heading",
     "triage": "triage-heading",
     "clock": "work-heading",
 }
@@ -234,6 +236,8 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
             reply_choices=reply_choices(detail.summary.language),
             waiting_choices=list(Waiting),
             restored={restored.kind: restored.text} if restored else {},
+            # A partner's answer shows in the timeline beside its entry (the entry itself holds no text).
+            answers={n.id: n.text for n in detail.notes if n.kind == "answer"},
         )
         if restored is not None:  # back in its box: the browser's half is spent (another officer's stays)
             page.set_cookie(typed_work.forget(runtime.settings))
@@ -320,6 +324,13 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
         )
         return back(case_id, "referral", partner=data.partner)
 
+    @post("/cases/{case_id:str}/referrals/{referral_id:str}/answer", opt=WRITE, status_code=303)
+    async def referral_answer(
+        request: Request, case_id: CaseId, referral_id: ReferralId, data: URLEncodedBody[TextForm]
+    ) -> Response[Any]:
+        await actions.record_referral_answer(runtime, require_principal(request), case_id, referral_id, data.text)
+        return back(case_id, "answer")
+
     @post("/cases/{case_id:str}/legal-hold", opt=declare(Permission.LEGAL_HOLD), status_code=303)
     async def legal_hold(request: Request, case_id: CaseId, data: URLEncodedBody[HoldForm]) -> Response[Any]:
         await actions.set_legal_hold(
@@ -364,6 +375,7 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
         note,
         reply,
         referral,
+        referral_answer,
         legal_hold,
         override,
         translation,
