@@ -171,11 +171,10 @@ class VoiceChannel:
                     return self._lost()  # the call's state expired or was never ours: nothing to act on
                 loaded = Loaded(state=CallState(), index=self.calls.index(call_sid), version=None)
             state = loaded.state
-            if turn is None and loaded.version is None:
-                pass  # a new call: the language menu
-            elif turn != state.turn:
+            new_call = turn is None and loaded.version is None  # answered with the language menu
+            if not new_call and turn != state.turn:
                 return self._prompt(state)  # an old or foreign turn: the current question again, no effect
-            else:
+            if not new_call:
                 try:
                     await self._step(state, form, call_sid)
                 except AlreadyFiledError:
