@@ -56,7 +56,7 @@ class AlreadyFiledError(Exception):
     """The statement's webhook was already filed by another delivery of it."""
 
 
-def _digits(form: SignedForm) -> str | None:
+def keypad_digits(form: SignedForm) -> str | None:
     """The keys pressed, without # and *; ``None`` if the field holds anything a keypad cannot send."""
     raw = form.one("Digits").strip()
     if not _KEYPAD.match(raw):
@@ -219,7 +219,7 @@ class VoiceChannel:
                 c.receipt = Receipt(code=receipt[0], secret=receipt[1])
                 return Event.ANSWER
             return Event.HANGUP if form.one("Digits") == "hangup" else Event.INVALID
-        digits = _digits(form)
+        digits = keypad_digits(form)
         if not digits:
             return Event.INVALID
         if step is Step.LANGUAGE and len(digits) == 1 and 1 <= int(digits) <= len(i18n.LANGUAGES):
