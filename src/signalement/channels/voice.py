@@ -45,7 +45,7 @@ ENDED_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "cancele
 CALL_LOG_BACKSTOP = dt.timedelta(hours=1)
 PROVINCE_KEYS: dict[str, str | None] = {"1": "ON", "2": "QC", "3": "BC", "4": "AB", "5": "MB", "6": "SK",
                                         "7": "NS", "8": "NB", "9": "PE", "0": None}
-_KEYPAD = re.compile(r"^[0-9#*]*$")
+_KEYPAD = re.compile(r"[0-9#*]*")
 
 
 class MalformedWebhookError(SignalementError):
@@ -59,7 +59,7 @@ class AlreadyFiledError(Exception):
 def keypad_digits(form: SignedForm) -> str | None:
     """The keys pressed, without # and *; ``None`` if the field holds anything a keypad cannot send."""
     raw = form.one("Digits").strip()
-    if not _KEYPAD.match(raw):
+    if not _KEYPAD.fullmatch(raw):
         return None
     return raw.replace("#", "").replace("*", "")
 
@@ -227,7 +227,7 @@ class VoiceChannel:
             return Event.ANSWER
         if step is Step.MENU and digits in ("1", "2"):
             return Event.ANSWER if digits == "1" else Event.ALTERNATE
-        if step is Step.CATEGORY and all(d != "0" for d in digits):
+        if step is Step.CATEGORY and len(digits) <= 9 and "0" not in digits:
             c.categories = tuple(dict.fromkeys(cat for d in digits for cat in CATEGORY_CHOICES[int(d)]))
             return Event.ANSWER
         if step is Step.DANGER and digits in ("1", "2", "3"):
