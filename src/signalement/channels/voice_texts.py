@@ -59,7 +59,6 @@ SECRET_IS = N_("Your secret is:")
 ONCE_MORE = N_("Once more.")
 HEAR_AGAIN = N_("To hear this again, press 1. Otherwise, you can hang up.")
 GOODBYE = N_("Thank you. Goodbye.")
-NOT_UNDERSTOOD = N_("Sorry, we did not understand.")
 NO_ANSWER = N_("We did not get an answer. Please call again. Goodbye.")
 ENTER_CODE = N_("Enter your case code, then press the pound key.")
 ENTER_SECRET = N_("Now enter your secret, then press the pound key.")
@@ -70,6 +69,7 @@ MESSAGES_WAITING = N_(
 )
 # Shared with the SMS channel: the same words, already translated, and the same way of translating.
 text = sms_texts.text
+NOT_UNDERSTOOD = sms_texts.NOT_UNDERSTOOD
 TOO_MANY = sms_texts.TOO_MANY
 STATUS = sms_texts.STATUS
 NO_MESSAGE = sms_texts.FOLLOWUP_NONE

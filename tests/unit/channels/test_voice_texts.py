@@ -8,8 +8,9 @@ from signalement import i18n
 from signalement.channels import voice_texts as t
 
 PARAMS = {"LANGUAGE_CHOICE": {"digit": 7}, "MESSAGES_WAITING": {"count": 12}}
+SHARED = ("TOO_MANY", "NO_MESSAGE", "NOT_UNDERSTOOD")  # the SMS channel's messages, tested there
 OWN = {name: getattr(t, name) for name in dir(t)
-       if name.isupper() and isinstance(getattr(t, name), str) and name not in ("TOO_MANY", "NO_MESSAGE")}
+       if name.isupper() and isinstance(getattr(t, name), str) and name not in SHARED}
 # Locales Twilio's <Say> voices speak (Amazon Polly and Google voices listed by Twilio).
 LOCALES = {"en": "en-US", "fr": "fr-CA", "es": "es-MX", "tl": "fil-PH", "hi": "hi-IN", "pa": "pa-IN", "vi": "vi-VN",
            "zh": "cmn-CN"}
