@@ -34,6 +34,7 @@ PURGE_JOB = "twilio.purge"
 PURGE_DELAY = dt.timedelta(minutes=2)  # let Twilio finish with a message before it is deleted
 MAX_MEDIA = 10  # Twilio's own limit on files in one MMS
 MEDIA_SID = re.compile(r"ME[0-9a-fA-F]{32}")
+MESSAGE_SID = re.compile(r"(MM|SM)[0-9a-fA-F]{32}")
 MEDIA_TIMEOUT = 30.0
 
 
@@ -139,8 +140,9 @@ class TwilioProvider:
             count = max(0, min(int(one("NumMedia") or 0), MAX_MEDIA))
         except ValueError:
             count = 0
-        media = tuple(InboundMedia(sid=_media_sid(one(f"MediaUrl{i}")), content_type=one(f"MediaContentType{i}"))
-                      for i in range(count))
+        fetchable = MESSAGE_SID.fullmatch(sid) is not None  # the worker puts it in a URL path
+        media = tuple(InboundMedia(sid=_media_sid(one(f"MediaUrl{i}")) if fetchable else "",
+                                   content_type=one(f"MediaContentType{i}")) for i in range(count))
         return Inbound(message_id=sid, sender=sender, body=one("Body"), media_count=count, media=media)
 
     async def fetch_media(self, message_sid: str, media_sid: str, max_bytes: int) -> bytes:

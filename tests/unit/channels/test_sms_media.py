@@ -50,6 +50,13 @@ def test_odd_media_fields_never_raise_and_never_yield_a_sid_to_fetch(fields: dic
     assert all(m.sid == "" for m in inbound.media)
 
 
+def test_a_message_sid_that_is_not_one_makes_its_files_unfetchable() -> None:
+    url = f"https://api.twilio.com/2010-04-01/Accounts/AC{'0' * 32}/Messages/x/Media/{ME}"
+    form = {**_form(NumMedia="1", MediaUrl0=url, MediaContentType0="image/png"), "MessageSid": ["../../Calls"]}
+    inbound = TwilioProvider(Settings()).parse_inbound(form)
+    assert inbound is not None and inbound.media == (InboundMedia(sid="", content_type="image/png"),)
+
+
 def test_a_photo_in_the_story_is_kept_for_the_drafts_future_case() -> None:
     c = Conversation(step=Step.STORY, language="fr")
     photos = take_photos(c, _inbound((ME, "image/jpeg; charset=binary")), keep=True, on_case=0)
