@@ -15,6 +15,7 @@ that the page turns into a calm sentence beside the original.
 from __future__ import annotations
 
 import asyncio
+import http.client
 import json
 import urllib.request
 from typing import Protocol
@@ -23,6 +24,8 @@ from urllib.parse import urlsplit
 from signalement.settings import Settings
 
 MAX_CHARS = 20_000  # the longest narrative plus room; a server's own limit may be lower
+# JSON may escape every character as \uXXXX (12 bytes for a surrogate pair), and a translation runs longer.
+MAX_ANSWER_BYTES = 24 * MAX_CHARS
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -74,8 +77,10 @@ class LibreTranslateProvider:
         )
         try:
             with _OPENER.open(request, timeout=self.timeout) as response:  # noqa: S310  # nosec B310
-                answer = json.loads(response.read(4 * MAX_CHARS + 4096))
-        except (OSError, ValueError):  # refused, timed out, HTTP error status (HTTPError is an OSError), bad JSON
+                answer = json.loads(response.read(MAX_ANSWER_BYTES))
+        # Refused, timed out, an HTTP error status (HTTPError is an OSError), not HTTP at all or cut short
+        # (http.client.HTTPException), not JSON or cut by the size limit (ValueError).
+        except (OSError, http.client.HTTPException, ValueError):
             raise TranslationUnavailableError from None
         translated = answer.get("translatedText") if isinstance(answer, dict) else None
         if not isinstance(translated, str) or not translated.strip():

@@ -1,6 +1,7 @@
 """A tiny LibreTranslate-style server on 127.0.0.1: ``POST /translate`` {q, source, target, format} ->
 {translatedText}. It records what it was sent, and can be told to fail the ways a real server does:
-answer too slowly, answer an error status, answer something that is not JSON, or redirect elsewhere."""
+answer too slowly, answer an error status, answer something that is not JSON, not speak HTTP at all, or
+redirect elsewhere."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Literal
 
-Mode = Literal["ok", "slow", "error", "garbled", "redirect"]
+Mode = Literal["ok", "slow", "error", "garbled", "redirect", "not_http"]
 
 
 def fake_translation(text: str, target: str) -> str:
@@ -41,6 +42,8 @@ class FakeLibreTranslate:
                     self._answer(500, json.dumps({"error": "model not loaded"}).encode())
                 elif outer.mode == "garbled":
                     self._answer(200, b"<html>proxy error</html>", "text/html")
+                elif outer.mode == "not_http":
+                    self.wfile.write(b"SSH-2.0-OpenSSH_9.6\r\n")  # something else listens on that port
                 elif outer.mode == "redirect":
                     self.send_response(302)
                     self.send_header("location", outer.redirect_to + self.path)

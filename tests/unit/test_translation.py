@@ -46,8 +46,8 @@ async def test_a_slow_server_times_out_calmly_within_the_timeout() -> None:
         assert time.monotonic() - started < 3
 
 
-@pytest.mark.parametrize("mode", ["error", "garbled"])
-async def test_an_error_status_or_a_garbled_answer_is_unavailable_not_a_crash(mode: str) -> None:
+@pytest.mark.parametrize("mode", ["error", "garbled", "not_http"])
+async def test_an_error_status_a_garbled_answer_or_another_protocol_is_unavailable_not_a_crash(mode: str) -> None:
     with FakeLibreTranslate(mode) as peer:  # type: ignore[arg-type]
         with pytest.raises(TranslationUnavailableError):
             await LibreTranslateProvider(peer.base_url, timeout=5).translate(TEXT, source="pa", target="en")
