@@ -88,3 +88,16 @@ async def test_duplicates_separate_employers_and_keep_spelling_variants(stack, w
     assert other.case_id not in score and look_alike.case_id not in score
     # No employer named: judged by categories and time alone, as before.
     assert score[unnamed.case_id] == 1.0
+
+
+async def test_the_api_gives_the_names_to_a_supervisor_and_audits_them(stack, web, staff) -> None:
+    await submit(stack, employer="Serres Lavoie")
+    await submit(stack, employer="Serres Lavoie")
+    token = await sign_in_api(web, stack.runtime, await staff(Role.SUPERVISOR, region=None))
+    plain = (await web.get("/api/v1/clusters")).json()
+    assert "Lavoie" not in str(plain)
+    r = await web.post("/api/v1/clusters/names", headers={"x-csrftoken": token})
+    assert r.status_code == 200
+    (named,) = r.json()
+    assert named["names"] == ["Serres Lavoie"] and named["cluster"]["cases"] == 2
+    assert len(await _named(stack)) == 1

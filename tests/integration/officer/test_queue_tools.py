@@ -123,3 +123,15 @@ def test_a_cell_a_spreadsheet_would_run_is_kept_as_text() -> None:
     for evil in ("=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "\tcmd", "\r=1"):
         assert guard_cell(evil) == "'" + evil
     assert guard_cell("QC") == "QC" and guard_cell(None) == "" and guard_cell(3) == "3"
+
+
+async def test_an_export_larger_than_the_limit_asks_for_a_narrower_filter(stack, web, staff, monkeypatch) -> None:
+    from signalement.officer import workload
+
+    for _ in range(3):
+        await submit(stack)
+    monkeypatch.setattr(workload, "EXPORT_LIMIT", 2)
+    await sign_in(web, stack.runtime, await staff(Role.SUPERVISOR, region=None))
+    r = await web.get("/officer/queue.csv")
+    assert r.status_code == 400 and "more than 2 cases" in r.text
+    assert await _entries(stack, "queue.export") == []  # nothing left, nothing logged as sent

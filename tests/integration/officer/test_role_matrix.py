@@ -125,6 +125,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...] | str] = {
     ("PUT", "/api/v1/cases/{case_id:str}/triage"): API_WRITE,
     ("PUT", "/api/v1/cases/{case_id:str}/waiting"): API_WRITE,
     ("GET", "/api/v1/clusters"): (401, 403, 200, 403, 403),
+    ("POST", "/api/v1/clusters/names"): (401, 403, 200, 403, 403),
     ("GET", "/api/v1/audit"): (401, 403, 200, 200, 403),
     ("POST", "/api/v1/audit/verify"): (401, 403, 200, 200, 403),
     ("GET", "/api/v1/assignees"): API_READ,

@@ -18,9 +18,14 @@ from signalement.officer.filters import NO_NUL, StaffId, regions
 from signalement.runtime import Runtime
 from signalement.staff.access import Permission
 from signalement.staff.guard import declare, require_principal
-from signalement.staff.unlocked import master_key
+from signalement.staff.unlocked import keyring, master_key
 
 MANAGE = declare(Permission.STAFF_MANAGE)
+
+
+class NamedCluster(msgspec.Struct, frozen=True, kw_only=True):
+    cluster: related.Cluster
+    names: tuple[str, ...]  # as the reporters wrote them, newest reports first
 
 
 class MemberChanged(msgspec.Struct, frozen=True, kw_only=True):
@@ -34,6 +39,22 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
         """Employers (by blind index) named in two or more cases; ``alert`` at the configured threshold."""
         async with runtime.db.reading() as session:
             return await related.employer_clusters(session, runtime.settings.cluster_alert_threshold)
+
+    @post(
+        "/clusters/names",
+        opt=declare(Permission.CLUSTERS),
+        status_code=200,
+        responses=problems(),
+        summary="Employer clusters with the employers' names",
+    )
+    async def cluster_names(request: Request) -> list[NamedCluster]:
+        """Opens each cluster's three newest answers with the caller's key; one ``cluster.name`` audit entry per
+        cluster is committed first. A POST: it decrypts and it writes to the audit log."""
+        ring = keyring(request)
+        async with runtime.db.reading() as session:
+            rows = await related.employer_clusters(session, runtime.settings.cluster_alert_threshold)
+        names = await related.name_clusters(runtime, require_principal(request), ring, [c.employer_index for c in rows])
+        return [NamedCluster(cluster=c, names=names.get(c.employer_index, ())) for c in rows]
 
     @get("/audit", opt=declare(Permission.AUDIT_READ), responses=problems(), summary="Read the audit log")
     async def audit_entries(
@@ -155,4 +176,4 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
         """Each key epoch, its age and how many sealed values it protects. Rotation is a CLI ceremony."""
         return await keyceremony.status(runtime)
 
-    return [clusters, audit_entries, verify, assignees, list_members, add, change, reset, remove, keys]
+    return [clusters, cluster_names, audit_entries, verify, assignees, list_members, add, change, reset, remove, keys]
