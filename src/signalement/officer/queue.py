@@ -3,7 +3,7 @@
 ``sort=deadline`` reads the same positions but merges them all by deadline (soonest first, whatever the
 urgency): each position's stream is already in ``(sla_due_at, id)`` order, so the merge stays a keyset walk.
 
-Ordering is always ``(urgency_rank, danger first, sla_due_at, id)``: a
+The default order is ``(urgency_rank, danger first, sla_due_at, id)``: a
 reporter hiding from a beating must not wait behind same-urgency cases
 without the flag. Every query is shaped so that a B-tree index already holds
 rows in ``(sla_due_at, id)`` order behind an equality prefix (migrations 0003,
@@ -98,6 +98,10 @@ class InvalidEmployerIndexError(SignalementError):
     """``employer=`` is not a blind index (indexes come from a cluster link or the employer search)."""
 
     title = "Not an employer index"
+
+    def explain(self) -> str:
+        return gettext("This employer filter is not one the workspace made. Open the employer from the clusters "
+                       "page or search for it by name.")
 
 
 def check_employers(values: list[str] | None) -> tuple[str, ...]:

@@ -183,7 +183,8 @@ async def test_axe_finds_no_wcag_violation_on_any_workspace_page(stack, server, 
             "/officer/account",
             "/officer/cases/" + "0" * 32,
         ],
-        "supervisor": ["/officer/clusters", "/officer/audit", f"/officer/cases/{receipt.case_id}"],
+        "supervisor": ["/officer/clusters", "/officer/audit", f"/officer/cases/{receipt.case_id}",
+                       "/officer/queue?sort=deadline"],  # with the bulk-assign checkboxes and form
         "admin": ["/officer/admin/staff", "/officer/admin/keys", "/officer/audit"],
     }
     found: dict[str, list[dict[str, Any]]] = {}
