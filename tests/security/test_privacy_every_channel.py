@@ -7,6 +7,7 @@ test owns. Through it, with sentinel values:
 * a web report with a large photo (its EXIF names the employer and the story; its file name is the story),
   asking to be texted back at the sentinel phone number;
 * a report by SMS from that number, then follow-up by SMS, adding a message;
+* a report by phone from that number, to the receipt read out (its recording announced, the call ended);
 * web follow-up with the code and secret: a message and one more file;
 * an officer's reply, which the reporter reads on the web.
 
@@ -44,6 +45,7 @@ from support.live import LiveServer, start_server
 from support.officers import create_officer, sign_in
 from support.privacy import Sentinels, everything_written, find_leaks
 from support.stack import Template, clone
+from support.twilio_calls import Call
 from support.twilio_webhooks import TOKEN, Phone
 
 pytestmark = pytest.mark.timeout(90)
@@ -131,6 +133,18 @@ async def sms_report_and_follow_up(client: httpx.AsyncClient, live: LiveServer, 
     assert await phone.text(f"Also: {s.narrative}") != []
 
 
+async def phone_call(client: httpx.AsyncClient, live: LiveServer, s: Sentinels) -> None:
+    """A report by phone from the same number, to the receipt read out, then the call ends."""
+    call = Call(client, live.base_url, s.phone_e164)
+    await call.dial()
+    for digits in ("1", "1", "5", "2", "3"):  # English, report, categories, no danger now, a province
+        await call.press(digits)
+    turn, rsid = await call.record()
+    assert len(turn.said) > 3, turn.said
+    assert await call.recording_ready(rsid) == 204
+    assert await call.ended() == 204
+
+
 async def officer_reply(run: Run, client: httpx.AsyncClient, code: str) -> None:
     runtime = Runtime(run.settings)
     try:
@@ -163,6 +177,7 @@ async def test_every_channel_at_once_leaves_no_reporter_identifier_in_any_byte_w
         code, secret = await web_report(web, s)
         async with httpx.AsyncClient(base_url=live.base_url, timeout=60) as twilio:
             await sms_report_and_follow_up(twilio, live, s)
+            await phone_call(twilio, live, s)
         async with httpx.AsyncClient(base_url=live.base_url, timeout=60) as office:
             await officer_reply(run, office, code)
         reporter = await web_follow_up(web, s, code, secret)
