@@ -1,11 +1,12 @@
-"""Hostile input at every parser the public can reach: no 5xx, ever; a clear 4xx, on a page in the reporter's
-language, for everything refused.
+"""Hostile input at every parser: no 5xx, ever; a clear 4xx, on a page in the reporter's language, for everything
+a reporter's route refuses.
 
 ``tests/integration/reporter/test_hostile_input.py`` fuzzes what is typed into the report's fields; here the
 attacker controls the whole request: the body's size, its encoding and framing, its compression, the parts of
 a multipart upload and their headers, the files themselves (pixel bombs, polyglots, names that try to climb
-out of a folder), and every field of a signed Twilio webhook. Each request goes through the real app; the
-uploads that are accepted are opened with the officer's key to show what was really kept.
+out of a folder), every field of a signed Twilio webhook (SMS and voice), and every staff form, signed in. Each
+request goes through a real ``signalement serve``; the uploads that are accepted are opened with the officer's
+key to show what was really kept. schemathesis covers the JSON API (``tests/integration/officer/test_api_schema.py``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import zlib
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import msgspec
@@ -31,14 +33,16 @@ from twilio.request_validator import RequestValidator
 
 from integration.reporter.reporting import FLOW, Page, Reporter, build_opener, is_localized_reporter_page
 from signalement.db.engine import Database
-from signalement.db.models import Case
+from signalement.db.models import Case, Role
 from signalement.evidence import MAX_FILE_BYTES, RejectedFileError, sanitise
 from signalement.reporter.followup import FOLLOWUP_MAX_BODY
 from signalement.reporter.steps import REPORT_MAX_BODY
 from signalement.reporter.uploads import UPLOAD_MAX_BODY
 from signalement.runtime import Runtime
 from signalement.settings import Settings
+from support.cases import submit
 from support.live import LiveServer, start_server
+from support.officers import create_officer, sign_in
 from support.stack import Template, clone
 from support.twilio_webhooks import TOKEN, new_sid, sign
 
@@ -320,6 +324,46 @@ async def test_every_route_that_takes_a_body_refuses_hostile_framing_without_a_s
             assert r.status_code < 500, (method, path, name, r.status_code)
 
     await asyncio.gather(*(send(path, method) for path, method in posts))
+
+
+OFFICER_FIELDS = st.sampled_from([
+    "text", "to", "outcome", "waiting_for", "assignee", "part", "template", "partner", "referred_on", "reference",
+    "on", "reason", "confirm", "urgency", "categories", "explanation", "username", "password", "code", "role",
+    "region", "display_name", "lang", "next", "_csrf_token", "x"])
+OFFICER_VALUES = st.one_of(st.text(max_size=30), st.sampled_from([
+    "", "closed", "new", "immediate", "police", "2026-02-30", "9999-99-99", "on", "yes", "\x00", "\u202e",
+    "<script>alert(1)</script>", "'; DROP TABLE cases; --", "x" * 20_000, "message:nope", "narrative", "-1"]))
+
+
+@pytest.fixture
+async def officer_on_a_case(served: Served, client: httpx.AsyncClient) -> tuple[str, str]:
+    """``client`` signed in as a supervisor of the region of a fresh case; returns its CSRF token and the case id."""
+    runtime = Runtime(served.settings)
+    try:
+        receipt = await submit(_Officer(runtime=runtime, admin=served.admin), province="ON")
+        login = await create_officer(runtime, served.admin, Role.SUPERVISOR)
+        token = await sign_in(client, runtime, login)
+    finally:
+        await runtime.close()
+    return token, receipt.case_id
+
+
+@settings(FUZZ, max_examples=60)
+@given(data=st.data(), fields=st.lists(st.tuples(OFFICER_FIELDS, OFFICER_VALUES), max_size=6))
+async def test_any_officer_or_research_form_gets_a_page_or_a_4xx_never_a_server_error(
+    stack: Any, client: httpx.AsyncClient, officer_on_a_case: tuple[str, str], data: st.DataObject,
+    fields: list[tuple[str, str]]
+) -> None:
+    """Signed in, with a valid token, on a real case: every staff form's parser meets whatever a client sends."""
+    token, case_id = officer_on_a_case
+    posts = sorted({route.path for route in stack.app.routes if "POST" in getattr(route, "methods", set())
+                    and route.path.startswith(("/officer", "/research"))
+                    and not route.path.endswith(("/sign-out", "/sign-in"))})
+    path = concrete(data.draw(st.sampled_from(posts)).replace("{case_id:str}", case_id))
+    body = [("_csrf_token", token), *fields]
+    r = await client.post(path, content=urlencode(body).encode(), headers={
+        "content-type": "application/x-www-form-urlencoded"})
+    assert r.status_code < 500, (r.status_code, path, fields)
 
 
 @functools.cache
