@@ -6,15 +6,17 @@ test owns. Through it, with sentinel values:
 
 * a web report with a large photo (its EXIF names the employer and the story; its file name is the story),
   asking to be texted back at the sentinel phone number;
-* a report by SMS from that number, then follow-up by SMS, adding a message;
+* a report by SMS from that number with a photo sent by MMS, then follow-up by SMS, adding a message;
 * a report by phone from that number, to the receipt read out (its recording announced, the call ended);
 * web follow-up with the code and secret: a message and one more file;
-* an officer's reply, which the reporter reads on the web.
+* an officer's reply, which the reporter reads on the web;
+* a real ``signalement worker`` (same ``TMPDIR``) running every job that causes against a fake Twilio: the MMS
+  photo fetched, stripped and sealed, the reporter texted about the reply, messages and media deleted.
 
 Then the server is stopped and everything it could have written is searched, in clear and in the encodings a
 careless implementation would use: every file under the data directory (database, WAL and SHM, keys, the
-workers' shared stores), a full SQL dump, everything the server wrote on stdout and stderr, and every file in
-its temporary directory. The sentinels: the phone number, the reporter's address and the proxy's, the
+workers' shared stores), a full SQL dump, everything the server and the worker wrote on stdout and stderr, and
+every file in their temporary directory. The sentinels: the phone number, the reporter's address and the proxy's, the
 User-Agent, a planted header, query and cookie, the narrative and the employer, and the values of the cookies
 the server itself gave the reporter. The channel-specific tests (``tests/integration/reporter/
 test_live_privacy.py``, ``tests/integration/channels/test_sms_privacy.py``) go deeper into each channel; this
@@ -23,9 +25,11 @@ one proves they hold together, and that nothing is spilled to the temporary dire
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -34,19 +38,22 @@ import httpx
 import msgspec
 import pytest
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from integration.reporter.reporting import FLOW, Reporter
-from signalement.db.models import Case, Role
+from signalement.db.engine import Database
+from signalement.db.models import Case, OutboxJob, Role, utcnow
+from signalement.recordings import RECORDING_JOB
 from signalement.runtime import Runtime
 from signalement.settings import Settings
-from support.cluster import process_environ
-from support.live import LiveServer, start_server
+from support.cluster import WorkerProcess, process_environ, spawn_worker
+from support.live import LiveServer, settings_env, start_server
 from support.officers import create_officer, sign_in
 from support.privacy import Sentinels, everything_written, find_leaks
 from support.stack import Template, clone
 from support.twilio_calls import Call
-from support.twilio_webhooks import TOKEN, Phone
+from support.twilio_peers import ACCOUNT_SID, FakeTwilio
+from support.twilio_webhooks import TOKEN, Phone, new_sid
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -56,6 +63,8 @@ RECEIPT = re.compile(r"(\d{3}-\d{3}-\d{3}).*?(\d{4} \d{4} \d{4} \d{4})", re.S)
 class Run(msgspec.Struct):
     settings: Settings
     server: LiveServer
+    worker: WorkerProcess
+    twilio: FakeTwilio
     temp_dir: Path
     admin: Any
     sentinels: Sentinels
@@ -65,15 +74,22 @@ class Run(msgspec.Struct):
 def run(templates: dict[str, Template], tmp_path: Path) -> Iterator[Run]:
     s = Sentinels.make()
     settings, _database = clone(templates["sqlite"], tmp_path)
-    settings = msgspec.structs.replace(settings, twilio_auth_token=TOKEN)
     temp_dir = tmp_path / "server-tmp"
     temp_dir.mkdir(mode=0o700)
-    server = start_server(settings, tmp_path / "server.log", workers=2, extra_env={
-        "TMPDIR": str(temp_dir), "SIGNALEMENT_TRUSTED_PROXIES": s.client_ip})
-    try:
-        yield Run(settings=settings, server=server, temp_dir=temp_dir, admin=templates["sqlite"].admin, sentinels=s)
-    finally:
-        server.stop()
+    with FakeTwilio() as twilio:
+        settings = msgspec.structs.replace(settings, twilio_auth_token=TOKEN, twilio_api_base=twilio.base_url,
+                                           twilio_account_sid=ACCOUNT_SID, twilio_from_number="+15005550006")
+        worker = spawn_worker({**settings_env(settings), "TMPDIR": str(temp_dir)}, tmp_path / "worker.log")
+        try:
+            server = start_server(settings, tmp_path / "server.log", workers=2, extra_env={
+                "TMPDIR": str(temp_dir), "SIGNALEMENT_TRUSTED_PROXIES": s.client_ip})
+            try:
+                yield Run(settings=settings, server=server, worker=worker, twilio=twilio, temp_dir=temp_dir,
+                          admin=templates["sqlite"].admin, sentinels=s)
+            finally:
+                server.stop()
+        finally:
+            worker.stop()
 
 
 def photo(s: Sentinels) -> bytes:
@@ -123,9 +139,20 @@ async def web_follow_up(client: httpx.AsyncClient, s: Sentinels, code: str, secr
     return reporter
 
 
-async def sms_report_and_follow_up(client: httpx.AsyncClient, live: LiveServer, s: Sentinels) -> None:
-    phone = Phone(client, live.base_url, s.phone_e164)
-    for body in ("HELP", "5", "2", "ON", s.employer, f"They took my passport. {s.narrative}", "1", "1"):
+async def sms_report_and_follow_up(client: httpx.AsyncClient, run: Run) -> None:
+    """A report by SMS with a photo sent by MMS (fetched, stripped and sealed by the worker), then follow-up."""
+    s = run.sentinels
+    phone = Phone(client, run.server.base_url, s.phone_e164)
+    for body in ("HELP", "5", "2", "ON", s.employer):
+        await phone.text(body)
+    message_sid, media_sid = new_sid("MM"), new_sid("ME")
+    run.twilio.media[media_sid] = photo(s)
+    run.twilio.known.add(message_sid)
+    media_url = f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/{message_sid}/Media/{media_sid}"
+    reply = await phone.post(phone.params(f"They took my passport. {s.narrative}", message_sid, NumMedia="1",
+                                          MediaUrl0=media_url, MediaContentType0="image/jpeg"))
+    assert reply.status == 200, reply.body
+    for body in ("1", "1"):
         await phone.text(body)
     receipt = RECEIPT.search((await phone.text("1"))[0])
     assert receipt, "no receipt by SMS"
@@ -159,6 +186,27 @@ async def officer_reply(run: Run, client: httpx.AsyncClient, code: str) -> None:
     assert r.status_code == 303, (r.status_code, r.text[:300])
 
 
+async def worker_done(run: Run, seconds: float = 40.0) -> None:
+    """Every job due (the MMS photo, the reply's text to the reporter, the deletions at Twilio) run by the worker."""
+    db = Database(run.settings.db_url)
+    try:
+        async with db.writing() as session:  # time travel past the deletions' delay instead of sleeping
+            await session.execute(update(OutboxJob).values(run_after=utcnow()))
+            await session.commit()
+        deadline = time.monotonic() + seconds
+        while True:
+            async with db.reading() as session:
+                pending = list(await session.scalars(select(OutboxJob.kind).where(OutboxJob.status == "pending")))
+            if not pending or set(pending) <= {RECORDING_JOB}:  # the recording is not at this fake: it retries
+                break
+            assert time.monotonic() < deadline, (pending, run.worker.logs()[-2000:])
+            await asyncio.sleep(0.2)
+    finally:
+        await db.dispose()
+    assert run.twilio.fetched and run.twilio.deleted_media, "the worker did not fetch and delete the MMS photo"
+    assert any(m.get("To") == run.sentinels.phone_e164 for m in run.twilio.messages), "no text about the reply"
+
+
 def assert_temp_dir_is(live: LiveServer, temp_dir: Path) -> None:
     """The server and each of its workers really use ``temp_dir``: an empty folder then proves something."""
     pid = live.process.pid
@@ -176,7 +224,7 @@ async def test_every_channel_at_once_leaves_no_reporter_identifier_in_any_byte_w
                                  cookies={"tracking": s.cookie}, timeout=60) as web:
         code, secret = await web_report(web, s)
         async with httpx.AsyncClient(base_url=live.base_url, timeout=60) as twilio:
-            await sms_report_and_follow_up(twilio, live, s)
+            await sms_report_and_follow_up(twilio, run)
             await phone_call(twilio, live, s)
         async with httpx.AsyncClient(base_url=live.base_url, timeout=60) as office:
             await officer_reply(run, office, code)
@@ -184,10 +232,14 @@ async def test_every_channel_at_once_leaves_no_reporter_identifier_in_any_byte_w
         assert run.sentinels.narrative in (reporter.page.text if reporter.page else ""), "the reply was not read"
         given = {f"cookie {c.name}": c.value for c in web.cookies.jar if c.name != "tracking"}
     assert given, "the server set the reporter no cookie: the cookie search would be blind"
+    await worker_done(run)
     assert_temp_dir_is(live, run.temp_dir)
+    assert process_environ(run.worker.process.pid).get("TMPDIR") == str(run.temp_dir)
 
     live.stop()
+    run.worker.stop()
     blobs = everything_written(run.settings, live.log_path, temp_dir=run.temp_dir)
+    blobs["worker output"] = run.worker.log_path.read_bytes()
     assert blobs["server output"], "the server wrote nothing at all: the log search would be blind"
     assert any(name.endswith(("-wal", ".db")) for name in blobs), sorted(blobs)
     print(f"{len(blobs)} places searched; in the temporary directory: "
