@@ -44,9 +44,9 @@ pytestmark = pytest.mark.timeout(60)
 RECEIPT = re.compile(r"(\d{3}-\d{3}-\d{3}).*?(\d{4} \d{4} \d{4} \d{4})", re.S)
 COPIES = 5
 # Twilio gives up on a webhook after 15 s; the test's "Twilio" gives up after this, then retries.
-FIRST_GIVES_UP = 0.5
+FIRST_GIVES_UP = 0.3
 # How long the database keeps holding the first delivery once the retries are on their way.
-HELD_AFTER_RETRIES = 0.5
+HELD_AFTER_RETRIES = 0.3
 
 
 class Scenario(msgspec.Struct, frozen=True):
