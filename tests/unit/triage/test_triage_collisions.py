@@ -103,6 +103,8 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("hi.financial_abuse.debt_fraud", "pa", "karza"): HI_PA,
     ("hi.health_safety.no_protection", "pa", "khatarnak"): HI_PA,
     ("hi.health_safety.no_protection", "pa", "zehrela"): HI_PA,
+    ("hi.health_safety.no_protection", "pa", "jehar"): HI_PA,
+    ("hi.health_safety.no_protection", "pa", "zehar"): HI_PA,
     ("hi.health_safety.pain_or_illness", "pa", "bimar"): HI_PA,
     ("hi.health_safety.pain_or_illness", "pa", "bukhar"): HI_PA,
     ("hi.health_safety.pain_or_illness", "pa", "chakkar"): HI_PA,
