@@ -56,6 +56,7 @@ from sqlalchemy import (
     select,
     true,
     tuple_,
+    union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -384,26 +385,25 @@ async def _by_deadline(
     session: AsyncSession, principal: Principal, f: QueueFilter, common: list[ColumnElement[bool]], limit: int,
     now: dt.datetime,
 ) -> QueuePage:
-    """Every position can hold the next soonest deadline: read each one's ``(sla_due_at, id)`` keys from its
-    index (no row is built for a case that will not be shown), merge them by deadline alone, then load the
-    page's rows in one query."""
-    streams = []
-    for rank, danger in _positions(f):
-        for branch in itertools.product(_status_branches(f.status), _scope_branches(principal)):
-            stmt = (
-                select(Case.sla_due_at, Case.id)
-                .where(and_(*itertools.chain.from_iterable(branch),
-                            *_position_conditions(rank, danger, f.after, f.sort), *common))
-                .order_by(Case.urgency_rank, Case.sla_due_at, Case.id)
-                .limit(limit + 1)
-            )
-            streams.append([(due, case_id) for due, case_id in (await session.execute(stmt)).all()])
-    wanted: list[str] = []
-    for _, case_id in heapq.merge(*streams):
-        if not wanted or wanted[-1] != case_id:  # in my region *and* assigned to me: the same key, adjacent
-            wanted.append(case_id)
-        if len(wanted) > limit:
-            break
+    """Every position can hold the next soonest deadline: each position and branch is an index walk of
+    ``(sla_due_at, id)`` keys that stops after a page, all in one ``UNION ALL`` statement (one round trip, not
+    one per walk), ordered by deadline; then the page's rows are loaded in one query."""
+    walks = [
+        select(Case.sla_due_at, Case.id)
+        .where(and_(*itertools.chain.from_iterable(branch), *_position_conditions(rank, danger, f.after, f.sort),
+                    *common))
+        .order_by(Case.urgency_rank, Case.sla_due_at, Case.id)
+        .limit(limit + 1)
+        .subquery()
+        for rank, danger in _positions(f)
+        for branch in itertools.product(_status_branches(f.status), _scope_branches(principal))
+    ]
+    if not walks:
+        return QueuePage(rows=(), next_cursor=None)
+    keys = union_all(*(select(w.c.sla_due_at, w.c.id) for w in walks)).subquery()
+    # DISTINCT: a case in my region *and* assigned to me comes from two walks with the same key.
+    stmt = select(keys.c.sla_due_at, keys.c.id).distinct().order_by(keys.c.sla_due_at, keys.c.id).limit(limit + 1)
+    wanted = [case_id for _, case_id in (await session.execute(stmt)).all()]
     loaded = {r.id: _to_row(r, now) for r in (await session.execute(
         select(*LIST_COLUMNS).where(Case.id.in_(wanted)))).all()}
     return _page((loaded[i] for i in wanted if i in loaded), limit)
