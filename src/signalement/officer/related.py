@@ -239,3 +239,12 @@ async def name_clusters(
                 spelled.setdefault(name.casefold(), name)
         names[index] = tuple(spelled.values())
     return names
+
+
+async def clusters_with_names(
+    runtime: Runtime, principal: Principal, keyring: PrivateKeyring
+) -> tuple[list[Cluster], dict[str, tuple[str, ...]]]:
+    """The clusters page's rows and each one's name(s): one home for the page and the API."""
+    async with runtime.db.reading() as session:
+        rows = await employer_clusters(session, runtime.settings.cluster_alert_threshold)
+    return rows, await name_clusters(runtime, principal, keyring, [c.employer_index for c in rows])

@@ -50,10 +50,7 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
     async def cluster_names(request: Request) -> list[NamedCluster]:
         """Opens each cluster's three newest answers with the caller's key; one ``cluster.name`` audit entry per
         cluster is committed first. A POST: it decrypts and it writes to the audit log."""
-        ring = keyring(request)
-        async with runtime.db.reading() as session:
-            rows = await related.employer_clusters(session, runtime.settings.cluster_alert_threshold)
-        names = await related.name_clusters(runtime, require_principal(request), ring, [c.employer_index for c in rows])
+        rows, names = await related.clusters_with_names(runtime, require_principal(request), keyring(request))
         return [NamedCluster(cluster=c, names=names.get(c.employer_index, ())) for c in rows]
 
     @get("/audit", opt=declare(Permission.AUDIT_READ), responses=problems(), summary="Read the audit log")

@@ -67,10 +67,7 @@ def routes(runtime: Runtime) -> list[ControllerRouterHandler]:
     async def cluster_names(request: Request) -> Template:
         """The same page with each employer's name, opened with the supervisor's key (audited per cluster).
         A POST: a deliberate act with a CSRF token, never a link a browser could prefetch."""
-        ring = keyring(request)
-        async with runtime.db.reading() as session:
-            rows = await related.employer_clusters(session, runtime.settings.cluster_alert_threshold)
-        names = await related.name_clusters(runtime, require_principal(request), ring, [c.employer_index for c in rows])
+        rows, names = await related.clusters_with_names(runtime, require_principal(request), keyring(request))
         return render(
             request, "clusters.html", clusters=rows, threshold=runtime.settings.cluster_alert_threshold, names=names
         )
