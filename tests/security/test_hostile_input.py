@@ -581,15 +581,12 @@ async def test_any_signed_webhook_gets_twiml_or_a_bare_4xx(
 
 
 # A SID seen before, in a request that differs from the one that used it: not a replay, not a new webhook.
-# The SMS channel and the voice call's turns answer calmly; the voice recording and status callbacks let the
-# lockbox's LockedValueError through (channels/voice.py, owned by the voice work: reported, not fixed here).
+# Every channel answers calmly (the voice recording and status callbacks once gave a 500 here).
 OTHER_CONTENT = [
     pytest.param("/twilio/sms", id="sms"),
     pytest.param("/twilio/voice", id="voice-call"),
-    pytest.param("/twilio/voice/recording", id="voice-recording", marks=pytest.mark.xfail(
-        strict=True, reason="voice.recording does not catch LockedValueError: a 500 (reported to the lead)")),
-    pytest.param("/twilio/voice/status", id="voice-status", marks=pytest.mark.xfail(
-        strict=True, reason="voice.status does not catch LockedValueError: a 500 (reported to the lead)")),
+    pytest.param("/twilio/voice/recording", id="voice-recording"),
+    pytest.param("/twilio/voice/status", id="voice-status"),
 ]
 
 
