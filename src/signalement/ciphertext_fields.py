@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signalement.db.models import CaseField, Evidence, Message, Note, Referral
@@ -24,6 +24,60 @@ from signalement.vault.seal import seal
 from signalement.vault.suites import SuiteName
 
 Opener = Callable[..., bytes]  # (envelope, *, case_id, field) -> plaintext
+
+
+NARRATIVE = "narrative"
+TRIAGE_MATCHES = "triage_matches"
+STORY_PART = "narrative:"  # + the part's number: a story sealed one text at a time (SMS)
+STORY_MATCHES = "triage_matches:"  # + the part's number: the words the triage rules matched in it
+
+
+def story_part_field(number: int) -> str:
+    return f"{STORY_PART}{number}"
+
+
+def story_matches_field(number: int) -> str:
+    return f"{STORY_MATCHES}{number}"
+
+
+def _part_number(name: str, prefix: str) -> int | None:
+    digits = name.removeprefix(prefix)
+    return int(digits) if name.startswith(prefix) and digits.isdigit() else None
+
+
+def join_story(opened: dict[str, bytes]) -> str:
+    """A case's story from its opened fields: the one narrative a web report has, or the parts an SMS
+    report was sealed in as they arrived, in order, joined as one text."""
+    parts = sorted((n, plain) for name, plain in opened.items() if (n := _part_number(name, STORY_PART)) is not None)
+    texts = ([opened[NARRATIVE]] if NARRATIVE in opened else []) + [plain for _, plain in parts]
+    return "\n\n".join(t.decode() for t in texts)
+
+
+def join_matches(opened: dict[str, dict[str, list[str]]]) -> dict[str, list[str]]:
+    """The triage rules' matched words over the whole report and each part, merged per rule."""
+    merged: dict[str, list[str]] = {}
+    for name in sorted(opened, key=lambda k: _part_number(k, STORY_MATCHES) or 0):
+        for rule, words in opened[name].items():
+            kept = merged.setdefault(rule, [])
+            kept.extend(w for w in words if w not in kept)
+    return merged
+
+
+def is_story_field(name: str) -> bool:
+    """The story, whole or in parts (not the answers, matches or phone)."""
+    return name == NARRATIVE or _part_number(name, STORY_PART) is not None
+
+
+async def story_fields(session: AsyncSession, case_id: str) -> dict[str, bytes]:
+    """The sealed story of a case (whole or in parts), its answers and its triage matches, by field name."""
+    rows = await session.execute(
+        select(CaseField.name, CaseField.envelope).where(
+            CaseField.case_id == case_id,
+            or_(CaseField.name.in_((NARRATIVE, "answers", TRIAGE_MATCHES)),
+                CaseField.name.startswith(STORY_PART), CaseField.name.startswith(STORY_MATCHES)),
+        )
+    )
+    return {name: env for name, env in rows.all()}
 
 
 def message_field(message_id: str) -> str:

@@ -5,6 +5,8 @@ number's conversation, read the text into an event (``sms_input``), act on it (f
 ``intake.IntakeService``, exactly as the web form does), move by the transition table
 (``sms_flow``), and commit the new state, the reply (keyed on the MessageSid, UNIQUE) and a purge
 job in one transaction. A report is committed by intake before its receipt is put in any reply.
+Each text of the reporter's story is sealed to the directorate (``IntakeService.seal_story_part``)
+before that transaction: the conversation holds only envelopes, filed as the case's story parts.
 """
 
 from __future__ import annotations
@@ -20,10 +22,19 @@ from signalement.channels.sms_flow import Event, Step, advance
 from signalement.channels.sms_input import Reading, read
 from signalement.channels.sms_media import Photos, delete_only, take_photos
 from signalement.channels.sms_sessions import Conversation, FollowupKey, Loaded, SessionStore, StaleSessionError
+from signalement.db.models import new_id
 from signalement.errors import REPORTER_MESSAGES, SignalementError, TooManyAttemptsError
 from signalement.evidence import MAX_FILES_PER_CASE
 from signalement.evidence_store import attach_if_filed, discard_draft, files_on_case
-from signalement.intake import MAX_MESSAGE, MAX_NARRATIVE, Answers, FollowupAccess, IntakeService, Submission
+from signalement.intake import (
+    MAX_MESSAGE,
+    MAX_NARRATIVE,
+    MAX_STORY_PARTS,
+    Answers,
+    FollowupAccess,
+    IntakeService,
+    Submission,
+)
 from signalement.messaging import Inbound, PurgeJob, TwilioProvider, queue_purge
 from signalement.mms import MediaJob, queue_media
 from signalement.receipts import format_code, format_secret
@@ -165,6 +176,8 @@ class SmsChannel:
             return [t.text(lang, t.STORY_MORE)]
         if step is Step.FOLLOWUP and before is Step.FOLLOWUP and reading.event is not Event.INVALID:
             return []  # the result text already says what to do next
+        if step is Step.CONFIRM and before is not Step.CONFIRM:  # sealed words: how many, not what
+            return [t.text(lang, t.STORY_COUNT, count=len(c.story)), t.text(lang, t.CONFIRM)]
         message = PROMPTS[step]
         return [t.text(lang, message)] if message else []
 
@@ -195,9 +208,12 @@ class SmsChannel:
             elif step is Step.EMPLOYER:
                 c.employer = r.text or ""
             elif step is Step.STORY and r.text is not None:
-                if sum(len(p) + 2 for p in c.story) + len(r.text) > MAX_NARRATIVE:
+                if c.story_chars + len(r.text) > MAX_NARRATIVE or len(c.story) >= MAX_STORY_PARTS:
                     return Reading(event=Event.INVALID, reason="full")
-                c.story.append(r.text)
+                # Sealed now, before anything is written: the conversation keeps only the envelope.
+                c.case_id = c.case_id or new_id()
+                c.story.append(self.intake.seal_story_part(c.case_id, len(c.story) + 1, r.text, c.language))
+                c.story_chars += len(r.text) + 2
             elif step is Step.CONTACT:
                 c.sms_contact = r.text == "yes" and _reachable(phone)
             elif step is Step.FOLLOWUP and r.text is not None:
@@ -222,7 +238,7 @@ class SmsChannel:
             submission_key=f"sms:{key}", channel="sms", language=c.language,
             answers=Answers(categories=c.categories, danger_now=c.danger_now, province=c.province,
                             employer=c.employer),
-            narrative="\n\n".join(c.story),
+            story_parts=tuple(c.story),
             contact_pref="sms" if c.sms_contact else "code", phone=phone if c.sms_contact else None,
             case_id=c.case_id, evidence_ids=c.evidence_ids,
         ))

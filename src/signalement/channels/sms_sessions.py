@@ -1,7 +1,8 @@
 """Where an SMS conversation waits between texts: one encrypted row per phone number.
 
 The row is found by the number's blind index and its state is encrypted under a key derived
-from the blind-index key and the number (``channels.lockbox``). The state carries its own exact
+from the blind-index key and the number (``channels.lockbox``). The reporter's own words are not in
+it: each text of the story is sealed to the directorate before the state is written. The state carries its own exact
 idle deadline; the clear ``delete_after`` is rounded up to the hour. Concurrent texts from one
 number (ten in a second) are serialised per number in this process, and a version number
 catches a second replica writing in between.
@@ -22,6 +23,7 @@ from signalement.channels.locks import KeyedLocks
 from signalement.channels.sms_flow import Step
 from signalement.db.engine import Database
 from signalement.db.models import SmsSession, coarse_hour, utcnow
+from signalement.intake import SealedStoryPart
 
 
 class FollowupKey(msgspec.Struct, frozen=True, kw_only=True):
@@ -41,10 +43,13 @@ class Conversation(msgspec.Struct, kw_only=True):
     danger_now: str = "no"
     province: str | None = None
     employer: str = ""
-    story: list[str] = msgspec.field(default_factory=list)
+    # The reporter's own words, each text sealed to the directorate as it arrived (for ``case_id``):
+    # this state never holds them in clear, and the intake tier cannot read them back.
+    story: list[SealedStoryPart] = msgspec.field(default_factory=list)
+    story_chars: int = 0  # how long the story is so far (with separators), to keep it under the limit
     sms_contact: bool = False
     followup: FollowupKey | None = None
-    case_id: str | None = None  # chosen when the first photo comes: staged photos are bound to it
+    case_id: str | None = None  # chosen at the first text of the story or photo: both are bound to it
     evidence_ids: tuple[str, ...] = ()  # photos queued for the worker, attached when the report is filed
     idle_until: float = 0.0  # Unix time; inside the encrypted state, never a clear column
 

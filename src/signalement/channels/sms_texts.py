@@ -28,6 +28,9 @@ STORY_MORE = N_("Received. Send more, or reply 1 when you are done.")
 STORY_EMPTY = N_("Please write what happened first. Then reply 1.")
 STORY_FULL = N_("This is as long as a report can be. Reply 1 to continue.")
 CONTACT = N_("Can we text this phone when an officer writes to you? Reply 1 Yes or 2 No.")
+# Said before the confirmation: how many texts of their own words we have, never what they said (each
+# was sealed as it arrived, and this tier cannot read them back).
+STORY_COUNT = N_("Messages in your report: %(count)s")
 CONFIRM = N_("Reply 1 to send your report now, or 2 to delete it.")
 RECEIPT = N_(
     "Sent. Case code: %(code)s Secret: %(secret)s Keep both safe. Text them here, or use them on "

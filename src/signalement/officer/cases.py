@@ -15,11 +15,19 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signalement import audit, deadlines
-from signalement.ciphertext_fields import message_field, note_field, referral_reference_field
+from signalement.ciphertext_fields import (
+    STORY_MATCHES,
+    TRIAGE_MATCHES,
+    join_matches,
+    join_story,
+    message_field,
+    note_field,
+    referral_reference_field,
+    story_fields,
+)
 from signalement.db.models import (
     AuditEntry,
     Case,
-    CaseField,
     CaseStatus,
     Evidence,
     Message,
@@ -241,7 +249,7 @@ async def view_case(
         case = await record_access(runtime, principal, case_id, action, {"via": via})
     async with runtime.db.reading() as session:
         names = await staff_names(session)
-        fields = await _fields(session, case.id)
+        fields = await story_fields(session, case.id)
         messages = (
             (await session.execute(select(Message).where(Message.case_id == case.id).order_by(Message.seq)))
             .scalars()
@@ -282,13 +290,13 @@ async def view_case(
     )
     detail = CaseDetail(
         summary=summarize(case, names),
-        narrative=opened.get("narrative", b"").decode(),
+        narrative=join_story(opened),
         answers=msgspec.json.decode(opened["answers"], type=Answers) if "answers" in opened else Answers(),
-        triage_matches=(
-            msgspec.json.decode(opened["triage_matches"], type=dict[str, list[str]])
-            if "triage_matches" in opened
-            else {}
-        ),
+        triage_matches=join_matches({
+            name: msgspec.json.decode(plain, type=dict[str, list[str]])
+            for name, plain in opened.items()
+            if name == TRIAGE_MATCHES or name.startswith(STORY_MATCHES)
+        }),
         messages=tuple(
             MessageView(
                 id=m.id,
@@ -322,15 +330,6 @@ async def view_case(
         timeline=timeline,
     )
     return CaseView(detail=detail, related=rel)
-
-
-async def _fields(session: AsyncSession, case_id: str) -> dict[str, bytes]:
-    rows = await session.execute(
-        select(CaseField.name, CaseField.envelope).where(
-            CaseField.case_id == case_id, CaseField.name.in_(("narrative", "answers", "triage_matches"))
-        )
-    )
-    return {name: env for name, env in rows.all()}
 
 
 async def case_timeline(session: AsyncSession, case_id: str) -> tuple[TimelineEntry, ...]:

@@ -12,8 +12,8 @@ from __future__ import annotations
 import msgspec
 from sqlalchemy import select
 
-from signalement.ciphertext_fields import message_field
-from signalement.db.models import CaseField, Message
+from signalement.ciphertext_fields import NARRATIVE, is_story_field, join_story, message_field, story_fields
+from signalement.db.models import Message
 from signalement.errors import NotFoundError
 from signalement.officer.cases import record_access
 from signalement.runtime import Runtime
@@ -21,7 +21,6 @@ from signalement.staff.access import Principal
 from signalement.translation import TranslationProvider, TranslationUnavailableError
 from signalement.vault.unseal import PrivateKeyring
 
-NARRATIVE = "narrative"
 MESSAGE_PREFIX = "message:"
 
 
@@ -65,15 +64,14 @@ async def translate_part(
     async with runtime.db.reading() as session:
         if message_id:
             envelope = await session.scalar(select(Message.envelope).where(Message.id == message_id))
-            field = message_field(message_id)
-        else:
-            envelope = await session.scalar(
-                select(CaseField.envelope).where(CaseField.case_id == case.id, CaseField.name == NARRATIVE)
-            )
-            field = NARRATIVE
-    if envelope is None:
+            sealed = {message_field(message_id): envelope} if envelope is not None else {}
+        else:  # the story, whole (web) or in the parts an SMS report was sealed in
+            sealed = {name: env for name, env in (await story_fields(session, case.id)).items()
+                      if is_story_field(name)}
+    if not sealed:
         raise NotFoundError
-    original = keyring.open(envelope, case_id=case.id, field=field).decode()
+    opened = {name: keyring.open(env, case_id=case.id, field=name) for name, env in sealed.items()}
+    original = next(iter(opened.values())).decode() if message_id else join_story(opened)
     try:
         translation: str | None = await provider.translate(original, source=case.language, target=target)
     except TranslationUnavailableError:

@@ -8,7 +8,15 @@ Everything here is pure and needs no database. See ``docs/triage.md``.
 from signalement.triage.clusters import duplicate_likelihood
 from signalement.triage.definitions import category_definition, partner_label
 from signalement.triage.routing import DEFAULT_REGIONAL_OFFICES, ReferralSuggestion, Routing, route
-from signalement.triage.scoring import Reason, TriageDecision, TriageInput, classify, rules_fingerprint
+from signalement.triage.scoring import (
+    Reason,
+    TextReading,
+    TriageDecision,
+    TriageInput,
+    classify,
+    read_text,
+    rules_fingerprint,
+)
 from signalement.triage.sla import sla_due, sla_due_for
 from signalement.triage.taxonomy import (
     CATEGORIES,
@@ -29,6 +37,7 @@ __all__ = [
     "URGENCY_RANK",
     "Reason",
     "ReferralSuggestion",
+    "TextReading",
     "Routing",
     "TriageDecision",
     "TriageInput",
@@ -40,6 +49,7 @@ __all__ = [
     "duplicate_likelihood",
     "partner_label",
     "province_name",
+    "read_text",
     "route",
     "rules_fingerprint",
     "sla_due",

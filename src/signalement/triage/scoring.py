@@ -43,18 +43,6 @@ _IMMEDIATE, _HIGH, _STANDARD = (URGENCY_RANK[u] for u in URGENCIES)
 _UNSURE = "answer.danger_now_unsure"
 
 
-class TriageInput(msgspec.Struct, frozen=True, kw_only=True):
-    """What the reporter told us, from any channel, before sealing."""
-
-    categories: tuple[str, ...] = ()
-    danger_now: str = "no"
-    channel: str = "web"
-    language: str = "en"
-    province: str | None = None
-    text: str = ""
-    text_language: str | None = None
-
-
 class Reason(msgspec.Struct, frozen=True, kw_only=True):
     """One step of the explanation: which answer or rule gave which category or urgency."""
 
@@ -66,6 +54,31 @@ class Reason(msgspec.Struct, frozen=True, kw_only=True):
     # Set when a rule fired only weakly: "negated", "hypothetical", "reported" or "ambiguous".
     # Such a reason adds no category and no urgency (see ``policy.needs_human_look``).
     scope: str | None = None
+
+
+class TextReading(msgspec.Struct, frozen=True, kw_only=True):
+    """What the rules read in one piece of text, without its words (``matched`` is always empty).
+
+    A channel that seals each of the reporter's texts as it arrives (SMS) keeps this instead of
+    the words, so the report is still triaged on everything it said when it is filed.
+    """
+
+    reasons: tuple[Reason, ...] = ()
+    signals: tuple[str, ...] = ()
+    weak_sensitive: bool = False
+
+
+class TriageInput(msgspec.Struct, frozen=True, kw_only=True):
+    """What the reporter told us, from any channel, before sealing."""
+
+    categories: tuple[str, ...] = ()
+    danger_now: str = "no"
+    channel: str = "web"
+    language: str = "en"
+    province: str | None = None
+    text: str = ""
+    text_language: str | None = None
+    readings: tuple[TextReading, ...] = ()  # texts already sealed, read one by one (``read_text``)
 
 
 class TriageDecision(msgspec.Struct, frozen=True, kw_only=True):
@@ -91,6 +104,12 @@ def classify(inp: TriageInput) -> TriageDecision:
     reasons.extend(rule_reasons)
     if isinstance(inp.text, str) and len(inp.text) > MAX_TEXT_CHARS:
         reasons.append(Reason(source="default", rule="default.text_truncated"))
+    seen: set[Reason] = set()
+    for reading in inp.readings:  # one rule firing the same way in two texts is one reason
+        reasons.extend(r for r in reading.reasons if r not in seen)
+        seen.update(reading.reasons)
+        signals = signals | frozenset(reading.signals)
+        weak_sensitive = weak_sensitive or reading.weak_sensitive
 
     # The unsure answer is weighed last: it raises what the rest of the report says.
     rank = URGENCY_RANK[most_urgent(r.urgency for r in reasons if r.urgency and r.rule != _UNSURE)]
@@ -132,6 +151,18 @@ def classify(inp: TriageInput) -> TriageDecision:
         reasons=tuple(reasons),
         police_referral=rank == _IMMEDIATE or bool(found & VIOLENT_CATEGORIES) or trafficking,
     )
+
+
+def read_text(text: str, language: str) -> tuple[TextReading, dict[str, list[str]]]:
+    """Read one text with the rules: what ``classify`` needs from it later (no words), and the words
+    each rule matched (for the caller to seal with the text)."""
+    hits, signals = default_rulebook().match(_bounded(text)) if text else ((), frozenset())
+    reasons, weak_sensitive = _rule_reasons(hits, language)
+    if len(text) > MAX_TEXT_CHARS:
+        reasons.append(Reason(source="default", rule="default.text_truncated"))
+    matches = {r.rule: list(r.matched) for r in reasons if r.matched}
+    words_out = tuple(msgspec.structs.replace(r, matched=()) for r in reasons)
+    return TextReading(reasons=words_out, signals=tuple(sorted(signals)), weak_sensitive=weak_sensitive), matches
 
 
 def rules_fingerprint() -> str:

@@ -59,7 +59,8 @@ async def _report(phone: Phone, lang: str, *, danger: str = "1", contact: str = 
     for part in STORY[lang]:
         assert await phone.text(part) == [tx(t.STORY_MORE)]
     assert await phone.text("1") == [tx(t.CONTACT)]
-    assert await phone.text(contact) == [tx(t.CONFIRM)]
+    # The words were sealed as they came: the confirmation says how many texts, never what they said.
+    assert await phone.text(contact) == [tx(t.STORY_COUNT, count=len(STORY[lang])), tx(t.CONFIRM)]
     sid = new_sid()
     return await phone.text("1", sid=sid), sid
 
@@ -81,7 +82,8 @@ async def test_a_whole_report_by_sms_is_filed_like_a_web_one_with_its_receipt(tw
     assert case.contact_pref == "code"
     assert sid not in case.submission_key and case.submission_key.startswith("sms:")
     fields = await opener.fields(case.id)
-    assert opener.open(fields["narrative"], case.id, "narrative").decode() == "\n\n".join(STORY[lang])
+    assert "narrative" not in fields  # sealed text by text as it came, never as one clear story
+    assert await opener.story(case.id) == "\n\n".join(STORY[lang])
     assert "phone" not in fields  # not asked to be texted: the number is not kept, even sealed
     assert await _count(db, SmsSession) == 0  # the conversation is gone once filed
     # The same code and secret open the case on the web portal's path.
@@ -183,7 +185,8 @@ async def test_garbage_at_every_question_gets_a_calm_re_prompt_and_keeps_the_ans
     answers = [("HELP", t.CATEGORY_MENU), ("3", t.DANGER), ("2", t.PROVINCE), ("BC", t.EMPLOYER),
                ("0", t.STORY), ("It hurts", t.STORY_MORE), ("1", t.CONTACT), ("2", t.CONFIRM)]
     for body, question in answers:
-        assert await phone.text(body) == [t.text("en", question)]
+        count = [t.text("en", t.STORY_COUNT, count=1)] if question == t.CONFIRM else []
+        assert await phone.text(body) == [*count, t.text("en", question)]
         if question in (t.STORY_MORE, t.STORY):
             continue  # in the story, any text is the reporter's words
         if question == t.EMPLOYER and garbage in ("zzz", "99", "STATUS"):
@@ -230,7 +233,7 @@ async def test_ten_texts_in_one_second_each_get_an_answer_and_the_story_keeps_ev
     code = RECEIPT.search((await phone.text("1"))[0]).group(1)
     opener = await build_opener(tw, db)
     case = await opener.case_by_code(code)
-    story = opener.open((await opener.fields(case.id))["narrative"], case.id, "narrative").decode()
+    story = await opener.story(case.id)
     assert sorted(story.split("\n\n")) == sorted(parts)
 
 

@@ -124,7 +124,7 @@ async def test_a_photo_in_the_story_is_fetched_stripped_sealed_attached_and_dele
     assert img.size == Image.open(io.BytesIO(photo)).size
     assert len(img.getexif()) == 0 and not img.getexif().get_ifd(GPS_IFD) and jpeg_metadata_segments(data) == []
     assert b"PhoneMaker" not in data and b"GPS" not in data and b"bunkhouse" not in data
-    narrative = opener.open((await opener.fields(case.id))["narrative"], case.id, "narrative").decode()
+    narrative = await opener.story(case.id)
     assert narrative == "Our room, no heat"
 
 
@@ -203,7 +203,7 @@ async def test_photos_the_worker_cannot_use_are_answered_in_the_reporters_langua
     code, _ = await _finish(phone)
     opener = await build_opener(tw, db)
     case = await opener.case_by_code(code)
-    assert opener.open((await opener.fields(case.id))["narrative"], case.id, "narrative") == b"Mire"
+    assert await opener.story(case.id) == "Mire"
 
 
 async def test_more_photos_than_a_case_can_hold_keep_five_and_say_so(tw, tw_client, db) -> None:

@@ -12,7 +12,14 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
-from signalement.ciphertext_fields import evidence_key_field, followup_recipient, message_field, next_message_seq
+from signalement.ciphertext_fields import (
+    evidence_key_field,
+    followup_recipient,
+    is_story_field,
+    join_story,
+    message_field,
+    next_message_seq,
+)
 from signalement.db.engine import Database
 from signalement.db.models import Case, CaseField, Evidence, Message, coarse_hour, new_id
 from signalement.evidence_store import read_evidence
@@ -172,6 +179,11 @@ class Opener:
 
     def open(self, envelope: bytes, case_id: str, field: str) -> bytes:
         return self.keyring.open(envelope, case_id=case_id, field=field)
+
+    async def story(self, case_id: str) -> str:
+        """The case's story as an officer reads it: whole (web) or joined from the parts it was sealed in (SMS)."""
+        fields = await self.fields(case_id)
+        return join_story({name: self.open(env, case_id, name) for name, env in fields.items() if is_story_field(name)})
 
     async def evidence(self, case_id: str) -> list[tuple[Evidence, bytes]]:
         async with self.db.reading() as s:

@@ -14,6 +14,7 @@ from signalement.channels import sms_texts as t
 from signalement.channels.segments import encoding_of, segments
 
 PARAMS = {"RECEIPT": {"code": "123-456-789", "secret": "1234 5678 9012 3456"}, "FOLLOWUP_WAITING": {"count": 12},
+          "STORY_COUNT": {"count": 12},
           "TIMED_OUT": {"minutes": 30}}
 # Segments each text may take, in its longest language. The category menu is the one long list.
 BUDGET = {"CATEGORY_MENU": 4, "RECEIPT": 3}

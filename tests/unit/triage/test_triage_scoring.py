@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from signalement.triage import CATEGORIES, URGENCY_RANK, TriageInput, classify
+from signalement.triage import CATEGORIES, URGENCY_RANK, TriageInput, classify, read_text
 from signalement.triage.scoring import MAX_TEXT_CHARS
 
 # Per language: a report that is `high` on its own (documents kept), words saying the danger
@@ -189,3 +189,19 @@ def test_a_huge_report_is_read_at_both_ends():
 def test_the_same_input_always_gives_the_same_decision():
     inp = TriageInput(text="Le patron nous crie dessus et garde nos passeports.", language="fr")
     assert classify(inp) == classify(inp)
+
+
+@pytest.mark.parametrize("lang", sorted(DANGER))
+def test_a_story_read_text_by_text_is_triaged_like_the_whole_story(lang: str) -> None:
+    """SMS seals each text as it comes: what triage kept of each (no words) decides as the joined text would."""
+    high, now, immediate = DANGER[lang]
+    for parts in ([high, now], [immediate[0], high], [high]):
+        whole = classify(TriageInput(language=lang, text="\n\n".join(parts)))
+        readings = tuple(read_text(p, lang)[0] for p in parts)
+        pieced = classify(TriageInput(language=lang, readings=readings))
+        assert (pieced.urgency, pieced.categories, pieced.police_referral) == (
+            whole.urgency, whole.categories, whole.police_referral), parts
+        assert {r.rule for r in pieced.reasons} == {r.rule for r in whole.reasons}
+        assert not any(r.matched for reading in readings for r in reading.reasons)  # no word is kept
+        matched = [w for p in parts for ws in read_text(p, lang)[1].values() for w in ws]
+        assert matched  # ...they are handed back, to be sealed with the text
