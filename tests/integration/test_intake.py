@@ -26,3 +26,40 @@ async def test_intake_routes_by_the_configured_office_and_records_the_rules_it_u
     fingerprint = triage.rules_fingerprint()
     assert len(fingerprint) == 16 and case.rules_fingerprint == fingerprint
     assert case.auto_urgency == case.urgency and case.auto_categories == case.categories
+
+
+async def test_a_story_sealed_on_arrival_is_filed_as_it_is_triaged_on_every_part_and_checked(stack) -> None:
+    from signalement.db.models import CaseField, new_id
+    from signalement.intake import InvalidSubmissionError
+    from support.cases import keyring, submit_sealed_story
+
+    parts = ["My boss took my passport and keeps it.", "At night he locks the bunkhouse door."]
+    receipt = await submit_sealed_story(stack, parts)
+    async with stack.runtime.db.reading() as s:
+        case = await s.get(Case, receipt.case_id)
+        fields = {f.name: f for f in (await s.execute(select(CaseField).where(CaseField.case_id == case.id))).scalars()}
+    assert case is not None and case.channel == "sms" and case.urgency == "immediate"
+    assert set(triage.categories_from_mask(case.categories)) == {"documents", "confinement"}
+    assert "narrative" not in fields
+    keys = await keyring(stack)
+    assert [keys.open(fields[f"narrative:{n}"].envelope, case_id=case.id, field=f"narrative:{n}").decode()
+            for n in (1, 2)] == parts
+    assert fields["narrative:1"].key_id == stack.runtime.public_keys.current.key_id
+
+    intake = IntakeService(stack.runtime)
+    case_id = new_id()
+    good = intake.seal_story_part(case_id, 1, "They do not pay us.", "en")
+    bad = {
+        "a clear story beside": {"narrative": "clear words", "story_parts": (good,)},
+        "numbered from 2": {"story_parts": (msgspec.structs.replace(good, number=2),)},
+        "not an envelope": {"story_parts": (msgspec.structs.replace(good, text=b"They do not pay us."),)},
+        "no case id chosen": {"story_parts": (good,), "case_id": None},
+    }
+    for why, change in bad.items():
+        sub = Submission(submission_key=f"sms:{why}", channel="sms", language="en", answers=Answers(),
+                         **{"case_id": case_id, **change})
+        try:
+            await intake.submit(sub)
+        except InvalidSubmissionError:
+            continue
+        raise AssertionError(f"accepted: {why}")

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import uuid
 
+from signalement.db.models import new_id
 from signalement.intake import Answers, IntakeService, Receipt, Submission
 from signalement.staff.accounts import master_from_password
 from signalement.vault.unseal import MasterKey, PrivateKeyring
@@ -23,6 +24,18 @@ async def submit(stack, *, narrative: str = "They locked us in the bunkhouse.", 
         narrative=narrative, contact_pref="sms" if phone else "code", phone=phone,
     )
     return await IntakeService(stack.runtime).submit(sub)
+
+
+async def submit_sealed_story(stack, parts: list[str], *, language: str = "en", province: str = "QC",
+                              categories: tuple[str, ...] = ("other",)) -> Receipt:
+    """A report whose story was sealed text by text as it arrived, as the SMS channel files one."""
+    intake = IntakeService(stack.runtime)
+    case_id = new_id()
+    sealed = tuple(intake.seal_story_part(case_id, n, text, language) for n, text in enumerate(parts, 1))
+    return await intake.submit(Submission(
+        submission_key=f"test:{uuid.uuid4().hex}", channel="sms", language=language,
+        answers=Answers(categories=categories, province=province), case_id=case_id, story_parts=sealed,
+    ))
 
 
 async def admin_master(stack) -> MasterKey:

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from signalement.app import create_app
 from signalement.db.models import AuditEntry, Message, Role
 from signalement.runtime import Runtime
-from support.cases import submit
+from support.cases import submit, submit_sealed_story
 from support.officers import form, sign_in
 from support.privacy import files_under
 from support.translation_peer import FakeLibreTranslate, fake_translation
@@ -138,3 +138,14 @@ async def test_a_slow_or_failing_server_gives_a_calm_page_with_the_original(
     assert STORY in r.text and "machine-translation\" lang" not in r.text
     retry = r'<input type="hidden" name="part" value="narrative">\s*<p><button[^>]*>Try again</button>'
     assert re.search(retry, r.text)
+
+
+async def test_a_story_sealed_text_by_text_by_sms_is_translated_whole_in_order(translating, peer, staff) -> None:  # noqa: ANN001
+    parts = STORY.split("। ")
+    receipt = await submit_sealed_story(translating, [parts[0] + "।", parts[1]], language="pa")
+    async with http_client(translating.app) as web:
+        token = await sign_in(web, translating.runtime, await staff(Role.OFFICER, region="quebec"))
+        r = await _translate(web, token, receipt.case_id)
+    joined = f"{parts[0]}।\n\n{parts[1]}"
+    assert r.status_code == 200 and fake_translation(joined, "en") in r.text
+    assert peer.received[-1]["q"] == joined
