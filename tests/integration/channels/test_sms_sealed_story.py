@@ -3,28 +3,31 @@
 The insider holds the database, the blind-index keys, every key in the host's key folder, and the phone
 number of a conversation left half-way: everything but the directorate's private key (wrapped under the
 officers' passwords). With the number they can open the session row's lockbox; inside they find only
-envelopes, and none opens with anything they hold. STOP deletes the envelopes with the row. Once the report
+envelopes, and none opens with anything they hold. STOP, cancel and the idle timeout delete the envelopes
+with the row. Once the report
 is filed, an officer reads the story joined from its parts, in order, as they would a web story, and triage
 has read every text.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import time
 from pathlib import Path
 from typing import Any
 
 import msgspec
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from integration.channels.conftest import PUBLIC_URL
 from integration.reporter.reporting import build_opener
 from signalement.channels import sms_texts as t
+from signalement.channels.expiry import forget_expired
 from signalement.channels.lockbox import Lockbox
 from signalement.channels.sms_sessions import Conversation
 from signalement.ciphertext_fields import story_matches_field, story_part_field
-from signalement.db.models import Case, CaseField, Role, SmsSession
+from signalement.db.models import Case, CaseField, Role, SmsSession, utcnow
 from signalement.triage import categories_from_mask
 from support.insiders import private_keys_in, steal_key_folder, try_open
 from support.officers import create_officer, sign_in
@@ -112,3 +115,21 @@ async def test_an_sms_story_opens_for_an_officer_joined_in_order_and_triage_read
     assert page.status_code == 200
     first, second = (page.text.find(html.escape(w, quote=True)) for w in WORDS)
     assert 0 < first < second, (first, second)
+
+
+async def test_cancel_and_the_idle_timeout_delete_the_sealed_texts_with_the_conversation(tw, tw_client, db) -> None:
+    cancelled = Phone(tw_client, PUBLIC_URL, _number())
+    await _story_so_far(cancelled)
+    for body in ("1", "2"):
+        await cancelled.text(body)
+    assert await cancelled.text("2") == [t.text("en", t.CANCELLED)]
+    forgotten = Phone(tw_client, PUBLIC_URL, _number())
+    await _story_so_far(forgotten)
+    async with db.writing() as s:  # past the idle timeout: housekeeping's turn
+        await s.execute(update(SmsSession).values(delete_after=utcnow() - dt.timedelta(minutes=1)))
+        await s.commit()
+    await forget_expired(db)
+    async with db.reading() as s:
+        assert await s.scalar(select(func.count()).select_from(SmsSession)) == 0
+        assert await s.scalar(select(func.count()).select_from(CaseField)) == 0
+        assert await s.scalar(select(func.count()).select_from(Case)) == 0
