@@ -55,7 +55,7 @@ MAX_NARRATIVE = 20_000
 MAX_SHORT = 200
 MAX_MESSAGE = 5_000
 MAX_STORY_PARTS = 100
-MAX_SEALED_PART = 64 * 1024  # a sealed part of at most MAX_NARRATIVE characters, with room for the suite
+MAX_SEALED_PART = 4 * MAX_NARRATIVE + 4096  # MAX_NARRATIVE characters of UTF-8, sealed with either suite
 
 
 class InvalidSubmissionError(SignalementError):

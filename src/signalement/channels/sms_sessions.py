@@ -2,10 +2,10 @@
 
 The row is found by the number's blind index and its state is encrypted under a key derived
 from the blind-index key and the number (``channels.lockbox``). The reporter's own words are not in
-it: each text of the story is sealed to the directorate before the state is written. The state carries its own exact
-idle deadline; the clear ``delete_after`` is rounded up to the hour. Concurrent texts from one
-number (ten in a second) are serialised per number in this process, and a version number
-catches a second replica writing in between.
+it: each text of the story is sealed to the directorate before the state is written. The state
+carries its own exact idle deadline; the clear ``delete_after`` is rounded up to the hour.
+Concurrent texts from one number (ten in a second) are serialised per number in this process, and
+a version number catches a second replica writing in between.
 """
 
 from __future__ import annotations
