@@ -311,3 +311,31 @@ async def test_a_yes_to_danger_shows_every_crisis_line_at_once_and_the_report_go
     assert 'name="province"' in said.text  # and the report goes on to the next step
     later = await reporter.step({"province": "ON", "town": "", "action": "next"})
     assert 'href="tel:911"' in later.text and 'href="tel:+18339001010"' not in later.text  # one line after that
+
+
+async def test_a_page_view_or_step_writes_nothing_and_send_commits_once(reporter: Reporter, stack: Any) -> None:
+    """The step pages do no synchronous database work that writes: no write transaction even begins (on
+    SQLite that would queue behind every Send for the one writer). Usability counts stay in memory until
+    the timer's flush; the report itself is the one commit, made by Send."""
+    from sqlalchemy import event
+
+    db = stack.runtime.db
+    seen: list[str] = []
+    listeners = [(engine.sync_engine, name, lambda *_a, name=name, engine=engine: seen.append(
+        f"{name} on the {'writer' if engine is db.writer else 'reader'}"))
+        for engine in {db.writer, db.reader} for name in ("commit", "rollback")]
+    listeners.append((db.writer.sync_engine, "begin", lambda *_a: seen.append("begin on the writer")))
+    for target, name, fn in listeners:
+        event.listen(target, name, fn)
+    try:
+        page = await reporter.start()
+        assert page.status == 200
+        assert seen == [], f"a step page GET touched the database: {seen}"
+        await reporter.fill()
+        assert seen == [], f"the step POSTs touched the database: {seen}"
+        receipt = await reporter.submit()
+        assert receipt.h1 == "Your report was sent"
+        assert seen.count("commit on the writer") == 1 and seen.count("begin on the writer") == 1, seen
+    finally:
+        for target, name, fn in listeners:
+            event.remove(target, name, fn)

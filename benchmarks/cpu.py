@@ -1,0 +1,190 @@
+"""CPU per report and database commits per request, in process: what a busy machine does not distort.
+
+Wall-clock rates on a shared machine say more about the neighbours than about us. This script counts
+what a report *costs*: it runs the real app (``create_app``, the standard Argon2id cost unless
+``--kdf-cost test``) on a fresh SQLite or PostgreSQL database and walks the web form one request at a
+time through an in-process ASGI transport, with the stores ``signalement serve`` gives its workers
+(``--workers`` above 1: the rate limit's count is shared through files, or Redis when configured).
+Around each request it reads the process CPU time (every thread, so the Argon2id pool's work counts)
+and counts the commits on the database's engines. The client's own work happens outside those
+brackets and is not counted. Not counted either: uvicorn's HTTP parsing and the access log.
+
+It prints, per kind of request (the start page GET, each step POST, Send), the median CPU ms and the
+commits; per report, the CPU of the single Send and of the whole walk; the CPU of one receipt derivation
+(Argon2id, thread CPU) and its share of a Send. With ``--profile N`` it also prints the top N functions
+of a cProfile of the requests (this thread's CPU time, not wall time; ``--profile-only Send`` keeps only
+those requests). The Argon2id and SQLite threads are not profiled: cProfile follows one thread.
+
+Run: ``.venv/bin/python benchmarks/cpu.py [--reports 40] [--backend sqlite|postgres] [--profile 25]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import io
+import os
+import pstats
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks"]
+sys.path.insert(0, str(ROOT / "tests"))
+
+FLOW = [
+    {"categories": ["wages", "documents"], "action": "next"},
+    {"danger": "no", "action": "next"},
+    {"province": "ON", "town": "Leamington", "action": "next"},
+    {"employer": "Acme Greenhouses", "recruiter": "", "site": "12 Road 3", "action": "next"},
+    {"narrative": "The boss took my passport and pays us late every month. " * 8, "action": "next"},
+    {"action": "next"},
+    {"contact": "none", "action": "next"},
+]
+STEP_NAMES = ["what", "danger", "where", "who", "story", "evidence", "contact"]
+HIDDEN = re.compile(r'name="(_csrf_token|draft)" value="([^"]*)"')
+
+
+class Meter:
+    """Wraps the ASGI app: process CPU and commits per request, filed under the label set before the call."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.label = "other"
+        self.cpu: dict[str, list[float]] = defaultdict(list)
+        self.commits: dict[str, list[int]] = defaultdict(list)
+        self._commits = 0
+        self.profiler: cProfile.Profile | None = None
+        self.profile_only = ""
+
+    def on_commit(self, _conn: Any) -> None:
+        self._commits += 1
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        profiling = self.profiler is not None and self.profile_only in self.label
+        commits0, cpu0 = self._commits, time.process_time()
+        if profiling:
+            self.profiler.enable()  # type: ignore[union-attr]
+        await self.app(scope, receive, send)
+        if profiling:
+            self.profiler.disable()  # type: ignore[union-attr]
+        self.cpu[self.label].append((time.process_time() - cpu0) * 1000)
+        self.commits[self.label].append(self._commits - commits0)
+
+
+def kdf_ms() -> float:
+    from signalement.vault.kdf import RECEIPT_PARAMS, derive
+
+    times = []
+    for _ in range(5):
+        t0 = time.thread_time()
+        derive(RECEIPT_PARAMS, b"0123456789012345", os.urandom(16), pepper=os.urandom(32))
+        times.append(time.thread_time() - t0)
+    return statistics.median(times) * 1000
+
+
+async def walk(client: Any, meter: Meter, lang: str = "en") -> bool:
+    meter.label = "GET start page"
+    page = await client.get(f"/{lang}/report")
+    for name, data in zip(STEP_NAMES, FLOW, strict=True):
+        meter.label = f"POST {name}"
+        page = await client.post(f"/{lang}/report", data={**dict(HIDDEN.findall(page.text)), **data})
+        assert page.status_code == 200, (name, page.status_code, page.text[-500:])
+    meter.label = "POST Send"
+    page = await client.post(f"/{lang}/report", data={**dict(HIDDEN.findall(page.text)), "action": "submit"})
+    return 'class="receipt"' in page.text
+
+
+async def run(backend: str, reports: int, kdf_cost: str, workers: int, profile: int, profile_only: str) -> None:
+    import httpx
+    from sqlalchemy import event
+
+    from signalement.app import create_app
+    from signalement.bootstrap import initialize
+    from signalement.runtime import Runtime
+    from signalement.settings import load_settings
+    from support import pg
+
+    root = Path(tempfile.mkdtemp(prefix="signalement-cpu-"))
+    database = pg.create_database("sig_cpu") if backend == "postgres" else None
+    try:
+        settings = load_settings({}, data_dir=str(root / "var"), kdf_cost=kdf_cost, log_level="WARNING",
+                                 web_workers=workers,
+                                 database_url=pg.sqlalchemy_url(database) if database else "")
+        await initialize(settings)
+        runtime = Runtime(settings)
+        meter = Meter(create_app(settings, runtime=runtime))
+        engines = {runtime.db.writer, runtime.db.reader}
+        for engine in engines:
+            event.listen(engine.sync_engine, "commit", meter.on_commit)
+        transport = httpx.ASGITransport(app=meter, client=("127.0.0.1", 50000))  # type: ignore[arg-type]
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+            for _ in range(3):  # warm template, statement and rule caches
+                await walk(client, meter)
+            meter.cpu.clear()
+            meter.commits.clear()
+            profiler = meter.profiler = cProfile.Profile(time.thread_time) if profile else None
+            meter.profile_only = profile_only
+            done = sum([await walk(client, meter) for _ in range(reports)])
+        await runtime.close()
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+        if database:
+            pg.drop_database(database)
+
+    kdf = kdf_ms() if kdf_cost == "standard" else float("nan")
+    print(f"# benchmarks/cpu.py: {backend}, {done}/{reports} reports, kdf cost {kdf_cost}, "
+          f"stores as with {workers} worker(s), "
+          f"load average {os.getloadavg()[0]:.1f}")
+    print(f"{'request':<18}{'CPU ms p50':>11}{'mean':>8}{'commits':>9}")
+    for label, values in meter.cpu.items():
+        commits = meter.commits[label]
+        print(f"{label:<18}{statistics.median(values):>11.2f}{statistics.fmean(values):>8.2f}"
+              f"{sum(commits) / len(commits):>9.2f}")
+    send = statistics.fmean(meter.cpu["POST Send"])
+    whole = sum(statistics.fmean(v) for v in meter.cpu.values())
+    pages = whole - send
+    commits = sum(sum(c) / len(c) for c in meter.commits.values())
+    print(f"Send: {send:.1f} ms CPU; the whole walk: {whole:.1f} ms CPU ({pages:.1f} ms outside Send); "
+          f"{commits:.2f} commits a report")
+    if kdf_cost == "standard":
+        print(f"Argon2id receipt derivation: {kdf:.1f} ms CPU; share of a Send's CPU {kdf / send:.0%}, "
+              f"of the walk's {kdf / whole:.0%}; a Send outside Argon2id {send - kdf:.1f} ms")
+    if profiler:
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(profile)
+        print(out.getvalue())
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(profile)
+        print(out.getvalue())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--reports", type=int, default=40)
+    parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--kdf-cost", choices=("standard", "test"), default="standard")
+    parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)),
+                        help="as signalement serve --workers: above 1, the rate-limit store is the shared one "
+                             "(files under the data folder, or Redis) that serve's workers use (default: every core)")
+    parser.add_argument("--profile", type=int, default=0, metavar="N", help="print the top N functions")
+    parser.add_argument("--profile-only", default="", metavar="TEXT",
+                        help="profile only the requests whose label contains TEXT (e.g. Send, GET)")
+    args = parser.parse_args()
+    asyncio.run(run(args.backend, args.reports, args.kdf_cost, args.workers, args.profile, args.profile_only))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
