@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 
 import msgspec
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from signalement import deadlines, triage
@@ -210,10 +210,19 @@ class IntakeService:
             fields["phone"] = sub.phone.encode()
         employer_index = self.rt.blind.employer(a.employer, a.site or a.town) if a.employer else None
         employer_sketch = self.rt.blind.employer_sketch(a.employer) if a.employer else None
+        # Sealed before the first write, once: a retry after a colliding case code reuses them.
+        sealed = [dict(case_id=case_id, name=name, key_id=recipient.key_id,
+                       envelope=seal(plain, recipient, case_id=case_id, field=name)) for name, plain in fields.items()]
+        for part in sub.story_parts:  # sealed when they arrived, possibly to an earlier epoch
+            sealed += [dict(case_id=case_id, name=name, key_id=peek_key_id(envelope), envelope=envelope)
+                       for name, envelope in ((story_part_field(part.number), part.text),
+                                              (story_matches_field(part.number), part.matches))]
 
         for attempt in range(5):
             code = sub.case_code if (sub.case_code and attempt == 0) else new_case_code()
-            case = Case(
+            # Core inserts, not ORM objects: the case and its sealed fields are written once and never
+            # read back here, so the unit of work (identity map, attribute events) is pure overhead.
+            case = dict(
                 id=case_id, case_code=code, submission_key=sub.submission_key, channel=sub.channel,
                 language=sub.language, province=a.province, region=routing.region, status=CaseStatus.NEW,
                 is_open=True, urgency=decision.urgency, urgency_rank=triage.URGENCY_RANK[decision.urgency],
@@ -230,17 +239,9 @@ class IntakeService:
                                                   material.followup_public),
             )
             async with self.rt.db.writing() as session:
-                session.add(case)
-                for name, plain in fields.items():
-                    session.add(CaseField(case_id=case_id, name=name, key_id=recipient.key_id,
-                                          envelope=seal(plain, recipient, case_id=case_id, field=name)))
-                for part in sub.story_parts:  # sealed when they arrived, possibly to an earlier epoch
-                    for name, envelope in ((story_part_field(part.number), part.text),
-                                           (story_matches_field(part.number), part.matches)):
-                        session.add(CaseField(case_id=case_id, name=name, key_id=peek_key_id(envelope),
-                                              envelope=envelope))
                 try:
-                    await session.flush()
+                    await session.execute(insert(Case.__table__), case)
+                    await session.execute(insert(CaseField.__table__), sealed)
                     if sub.evidence_ids:
                         await session.execute(
                             update(Evidence)

@@ -63,3 +63,35 @@ async def test_a_story_sealed_on_arrival_is_filed_as_it_is_triaged_on_every_part
         except InvalidSubmissionError:
             continue
         raise AssertionError(f"accepted: {why}")
+
+
+async def test_a_retried_submission_files_nothing_new_and_a_taken_case_code_is_drawn_again(stack) -> None:
+    """The case row is a Core insert: its unique submission key and case code must still be what decides."""
+    from signalement.db.models import CaseField
+
+    runtime = Runtime(stack.settings)
+    intake = IntakeService(runtime)
+    try:
+        first = await intake.submit(Submission(
+            submission_key="web:retry", channel="web", language="en", contact_pref="none",
+            answers=Answers(categories=("wages",), province="ON", employer="Acme"), narrative="Not paid."))
+        again = await intake.submit(Submission(
+            submission_key="web:retry", channel="web", language="en", contact_pref="none",
+            answers=Answers(categories=("wages",), province="ON"), narrative="Not paid, second tap."))
+        other = await intake.submit(Submission(
+            submission_key="web:other", channel="web", language="en", contact_pref="none",
+            case_code=first.case_code, answers=Answers(categories=("wages",)), narrative="Someone else."))
+        async with runtime.db.reading() as s:
+            cases = (await s.scalars(select(Case).order_by(Case.case_code))).all()
+            names = set((await s.execute(select(CaseField.case_id, CaseField.name))).all())
+    finally:
+        await runtime.close()
+    assert first.created and not again.created and again.case_id == first.case_id
+    assert again.case_code == first.case_code
+    assert other.created and other.case_code != first.case_code and other.case_id != first.case_id
+    assert len(cases) == 2 and {c.id for c in cases} == {first.case_id, other.case_id}
+    assert {(first.case_id, n) for n in ("narrative", "answers", "triage_matches")} <= names
+    assert {(other.case_id, n) for n in ("narrative", "answers", "triage_matches")} <= names
+    by_id = {c.id: c for c in cases}
+    assert by_id[first.case_id].employer_index is not None and by_id[first.case_id].status == "new"
+    assert by_id[first.case_id].is_open and by_id[first.case_id].paused_seconds == 0
