@@ -14,9 +14,10 @@ anywhere it can reach (``tests/unit/vault/test_tiers.py``).
 from __future__ import annotations
 
 import asyncio
+from typing import cast
 
 import msgspec
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from signalement import deadlines, triage
@@ -56,6 +57,9 @@ MAX_SHORT = 200
 MAX_MESSAGE = 5_000
 MAX_STORY_PARTS = 100
 MAX_SEALED_PART = 4 * MAX_NARRATIVE + 4096  # MAX_NARRATIVE characters of UTF-8, sealed with either suite
+# The tables intake inserts into with Core statements (see ``IntakeService.submit``).
+CASES = cast(Table, Case.__table__)
+CASE_FIELDS = cast(Table, CaseField.__table__)
 
 
 class InvalidSubmissionError(SignalementError):
@@ -240,8 +244,8 @@ class IntakeService:
             )
             async with self.rt.db.writing() as session:
                 try:
-                    await session.execute(insert(Case.__table__), case)
-                    await session.execute(insert(CaseField.__table__), sealed)
+                    await session.execute(insert(CASES), case)
+                    await session.execute(insert(CASE_FIELDS), sealed)
                     if sub.evidence_ids:
                         await session.execute(
                             update(Evidence)
