@@ -11,7 +11,9 @@ brackets and is not counted. Not counted either: uvicorn's HTTP parsing and the 
 
 It prints, per kind of request (the start page GET, each step POST, Send), the median CPU ms and the
 commits; per report, the CPU of the single Send and of the whole walk; the CPU of one receipt derivation
-(Argon2id, thread CPU) and its share of a Send. With ``--profile N`` it also prints the top N functions
+(Argon2id, thread CPU) and its share of a Send. ``--count-calls`` adds the function calls each request
+makes (a second, untimed pass): unlike CPU time, a count the machine's load cannot change. With
+``--profile N`` it also prints the top N functions
 of a cProfile of the requests (this thread's CPU time, not wall time; ``--profile-only Send`` keeps only
 those requests). The Argon2id and SQLite threads are not profiled: cProfile follows one thread.
 
@@ -64,6 +66,8 @@ class Meter:
         self._commits = 0
         self.kdf: dict[str, list[float]] = defaultdict(list)
         self.profiler: cProfile.Profile | None = None
+        self.count_calls = False
+        self.calls: dict[str, list[int]] = defaultdict(list)
         self.profile_only = ""
 
     def on_commit(self, _conn: Any) -> None:
@@ -72,6 +76,9 @@ class Meter:
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if self.count_calls:
+            await self._counted(scope, receive, send)
             return
         profiling = self.profiler is not None and self.profile_only in self.label
         commits0, cpu0 = self._commits, time.process_time()
@@ -82,6 +89,25 @@ class Meter:
             self.profiler.disable()  # type: ignore[union-attr]
         self.cpu[self.label].append((time.process_time() - cpu0) * 1000)
         self.commits[self.label].append(self._commits - commits0)
+
+
+    async def _counted(self, scope: Any, receive: Any, send: Any) -> None:
+        """Function calls (Python and C) made on this thread during the request: a count that the load of
+        a shared machine cannot change, where CPU time varies by half from one minute to the next."""
+        count = 0
+
+        def hook(_frame: Any, event: str, _arg: Any) -> None:
+            nonlocal count
+            if event in ("call", "c_call"):
+                count += 1
+
+        label = self.label
+        sys.setprofile(hook)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            sys.setprofile(None)
+        self.calls[label].append(count)
 
 
 def kdf_ms() -> float:
@@ -107,7 +133,8 @@ async def walk(client: Any, meter: Meter, lang: str = "en") -> bool:
     return 'class="receipt"' in page.text
 
 
-async def run(backend: str, reports: int, kdf_cost: str, workers: int, profile: int, profile_only: str) -> None:
+async def run(backend: str, reports: int, kdf_cost: str, workers: int, profile: int, profile_only: str,
+              count_calls: bool) -> None:
     import httpx
     from sqlalchemy import event
 
@@ -151,6 +178,11 @@ async def run(backend: str, reports: int, kdf_cost: str, workers: int, profile: 
             meter.cpu.clear()
             meter.commits.clear()
             meter.kdf.clear()
+            if count_calls:  # a second pass, counting: the hook's cost must not reach the CPU figures
+                meter.count_calls = True
+                for _ in range(min(reports, 10)):
+                    await walk(client, meter)
+                meter.count_calls = False
             profiler = meter.profiler = cProfile.Profile(time.thread_time) if profile else None
             meter.profile_only = profile_only
             done = sum([await walk(client, meter) for _ in range(reports)])
@@ -165,15 +197,19 @@ async def run(backend: str, reports: int, kdf_cost: str, workers: int, profile: 
     print(f"# benchmarks/cpu.py: {backend}, {done}/{reports} reports, kdf cost {kdf_cost}, "
           f"stores as with {workers} worker(s), "
           f"load average {os.getloadavg()[0]:.1f}")
-    print(f"{'request':<18}{'CPU ms p50':>11}{'mean':>8}{'commits':>9}")
+    print(f"{'request':<18}{'CPU ms p50':>11}{'mean':>8}{'commits':>9}" + (f"{'calls':>9}" if count_calls else ""))
     for label, values in meter.cpu.items():
         commits = meter.commits[label]
+        calls = f"{statistics.fmean(meter.calls[label]):>9.0f}" if count_calls else ""
         print(f"{label:<18}{statistics.median(values):>11.2f}{statistics.fmean(values):>8.2f}"
-              f"{sum(commits) / len(commits):>9.2f}")
+              f"{sum(commits) / len(commits):>9.2f}{calls}")
     send = statistics.fmean(meter.cpu["POST Send"])
     whole = sum(statistics.fmean(v) for v in meter.cpu.values())
     pages = whole - send
     commits = sum(sum(c) / len(c) for c in meter.commits.values())
+    if count_calls:
+        print(f"Function calls: a Send {statistics.fmean(meter.calls['POST Send']):.0f}, the walk "
+              f"{sum(statistics.fmean(v) for v in meter.calls.values()):.0f} (this thread; load-independent)")
     print(f"Send: {send:.1f} ms CPU; the whole walk: {whole:.1f} ms CPU ({pages:.1f} ms outside Send); "
           f"{commits:.2f} commits a report")
     print(f"Argon2id in a Send (the pool thread's CPU, as it ran): {kdf:.1f} ms; share of a Send's CPU "
@@ -202,8 +238,11 @@ def main() -> int:
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="print the top N functions")
     parser.add_argument("--profile-only", default="", metavar="TEXT",
                         help="profile only the requests whose label contains TEXT (e.g. Send, GET)")
+    parser.add_argument("--count-calls", action="store_true",
+                        help="also count the function calls of each request (a second, untimed pass)")
     args = parser.parse_args()
-    asyncio.run(run(args.backend, args.reports, args.kdf_cost, args.workers, args.profile, args.profile_only))
+    asyncio.run(run(args.backend, args.reports, args.kdf_cost, args.workers, args.profile, args.profile_only,
+                    args.count_calls))
     return 0
 
 

@@ -18,7 +18,9 @@ PID. Phases:
   Argon2id share of the server CPU a report costs (server CPU from ``/proc`` over the phase);
 * **memory**: peak RSS (VmHWM) of each server worker after the phases.
 
-Then the existing benchmarks run, shortened (``vault.py``, ``triage.py``, ``research.py``, ``queue.py`` at
+Then ``cpu.py`` per backend (CPU and database commits per request, in process, one request at a time:
+the Argon2id share of a Send and the CPU of each step page, figures a loaded machine distorts least), and
+the existing benchmarks, shortened (``vault.py``, ``triage.py``, ``research.py``, ``queue.py`` at
 ``--queue-cases``); their own output is kept verbatim. Also the **page weight** of every reporter page
 in every language (gzip, HTML and stylesheet). Not yet here: the SMS webhook at 50 conversations (issue 15).
 
@@ -462,6 +464,9 @@ def web_table(results: list[WebResult], kdf_ms: float, cores: int) -> str:
 def run_existing(queue_cases: int, backends: list[str]) -> list[tuple[str, str]]:
     backend = "both" if len(backends) == 2 else backends[0]
     commands = [
+        # CPU and commits per request, in process, one request at a time: what the load of a shared
+        # machine distorts least (the Argon2id share of a Send, the walk's CPU outside Argon2id).
+        *(("cpu.py", ["--backend", b, "--reports", "30"]) for b in backends),
         ("vault.py", ["--seconds", "1", "--mb", "10"]),
         ("triage.py", ["--seconds", "0.5", "--repeats", "1", "--reports", "100"]),
         ("research.py", ["--backend", backend, "--reports", "500", "--repeat", "3"]),

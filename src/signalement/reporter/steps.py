@@ -9,6 +9,7 @@ committed the case; it is never behind a link.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 import msgspec
@@ -113,8 +114,8 @@ class ReportPages:
             "typed": typed or {},
             "notice": notice,
             "crisis": _crisis(draft),
-            "categories": [(c, triage.category_label(c)) for c in triage.CATEGORIES],
-            "provinces": _provinces(),
+            "categories": _categories(lang.code) if draft.step in (Step.WHAT, Step.REVIEW) else (),
+            "provinces": _provinces(lang.code) if draft.step in (Step.WHERE, Step.REVIEW) else (),
             "phone": show_phone(draft.phone),
             "editable": EDITABLE,
             "file_size": file_size,
@@ -201,8 +202,18 @@ def file_size(size: int) -> str:
     return i18n.gettext(SIZE_MB, size=locale.number(round(size / 1_000_000, 1)))
 
 
-def _provinces() -> list[tuple[str, str]]:
-    return sorted(((code, triage.province_name(code)) for code in triage.PROVINCES), key=lambda p: p[1])
+@functools.cache
+def _categories(code: str) -> tuple[tuple[str, str], ...]:
+    """The category choices in one language: the same on every page, so translated once per process."""
+    with i18n.using(code):
+        return tuple((c, triage.category_label(c)) for c in triage.CATEGORIES)
+
+
+@functools.cache
+def _provinces(code: str) -> tuple[tuple[str, str], ...]:
+    """The provinces in one language, sorted by their name in it (translated and sorted once per process)."""
+    with i18n.using(code):
+        return tuple(sorted(((p, triage.province_name(p)) for p in triage.PROVINCES), key=lambda p: p[1]))
 
 
 def _submission(lang: i18n.Language, draft: Draft) -> Submission:
