@@ -134,7 +134,7 @@ async def walk(client: Any, meter: Meter, lang: str = "en") -> bool:
 
 
 async def run(backend: str, reports: int, kdf_cost: str, workers: int, profile: int, profile_only: str,
-              count_calls: bool) -> None:
+              count_calls: bool, sort: str = "tottime", callers: str = "") -> None:
     import httpx
     from sqlalchemy import event
 
@@ -222,8 +222,10 @@ async def run(backend: str, reports: int, kdf_cost: str, workers: int, profile: 
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(profile)
         print(out.getvalue())
+        if callers:
+            pstats.Stats(profiler).sort_stats("ncalls").print_callers(callers)
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(profile)
+        pstats.Stats(profiler, stream=out).sort_stats(sort).print_stats(profile)
         print(out.getvalue())
 
 
@@ -238,11 +240,13 @@ def main() -> int:
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="print the top N functions")
     parser.add_argument("--profile-only", default="", metavar="TEXT",
                         help="profile only the requests whose label contains TEXT (e.g. Send, GET)")
+    parser.add_argument("--profile-sort", default="tottime", help="the second profile table's order (ncalls...)")
+    parser.add_argument("--callers", default="", metavar="REGEX", help="with --profile: who calls these functions")
     parser.add_argument("--count-calls", action="store_true",
                         help="also count the function calls of each request (a second, untimed pass)")
     args = parser.parse_args()
     asyncio.run(run(args.backend, args.reports, args.kdf_cost, args.workers, args.profile, args.profile_only,
-                    args.count_calls))
+                    args.count_calls, args.profile_sort, args.callers))
     return 0
 
 

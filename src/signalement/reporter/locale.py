@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import msgspec
 from babel.numbers import format_decimal
 
@@ -23,7 +25,13 @@ def language(code: str) -> i18n.Language:
 
 
 def number(value: float) -> str:
-    return format_decimal(value, locale=i18n.current_language().babel_locale)
+    return _number(value, i18n.current_language().babel_locale)
+
+
+@functools.lru_cache(maxsize=1024)
+def _number(value: float, babel_locale: str) -> str:
+    """Babel parses the locale's number pattern on every call: the few numbers we show are formatted once."""
+    return format_decimal(value, locale=babel_locale)
 
 
 def shown_errors(errors: tuple[FieldError, ...] | list[FieldError]) -> list[ShownError]:
