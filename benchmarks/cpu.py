@@ -183,6 +183,7 @@ async def run(backend: str, reports: int, kdf_cost: str, workers: int, profile: 
                 for _ in range(min(reports, 10)):
                     await walk(client, meter)
                 meter.count_calls = False
+                meter.kdf.clear()
             profiler = meter.profiler = cProfile.Profile(time.thread_time) if profile else None
             meter.profile_only = profile_only
             done = sum([await walk(client, meter) for _ in range(reports)])
