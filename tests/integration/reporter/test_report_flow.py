@@ -339,3 +339,29 @@ async def test_a_page_view_or_step_writes_nothing_and_send_commits_once(reporter
     finally:
         for target, name, fn in listeners:
             event.remove(target, name, fn)
+
+
+async def test_step_pages_answer_while_the_key_pool_is_full_and_send_asks_to_try_again(
+    reporter: Reporter, stack: Any
+) -> None:
+    """A flood of Sends fills the Argon2id pool; reading and filling in the form must not wait behind it."""
+    import threading
+
+    pool = stack.runtime.kdf_pool
+    release = threading.Event()
+    holders = [asyncio.ensure_future(pool.run(release.wait)) for _ in range(pool.workers + pool.max_waiting)]
+    try:
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert pool._slots.locked(), "the pool should be full"  # noqa: SLF001 - the test fills it on purpose
+        started = time.monotonic()
+        page = await asyncio.wait_for(reporter.start(), timeout=10)
+        assert page.status == 200
+        await asyncio.wait_for(reporter.fill(), timeout=20)
+        assert time.monotonic() - started < 20
+        busy = await reporter.submit()
+        assert busy.status == 503 and busy.h1 == "Check your report" and "Your report is not sent yet" in busy.text
+    finally:
+        release.set()
+        await asyncio.gather(*holders)
+    assert (await reporter.submit()).h1 == "Your report was sent"
