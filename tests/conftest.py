@@ -23,6 +23,9 @@ from signalement.settings import Settings
 from support import pg
 from support.stack import AdminLogin, Template, build_template, clone
 
+# Shared fixtures (Prism, the test's own pool, live servers, module stacks): see tests/support/fixtures.py.
+pytest_plugins = ["support.fixtures"]
+
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 # Module (path under tests/) -> why PostgreSQL must see it too.
 BOTH_DATABASES = {

@@ -17,7 +17,7 @@ from signalement import outbox
 from signalement.db.models import OutboxJob, utcnow
 from signalement.notify import SmsJob, message_text, queue_sms
 from signalement.worker import Worker
-from support.twilio_peers import ACCOUNT_SID, FakeTwilio, prism
+from support.twilio_peers import ACCOUNT_SID, FakeTwilio
 
 
 async def _job(stack, job_id: int) -> OutboxJob:
@@ -136,12 +136,11 @@ async def test_twilio_refusing_a_number_fails_the_job_at_once(stack) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-async def test_twilios_own_api_description_accepts_the_text_we_send(stack) -> None:
+async def test_twilios_own_api_description_accepts_the_text_we_send(stack, twilio_prism: str) -> None:
     """The contract does not depend on the database, so it is checked once, on SQLite."""
-    with prism() as base:
-        _with_twilio(stack, base)
-        await _queue_text(stack, "+15145550123", "fr", "m4")
-        await Worker(stack.runtime).run_once()
+    _with_twilio(stack, twilio_prism)
+    await _queue_text(stack, "+15145550123", "fr", "m4")
+    await Worker(stack.runtime).run_once()
     async with stack.runtime.db.reading() as s:
         job = (await s.execute(select(OutboxJob))).scalar_one()
     assert (job.status, job.last_error) == ("done", None)

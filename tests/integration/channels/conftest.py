@@ -60,13 +60,9 @@ async def tw_client(tw: TwilioStack) -> AsyncIterator[AsyncTestClient[Litestar]]
 
 
 @pytest.fixture
-async def db(tw: TwilioStack) -> AsyncIterator[Database]:
-    """The test's own pool (the client runs the app on another event loop)."""
-    database = Database(tw.settings.db_url)
-    try:
-        yield database
-    finally:
-        await database.dispose()
+def served_settings(tw: TwilioStack) -> Any:  # noqa: ANN401
+    """``db`` (tests/support/fixtures.py) is the test's own pool on the Twilio stack's database."""
+    return tw.settings
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from signalement.notify import SmsJob, queue_sms
 from signalement.runtime import Runtime
 from signalement.worker import Worker
 from support.messaging import LocalProvider
-from support.twilio_peers import ACCOUNT_SID, FakeTwilio, prism
+from support.twilio_peers import ACCOUNT_SID, FakeTwilio
 from support.twilio_webhooks import Phone, new_sid, sign
 
 
@@ -79,18 +79,17 @@ async def test_a_message_already_gone_at_twilio_counts_as_purged(tw, tw_client, 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-async def test_twilios_own_api_description_accepts_our_deletes_send_and_sender_lookup(tw) -> None:
-    with prism() as base:
-        runtime = worker_runtime(tw, base)
-        try:
-            provider = TwilioProvider(runtime.settings)
-            assert await provider.send("+14165550180", "Test")  # Prism answers 201 only to a valid request
-            await provider.purge(PurgeJob(kind="message", sid="SM" + "a" * 32))  # and 204 to a valid delete
-            # An MMS photo's file, then who sent a message (GET .../Messages/{Sid}.json): the photos job's calls.
-            await provider.purge(PurgeJob(kind="media", sid="ME" + "b" * 32, parent="MM" + "a" * 32))
-            assert await provider.sender_of("MM" + "a" * 32)
-        finally:
-            await runtime.close()
+async def test_twilios_own_api_description_accepts_our_deletes_send_and_sender_lookup(tw, twilio_prism: str) -> None:
+    runtime = worker_runtime(tw, twilio_prism)
+    try:
+        provider = TwilioProvider(runtime.settings)
+        assert await provider.send("+14165550180", "Test")  # Prism answers 201 only to a valid request
+        await provider.purge(PurgeJob(kind="message", sid="SM" + "a" * 32))  # and 204 to a valid delete
+        # An MMS photo's file, then who sent a message (GET .../Messages/{Sid}.json): the photos job's calls.
+        await provider.purge(PurgeJob(kind="media", sid="ME" + "b" * 32, parent="MM" + "a" * 32))
+        assert await provider.sender_of("MM" + "a" * 32)
+    finally:
+        await runtime.close()
 
 
 
@@ -129,11 +128,10 @@ async def test_texts_go_through_a_messaging_service_when_one_is_set(tw) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-async def test_twilios_own_api_description_accepts_a_text_through_a_messaging_service(tw) -> None:
-    with prism() as base:
-        runtime = worker_runtime(tw, base)
-        runtime.settings = msgspec.structs.replace(runtime.settings, twilio_messaging_service_sid="MG" + "1" * 32)
-        try:
-            assert await TwilioProvider(runtime.settings).send("+14165550184", "Test")
-        finally:
-            await runtime.close()
+async def test_twilios_own_api_description_accepts_a_text_through_a_messaging_service(tw, twilio_prism: str) -> None:
+    runtime = worker_runtime(tw, twilio_prism)
+    runtime.settings = msgspec.structs.replace(runtime.settings, twilio_messaging_service_sid="MG" + "1" * 32)
+    try:
+        assert await TwilioProvider(runtime.settings).send("+14165550184", "Test")
+    finally:
+        await runtime.close()

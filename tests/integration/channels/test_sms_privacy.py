@@ -13,8 +13,6 @@ media SID. A MessageSid in clear would link our data to Twilio's log, which hold
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -25,27 +23,18 @@ from sqlalchemy import func, select
 from integration.channels.conftest import worker_runtime
 from signalement.db.models import Case, Evidence, SmsSession
 from signalement.worker import Worker
-from support.live import LiveServer, start_server
+from support.live import LiveServer
 from support.privacy import Sentinels, everything_written, find_leaks
 from support.twilio_peers import ACCOUNT_SID, FakeTwilio
-from support.twilio_webhooks import TOKEN, new_sid, sign, twiml_texts
+from support.twilio_webhooks import new_sid, sign, twiml_texts
 from unit.test_evidence import jpeg_with_gps
 
 pytestmark = pytest.mark.both_databases
 RECEIPT = re.compile(r"(\d{3}-\d{3}-\d{3}).*?(\d{4} \d{4} \d{4} \d{4})", re.S)
 
 
-@pytest.fixture
-def live(stack: Any, tmp_path: Path) -> Iterator[LiveServer]:
-    settings = msgspec.structs.replace(stack.settings, twilio_auth_token=TOKEN)
-    server = start_server(settings, tmp_path / "server.log")
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-async def test_a_report_and_follow_up_by_sms_store_no_number_text_or_message_sid(live: LiveServer, stack: Any) -> None:
+async def test_a_report_and_follow_up_by_sms_store_no_number_text_or_message_sid(
+        twilio_live: LiveServer, stack: Any) -> None:
     s = Sentinels.make()
     sids: list[str] = []
 
@@ -57,13 +46,13 @@ async def test_a_report_and_follow_up_by_sms_store_no_number_text_or_message_sid
         if media_sid:
             params.update(NumMedia="1", MediaContentType0="image/jpeg", MediaUrl0=(
                 f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/{sid}/Media/{media_sid}"))
-        signature = sign(live.base_url + "/twilio/sms", params)
+        signature = sign(twilio_live.base_url + "/twilio/sms", params)
         response = await client.post("/twilio/sms", data=params, headers={"x-twilio-signature": signature,
                                                                           "x-forwarded-for": s.forwarded_for})
         assert response.status_code == 200, response.text
         return twiml_texts(response.text)
 
-    async with httpx.AsyncClient(base_url=live.base_url, timeout=30) as client:
+    async with httpx.AsyncClient(base_url=twilio_live.base_url, timeout=30) as client:
         for body in ("HELP", "5", "2", "ON", s.employer, f"They took my passport. {s.narrative}", "1", "1"):
             await text(client, body)
         receipt = RECEIPT.search((await text(client, "1"))[0])
@@ -91,13 +80,13 @@ async def test_a_report_and_follow_up_by_sms_store_no_number_text_or_message_sid
         finally:
             await runtime.close()
     assert fake.fetched == [photo_sid]
-    live.stop()
+    twilio_live.stop()
     async with stack.runtime.db.reading() as session:  # the half-way report is there to be searched
         assert await session.scalar(select(func.count()).select_from(SmsSession)) == 1
         assert await session.scalar(select(func.count()).select_from(Evidence)) == 1
         assert await session.scalar(select(func.count()).select_from(Case).where(Case.contact_pref == "sms")) == 1
     await stack.runtime.db.dispose()
-    blobs = everything_written(stack.settings, live.log_path)
+    blobs = everything_written(stack.settings, twilio_live.log_path)
     assert blobs["server output"], "the server wrote nothing at all: the log search would be blind"
     assert find_leaks(s, blobs, allow=("user_agent", "header", "query", "cookie", "client_ip")) == []
     for sid in sids:

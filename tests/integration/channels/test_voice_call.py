@@ -25,7 +25,7 @@ from signalement.receipts import new_secret
 from signalement.runtime import Runtime
 from signalement.worker import Worker
 from support.twilio_calls import Call, FakeTwilioVoice, Turn
-from support.twilio_peers import ACCOUNT_SID, prism
+from support.twilio_peers import ACCOUNT_SID
 from support.twilio_webhooks import OTHER_TOKEN, TOKEN, sign
 
 AUDIO = b"ID3\x03\x00\x00\x00" + bytes(range(256)) * 40  # stands in for an MP3 statement
@@ -308,7 +308,7 @@ async def test_five_concurrent_replays_of_each_webhook_have_one_effect_and_the_s
 
 
 async def test_the_worker_fetches_with_basic_auth_and_deletes_the_recording_and_call_checked_by_prism(
-        tw, tw_client, db) -> None:
+        tw, tw_client, db, twilio_prism: str) -> None:
     call = Call(tw_client, PUBLIC_URL)
     await _report(call, "zh", danger="2")
     _turn, rsid = await call.record()
@@ -327,12 +327,11 @@ async def test_the_worker_fetches_with_basic_auth_and_deletes_the_recording_and_
     assert len(purges) == 3  # the recording, the call (after sealing), and the call again (its end, a backstop)
     # Prism checks the delete requests against Twilio's own OpenAPI description.
     await _due_now(db)
-    with prism() as base:
-        runtime = _worker_runtime(tw, base)
-        try:
-            assert await Worker(runtime).run_once() == 3
-        finally:
-            await runtime.close()
+    runtime = _worker_runtime(tw, twilio_prism)
+    try:
+        assert await Worker(runtime).run_once() == 3
+    finally:
+        await runtime.close()
     assert {j.status for j in await _jobs(db, "twilio.purge")} == {"done"}
 
 

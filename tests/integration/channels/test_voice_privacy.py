@@ -12,7 +12,6 @@ dump and the server's log.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,7 @@ from sqlalchemy import func, select, update
 from signalement.db.models import Case, Evidence, OutboxJob, VoiceCall, utcnow
 from signalement.runtime import Runtime
 from signalement.worker import Worker
-from support.live import LiveServer, start_server
+from support.live import LiveServer
 from support.privacy import Sentinels, files_under, find_leaks, postgres_dump, sqlite_dump
 from support.twilio_calls import Call, FakeTwilioVoice, Turn
 from support.twilio_peers import ACCOUNT_SID
@@ -33,28 +32,19 @@ from support.twilio_webhooks import TOKEN, new_sid
 pytestmark = pytest.mark.both_databases
 
 
-@pytest.fixture
-def live(stack: Any, tmp_path: Path) -> Iterator[LiveServer]:
-    settings = msgspec.structs.replace(stack.settings, twilio_auth_token=TOKEN)
-    server = start_server(settings, tmp_path / "server.log")
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 def _digits_heard(turn: Turn) -> str:
     return "".join(s.replace(", ", "") for s in turn.said if s.replace(", ", "").isdigit())
 
 
-async def test_a_phone_report_and_follow_up_store_no_number_call_sid_or_audio(live: LiveServer, stack: Any) -> None:
+async def test_a_phone_report_and_follow_up_store_no_number_call_sid_or_audio(
+        twilio_live: LiveServer, stack: Any) -> None:
     s = Sentinels.make()
     audio_marker = f"audio-sentinel-{secrets.token_hex(6)}".encode()
     audio = b"ID3\x03" + audio_marker * 64
     sids: list[str] = []
-    async with httpx.AsyncClient(base_url=live.base_url, timeout=30,
+    async with httpx.AsyncClient(base_url=twilio_live.base_url, timeout=30,
                                  headers={"x-forwarded-for": s.forwarded_for}) as client:
-        call = Call(client, live.base_url, s.phone_e164)
+        call = Call(client, twilio_live.base_url, s.phone_e164)
         sids.append(call.sid)
         await call.dial()
         for digits in ("1", "1", "56", "2", "1"):
@@ -66,14 +56,14 @@ async def test_a_phone_report_and_follow_up_store_no_number_call_sid_or_audio(li
         code, secret = heard[:9], heard[9:25]
         assert await call.recording_ready(rsid) == 204
         assert await call.ended() == 204
-        follow = Call(client, live.base_url, s.phone_e164)
+        follow = Call(client, twilio_live.base_url, s.phone_e164)
         sids.append(follow.sid)
         await follow.dial()
         for digits in ("1", "2", code, secret):
             turn = await follow.press(digits)
         assert turn.hangs_up and turn.gather is not None  # the status was read, 1 to hear it again
         await follow.ended()
-        half = Call(client, live.base_url, s.phone_e164)
+        half = Call(client, twilio_live.base_url, s.phone_e164)
         sids.append(half.sid)
         await half.dial()
         for digits in ("2", "1", "6", "1"):
@@ -81,7 +71,7 @@ async def test_a_phone_report_and_follow_up_store_no_number_call_sid_or_audio(li
         forged = await client.post("/twilio/voice", data={"CallSid": new_sid("CA"), "From": s.phone_e164},
                                    headers={"x-twilio-signature": "x"})
         assert forged.status_code == 403
-    live.stop()
+    twilio_live.stop()
 
     settings = msgspec.structs.replace(stack.settings, twilio_account_sid=ACCOUNT_SID, twilio_auth_token=TOKEN)
     with FakeTwilioVoice() as fake:
@@ -104,7 +94,7 @@ async def test_a_phone_report_and_follow_up_store_no_number_call_sid_or_audio(li
         assert await session.scalar(select(func.count()).select_from(Evidence).where(Evidence.kind == "audio")) == 1
         assert await session.scalar(select(func.count()).select_from(Case)) == 1
     await stack.runtime.db.dispose()
-    blobs: dict[str, bytes] = {"server output": live.log_path.read_bytes()}
+    blobs: dict[str, bytes] = {"server output": twilio_live.log_path.read_bytes()}
     if stack.backend == "sqlite":
         blobs["sql dump"] = sqlite_dump(Path(stack.settings.db_url.split("///", 1)[1]))
     else:

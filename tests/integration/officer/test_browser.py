@@ -10,21 +10,24 @@ from __future__ import annotations
 import base64
 import os
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import pytest_asyncio
 
 from signalement.db.models import Role
 from signalement.officer.administration import add_member
 from signalement.staff import totp
-from support.browser import axe_violations, describe, launch
+from support.browser import axe_violations, describe, require_chromium
 from support.cases import admin_master, submit
+from support.fixtures import module_stack
 from support.live import LiveServer, start_server
 from support.officers import OfficerLogin, create_officer, next_code, principal_of
+from support.stack import Template
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
 playwright_api = pytest.importorskip("playwright.async_api", reason="playwright is part of the test extra")
 
 DOC_SHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
@@ -32,23 +35,28 @@ NEW_PASSWORD = "saffron-glacier-tuesday-oboe-5"  # noqa: S105 - a test account
 REPLY = "Thank you. An officer will visit the farm this week. You can answer here."
 
 
-@pytest.fixture
-async def server(stack, tmp_path: Path) -> AsyncIterator[LiveServer]:  # noqa: ANN001
-    live = start_server(stack.settings, tmp_path / "server.log")
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def stack(templates: dict[str, Template], tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Any]:
+    """The module's own SQLite stack (what the browser shows does not depend on the database): one server and
+    one Chromium serve every test, and each test opens its own browser contexts and its own accounts."""
+    async with module_stack(templates["sqlite"], tmp_path_factory.mktemp("officer-browser")) as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def server(stack: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:  # noqa: ANN401
+    require_chromium()
+    live = start_server(stack.settings, tmp_path_factory.mktemp("officer-browser-log") / "server.log")
     try:
         yield live
     finally:
         live.stop()
+        print(live.logs()[-4000:])  # shown by pytest only when a test failed
 
 
-@pytest.fixture
-async def browser() -> AsyncIterator[Any]:
-    async with playwright_api.async_playwright() as p:
-        b = await launch(p)
-        try:
-            yield b
-        finally:
-            await b.close()
+@pytest.fixture(scope="module")
+def browser(module_chromium: Any) -> Any:  # noqa: ANN401
+    return module_chromium
 
 
 def watch_console(page: Any) -> list[str]:  # noqa: ANN401

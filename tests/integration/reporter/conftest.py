@@ -19,7 +19,7 @@ from litestar.testing import AsyncTestClient
 from integration.reporter.reporting import BrowserStack, Elsewhere, Opener, Reporter, add_officer_reply, build_opener
 from signalement.db.engine import Database
 from signalement.runtime import Runtime
-from support.browser import chromium, require_chromium
+from support.browser import require_chromium
 from support.live import LiveServer, start_server
 from support.stack import Template, clone
 
@@ -34,16 +34,6 @@ def sqlite_only(backend: str) -> None:
     """For what the browser renders, which the database cannot change: check it once, before any stack."""
     if backend == "postgres":
         pytest.skip("rendering does not depend on the database: this check runs on the SQLite stack only")
-
-
-@pytest.fixture
-async def db(stack: Any) -> AsyncIterator[Database]:
-    """The test's own pool on the stack's database (the client runs the app on another event loop)."""
-    database = Database(stack.settings.db_url)
-    try:
-        yield database
-    finally:
-        await database.dispose()
 
 
 @pytest.fixture
@@ -102,8 +92,3 @@ async def browser_stack(browser_server: tuple[Any, LiveServer], elsewhere: str) 
         await db.dispose()
         await runtime.close()
 
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def module_chromium() -> AsyncIterator[Any]:
-    async with chromium() as browser:
-        yield browser

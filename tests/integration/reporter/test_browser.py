@@ -18,7 +18,6 @@ import io
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -28,13 +27,12 @@ from sqlalchemy import select
 
 from integration.reporter.reporting import Opener, add_officer_reply, build_opener
 from signalement import i18n
-from signalement.app import create_app
 from signalement.db.engine import Database
 from signalement.db.models import Message
-from signalement.runtime import Runtime
 from support.browser import axe_violations, describe, require_chromium
+from support.fixtures import module_stack
 from support.live import LiveServer, start_server
-from support.stack import Template, clone
+from support.stack import Template
 
 # One server, one database and one Chromium for the whole module (each test opens its own browser
 # context and its own report, and reads back only its own case): starting them per test cost
@@ -61,14 +59,8 @@ def photo_with_gps() -> bytes:
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def stack(templates: dict[str, Template], tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Any]:
     """The module's own SQLite stack (rendering does not depend on the database)."""
-    template = templates["sqlite"]
-    settings, _ = clone(template, tmp_path_factory.mktemp("browser"))
-    runtime = Runtime(settings)
-    try:
-        yield SimpleNamespace(settings=settings, runtime=runtime, app=create_app(settings, runtime=runtime),
-                              admin=template.admin, backend="sqlite")
-    finally:
-        await runtime.close()
+    async with module_stack(templates["sqlite"], tmp_path_factory.mktemp("browser")) as s:
+        yield s
 
 
 @pytest.fixture(scope="module")
