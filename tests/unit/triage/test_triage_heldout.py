@@ -38,6 +38,8 @@ BLIND_R3 = sorted(HERE.glob("heldout_blind_r3_*.jsonl"))
 # Issue 12, second pass: probes written by the engineer widening the families (TUNING, not blind:
 # the author had read the rules; docs/triage.md gives its figures before and after).
 TUNING_S6 = HERE / "heldout_tuning_s6.jsonl"
+# Round 6 (issue 12): written blind and scored once untouched (docs/triage.md: 0.792 / 0.812 / 0.801).
+BLIND_R6 = HERE / "heldout_blind_r6.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +53,7 @@ def probes_report():
 
 
 @pytest.mark.parametrize(
-    "path", [HELDOUT, PROBES, BENIGN, BENIGN_R2, *BLIND_R2, *BLIND_R3, TUNING_S6], ids=lambda p: p.name
+    "path", [HELDOUT, PROBES, BENIGN, BENIGN_R2, *BLIND_R2, *BLIND_R3, TUNING_S6, BLIND_R6], ids=lambda p: p.name
 )
 def test_labelled_sets_are_well_formed(path):
     examples = read_labelled(path)
@@ -121,3 +123,10 @@ def test_ordinary_texts_with_risky_words_mostly_stay_standard(path):
     # Over-flagging is cheaper than missing danger, but ordinary texts must not flood the queue.
     assert report.urgency_accuracy >= 0.95, report.urgency_errors
     assert report.micro_precision >= 0.95, report.category_errors
+
+
+def test_the_blind_round_6_never_falls_below_its_untouched_score():
+    """A floor, not the bar: rule changes may not lose what round 6 caught untouched (docs/triage.md)."""
+    report = evaluate(read_labelled(BLIND_R6))
+    assert report.immediate_recall >= 38 / 48
+    assert report.urgency_accuracy >= 91 / 112
