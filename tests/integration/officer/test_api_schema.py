@@ -28,6 +28,7 @@ from requests.adapters import HTTPAdapter
 from signalement.db.models import Role
 from signalement.staff import totp
 from support.cases import submit
+from support.fuzzing import examples
 from support.live import start_server
 from support.officers import OfficerLogin, sign_in
 
@@ -36,7 +37,8 @@ from schemathesis import GenerationMode  # noqa: E402
 from schemathesis.config import SchemathesisConfig  # noqa: E402
 from schemathesis.specs.openapi.checks import ignored_auth  # noqa: E402
 
-EXAMPLES = 25
+# Examples per operation and mode: 12 in the suite (every operation, both modes, three sessions), 25 deep.
+EXAMPLES = examples(suite=12, deep=25)
 # Signing out would end the fuzzer's own session; tests/integration/officer/test_sessions.py covers it.
 SKIPPED = {("DELETE", "/api/v1/session")}
 ADMIN_PATHS = ("/api/v1/staff", "/api/v1/keys")
