@@ -61,6 +61,7 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("en.financial_abuse.debt_fraud", "tl", "scam"): ENGLISH_IN,
     ("en.financial_abuse.trafficking", "tl", "trafficking"): ENGLISH_IN,
     ("en.health_safety.no_protection", "tl", "pesticide"): ENGLISH_IN,
+    ("en.health_safety.no_protection", "hi", "spray"): ENGLISH_IN,  # Hinglish, round 6
     ("en.physical_abuse.violence", "hi", "attack"): ENGLISH_IN,
     ("en.physical_abuse.weapon", "pa", "pistol"): ENGLISH_IN,
     ("en.psychological_abuse.insults_threats", "tl", "insulto"): ENGLISH_IN,
@@ -68,6 +69,7 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("en.reprisal.signal_complaint", "hi", "union"): ENGLISH_IN,
     ("en.reprisal.signal_complaint", "pa", "complaint"): ENGLISH_IN,
     ("en.reprisal.signal_complaint", "pa", "union"): ENGLISH_IN,
+    ("en.reprisal.signal_complaint", "tl", "complain"): ENGLISH_IN,  # Taglish, round 6
     ("en.reprisal.signal_complaint", "tl", "inspector"): ENGLISH_IN,
     ("en.reprisal.signal_complaint", "tl", "union"): ENGLISH_IN,
     ("en.sexual_abuse.touching", "hi", "kiss"): ENGLISH_IN,
