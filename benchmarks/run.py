@@ -467,6 +467,8 @@ def run_existing(queue_cases: int, backends: list[str]) -> list[tuple[str, str]]
         # CPU and commits per request, in process, one request at a time: what the load of a shared
         # machine distorts least (the Argon2id share of a Send, the walk's CPU outside Argon2id).
         *(("cpu.py", ["--backend", b, "--reports", "30", "--count-calls"]) for b in backends),
+        # The SMS and voice issue's benchmark: the webhook at 50 concurrent conversations, and its bare ceiling.
+        *(("sms.py", ["--backend", b, "--conversations", "50"]) for b in backends),
         ("vault.py", ["--seconds", "1", "--mb", "10"]),
         ("triage.py", ["--seconds", "0.5", "--repeats", "1", "--reports", "100"]),
         ("research.py", ["--backend", backend, "--reports", "500", "--repeat", "3"]),
