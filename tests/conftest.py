@@ -9,21 +9,15 @@ any test marked ``@pytest.mark.both_databases``. Migrations are tested up and do
 
 from __future__ import annotations
 
-import functools
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import msgspec
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from signalement.app import create_app
-from signalement.logs import configure_logging
-from signalement.runtime import Runtime
-from signalement.settings import Settings
 from support import pg
-from support.stack import AdminLogin, Template, build_template, clone
+from support.stack import AdminLogin, AppStack, Template, build_template, clone, new_runtime
 
 # Shared fixtures (Prism, the test's own pool, live servers, module stacks): see tests/support/fixtures.py.
 pytest_plugins = ["support.fixtures"]
@@ -86,26 +80,16 @@ def backend(request: pytest.FixtureRequest) -> str:
     return request.param
 
 
-class Stack(msgspec.Struct, kw_only=True, dict=True):
-    """A test's settings, runtime and app. The app is built on first use: building one (registering every
-    route) costs about 0.2 s of CPU, and many tests work on ``runtime`` alone."""
-
-    settings: Settings
-    runtime: Runtime
+class Stack(AppStack, kw_only=True):
     admin: AdminLogin
     backend: str
-
-    @functools.cached_property
-    def app(self) -> Litestar:
-        return create_app(self.settings, runtime=self.runtime)
 
 
 @pytest.fixture
 async def stack(backend: str, templates: dict[str, Template], tmp_path: Path) -> AsyncIterator[Stack]:
     template = templates[backend]
     settings, database = clone(template, tmp_path)
-    configure_logging(settings.effective_log_format, settings.log_level)  # as create_app does, built or not
-    runtime = Runtime(settings)
+    runtime = new_runtime(settings)
     try:
         yield Stack(settings=settings, runtime=runtime, admin=template.admin, backend=backend)
     finally:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -13,29 +12,20 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select, update
 
-from signalement.app import create_app
 from signalement.db.engine import Database
 from signalement.db.models import OutboxJob, utcnow
-from signalement.logs import configure_logging
 from signalement.runtime import Runtime
 from support import pg
-from support.stack import clone
+from support.stack import AppStack, clone, new_runtime
 from support.twilio_peers import ACCOUNT_SID
 from support.twilio_webhooks import TOKEN
 
 PUBLIC_URL = "https://tips.example.ca"
 
 
-class TwilioStack(msgspec.Struct, kw_only=True, dict=True):
-    settings: Any
-    runtime: Runtime
+class TwilioStack(AppStack, kw_only=True):
     backend: str
     admin: Any
-
-    @functools.cached_property
-    def app(self) -> Litestar:
-        """Built on first use (about 0.2 s of CPU): the worker's tests need only the runtime."""
-        return create_app(self.settings, runtime=self.runtime)
 
 
 async def make_stack(backend: str, templates: Any, tmp_path: Path,
@@ -43,8 +33,7 @@ async def make_stack(backend: str, templates: Any, tmp_path: Path,
     settings, database = clone(templates[backend], tmp_path)
     overrides = {"twilio_auth_token": TOKEN, "public_url": PUBLIC_URL, **overrides}
     settings = msgspec.structs.replace(settings, **overrides)
-    configure_logging(settings.effective_log_format, settings.log_level)  # as create_app does, built or not
-    runtime = Runtime(settings)
+    runtime = new_runtime(settings)
     return TwilioStack(settings=settings, runtime=runtime, backend=backend, admin=templates[backend].admin), database
 
 

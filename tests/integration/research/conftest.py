@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import AsyncIterator
 from typing import Any
@@ -11,8 +10,8 @@ import httpx
 import msgspec
 import pytest
 
-from signalement.app import create_app
 from signalement.runtime import Runtime
+from support.stack import AppStack
 
 EXPERIMENT = "danger-wording@danger:control=1,plain=1"
 
@@ -23,14 +22,8 @@ def http_client(app: object, address: str = "127.0.0.1") -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1")
 
 
-class ResearchStack(msgspec.Struct, kw_only=True, dict=True):
+class ResearchStack(AppStack, kw_only=True):
     base: Any
-    runtime: Runtime
-
-    @functools.cached_property
-    def app(self) -> Any:  # noqa: ANN401
-        """Built on first use (registering every route costs about 0.2 s of CPU)."""
-        return create_app(self.runtime.settings, runtime=self.runtime)
 
     @property
     def admin(self) -> Any:  # noqa: ANN401
@@ -43,6 +36,6 @@ async def research_stack(stack: Any) -> AsyncIterator[ResearchStack]:  # noqa: A
     settings = msgspec.structs.replace(stack.settings, experiment=EXPERIMENT, experiment_min_sample=100)
     runtime = Runtime(settings)
     try:
-        yield ResearchStack(base=stack, runtime=runtime)
+        yield ResearchStack(base=stack, settings=settings, runtime=runtime)
     finally:
         await runtime.close()

@@ -10,25 +10,17 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import httpx
-import msgspec
 import pytest
-from litestar import Litestar
 
-from signalement.app import create_app
 from signalement.db.models import Role
-from signalement.runtime import Runtime
-from signalement.settings import Settings
 from support import pg
 from support.insiders import REDIS_URL, env_stack_settings, http_client
 from support.officers import OfficerLogin, create_officer
-from support.stack import AdminLogin, Template
+from support.stack import AdminLogin, AppStack, Template, new_runtime
 
 
-class EnvStack(msgspec.Struct, kw_only=True):
-    settings: Settings
+class EnvStack(AppStack, kw_only=True):
     secrets_env: dict[str, str]
-    runtime: Runtime
-    app: Litestar
     admin: AdminLogin
     backend: str
 
@@ -58,10 +50,9 @@ async def env_stack(backend: str, templates: dict[str, Template], tmp_path: Path
         require_redis()
         overrides["redis_url"] = REDIS_URL
     settings, secrets_env, database = env_stack_settings(templates[backend], tmp_path, **overrides)
-    runtime = Runtime(settings)
-    app = create_app(settings, runtime=runtime)
+    runtime = new_runtime(settings)
     try:
-        yield EnvStack(settings=settings, secrets_env=secrets_env, runtime=runtime, app=app,
+        yield EnvStack(settings=settings, secrets_env=secrets_env, runtime=runtime,
                        admin=templates[backend].admin, backend=backend)
     finally:
         await runtime.close()
