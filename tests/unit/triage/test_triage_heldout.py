@@ -38,7 +38,8 @@ BLIND_R3 = sorted(HERE.glob("heldout_blind_r3_*.jsonl"))
 # Issue 12, second pass: probes written by the engineer widening the families (TUNING, not blind:
 # the author had read the rules; docs/triage.md gives its figures before and after).
 TUNING_S6 = HERE / "heldout_tuning_s6.jsonl"
-# Round 6 (issue 12): written blind and scored once untouched (docs/triage.md: 0.792 / 0.812 / 0.801).
+# Round 6 (issue 12): written blind and scored once untouched (docs/triage.md: 0.792 / 0.812 / 0.801), then
+# its misses were fixed by family: now a regression set under the same bar, with the untouched floor kept.
 BLIND_R6 = HERE / "heldout_blind_r6.jsonl"
 
 
@@ -108,7 +109,8 @@ def test_second_pass_has_at_least_three_blind_rounds_of_ten_per_language():
         assert min(per_language.values()) >= 10, (path.name, per_language)
 
 
-@pytest.mark.parametrize("path", [*BLIND_R2, *BLIND_R3, TUNING_S6], ids=lambda p: p.name)
+# Round 6 joined after its misses were fixed by family (TUNED figures in docs/triage.md, not blind).
+@pytest.mark.parametrize("path", [*BLIND_R2, *BLIND_R3, TUNING_S6, BLIND_R6], ids=lambda p: p.name)
 def test_second_pass_blind_rounds_meet_the_same_bar(path):
     report = evaluate(read_labelled(path))
     assert report.immediate_recall == 1.0, report.urgency_errors
