@@ -174,9 +174,15 @@ def _media_sid(url: str) -> str:
     return last if MEDIA_SID.fullmatch(last) else ""
 
 
+def sealed_purge(worker_key: PublicKey, job: PurgeJob, dedupe_ref: str,
+                 delay: dt.timedelta = PURGE_DELAY) -> outbox.SealedJob:
+    """The purge job of ``queue_purge``, sealed now (before the caller takes the write lock)."""
+    dedupe_key = f"purge:{dedupe_ref}"
+    payload = seal(msgspec.msgpack.encode(job), worker_key, case_id=OUTBOX_CASE, field=f"{PURGE_JOB}:{dedupe_key}")
+    return outbox.SealedJob(kind=PURGE_JOB, payload=payload, dedupe_key=dedupe_key, run_after=utcnow() + delay)
+
+
 async def queue_purge(session: AsyncSession, worker_key: PublicKey, job: PurgeJob, dedupe_ref: str,
                       delay: dt.timedelta = PURGE_DELAY) -> None:
     """In the caller's transaction: delete this message (recording, call) at Twilio a little later, once."""
-    dedupe_key = f"purge:{dedupe_ref}"
-    payload = seal(msgspec.msgpack.encode(job), worker_key, case_id=OUTBOX_CASE, field=f"{PURGE_JOB}:{dedupe_key}")
-    await outbox.enqueue(session, PURGE_JOB, payload, dedupe_key=dedupe_key, run_after=utcnow() + delay)
+    await outbox.enqueue_once(session, sealed_purge(worker_key, job, dedupe_ref, delay))

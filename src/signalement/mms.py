@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signalement import i18n, outbox
-from signalement.db.models import Evidence
+from signalement.db.models import Evidence, utcnow
 from signalement.evidence import MAX_FILE_BYTES, MAX_FILES_PER_CASE, RejectedFileError, Rejection, sanitise
 from signalement.evidence_store import attach_if_filed, files_on_case, write_evidence
 from signalement.i18n import N_
@@ -67,11 +67,16 @@ def localized(language: str, message: str, **params: object) -> str:
         return i18n.gettext(message, **params)
 
 
-async def queue_media(session: AsyncSession, worker_key: PublicKey, job: MediaJob, dedupe_ref: str) -> None:
-    """In the caller's transaction (the one that commits the webhook's effect): fetch, keep and purge, once."""
+def sealed_media(worker_key: PublicKey, job: MediaJob, dedupe_ref: str) -> outbox.SealedJob:
+    """The job of ``queue_media``, sealed now (before the caller takes the write lock)."""
     dedupe_key = f"media:{dedupe_ref}"
     payload = seal(msgspec.msgpack.encode(job), worker_key, case_id=OUTBOX_CASE, field=f"{MEDIA_JOB}:{dedupe_key}")
-    await outbox.enqueue(session, MEDIA_JOB, payload, dedupe_key=dedupe_key)
+    return outbox.SealedJob(kind=MEDIA_JOB, payload=payload, dedupe_key=dedupe_key, run_after=utcnow())
+
+
+async def queue_media(session: AsyncSession, worker_key: PublicKey, job: MediaJob, dedupe_ref: str) -> None:
+    """In the caller's transaction (the one that commits the webhook's effect): fetch, keep and purge, once."""
+    await outbox.enqueue_once(session, sealed_media(worker_key, job, dedupe_ref))
 
 
 async def run_media_job(rt: Runtime, provider: MessagingProvider, job: MediaJob, idempotency_key: str | None,

@@ -14,8 +14,12 @@ them can run without doing a job twice. On SQLite there is one worker.
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
-from sqlalchemy import or_, select, update
+import msgspec
+from sqlalchemy import Table, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,6 +45,28 @@ async def enqueue(session: AsyncSession, kind: str, payload: bytes = b"", *, ded
     except IntegrityError:
         return None
     return job
+
+
+class SealedJob(msgspec.Struct, frozen=True, kw_only=True):
+    """A job whose payload was sealed ahead, so a hot transaction only has to insert it (``enqueue_once``)."""
+
+    kind: str
+    payload: bytes
+    dedupe_key: str
+    run_after: dt.datetime
+
+
+async def enqueue_once(session: AsyncSession, job: SealedJob) -> None:
+    """Add a job in the caller's transaction, skipped if its ``dedupe_key`` is already queued: one
+    ``INSERT .. ON CONFLICT DO NOTHING``, no savepoint and no unit of work, for the webhooks' write
+    transactions (the SQLite writer is shared by every conversation while they run)."""
+    table = cast(Table, OutboxJob.__table__)
+    insert = postgres_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    now = utcnow()
+    await session.execute(insert(table).values(
+        kind=job.kind, payload=job.payload, dedupe_key=job.dedupe_key, status="pending", attempts=0,
+        run_after=job.run_after, created_at=now,
+    ).on_conflict_do_nothing(index_elements=[table.c.dedupe_key]))
 
 
 def backoff(attempts: int) -> dt.timedelta:

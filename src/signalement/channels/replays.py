@@ -12,8 +12,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signalement.channels.lockbox import Lockbox
@@ -23,6 +24,7 @@ from signalement.db.models import TwilioWebhook, coarse_hour
 
 KEEP_HOURS = 24  # Twilio retries within minutes; a day covers any replay worth answering the same way
 POLL_SECONDS = 0.02
+WEBHOOKS = cast(Table, TwilioWebhook.__table__)
 
 
 def request_secret(form: SignedForm) -> str:
@@ -51,11 +53,19 @@ class ReplayLedger:
             return None
         return self.lockbox.unlock("reply", request_secret(form), key, blob).decode()
 
+    def row(self, key: str, kind: str, form: SignedForm, reply: str) -> dict[str, object]:
+        """The ledger row for this webhook, its reply encrypted: made before the write transaction."""
+        return dict(sid_index=key, kind=kind,
+                    reply=self.lockbox.lock("reply", request_secret(form), key, reply.encode()),
+                    delete_after=coarse_hour() + dt.timedelta(hours=KEEP_HOURS + 1))
+
     def add(self, session: AsyncSession, key: str, kind: str, form: SignedForm, reply: str) -> None:
         """In the caller's transaction (the one that commits the effect): a second one fails on UNIQUE."""
-        session.add(TwilioWebhook(sid_index=key, kind=kind,
-                                  reply=self.lockbox.lock("reply", request_secret(form), key, reply.encode()),
-                                  delete_after=coarse_hour() + dt.timedelta(hours=KEEP_HOURS + 1)))
+        session.add(TwilioWebhook(**self.row(key, kind, form, reply)))
+
+    async def insert(self, session: AsyncSession, row: dict[str, object]) -> None:
+        """``add`` for a ``row`` made ahead, as one Core insert: for write transactions that must be short."""
+        await session.execute(insert(WEBHOOKS).values(**row))
 
     async def wait_for_reply(self, key: str, form: SignedForm, seconds: float) -> str | None:
         """Another process is handling this webhook right now: its reply, once committed (or ``None``)."""

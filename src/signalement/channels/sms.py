@@ -35,8 +35,9 @@ from signalement.intake import (
     IntakeService,
     Submission,
 )
-from signalement.messaging import Inbound, PurgeJob, TwilioProvider, queue_purge
-from signalement.mms import MediaJob, queue_media
+from signalement.messaging import Inbound, PurgeJob, TwilioProvider, sealed_purge
+from signalement.mms import MediaJob, sealed_media
+from signalement.outbox import enqueue_once
 from signalement.receipts import format_code, format_secret
 from signalement.runtime import Runtime
 from signalement.vault.blind import InvalidPhoneNumberError, normalize_phone
@@ -114,15 +115,18 @@ class SmsChannel:
                 conversation.step = Step.ENDED
                 replies = [t.text(conversation.language, t.STATUS["new"])]
             twiml = _twiml(replies, status_url)
+            # Everything encrypted and sealed before the write lock: the SQLite writer is shared by every
+            # conversation, so the transaction is three Core statements and the commit, nothing else.
+            state = self.sessions.seal(phone, loaded, conversation)
+            ledger_row = self.ledger.row(key, "sms", form, twiml)
+            worker = self.rt.public_keys.worker
+            job = (sealed_media(worker, media_job, key) if media_job is not None  # deletes the text at
+                   else sealed_purge(worker, PurgeJob(kind="message", sid=inbound.message_id), key))  # Twilio
             try:
                 async with self.rt.db.writing() as session:
-                    await self.sessions.save(session, phone, loaded, conversation)
-                    self.ledger.add(session, key, "sms", form, twiml)
-                    if media_job is not None:  # its job deletes the text at Twilio once the photos are in
-                        await queue_media(session, self.rt.public_keys.worker, media_job, key)
-                    else:
-                        await queue_purge(session, self.rt.public_keys.worker,
-                                          PurgeJob(kind="message", sid=inbound.message_id), key)
+                    await self.sessions.write(session, state)
+                    await self.ledger.insert(session, ledger_row)
+                    await enqueue_once(session, job)
                     await session.commit()
             except (StaleSessionError, IntegrityError):
                 continue  # another replica handled this text or moved this conversation: look again

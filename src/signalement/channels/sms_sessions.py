@@ -13,17 +13,20 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
+from typing import cast
 
 import msgspec
-from sqlalchemy import delete, select, update
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signalement.channels.lockbox import Lockbox, LockedValueError
 from signalement.channels.locks import KeyedLocks
 from signalement.channels.sms_flow import Step
-from signalement.db.engine import Database
+from signalement.db.engine import Database, rows_affected
 from signalement.db.models import SmsSession, coarse_hour, utcnow
 from signalement.intake import SealedStoryPart
+
+SESSIONS = cast(Table, SmsSession.__table__)
 
 
 class FollowupKey(msgspec.Struct, frozen=True, kw_only=True):
@@ -66,6 +69,14 @@ class Loaded(msgspec.Struct, kw_only=True):
     old_index: str | None = None  # a row found under an older key, replaced on save
 
 
+class SessionWrite(msgspec.Struct, kw_only=True):
+    """A conversation's row, encrypted ahead of its write transaction (``state`` None: delete it)."""
+
+    loaded: Loaded
+    state: bytes | None = None
+    delete_after: dt.datetime | None = None
+
+
 class SessionStore:
     def __init__(self, db: Database, lockbox: Lockbox, idle_minutes: int) -> None:
         self.db = db
@@ -99,27 +110,40 @@ class SessionStore:
                           old_index=index if index != current else None)
         return Loaded(conversation=Conversation(), index=current, version=None)
 
-    async def save(self, session: AsyncSession, e164: str, loaded: Loaded, state: Conversation) -> None:
-        """Write (or delete, when the conversation ended) in the caller's transaction."""
-        if loaded.old_index is not None and loaded.old_index != loaded.index:
-            await session.execute(delete(SmsSession).where(SmsSession.phone_index == loaded.old_index))
-            loaded = msgspec.structs.replace(loaded, version=None, old_index=None)
+    def seal(self, e164: str, loaded: Loaded, state: Conversation) -> SessionWrite:
+        """The encrypted row for ``state``, made before the caller takes the write lock (``write``)."""
         if state.step in (Step.ENDED, Step.START):
-            await session.execute(delete(SmsSession).where(SmsSession.phone_index == loaded.index))
-            return
+            return SessionWrite(loaded=loaded)
         deadline = utcnow() + self.idle
         state.idle_until = deadline.timestamp()
         blob = self.lockbox.lock("sms-session", e164, loaded.index, msgspec.msgpack.encode(state))
-        delete_after = coarse_hour(deadline) + dt.timedelta(hours=1)
-        if loaded.version is None:
-            session.add(SmsSession(phone_index=loaded.index, version=1, state=blob, delete_after=delete_after))
+        return SessionWrite(loaded=loaded, state=blob, delete_after=coarse_hour(deadline) + dt.timedelta(hours=1))
+
+    async def write(self, session: AsyncSession, row: SessionWrite) -> None:
+        """Write (or delete, when the conversation ended) in the caller's transaction: Core statements only,
+        one for a conversation under way. ``StaleSessionError`` if another replica moved it meanwhile."""
+        loaded = row.loaded
+        if loaded.old_index is not None and loaded.old_index != loaded.index:
+            await session.execute(delete(SESSIONS).where(SESSIONS.c.phone_index == loaded.old_index))
+            loaded = msgspec.structs.replace(loaded, version=None, old_index=None)
+        if row.state is None:
+            await session.execute(delete(SESSIONS).where(SESSIONS.c.phone_index == loaded.index))
             return
-        result = await session.execute(
-            update(SmsSession).where(SmsSession.phone_index == loaded.index, SmsSession.version == loaded.version)
-            .values(state=blob, version=loaded.version + 1, delete_after=delete_after)
-        )
-        if not getattr(result, "rowcount", 0):
+        if loaded.version is None:
+            await session.execute(insert(SESSIONS).values(phone_index=loaded.index, version=1, state=row.state,
+                                                          delete_after=row.delete_after))
+            return
+        updated = await rows_affected(session, update(SESSIONS)
+                                      .where(SESSIONS.c.phone_index == loaded.index,
+                                             SESSIONS.c.version == loaded.version)
+                                      .values(state=row.state, version=loaded.version + 1,
+                                              delete_after=row.delete_after))
+        if not updated:
             raise StaleSessionError
+
+    async def save(self, session: AsyncSession, e164: str, loaded: Loaded, state: Conversation) -> None:
+        """Write (or delete, when the conversation ended) in the caller's transaction."""
+        await self.write(session, self.seal(e164, loaded, state))
 
     async def purge(self, e164: str) -> None:
         """STOP: every row this number has, under every key, now."""
