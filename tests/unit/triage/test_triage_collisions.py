@@ -122,6 +122,7 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("hi.health_safety.serious_injury", "pa", "khun"): HI_PA,
     ("hi.housing.damp_falling", "pa", "selan"): HI_PA,
     ("hi.housing.unsanitary", "pa", "selan"): HI_PA,
+    ("hi.housing.unsanitary", "pa", "tapakda"): HI_PA,  # dripping (a leaking roof), round 6
     ("hi.physical_abuse.violence", "pa", "dhakka"): HI_PA,
     ("hi.physical_abuse.violence", "pa", "thapad"): HI_PA,
     ("hi.physical_abuse.violence", "pa", "thappad"): HI_PA,
