@@ -65,7 +65,9 @@ async def test_the_story_is_translated_on_demand_labelled_audited_and_never_stor
 ) -> None:
     caplog.set_level(logging.INFO)
     receipt = await submit(translating, narrative=STORY, language="pa")
-    async with http_client(translating.app) as web:
+    app = translating.app  # building the app installs our log handler in place of every other: capture again
+    logging.getLogger().addHandler(caplog.handler)
+    async with http_client(app) as web:
         token = await sign_in(web, translating.runtime, await staff(Role.OFFICER, region="quebec"))
         page = (await web.get(f"/officer/cases/{receipt.case_id}")).text
         assert "Machine-translate the story into English" in page
@@ -96,6 +98,9 @@ async def test_the_story_is_translated_on_demand_labelled_audited_and_never_stor
         {"part": "narrative", "target": "fr", "provider": "libretranslate"},
     ]
     stored = b"".join(files_under(Path(translating.settings.data_dir)).values())
+    logging.getLogger("signalement.test").info("probe")  # the capture sees what the app logs
+    logging.getLogger().removeHandler(caplog.handler)
+    assert "probe" in caplog.text, "the log search would be blind"
     for text in (expected, fake_translation(STORY, "fr")):
         assert text.encode() not in stored
         assert text not in caplog.text
