@@ -143,7 +143,7 @@ def stop_all(processes: list[LiveServer] | list[WorkerProcess] | list[LiveServer
             except ProcessLookupError:  # exited between the poll and the signal
                 pass
     for p in processes:
-        p.stop()
+        p.wait_or_kill()
 
 
 def behind_tls(client: httpx.AsyncClient) -> httpx.AsyncClient:

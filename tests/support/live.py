@@ -29,11 +29,16 @@ class Process(msgspec.Struct, kw_only=True):
     def stop(self) -> None:
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
+            self.wait_or_kill()
+
+    def wait_or_kill(self) -> None:
+        """Wait for a process already asked to stop (SIGKILL after 10 s). Never signal it twice: a second SIGTERM
+        that lands after its event loop has closed, while it is still exiting, would kill it with -15."""
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
 
     def logs(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
