@@ -146,26 +146,34 @@ class TwilioProvider:
         return Inbound(message_id=sid, sender=sender, body=one("Body"), media_count=count, media=media)
 
     async def fetch_media(self, message_sid: str, media_sid: str, max_bytes: int) -> bytes:
-        s = self.settings
-        url = (f"{s.twilio_api_base.rstrip('/')}/2010-04-01/Accounts/{s.twilio_account_sid}"
-               f"/Messages/{message_sid}/Media/{media_sid}")
-        # Basic auth with the account's credentials; httpx drops them when Twilio redirects to its media CDN.
-        async with httpx.AsyncClient(auth=(s.twilio_account_sid, s.twilio_auth_token), follow_redirects=True,
-                                     timeout=MEDIA_TIMEOUT) as client, client.stream("GET", url) as response:
-            if response.status_code == 404:
-                raise MediaGoneError
-            response.raise_for_status()
-            if int(response.headers.get("content-length") or 0) > max_bytes:
-                raise MediaTooBigError
-            data = bytearray()
-            async for chunk in response.aiter_bytes():
-                data += chunk
-                if len(data) > max_bytes:
-                    raise MediaTooBigError
-        return bytes(data)
+        return await download(self.settings, f"Messages/{message_sid}/Media/{media_sid}", max_bytes)
 
     async def sender_of(self, message_sid: str) -> str:
         return await asyncio.to_thread(lambda: str(twilio_client(self.settings).messages(message_sid).fetch().from_))
+
+
+async def download(settings: Settings, resource: str, max_bytes: int, *, seconds: float = MEDIA_TIMEOUT) -> bytes:
+    """A file held at Twilio (an MMS photo, a call recording), read streamed with the account's HTTP Basic auth.
+
+    ``resource`` is the path under the account (built from checked SIDs, never from a URL Twilio sent).
+    ``MediaGoneError`` on 404; ``MediaTooBigError`` as soon as more than ``max_bytes`` is announced or read.
+    httpx drops the credentials when Twilio redirects to its storage on another host.
+    """
+    url = f"{settings.twilio_api_base.rstrip('/')}/2010-04-01/Accounts/{settings.twilio_account_sid}/{resource}"
+    async with httpx.AsyncClient(auth=(settings.twilio_account_sid, settings.twilio_auth_token),
+                                 follow_redirects=True, timeout=seconds) as client, \
+            client.stream("GET", url) as response:
+        if response.status_code == 404:
+            raise MediaGoneError
+        response.raise_for_status()
+        if int(response.headers.get("content-length") or 0) > max_bytes:
+            raise MediaTooBigError
+        data = bytearray()
+        async for chunk in response.aiter_bytes():
+            data += chunk
+            if len(data) > max_bytes:
+                raise MediaTooBigError
+    return bytes(data)
 
 
 def _media_sid(url: str) -> str:

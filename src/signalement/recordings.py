@@ -11,19 +11,17 @@ of the recording and of the call log at Twilio, so a crash in between neither lo
 
 from __future__ import annotations
 
-import asyncio
 import re
 from typing import Protocol
 
 import msgspec
-import requests
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signalement import outbox
 from signalement.db.models import Case, OutboxJob
 from signalement.evidence_store import write_evidence
-from signalement.messaging import PurgeJob, queue_purge
+from signalement.messaging import PurgeJob, download, queue_purge
 from signalement.notify import OUTBOX_CASE
 from signalement.runtime import Runtime
 from signalement.settings import Settings
@@ -31,7 +29,8 @@ from signalement.vault.keystore import PublicKey
 from signalement.vault.seal import seal
 
 RECORDING_JOB = "voice.recording"
-MAX_RECORDING_BYTES = 20 * 1024 * 1024  # 10 minutes of MP3 is a few MB
+MAX_RECORDING_BYTES = 20 * 1024 * 1024  # 10 minutes of MP3 is a few MB: more raises MediaTooBigError
+RECORDING_TIMEOUT = 60.0
 CONTENT_TYPE = "audio/mpeg"
 SID = re.compile(r"^(RE|CA)[0-9a-f]{32}$")
 
@@ -44,10 +43,6 @@ class RecordingJob(msgspec.Struct, frozen=True, kw_only=True):
 
 class CaseNotFiledYetError(Exception):
     """The recording arrived before the call's report was committed: the job is retried."""
-
-
-class RecordingTooLargeError(Exception):
-    """Twilio sent more than a statement can be."""
 
 
 class RecordingSource(Protocol):
@@ -63,21 +58,8 @@ class TwilioRecordings:
         self.settings = settings
 
     async def fetch(self, recording_sid: str) -> bytes:
-        return await asyncio.to_thread(self._fetch, recording_sid)
-
-    def _fetch(self, recording_sid: str) -> bytes:
-        s = self.settings
-        account = s.twilio_account_sid
-        url = f"{s.twilio_api_base.rstrip('/')}/2010-04-01/Accounts/{account}/Recordings/{recording_sid}.mp3"
-        # requests drops the Authorization header if Twilio redirects to its storage on another host.
-        with requests.get(url, auth=(account, s.twilio_auth_token), timeout=60, stream=True) as r:
-            r.raise_for_status()
-            body = bytearray()
-            for chunk in r.iter_content(64 * 1024):
-                body += chunk
-                if len(body) > MAX_RECORDING_BYTES:
-                    raise RecordingTooLargeError
-        return bytes(body)
+        return await download(self.settings, f"Recordings/{recording_sid}.mp3", MAX_RECORDING_BYTES,
+                              seconds=RECORDING_TIMEOUT)
 
 
 def _field(dedupe_key: str) -> str:
