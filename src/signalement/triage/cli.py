@@ -121,6 +121,8 @@ def run_classify(
             }
             if reason.scope:
                 item["scope"] = reason.scope
+            if reason.concepts:
+                item["concepts"] = list(reason.concepts)
             if args.show_matches:
                 item["matched"] = list(reason.matched)
             reasons.append(item)

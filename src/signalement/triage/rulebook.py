@@ -17,7 +17,8 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from itertools import product
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -56,6 +57,7 @@ DEFAULT_GAP = 3
 MAX_GAP = 12
 MAX_MATCHED = 8
 MAX_VARIANTS = 256
+MAX_CONCEPTS = 3
 
 _RULE_ID = re.compile(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)+\Z")
 _NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
@@ -72,7 +74,7 @@ class RuleSpec(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     """One ``[[rule]]`` table, as written by an analyst."""
 
     id: str
-    patterns: tuple[str, ...]
+    patterns: tuple[str, ...] = ()
     category: str | None = None
     urgency: str | None = None
     signal: str | None = None
@@ -82,6 +84,11 @@ class RuleSpec(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     weak: bool = False
     deniable: bool = True
     note: str = ""
+    # A compositional rule (issue 12, third pass): it fires when a word of each of these classes
+    # (concept lexicons) stands within ``window`` words of the next, in any order; e.g. a person
+    # with power and an intimate context. Its reason names the concepts that matched.
+    concepts: tuple[str, ...] = ()
+    window: int = 6
 
 
 class RuleFile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -91,6 +98,9 @@ class RuleFile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     name: str
     reviewed: str = ""
     classes: dict[str, tuple[str, ...]] = {}
+    # Concept lexicons for compositional rules: word classes too (usable as @NAME), kept apart
+    # so that a reviewer reads each language's concepts together.
+    concepts: dict[str, tuple[str, ...]] = {}
     segmentation: tuple[str, ...] = ()
     scope: ScopeSpec = ScopeSpec()
     rule: tuple[RuleSpec, ...] = ()
@@ -110,6 +120,8 @@ class Rule:
     unless: tuple[Pattern, ...]
     weak: bool = False
     deniable: bool = True
+    concepts: tuple[str, ...] = ()
+    window: int = 0
 
 
 # Why a match does not state the act (``RuleHit.scope``): see ``scope.py``; "ambiguous" is a
@@ -146,9 +158,11 @@ def read_rule_file(path: Path) -> RuleFile:
         if rule.id in seen:
             raise RuleFileError(f"{path.name}: rule id {rule.id!r} is used twice")
         seen.add(rule.id)
-    for name in spec.classes:
+    for name in (*spec.classes, *spec.concepts):
         if not _CLASS_NAME.match(name):
             raise RuleFileError(f"{path.name}: class name {name!r} must be UPPER_CASE")
+    if clash := sorted(set(spec.classes) & set(spec.concepts)):
+        raise RuleFileError(f"{path.name}: {clash[0]!r} is both a class and a concept")
     return spec
 
 
@@ -168,8 +182,17 @@ def _check_rule(filename: str, rule: RuleSpec) -> None:
     if rule.when and rule.signal:
         # One level only: a gated rule cannot feed another gate, so evaluation order never matters.
         raise RuleFileError(f"{where}: a rule with 'when' cannot also raise a signal")
-    if not rule.patterns:
+    if rule.concepts:
+        if not 2 <= len(rule.concepts) <= MAX_CONCEPTS:
+            raise RuleFileError(f"{where}: a compositional rule combines 2 to {MAX_CONCEPTS} concepts")
+        if len(set(rule.concepts)) != len(rule.concepts):
+            raise RuleFileError(f"{where}: a concept is listed twice")
+        if not 1 <= rule.window <= MAX_GAP:
+            raise RuleFileError(f"{where}: window must be 1 to {MAX_GAP} words")
+    elif not rule.patterns:
         raise RuleFileError(f"{where}: no patterns")
+
+
 
 
 def rule_paths(directory: Path = RULES_DIR) -> tuple[Path, ...]:
@@ -269,9 +292,10 @@ class _Compiler:
 
     def classes(self, spec: RuleFile) -> dict[str, tuple[str, ...]]:
         """The file's word classes, checked once so a bad member is reported with its class."""
-        for name, members in spec.classes.items():
+        merged = {**spec.classes, **spec.concepts}
+        for name, members in merged.items():
             self.variants(members, f"{spec.language}.toml: class {name}")
-        return dict(spec.classes)
+        return merged
 
 
 class Rulebook:
@@ -282,11 +306,19 @@ class Rulebook:
         rules: list[Rule] = []
         raw_patterns: list[tuple[int, int, Pattern]] = []  # (rule index, kind, pattern)
         extra_words: set[str] = set()
+        # Compositional rules: each concept (language, class) is matched once, as its own owner,
+        # and a rule fires where all its concepts co-occur (``_combine``).
+        concept_keys: dict[tuple[str, str], int] = {}
+        concept_patterns: list[tuple[tuple[str, str], list[Pattern]]] = []
+        combos: list[tuple[int, tuple[int, ...]]] = []
         for spec in files:
             classes = compiler.classes(spec)
             extra_words.update(w for word in spec.segmentation for w in split_words(fold(word)) if is_han(w))
             for raw in spec.rule:
                 where = f"{spec.language}.toml: rule {raw.id!r}"
+                for name in raw.concepts:
+                    if name not in classes:
+                        raise RuleFileError(f"{where}: unknown concept {name!r} (a [concepts] name)")
                 patterns = tuple(c for p in raw.patterns for c in compiler.patterns(p, classes, where))
                 unless = tuple(c for p in raw.unless for c in compiler.patterns(p, classes, where))
                 index = len(rules)
@@ -302,8 +334,21 @@ class Rulebook:
                         unless=unless,
                         weak=raw.weak,
                         deniable=raw.deniable,
+                        concepts=raw.concepts,
+                        window=raw.window if raw.concepts else 0,
                     )
                 )
+                if raw.concepts:
+                    keys = []
+                    for name in raw.concepts:
+                        key = (spec.language, name)
+                        if key not in concept_keys:
+                            concept_keys[key] = len(concept_patterns)
+                            concept_patterns.append(
+                                (key, compiler.patterns(f"@{name}", classes, f"{spec.language}.toml: concept {name}"))
+                            )
+                        keys.append(concept_keys[key])
+                    combos.append((index, tuple(keys)))
                 raw_patterns.extend((index, _PATTERN, p) for p in patterns)
                 raw_patterns.extend((index, _UNLESS, p) for p in unless)
         self.rules: tuple[Rule, ...] = tuple(rules)
@@ -329,6 +374,28 @@ class Rulebook:
                 if not atoms.isdisjoint(negative_atoms.get(rules[index].language, frozenset())):
                     kind = _NEGATIVE
             owned.append((3 * index + kind, pattern))
+        # Concept owners come after the rules' (3 * (rules + j)), so they never name a rule.
+        first_concept = len(rules)
+        for j, ((language, _), patterns_of) in enumerate(concept_patterns):
+            owned.extend((3 * (first_concept + j), pattern) for pattern in patterns_of)
+        # A combination is a stated negative fact when one of its concepts holds a negation of its
+        # language ("not allowed" + "go out"): never read as denied, like a negative pattern.
+        self._combos: tuple[tuple[int, tuple[int, ...], int, int], ...] = tuple(
+            (
+                index,
+                tuple(3 * (first_concept + j) for j in keys),
+                rules[index].window,
+                _NEGATIVE
+                if any(
+                    not {p[0], *(a for _, a in p[1])}.isdisjoint(negative_atoms.get(rules[index].language, frozenset()))
+                    for j in keys
+                    for p in concept_patterns[j][1]
+                )
+                else _PATTERN,
+            )
+            for index, keys in combos
+        )
+        self._rule_owners = 3 * first_concept
         weights = {atom: sum(primitive_weight(p) for p in prims) for prims, atom in compiler.atoms.items()}
         self._index = PatternIndex(owned, weights)
 
@@ -365,10 +432,18 @@ class Rulebook:
             return (), frozenset()
         rules = self.rules
         scope = TextScope(text, marked, marks, quoted, self._scope_tables, typed)
+        if self._combos and max(spans) >= self._rule_owners:
+            for index, keys, window, kind in self._combos:
+                lists = [spans.get(key) for key in keys]
+                if all(lists):
+                    found = _combine(lists, window, scope.sentence)  # type: ignore[arg-type]
+                    if found:
+                        spans.setdefault(3 * index + kind, []).extend(found)
         candidates: list[tuple[Rule, list[tuple[int, int]], str | None]] = []
         # Per language, once per text: its verdict, and whether every match reads as stated.
         verdicts: dict[str, tuple[bool | None, bool]] = {}
-        for index in sorted({o // 3 for o in spans if o % 3 != _UNLESS}):
+        limit = self._rule_owners
+        for index in sorted({o // 3 for o in spans if o % 3 != _UNLESS and o < limit}):
             rule = rules[index]
             language = rule.language
             known = verdicts.get(language)
@@ -401,7 +476,13 @@ class Rulebook:
                     if verdict is None and not scope.allows(language, span):
                         continue
                     # Once the rule fired, its other matches are only quoted.
-                    weakness = None if strong else scope.weakness(language, span, deniable=deniable)
+                    # A combination is denied by a negation between its concepts too ("the boss never
+                    # came to my bed"), not only before them.
+                    weakness = (
+                        None
+                        if strong
+                        else scope.weakness(language, span, deniable=deniable, inside=bool(rule.concepts))
+                    )
                     if weakness is None:
                         strong.append(span)
                     else:
@@ -430,6 +511,32 @@ class Rulebook:
 
 
 _PATTERN, _UNLESS, _NEGATIVE = 0, 1, 2
+
+
+# A compositional rule looks at this many matches of each concept at most (a hostile text
+# repeating concept words cannot make the combination quadratic or worse).
+MAX_CONCEPT_MATCHES = 12
+
+
+def _combine(
+    lists: Sequence[list[tuple[int, int]]], window: int, sentence: Callable[[int], int]
+) -> list[tuple[int, int]]:
+    """Spans where one match of every concept stands within ``window`` words of the next, in any
+    order, without overlapping, inside one sentence (a comma does not separate them, a full stop
+    does): "the supervisor came to my bed at night" from POWER, PRIVATE and NIGHT."""
+    found: set[tuple[int, int]] = set()
+    for combination in product(*(sorted(set(spans))[:MAX_CONCEPT_MATCHES] for spans in lists)):
+        ordered = sorted(combination)
+        previous_end = ordered[0][1]
+        for start, end in ordered[1:]:
+            if start <= previous_end or start - previous_end - 1 > window:
+                break
+            previous_end = end
+        else:
+            first, last = ordered[0][0], max(end for _, end in ordered)
+            if sentence(first) == sentence(last):
+                found.add((first, last))
+    return sorted(found)
 
 
 def _positions(tokens: list[str], word: str) -> list[int]:

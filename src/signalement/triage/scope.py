@@ -397,10 +397,14 @@ class TextScope:
             self._cues = cues
         return self._cues.get(language, _NO_CUES)
 
-    def weakness(self, language: str, span: tuple[int, int], deniable: bool = True) -> str | None:
+    def weakness(
+        self, language: str, span: tuple[int, int], deniable: bool = True, inside: bool = False
+    ) -> str | None:
         """``negated``, ``hypothetical`` or ``reported`` when the span does not state the act.
 
         ``deniable`` is False for a pattern that contains a negation itself ("did not pay").
+        ``inside``: a negation between the span's first and last word denies it too (compositional
+        rules, whose concepts may stand several words apart).
         """
         if language not in self._scopes:
             return None
@@ -408,6 +412,8 @@ class TextScope:
         start, end = span
         before = NEGATION_WINDOW.get(language, DEFAULT_NEGATION_WINDOW) + 1
         last = end + NEGATION_AFTER.get(language, 0) if language in NEGATION_INSIDE else start - 1
+        if inside:
+            last = max(last, end)
         # Most matches have no cue anywhere near: two bisections and a set lookup say so.
         if not (
             (deniable and _any_between(negations, start - before, last))

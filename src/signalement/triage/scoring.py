@@ -54,6 +54,8 @@ class Reason(msgspec.Struct, frozen=True, kw_only=True):
     # Set when a rule fired only weakly: "negated", "hypothetical", "reported" or "ambiguous".
     # Such a reason adds no category and no urgency (see ``policy.needs_human_look``).
     scope: str | None = None
+    # For a compositional rule: the concepts whose co-occurrence fired it ("POWER", "INTIMATE").
+    concepts: tuple[str, ...] = ()
 
 
 class TextReading(msgspec.Struct, frozen=True, kw_only=True):
@@ -219,10 +221,19 @@ def _rule_reasons(hits: Iterable[RuleHit], language: str) -> tuple[list[Reason],
             # asks for no human look by itself (issue 12: the net is for negation, hypotheses and
             # ambiguous words).
             weak_sensitive = weak_sensitive or (level == "immediate" and hit.scope != "reported")
-            reasons.append(Reason(source="rule", rule=rule.rule_id, matched=hit.matched, scope=hit.scope))
+            reasons.append(
+                Reason(source="rule", rule=rule.rule_id, matched=hit.matched, scope=hit.scope, concepts=rule.concepts)
+            )
             continue
         reasons.append(
-            Reason(source="rule", rule=rule.rule_id, category=rule.category, urgency=level, matched=hit.matched)
+            Reason(
+                source="rule",
+                rule=rule.rule_id,
+                category=rule.category,
+                urgency=level,
+                matched=hit.matched,
+                concepts=rule.concepts,
+            )
         )
     return reasons, weak_sensitive
 
