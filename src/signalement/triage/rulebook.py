@@ -89,6 +89,9 @@ class RuleSpec(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     # with power and an intimate context. Its reason names the concepts that matched.
     concepts: tuple[str, ...] = ()
     window: int = 6
+    # A negation between the concepts denies the combination ("the boss never came to my bed");
+    # false where a negation there is part of the account ("took our phones, we never go out").
+    negation_inside: bool = True
 
 
 class RuleFile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -122,6 +125,7 @@ class Rule:
     deniable: bool = True
     concepts: tuple[str, ...] = ()
     window: int = 0
+    negation_inside: bool = False
 
 
 # Why a match does not state the act (``RuleHit.scope``): see ``scope.py``; "ambiguous" is a
@@ -336,6 +340,7 @@ class Rulebook:
                         deniable=raw.deniable,
                         concepts=raw.concepts,
                         window=raw.window if raw.concepts else 0,
+                        negation_inside=bool(raw.concepts) and raw.negation_inside,
                     )
                 )
                 if raw.concepts:
@@ -481,7 +486,7 @@ class Rulebook:
                     weakness = (
                         None
                         if strong
-                        else scope.weakness(language, span, deniable=deniable, inside=bool(rule.concepts))
+                        else scope.weakness(language, span, deniable=deniable, inside=rule.negation_inside)
                     )
                     if weakness is None:
                         strong.append(span)
