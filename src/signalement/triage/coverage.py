@@ -44,3 +44,25 @@ def coverage_table(book: Rulebook | None = None) -> str:
     for family, row in counts.items():
         lines.append(f"| {family} | " + " | ".join(str(row[code]) for code in book.languages) + " |")
     return "\n".join(lines)
+
+
+def concept_coverage_table(book: Rulebook | None = None) -> str:
+    """The Markdown table of compositional rules (issue 12, third pass): one row per rule id, with
+    the concepts it combines and its window, and per language whether that language has it."""
+    book = book or default_rulebook()
+    rows: dict[str, tuple[str, set[str]]] = {}
+    for rule in book.rules:
+        if not rule.concepts:
+            continue
+        own = rule.rule_id.split(".", 1)[1]
+        label = " + ".join(rule.concepts) + f" (within {rule.window})"
+        rows.setdefault(own, (label, set()))[1].add(rule.language)
+    lines = [
+        "| rule | concepts | " + " | ".join(book.languages) + " |",
+        "|---|---|" + "---|" * len(book.languages),
+    ]
+    for own in sorted(rows):
+        label, languages = rows[own]
+        cells = " | ".join("yes" if code in languages else "—" for code in book.languages)
+        lines.append(f"| `{own}` | {label} | {cells} |")
+    return "\n".join(lines)
