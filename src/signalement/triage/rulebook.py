@@ -379,26 +379,18 @@ class Rulebook:
                 if not atoms.isdisjoint(negative_atoms.get(rules[index].language, frozenset())):
                     kind = _NEGATIVE
             owned.append((3 * index + kind, pattern))
-        # Concept owners come after the rules' (3 * (rules + j)), so they never name a rule.
+        # Concept owners come after the rules' (3 * (rules + j)), so they never name a rule: a member
+        # of a concept that holds a negation of its language ("not allowed", "không cho ra") is filed
+        # as negative (3 * (rules + j) + 2), and a combination using it states a negative fact (never
+        # read as denied, like a negative pattern); the other members are plain (3 * (rules + j)).
         first_concept = len(rules)
         for j, ((language, _), patterns_of) in enumerate(concept_patterns):
-            owned.extend((3 * (first_concept + j), pattern) for pattern in patterns_of)
-        # A combination is a stated negative fact when one of its concepts holds a negation of its
-        # language ("not allowed" + "go out"): never read as denied, like a negative pattern.
-        self._combos: tuple[tuple[int, tuple[int, ...], int, int], ...] = tuple(
-            (
-                index,
-                tuple(3 * (first_concept + j) for j in keys),
-                rules[index].window,
-                _NEGATIVE
-                if any(
-                    not {p[0], *(a for _, a in p[1])}.isdisjoint(negative_atoms.get(rules[index].language, frozenset()))
-                    for j in keys
-                    for p in concept_patterns[j][1]
-                )
-                else _PATTERN,
-            )
-            for index, keys in combos
+            negative = negative_atoms.get(language, frozenset())
+            for pattern in patterns_of:
+                atoms = {pattern[0], *(atom for _, atom in pattern[1])}
+                owned.append((3 * (first_concept + j) + (_NEGATIVE if not atoms.isdisjoint(negative) else 0), pattern))
+        self._combos: tuple[tuple[int, tuple[int, ...], int], ...] = tuple(
+            (index, tuple(3 * (first_concept + j) for j in keys), rules[index].window) for index, keys in combos
         )
         self._rule_owners = 3 * first_concept
         weights = {atom: sum(primitive_weight(p) for p in prims) for prims, atom in compiler.atoms.items()}
@@ -438,12 +430,13 @@ class Rulebook:
         rules = self.rules
         scope = TextScope(text, marked, marks, quoted, self._scope_tables, typed)
         if self._combos and max(spans) >= self._rule_owners:
-            for index, keys, window, kind in self._combos:
-                lists = [spans.get(key) for key in keys]
+            for index, keys, window in self._combos:
+                lists = [spans.get(key, []) + spans.get(key + _NEGATIVE, []) for key in keys]
                 if all(lists):
-                    found = _combine(lists, window, scope.sentence)  # type: ignore[arg-type]
-                    if found:
-                        spans.setdefault(3 * index + kind, []).extend(found)
+                    negative = {span for key in keys for span in spans.get(key + _NEGATIVE, ())}
+                    for first, last, parts in _combinations(lists, window, scope.sentence):
+                        kind = _NEGATIVE if negative and not negative.isdisjoint(parts) else _PATTERN
+                        spans.setdefault(3 * index + kind, []).append((first, last))
         candidates: list[tuple[Rule, list[tuple[int, int]], str | None]] = []
         # Per language, once per text: its verdict, and whether every match reads as stated.
         verdicts: dict[str, tuple[bool | None, bool]] = {}
@@ -529,7 +522,14 @@ def _combine(
     """Spans where one match of every concept stands within ``window`` words of the next, in any
     order, without overlapping, inside one sentence (a comma does not separate them, a full stop
     does): "the supervisor came to my bed at night" from POWER, PRIVATE and NIGHT."""
-    found: set[tuple[int, int]] = set()
+    return sorted({(first, last) for first, last, _ in _combinations(lists, window, sentence)})
+
+
+def _combinations(
+    lists: Sequence[list[tuple[int, int]]], window: int, sentence: Callable[[int], int]
+) -> list[tuple[int, int, tuple[tuple[int, int], ...]]]:
+    """``_combine`` with the concept matches each span combines, in a deterministic order."""
+    found: list[tuple[int, int, tuple[tuple[int, int], ...]]] = []
     for combination in product(*(sorted(set(spans))[:MAX_CONCEPT_MATCHES] for spans in lists)):
         ordered = sorted(combination)
         previous_end = ordered[0][1]
@@ -540,8 +540,8 @@ def _combine(
         else:
             first, last = ordered[0][0], max(end for _, end in ordered)
             if sentence(first) == sentence(last):
-                found.add((first, last))
-    return sorted(found)
+                found.append((first, last, tuple(ordered)))
+    return found
 
 
 def _positions(tokens: list[str], word: str) -> list[int]:

@@ -41,6 +41,11 @@ TUNING_S6 = HERE / "heldout_tuning_s6.jsonl"
 # Round 6 (issue 12): written blind and scored once untouched (docs/triage.md: 0.792 / 0.812 / 0.801), then
 # its misses were fixed by family: now a regression set under the same bar, with the untouched floor kept.
 BLIND_R6 = HERE / "heldout_blind_r6.jsonl"
+# Issue 12, third pass (compositional rules): probes written before that pass changed any rule, scored
+# untouched (docs/triage.md: 0.738 / 0.794 / 0.859), then tuned on; and ordinary texts reusing the
+# concept words. TUNED, not blind.
+TUNING_S7 = HERE / "heldout_tuning_s7.jsonl"
+BENIGN_S7 = HERE / "heldout_benign_s7.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +59,9 @@ def probes_report():
 
 
 @pytest.mark.parametrize(
-    "path", [HELDOUT, PROBES, BENIGN, BENIGN_R2, *BLIND_R2, *BLIND_R3, TUNING_S6, BLIND_R6], ids=lambda p: p.name
+    "path",
+    [HELDOUT, PROBES, BENIGN, BENIGN_R2, *BLIND_R2, *BLIND_R3, TUNING_S6, BLIND_R6, TUNING_S7, BENIGN_S7],
+    ids=lambda p: p.name,
 )
 def test_labelled_sets_are_well_formed(path):
     examples = read_labelled(path)
@@ -110,7 +117,7 @@ def test_second_pass_has_at_least_three_blind_rounds_of_ten_per_language():
 
 
 # Round 6 joined after its misses were fixed by family (TUNED figures in docs/triage.md, not blind).
-@pytest.mark.parametrize("path", [*BLIND_R2, *BLIND_R3, TUNING_S6, BLIND_R6], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [*BLIND_R2, *BLIND_R3, TUNING_S6, BLIND_R6, TUNING_S7], ids=lambda p: p.name)
 def test_second_pass_blind_rounds_meet_the_same_bar(path):
     report = evaluate(read_labelled(path))
     assert report.immediate_recall == 1.0, report.urgency_errors
@@ -119,7 +126,7 @@ def test_second_pass_blind_rounds_meet_the_same_bar(path):
     assert report.micro_f1 >= MIN_MICRO_F1, report.category_errors
 
 
-@pytest.mark.parametrize("path", [BENIGN, BENIGN_R2], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [BENIGN, BENIGN_R2, BENIGN_S7], ids=lambda p: p.name)
 def test_ordinary_texts_with_risky_words_mostly_stay_standard(path):
     report = evaluate(read_labelled(path))
     # Over-flagging is cheaper than missing danger, but ordinary texts must not flood the queue.
@@ -132,3 +139,9 @@ def test_the_blind_round_6_never_falls_below_its_untouched_score():
     report = evaluate(read_labelled(BLIND_R6))
     assert report.immediate_recall >= 38 / 48
     assert report.urgency_accuracy >= 91 / 112
+
+
+def test_the_s7_probes_cover_every_language_and_were_scored_untouched():
+    """160 probes, 20 per language, written before the third pass changed a rule (docs/triage.md)."""
+    per_language = Counter(e.lang for e in read_labelled(TUNING_S7))
+    assert per_language == dict.fromkeys(LANGUAGES, 20)
