@@ -18,7 +18,6 @@ import hashlib
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Sequence
-from itertools import product
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -389,8 +388,9 @@ class Rulebook:
             for pattern in patterns_of:
                 atoms = {pattern[0], *(atom for _, atom in pattern[1])}
                 owned.append((3 * (first_concept + j) + (_NEGATIVE if not atoms.isdisjoint(negative) else 0), pattern))
-        self._combos: tuple[tuple[int, tuple[int, ...], int], ...] = tuple(
-            (index, tuple(3 * (first_concept + j) for j in keys), rules[index].window) for index, keys in combos
+        self._combos: tuple[tuple[int, tuple[int, ...], frozenset[int], int], ...] = tuple(
+            (index, owners, frozenset(owners), rules[index].window)
+            for index, owners in ((i, tuple(3 * (first_concept + j) for j in keys)) for i, keys in combos)
         )
         self._rule_owners = 3 * first_concept
         weights = {atom: sum(primitive_weight(p) for p in prims) for prims, atom in compiler.atoms.items()}
@@ -429,18 +429,22 @@ class Rulebook:
             return (), frozenset()
         rules = self.rules
         scope = TextScope(text, marked, marks, quoted, self._scope_tables, typed)
-        if self._combos and max(spans) >= self._rule_owners:
-            for index, keys, window in self._combos:
+        limit = self._rule_owners
+        if self._combos and max(spans) >= limit:
+            # The concepts present (plain or negative members alike), then only the combinations
+            # whose every concept is present: one subset test per compositional rule.
+            present = {owner - owner % 3 for owner in spans if owner >= limit}
+            for index, keys, needed, window in self._combos:
+                if not needed <= present:
+                    continue
                 lists = [spans.get(key, []) + spans.get(key + _NEGATIVE, []) for key in keys]
-                if all(lists):
-                    negative = {span for key in keys for span in spans.get(key + _NEGATIVE, ())}
-                    for first, last, parts in _combinations(lists, window, scope.sentence):
-                        kind = _NEGATIVE if negative and not negative.isdisjoint(parts) else _PATTERN
-                        spans.setdefault(3 * index + kind, []).append((first, last))
+                negative = {span for key in keys for span in spans.get(key + _NEGATIVE, ())}
+                for first, last, parts in _combinations(lists, window, scope.sentence):
+                    kind = _NEGATIVE if negative and not negative.isdisjoint(parts) else _PATTERN
+                    spans.setdefault(3 * index + kind, []).append((first, last))
         candidates: list[tuple[Rule, list[tuple[int, int]], str | None]] = []
         # Per language, once per text: its verdict, and whether every match reads as stated.
         verdicts: dict[str, tuple[bool | None, bool]] = {}
-        limit = self._rule_owners
         for index in sorted({o // 3 for o in spans if o % 3 != _UNLESS and o < limit}):
             rule = rules[index]
             language = rule.language
@@ -530,17 +534,30 @@ def _combinations(
 ) -> list[tuple[int, int, tuple[tuple[int, int], ...]]]:
     """``_combine`` with the concept matches each span combines, in a deterministic order."""
     found: list[tuple[int, int, tuple[tuple[int, int], ...]]] = []
-    for combination in product(*(sorted(set(spans))[:MAX_CONCEPT_MATCHES] for spans in lists)):
-        ordered = sorted(combination)
-        previous_end = ordered[0][1]
-        for start, end in ordered[1:]:
-            if start <= previous_end or start - previous_end - 1 > window:
-                break
-            previous_end = end
-        else:
-            first, last = ordered[0][0], max(end for _, end in ordered)
-            if sentence(first) == sentence(last):
-                found.append((first, last, tuple(ordered)))
+    capped = [sorted(set(spans))[:MAX_CONCEPT_MATCHES] for spans in lists]
+    if len(capped) == 2:  # most rules: two concepts, no sorting per pair
+        for a in capped[0]:
+            for b in capped[1]:
+                x, y = (a, b) if a <= b else (b, a)
+                if x[1] < y[0] <= x[1] + 1 + window and sentence(x[0]) == sentence(y[1]):
+                    found.append((x[0], y[1], (x, y)))
+        return found
+    # Three concepts (MAX_CONCEPTS). Any two matches of a valid combination start at most this
+    # far apart (two gaps and the two longest matches): other triples are dropped unsorted.
+    longest = max(end - start for spans in capped for start, end in spans)
+    reach = 2 * (window + 1) + 2 * longest
+    first_list, second_list, third_list = capped
+    for a in first_list:
+        for b in second_list:
+            if a[0] - b[0] > reach or b[0] - a[0] > reach:
+                continue
+            for c in third_list:
+                if c[0] - a[0] > reach or a[0] - c[0] > reach or c[0] - b[0] > reach or b[0] - c[0] > reach:
+                    continue
+                x, y, z = sorted((a, b, c))
+                if x[1] < y[0] <= x[1] + 1 + window and y[1] < z[0] <= y[1] + 1 + window:
+                    if sentence(x[0]) == sentence(z[1]):
+                        found.append((x[0], z[1], (x, y, z)))
     return found
 
 
