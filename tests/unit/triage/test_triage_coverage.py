@@ -192,3 +192,12 @@ def test_the_coverage_table_in_the_docs_is_the_one_the_rules_give():
         "regenerate the table in docs/triage.md: python -c 'from signalement.triage.coverage import "
         "coverage_table; print(coverage_table())'"
     )
+
+
+def test_the_concept_table_in_the_docs_is_the_one_the_rules_give():
+    from signalement.triage.coverage import concept_coverage_table
+
+    assert concept_coverage_table() in DOCS.read_text(encoding="utf-8"), (
+        "regenerate the concept table in docs/triage.md: python -c 'from signalement.triage.coverage import "
+        "concept_coverage_table; print(concept_coverage_table())'"
+    )
