@@ -39,6 +39,8 @@ EVERY_LANGUAGE = (
     "reprisal.complaint_then_cut",
     "reprisal.complaint_then_sent_away",
     "documents.power_holds_papers",
+    "job_mismatch.contract_but_other_work",
+    "status_threats.threat_send_back",
 )
 
 
@@ -257,3 +259,30 @@ def test_no_combination_of_one_language_fires_on_the_labelled_texts_of_another()
                 if hit.rule.concepts and language != example["lang"] and (language, example["lang"]) not in CODE_SWITCH:
                     crossed.append((example["id"], hit.rule.rule_id))
     assert crossed == []
+
+
+def test_chinese_concept_words_do_not_change_how_texts_are_segmented():
+    """A new Chinese word re-cuts every text (送回国 would swallow the rule word 回国): the concepts
+    are written as phrases of existing words (不让_去_医院), so segmentation is that of the other rules."""
+    import tomllib
+
+    import msgspec
+
+    from signalement.triage.rulebook import RuleFile, Rulebook, rule_paths
+
+    files = []
+    for path in rule_paths():
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data.pop("concepts", None)
+        data["rule"] = [rule for rule in data["rule"] if "concepts" not in rule]
+        files.append(msgspec.convert(data, RuleFile))
+    without = Rulebook(files)
+    book = default_rulebook()
+    texts = [
+        json.loads(line)["text"]
+        for path in sorted(HERE.glob("heldout*.jsonl"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if json.loads(line)["lang"] == "zh"
+    ]
+    assert len(texts) > 150
+    assert [book.tokens(t) for t in texts] == [without.tokens(t) for t in texts]
