@@ -10,16 +10,21 @@ of one language fires on the texts of another (outside the code-switching pairs)
 from __future__ import annotations
 
 import json
+import tomllib
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from signalement.triage.rulebook import (
     RULE_LANGUAGES,
+    Rulebook,
+    RuleFile,
     RuleFileError,
     _combine,
     default_rulebook,
     load_rulebook,
+    rule_paths,
 )
 from signalement.triage.scoring import NEEDS_HUMAN_LOOK, TriageInput, classify
 
@@ -264,12 +269,6 @@ def test_no_combination_of_one_language_fires_on_the_labelled_texts_of_another()
 def test_chinese_concept_words_do_not_change_how_texts_are_segmented():
     """A new Chinese word re-cuts every text (送回国 would swallow the rule word 回国): the concepts
     are written as phrases of existing words (不让_去_医院), so segmentation is that of the other rules."""
-    import tomllib
-
-    import msgspec
-
-    from signalement.triage.rulebook import RuleFile, Rulebook, rule_paths
-
     files = []
     for path in rule_paths():
         data = tomllib.loads(path.read_text(encoding="utf-8"))
