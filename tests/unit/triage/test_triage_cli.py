@@ -61,6 +61,14 @@ def test_matched_words_appear_only_when_asked_for():
     assert reasons[0]["matched"] == ["locked inside"]
 
 
+def test_a_compositional_reason_names_its_concepts_without_quoting_words():
+    line = json.dumps({"id": "x", "lang": "en", "text": "supervisor asked me to keep him company in his room"})
+    reasons = json.loads(run("classify", stdin=line).stdout)["reasons"]
+    combined = [r for r in reasons if r["rule"] == "en.sexual_abuse.power_intimate"]
+    assert combined and combined[0]["concepts"] == ["POWER", "INTIMATE"]
+    assert "matched" not in combined[0]
+
+
 def test_structured_answers_are_read_too():
     line = json.dumps({"id": "x", "lang": "en", "text": "", "danger_now": "yes", "categories": ["wages"]})
     out = json.loads(run("classify", stdin=line).stdout)
