@@ -17,7 +17,7 @@ import datetime as dt
 from typing import cast
 
 import msgspec
-from sqlalchemy import Table, or_, select, update
+from sqlalchemy import Insert, Table, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -60,13 +60,17 @@ async def enqueue_once(session: AsyncSession, job: SealedJob) -> None:
     """Add a job in the caller's transaction, skipped if its ``dedupe_key`` is already queued: one
     ``INSERT .. ON CONFLICT DO NOTHING``, no savepoint and no unit of work, for the webhooks' write
     transactions (the SQLite writer is shared by every conversation while they run)."""
+    await session.execute(enqueue_once_statement(job, session.get_bind().dialect.name))
+
+
+def enqueue_once_statement(job: SealedJob, dialect: str) -> Insert:
+    """``enqueue_once`` as a statement, for ``Database.write_all``."""
     table = cast(Table, OutboxJob.__table__)
-    insert = postgres_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    now = utcnow()
-    await session.execute(insert(table).values(
+    insert = postgres_insert if dialect == "postgresql" else sqlite_insert
+    return insert(table).values(
         kind=job.kind, payload=job.payload, dedupe_key=job.dedupe_key, status="pending", attempts=0,
-        run_after=job.run_after, created_at=now,
-    ).on_conflict_do_nothing(index_elements=[table.c.dedupe_key]))
+        run_after=job.run_after, created_at=utcnow(),
+    ).on_conflict_do_nothing(index_elements=[table.c.dedupe_key])
 
 
 def backoff(attempts: int) -> dt.timedelta:

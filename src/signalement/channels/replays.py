@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from signalement.channels.lockbox import Lockbox
 from signalement.channels.signature import SignedForm
-from signalement.db.engine import Database
+from signalement.db.engine import Database, Write
 from signalement.db.models import TwilioWebhook, coarse_hour
 
 KEEP_HOURS = 24  # Twilio retries within minutes; a day covers any replay worth answering the same way
@@ -65,7 +65,11 @@ class ReplayLedger:
 
     async def insert(self, session: AsyncSession, row: dict[str, object]) -> None:
         """``add`` for a ``row`` made ahead, as one Core insert: for write transactions that must be short."""
-        await session.execute(insert(WEBHOOKS).values(**row))
+        await session.execute(self.insert_write(row).statement)
+
+    def insert_write(self, row: dict[str, object]) -> Write:
+        """``insert`` for ``Database.write_all``: a second delivery's transaction fails on UNIQUE."""
+        return Write(insert(WEBHOOKS).values(**row))
 
     async def wait_for_reply(self, key: str, form: SignedForm, seconds: float) -> str | None:
         """Another process is handling this webhook right now: its reply, once committed (or ``None``)."""

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from signalement.channels.lockbox import Lockbox, LockedValueError
 from signalement.channels.locks import KeyedLocks
 from signalement.channels.sms_flow import Step
-from signalement.db.engine import Database, rows_affected
+from signalement.db.engine import Database, Write, rows_affected
 from signalement.db.models import SmsSession, coarse_hour, utcnow
 from signalement.intake import SealedStoryPart
 
@@ -119,27 +119,32 @@ class SessionStore:
         blob = self.lockbox.lock("sms-session", e164, loaded.index, msgspec.msgpack.encode(state))
         return SessionWrite(loaded=loaded, state=blob, delete_after=coarse_hour(deadline) + dt.timedelta(hours=1))
 
-    async def write(self, session: AsyncSession, row: SessionWrite) -> None:
-        """Write (or delete, when the conversation ended) in the caller's transaction: Core statements only,
-        one for a conversation under way. ``StaleSessionError`` if another replica moved it meanwhile."""
+    def writes(self, row: SessionWrite) -> list[Write]:
+        """The statements that write (or delete, when the conversation ended) ``row``, for ``Database.write_all``:
+        one for a conversation under way, whose version check raises ``StaleSessionError`` if another replica
+        moved it meanwhile."""
         loaded = row.loaded
+        out: list[Write] = []
         if loaded.old_index is not None and loaded.old_index != loaded.index:
-            await session.execute(delete(SESSIONS).where(SESSIONS.c.phone_index == loaded.old_index))
+            out.append(Write(delete(SESSIONS).where(SESSIONS.c.phone_index == loaded.old_index)))
             loaded = msgspec.structs.replace(loaded, version=None, old_index=None)
         if row.state is None:
-            await session.execute(delete(SESSIONS).where(SESSIONS.c.phone_index == loaded.index))
-            return
-        if loaded.version is None:
-            await session.execute(insert(SESSIONS).values(phone_index=loaded.index, version=1, state=row.state,
-                                                          delete_after=row.delete_after))
-            return
-        updated = await rows_affected(session, update(SESSIONS)
-                                      .where(SESSIONS.c.phone_index == loaded.index,
-                                             SESSIONS.c.version == loaded.version)
-                                      .values(state=row.state, version=loaded.version + 1,
-                                              delete_after=row.delete_after))
-        if not updated:
-            raise StaleSessionError
+            out.append(Write(delete(SESSIONS).where(SESSIONS.c.phone_index == loaded.index)))
+        elif loaded.version is None:
+            out.append(Write(insert(SESSIONS).values(phone_index=loaded.index, version=1, state=row.state,
+                                                     delete_after=row.delete_after)))
+        else:
+            out.append(Write(update(SESSIONS)
+                             .where(SESSIONS.c.phone_index == loaded.index, SESSIONS.c.version == loaded.version)
+                             .values(state=row.state, version=loaded.version + 1, delete_after=row.delete_after),
+                             required=StaleSessionError))
+        return out
+
+    async def write(self, session: AsyncSession, row: SessionWrite) -> None:
+        """``writes`` in the caller's transaction. ``StaleSessionError`` if another replica moved it meanwhile."""
+        for write in self.writes(row):
+            if not await rows_affected(session, write.statement) and write.required is not None:
+                raise write.required
 
     async def save(self, session: AsyncSession, e164: str, loaded: Loaded, state: Conversation) -> None:
         """Write (or delete, when the conversation ended) in the caller's transaction."""

@@ -10,17 +10,27 @@ SQLite (the embedded default) runs in WAL mode with ``synchronous=FULL``
 rows are overwritten, which purge relies on), and one writer connection per
 process that begins with ``BEGIN IMMEDIATE`` so writers queue instead of
 failing. PostgreSQL uses one pool for both roles.
+
+``Database.write_all()`` runs a short write transaction of Core statements given up front (the Twilio
+webhooks' state, replay row and job) and commits it before it returns. On SQLite it runs as one call on a
+thread and connection of its own: ``BEGIN IMMEDIATE``, the statements, ``COMMIT``, back to back, so SQLite's
+write lock is held for the statements and the fsync only, however busy the event loop is (a session hops to
+the event loop between statements and holds the lock meanwhile). See docs/decisions/0017.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import Executable, event
-from sqlalchemy.engine import CursorResult, make_url
+from sqlalchemy.engine import CursorResult, Dialect, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -51,6 +61,77 @@ def _install_sqlite_pragmas(engine: AsyncEngine, *, writer: bool) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
 
+class NothingChangedError(Exception):
+    """A ``Write`` that had to change a row changed none: the whole transaction was rolled back."""
+
+
+@dataclass(frozen=True, slots=True)
+class Write:
+    """One statement of ``Database.write_all``. With ``required``, touching no row rolls everything back and
+    raises that exception (an optimistic version check that lost, say)."""
+
+    statement: Executable
+    required: type[Exception] | None = None
+
+
+def _sqlite_compiled(statement: Executable, dialect: Dialect) -> tuple[str, tuple[Any, ...]]:
+    """The SQL and its positional parameters, converted by the columns' types exactly as a session would."""
+    compiled: Any = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
+    if compiled.post_compile_params or compiled.literal_execute_params:
+        raise ValueError("write_all takes plain statements (no expanding IN lists)")
+    params = compiled.construct_params()
+    processors = compiled._bind_processors  # what SQLAlchemy's own execution applies (default.py)
+    return compiled.string, tuple(processors[k](params[k]) if k in processors else params[k]
+                                  for k in compiled.positiontup or ())
+
+
+class _SqliteWriteThread:
+    """``write_all`` on SQLite: its own connection (the same pragmas), used by one thread only.
+
+    A second writer connection in the process: it and the sessions' writer queue for SQLite's lock through
+    ``busy_timeout``, as two processes' writers always did. Its transactions never wait on the event loop."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-write-all")
+        self.connection: sqlite3.Connection | None = None
+
+    def _connect(self) -> sqlite3.Connection:
+        if self.connection is None:
+            connection = sqlite3.connect(self.path, isolation_level=None, timeout=10.0)
+            for pragma in SQLITE_PRAGMAS:
+                connection.execute(pragma)
+            self.connection = connection
+        return self.connection
+
+    def _transaction(self, statements: list[tuple[str, tuple[Any, ...], type[Exception] | None]]) -> None:
+        connection = self._connect()
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            for sql, params, required in statements:
+                if connection.execute(sql, params).rowcount < 1 and required is not None:
+                    raise required
+            connection.execute("COMMIT")
+        except BaseException:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise
+
+    async def run(self, statements: list[tuple[str, tuple[Any, ...], type[Exception] | None]]) -> None:
+        await asyncio.get_running_loop().run_in_executor(self.executor, self._transaction, statements)
+
+    def _close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+    async def close(self) -> None:
+        """Close the connection and let the thread go (a later ``run`` opens both again)."""
+        await asyncio.get_running_loop().run_in_executor(self.executor, self._close)
+        self.executor.shutdown(wait=False)
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-write-all")
+
+
 class Database:
     """The process's engines: one writer and a reader pool on SQLite, one shared pool on PostgreSQL."""
 
@@ -58,6 +139,7 @@ class Database:
         self.url = url
         parsed = make_url(url)
         self.dialect = parsed.get_backend_name()
+        self._write_thread: _SqliteWriteThread | None = None
         if self.dialect == "sqlite":
             if parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -65,6 +147,8 @@ class Database:
             self.reader = create_async_engine(url, pool_size=4, max_overflow=0, pool_timeout=60)
             _install_sqlite_pragmas(self.writer, writer=True)
             _install_sqlite_pragmas(self.reader, writer=False)
+            if parsed.database and parsed.database != ":memory:":
+                self._write_thread = _SqliteWriteThread(parsed.database)
         else:
             self.writer = create_async_engine(
                 url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_recycle=1800
@@ -87,6 +171,25 @@ class Database:
                 if session.in_transaction():
                     await session.rollback()
 
+    async def write_all(self, writes: Sequence[Write]) -> None:
+        """One write transaction of ``writes``, committed when this returns; rolled back if anything raises
+        (a database error as SQLAlchemy's own exception: ``IntegrityError`` for a UNIQUE key). For short,
+        hot transactions whose statements are all known up front: seal and encrypt before calling."""
+        if self._write_thread is None:
+            async with self.writing() as session:
+                for write in writes:
+                    if not await rows_affected(session, write.statement) and write.required is not None:
+                        raise write.required
+                await session.commit()
+            return
+        dialect = self.writer.dialect
+        statements = [(*_sqlite_compiled(w.statement, dialect), w.required) for w in writes]
+        try:
+            await self._write_thread.run(statements)
+        except sqlite3.Error as exc:
+            raise DBAPIError.instance(statements[0][0], None, exc, sqlite3.Error, hide_parameters=True,
+                                      dialect=dialect) from exc
+
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:
         """A read-only session (enforced by ``query_only`` on SQLite). Closing it ends the transaction;
@@ -95,6 +198,8 @@ class Database:
             yield session
 
     async def dispose(self) -> None:
+        if self._write_thread is not None:
+            await self._write_thread.close()
         await self.writer.dispose()
         if self.reader is not self.writer:
             await self.reader.dispose()

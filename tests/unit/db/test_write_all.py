@@ -1,0 +1,124 @@
+"""``Database.write_all``: the webhooks' one-shot write transaction, on SQLite and PostgreSQL.
+
+All or nothing, committed when it returns, errors as SQLAlchemy's own, values stored exactly as a session
+stores them; and on SQLite the write lock is never held while the event loop is busy elsewhere."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import sqlite3
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import cast
+
+import pytest
+from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from signalement.db import migrate
+from signalement.db.engine import Database, Write
+from signalement.db.models import OutboxJob, SmsSession, TwilioWebhook
+from signalement.outbox import SealedJob, enqueue_once_statement
+from support import pg
+
+pytestmark = pytest.mark.both_databases
+SESSIONS = cast(Table, SmsSession.__table__)
+WEBHOOKS = cast(Table, TwilioWebhook.__table__)
+WHEN = dt.datetime(2026, 12, 4, 16, 5, 7, 123456, tzinfo=dt.UTC)
+
+
+class LostRaceError(Exception):
+    pass
+
+
+@pytest.fixture
+async def db(backend: str, tmp_path: Path) -> AsyncIterator[Database]:
+    name = pg.create_database("sig_write_all") if backend == "postgres" else None
+    database = Database(pg.sqlalchemy_url(name) if name else f"sqlite+aiosqlite:///{tmp_path / 'w.db'}")
+    try:
+        await migrate.upgrade(database)
+        yield database
+    finally:
+        await database.dispose()
+        if name:
+            pg.drop_database(name)
+
+
+def webhook(key: str) -> Write:
+    return Write(insert(WEBHOOKS).values(sid_index=key, kind="sms", reply=b"\x00sealed", delete_after=WHEN))
+
+
+def session_row(key: str, version: int = 1) -> Write:
+    return Write(insert(SESSIONS).values(phone_index=key, version=version, state=b"\x01state", delete_after=WHEN))
+
+
+async def count(db: Database, model: type, **where: object) -> int:
+    async with db.reading() as session:
+        query = select(func.count()).select_from(model).filter_by(**where)
+        return int(await session.scalar(query) or 0)
+
+
+async def test_commits_every_statement_and_values_read_back_as_a_session_wrote_them(db: Database) -> None:
+    await db.write_all([session_row("p1"), webhook("w1")])
+    async with db.reading() as session:
+        row = (await session.execute(select(SmsSession).where(SmsSession.phone_index == "p1"))).scalar_one()
+        hook = (await session.execute(select(TwilioWebhook).where(TwilioWebhook.sid_index == "w1"))).scalar_one()
+    assert (row.version, row.state, row.delete_after) == (1, b"\x01state", WHEN)
+    assert (hook.kind, hook.reply, hook.delete_after) == ("sms", b"\x00sealed", WHEN)
+
+
+async def test_a_required_statement_that_changes_nothing_rolls_everything_back(db: Database) -> None:
+    await db.write_all([session_row("p1")])
+    stale = update(SESSIONS).where(SESSIONS.c.phone_index == "p1", SESSIONS.c.version == 7).values(version=8)
+    with pytest.raises(LostRaceError):
+        await db.write_all([webhook("w1"), Write(stale, required=LostRaceError)])
+    assert await count(db, TwilioWebhook) == 0
+    fresh = update(SESSIONS).where(SESSIONS.c.phone_index == "p1", SESSIONS.c.version == 1).values(version=2)
+    await db.write_all([webhook("w1"), Write(fresh, required=LostRaceError)])
+    assert await count(db, TwilioWebhook) == 1
+    assert await count(db, SmsSession, version=2) == 1
+
+
+async def test_a_unique_key_taken_is_integrity_error_and_keeps_nothing(db: Database) -> None:
+    await db.write_all([webhook("w1")])
+    with pytest.raises(IntegrityError):
+        await db.write_all([session_row("p2"), webhook("w1")])
+    assert await count(db, SmsSession) == 0
+    await db.write_all([session_row("p2")])  # the connection is usable again, out of any transaction
+    assert await count(db, SmsSession) == 1
+
+
+async def test_a_job_is_queued_once_per_dedupe_key(db: Database) -> None:
+    job = SealedJob(kind="purge", payload=b"\x02sealed", dedupe_key="d1", run_after=WHEN)
+    for _ in range(2):
+        await db.write_all([Write(enqueue_once_statement(job, db.dialect))])
+    async with db.reading() as session:
+        jobs = list((await session.execute(select(OutboxJob))).scalars())
+    assert [(j.kind, j.payload, j.run_after, j.status) for j in jobs] == [("purge", b"\x02sealed", WHEN, "pending")]
+
+
+async def test_concurrent_transactions_for_one_key_make_one_row(db: Database) -> None:
+    results = await asyncio.gather(*(db.write_all([webhook("w1")]) for _ in range(5)), return_exceptions=True)
+    assert sum(r is None for r in results) == 1
+    assert all(isinstance(r, IntegrityError) for r in results if r is not None)
+    assert await count(db, TwilioWebhook) == 1
+
+
+async def test_sqlite_commits_without_waiting_for_the_event_loop(db: Database, backend: str) -> None:
+    """The loop is blocked right after the transaction starts: it still commits and frees SQLite's lock, so
+    other writers (other conversations, other workers) never queue behind a busy event loop."""
+    if backend != "sqlite":
+        pytest.skip("PostgreSQL has no database-wide write lock")
+    task = asyncio.create_task(db.write_all([session_row("p1"), webhook("w1")]))
+    await asyncio.sleep(0)  # the transaction is handed over ...
+    time.sleep(0.5)  # ... then the event loop is busy elsewhere, and does not come back to it
+    other = sqlite3.connect(str(db.url).split("///", 1)[1], isolation_level=None, timeout=0)
+    try:
+        assert other.execute("SELECT count(*) FROM twilio_webhooks").fetchone() == (1,)  # committed
+        other.execute("BEGIN IMMEDIATE")  # and the write lock is free (timeout 0: no waiting)
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+    await task
