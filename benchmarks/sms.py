@@ -51,6 +51,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.append(str(BENCH))
 
 import run as web  # noqa: E402  (Server, free_port, base_env, git_rev: the web benchmark's own harness)
+
 from support import pg  # noqa: E402
 
 TARGET_P99_MS = 50.0
@@ -92,7 +93,7 @@ async def phase(base_url: str, phones: int, think: float, seconds: float, server
     url = base_url + "/twilio/sms"
     out = Phase()
     # Clients are made before the clock starts (making one loads a TLS context: not the server's time).
-    clients = [httpx.AsyncClient(base_url=base_url, timeout=30, verify=False,
+    clients = [httpx.AsyncClient(base_url=base_url, timeout=30,
                                  limits=httpx.Limits(max_connections=1, max_keepalive_connections=1))
                for _ in range(phones)]
     end = time.monotonic() + seconds

@@ -14,16 +14,17 @@ them can run without doing a job twice. On SQLite there is one worker.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import cast
 
 import msgspec
-from sqlalchemy import Insert, Table, or_, select, update
+from sqlalchemy import Insert, Table, bindparam, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from signalement.db.engine import Database
+from signalement.db.engine import Database, Write
 from signalement.db.models import OutboxJob, utcnow
 
 LEASE_SECONDS = 300
@@ -60,16 +61,26 @@ async def enqueue_once(session: AsyncSession, job: SealedJob) -> None:
     """Add a job in the caller's transaction, skipped if its ``dedupe_key`` is already queued: one
     ``INSERT .. ON CONFLICT DO NOTHING``, no savepoint and no unit of work, for the webhooks' write
     transactions (the SQLite writer is shared by every conversation while they run)."""
-    await session.execute(enqueue_once_statement(job, session.get_bind().dialect.name))
+    await session.execute(_insert_once(session.get_bind().dialect.name), _once_params(job))
 
 
-def enqueue_once_statement(job: SealedJob, dialect: str) -> Insert:
-    """``enqueue_once`` as a statement, for ``Database.write_all``."""
+def enqueue_once_write(job: SealedJob, dialect: str) -> Write:
+    """``enqueue_once`` for ``Database.write_all``: a constant statement (compiled once) and its values."""
+    return Write(_insert_once(dialect), _once_params(job))
+
+
+def _once_params(job: SealedJob) -> dict[str, object]:
+    return {"j_kind": job.kind, "j_payload": job.payload, "j_dedupe_key": job.dedupe_key,
+            "j_run_after": job.run_after, "j_created_at": utcnow()}
+
+
+@functools.cache
+def _insert_once(dialect: str) -> Insert:
     table = cast(Table, OutboxJob.__table__)
     insert = postgres_insert if dialect == "postgresql" else sqlite_insert
     return insert(table).values(
-        kind=job.kind, payload=job.payload, dedupe_key=job.dedupe_key, status="pending", attempts=0,
-        run_after=job.run_after, created_at=utcnow(),
+        kind=bindparam("j_kind"), payload=bindparam("j_payload"), dedupe_key=bindparam("j_dedupe_key"),
+        status="pending", attempts=0, run_after=bindparam("j_run_after"), created_at=bindparam("j_created_at"),
     ).on_conflict_do_nothing(index_elements=[table.c.dedupe_key])
 
 

@@ -14,7 +14,7 @@ import datetime as dt
 import time
 from typing import cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signalement.channels.lockbox import Lockbox
@@ -25,6 +25,8 @@ from signalement.db.models import TwilioWebhook, coarse_hour
 KEEP_HOURS = 24  # Twilio retries within minutes; a day covers any replay worth answering the same way
 POLL_SECONDS = 0.02
 WEBHOOKS = cast(Table, TwilioWebhook.__table__)
+INSERT_ROW = insert(WEBHOOKS).values(sid_index=bindparam("w_sid_index"), kind=bindparam("w_kind"),
+                                     reply=bindparam("w_reply"), delete_after=bindparam("w_delete_after"))
 
 
 def request_secret(form: SignedForm) -> str:
@@ -69,7 +71,7 @@ class ReplayLedger:
 
     def insert_write(self, row: dict[str, object]) -> Write:
         """``insert`` for ``Database.write_all``: a second delivery's transaction fails on UNIQUE."""
-        return Write(insert(WEBHOOKS).values(**row))
+        return Write(INSERT_ROW, {f"w_{name}": value for name, value in row.items()})
 
     async def wait_for_reply(self, key: str, form: SignedForm, seconds: float) -> str | None:
         """Another process is handling this webhook right now: its reply, once committed (or ``None``)."""

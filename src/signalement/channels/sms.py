@@ -22,7 +22,6 @@ from signalement.channels.sms_flow import Event, Step, advance
 from signalement.channels.sms_input import Reading, read
 from signalement.channels.sms_media import Photos, delete_only, take_photos
 from signalement.channels.sms_sessions import Conversation, FollowupKey, Loaded, SessionStore, StaleSessionError
-from signalement.db.engine import Write
 from signalement.db.models import new_id
 from signalement.errors import REPORTER_MESSAGES, SignalementError, TooManyAttemptsError
 from signalement.evidence import MAX_FILES_PER_CASE
@@ -38,7 +37,7 @@ from signalement.intake import (
 )
 from signalement.messaging import Inbound, PurgeJob, TwilioProvider, sealed_purge
 from signalement.mms import MediaJob, sealed_media
-from signalement.outbox import enqueue_once_statement
+from signalement.outbox import enqueue_once_write
 from signalement.receipts import format_code, format_secret
 from signalement.runtime import Runtime
 from signalement.vault.blind import InvalidPhoneNumberError, normalize_phone
@@ -124,7 +123,7 @@ class SmsChannel:
             job = (sealed_media(worker, media_job, key) if media_job is not None  # deletes the text at
                    else sealed_purge(worker, PurgeJob(kind="message", sid=inbound.message_id), key))  # Twilio
             writes = [*self.sessions.writes(state), self.ledger.insert_write(ledger_row),
-                      Write(enqueue_once_statement(job, self.rt.db.dialect))]
+                      enqueue_once_write(job, self.rt.db.dialect)]
             try:
                 # One transaction, committed before the reply goes out; on SQLite one call on a writer thread
                 # (BEGIN IMMEDIATE, these statements, COMMIT), so the lock is never held across the event loop.

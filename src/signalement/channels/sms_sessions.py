@@ -13,20 +13,29 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
-from typing import cast
+from typing import Any, cast
 
 import msgspec
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signalement.channels.lockbox import Lockbox, LockedValueError
 from signalement.channels.locks import KeyedLocks
 from signalement.channels.sms_flow import Step
-from signalement.db.engine import Database, Write, rows_affected
+from signalement.db.engine import Database, Write
 from signalement.db.models import SmsSession, coarse_hour, utcnow
 from signalement.intake import SealedStoryPart
 
 SESSIONS = cast(Table, SmsSession.__table__)
+# The write statements, built once (``Database.write_all`` compiles each once per process).
+DELETE_ROW = delete(SESSIONS).where(SESSIONS.c.phone_index == bindparam("w_index"))
+INSERT_ROW = insert(SESSIONS).values(phone_index=bindparam("w_index"), version=1, state=bindparam("w_state"),
+                                     delete_after=bindparam("w_delete_after"))
+UPDATE_ROW = (update(SESSIONS)
+              .where(SESSIONS.c.phone_index == bindparam("w_index"), SESSIONS.c.version == bindparam("w_version"))
+              .values(state=bindparam("w_state"), version=bindparam("w_next"),
+                      delete_after=bindparam("w_delete_after")))
 
 
 class FollowupKey(msgspec.Struct, frozen=True, kw_only=True):
@@ -126,24 +135,24 @@ class SessionStore:
         loaded = row.loaded
         out: list[Write] = []
         if loaded.old_index is not None and loaded.old_index != loaded.index:
-            out.append(Write(delete(SESSIONS).where(SESSIONS.c.phone_index == loaded.old_index)))
+            out.append(Write(DELETE_ROW, {"w_index": loaded.old_index}))
             loaded = msgspec.structs.replace(loaded, version=None, old_index=None)
         if row.state is None:
-            out.append(Write(delete(SESSIONS).where(SESSIONS.c.phone_index == loaded.index)))
+            out.append(Write(DELETE_ROW, {"w_index": loaded.index}))
         elif loaded.version is None:
-            out.append(Write(insert(SESSIONS).values(phone_index=loaded.index, version=1, state=row.state,
-                                                     delete_after=row.delete_after)))
+            out.append(Write(INSERT_ROW, {"w_index": loaded.index, "w_state": row.state,
+                                          "w_delete_after": row.delete_after}))
         else:
-            out.append(Write(update(SESSIONS)
-                             .where(SESSIONS.c.phone_index == loaded.index, SESSIONS.c.version == loaded.version)
-                             .values(state=row.state, version=loaded.version + 1, delete_after=row.delete_after),
-                             required=StaleSessionError))
+            out.append(Write(UPDATE_ROW, {"w_index": loaded.index, "w_version": loaded.version,
+                                          "w_next": loaded.version + 1, "w_state": row.state,
+                                          "w_delete_after": row.delete_after}, required=StaleSessionError))
         return out
 
     async def write(self, session: AsyncSession, row: SessionWrite) -> None:
         """``writes`` in the caller's transaction. ``StaleSessionError`` if another replica moved it meanwhile."""
         for write in self.writes(row):
-            if not await rows_affected(session, write.statement) and write.required is not None:
+            result = cast(CursorResult[Any], await session.execute(write.statement, write.params))
+            if not result.rowcount and write.required is not None:
                 raise write.required
 
     async def save(self, session: AsyncSession, e164: str, loaded: Loaded, state: Conversation) -> None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -67,22 +67,28 @@ class NothingChangedError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Write:
-    """One statement of ``Database.write_all``. With ``required``, touching no row rolls everything back and
-    raises that exception (an optimistic version check that lost, say)."""
+    """One statement of ``Database.write_all``. With ``params``, ``statement`` is a constant with
+    ``bindparam()``s, compiled once per process; without, one with its values in it, compiled each time. With
+    ``required``, touching no row rolls everything back and raises that exception (a version check that lost)."""
 
     statement: Executable
+    params: Mapping[str, Any] | None = None
     required: type[Exception] | None = None
 
 
-def _sqlite_compiled(statement: Executable, dialect: Dialect) -> tuple[str, tuple[Any, ...]]:
-    """The SQL and its positional parameters, converted by the columns' types exactly as a session would."""
+def _sqlite_args(compiled: Any, params: Mapping[str, Any] | None) -> tuple[Any, ...]:
+    """The positional parameters, converted by the columns' types exactly as SQLAlchemy's own execution does
+    (``engine/default.py``: ``construct_params``, then ``_bind_processors``)."""
+    values = compiled.construct_params(params)
+    processors = compiled._bind_processors
+    return tuple(processors[k](values[k]) if k in processors else values[k] for k in compiled.positiontup or ())
+
+
+def _sqlite_compile(statement: Executable, dialect: Dialect) -> Any:
     compiled: Any = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
     if compiled.post_compile_params or compiled.literal_execute_params:
         raise ValueError("write_all takes plain statements (no expanding IN lists)")
-    params = compiled.construct_params()
-    processors = compiled._bind_processors  # what SQLAlchemy's own execution applies (default.py)
-    return compiled.string, tuple(processors[k](params[k]) if k in processors else params[k]
-                                  for k in compiled.positiontup or ())
+    return compiled
 
 
 class _SqliteWriteThread:
@@ -140,6 +146,7 @@ class Database:
         parsed = make_url(url)
         self.dialect = parsed.get_backend_name()
         self._write_thread: _SqliteWriteThread | None = None
+        self._compiled: dict[Executable, Any] = {}
         if self.dialect == "sqlite":
             if parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -178,17 +185,25 @@ class Database:
         if self._write_thread is None:
             async with self.writing() as session:
                 for write in writes:
-                    if not await rows_affected(session, write.statement) and write.required is not None:
+                    result = cast(CursorResult[Any], await session.execute(write.statement, write.params))
+                    if not result.rowcount and write.required is not None:
                         raise write.required
                 await session.commit()
             return
-        dialect = self.writer.dialect
-        statements = [(*_sqlite_compiled(w.statement, dialect), w.required) for w in writes]
+        statements = []
+        for write in writes:
+            if write.params is None:
+                compiled = _sqlite_compile(write.statement, self.writer.dialect)
+            else:  # a constant statement: compiled once
+                compiled = self._compiled.get(write.statement)
+                if compiled is None:
+                    compiled = self._compiled[write.statement] = _sqlite_compile(write.statement, self.writer.dialect)
+            statements.append((compiled.string, _sqlite_args(compiled, write.params), write.required))
         try:
             await self._write_thread.run(statements)
         except sqlite3.Error as exc:
             raise DBAPIError.instance(statements[0][0], None, exc, sqlite3.Error, hide_parameters=True,
-                                      dialect=dialect) from exc
+                                      dialect=self.writer.dialect) from exc
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from signalement.db import migrate
 from signalement.db.engine import Database, Write
 from signalement.db.models import OutboxJob, SmsSession, TwilioWebhook
-from signalement.outbox import SealedJob, enqueue_once_statement
+from signalement.outbox import SealedJob, enqueue_once_write
 from support import pg
 
 pytestmark = pytest.mark.both_databases
@@ -93,7 +93,7 @@ async def test_a_unique_key_taken_is_integrity_error_and_keeps_nothing(db: Datab
 async def test_a_job_is_queued_once_per_dedupe_key(db: Database) -> None:
     job = SealedJob(kind="purge", payload=b"\x02sealed", dedupe_key="d1", run_after=WHEN)
     for _ in range(2):
-        await db.write_all([Write(enqueue_once_statement(job, db.dialect))])
+        await db.write_all([enqueue_once_write(job, db.dialect)])
     async with db.reading() as session:
         jobs = list((await session.execute(select(OutboxJob))).scalars())
     assert [(j.kind, j.payload, j.run_after, j.status) for j in jobs] == [("purge", b"\x02sealed", WHEN, "pending")]
@@ -113,7 +113,7 @@ async def test_sqlite_commits_without_waiting_for_the_event_loop(db: Database, b
         pytest.skip("PostgreSQL has no database-wide write lock")
     task = asyncio.create_task(db.write_all([session_row("p1"), webhook("w1")]))
     await asyncio.sleep(0)  # the transaction is handed over ...
-    time.sleep(0.5)  # ... then the event loop is busy elsewhere, and does not come back to it
+    time.sleep(0.5)  # noqa: ASYNC251 - on purpose: the event loop is busy elsewhere and does not come back
     other = sqlite3.connect(str(db.url).split("///", 1)[1], isolation_level=None, timeout=0)
     try:
         assert other.execute("SELECT count(*) FROM twilio_webhooks").fetchone() == (1,)  # committed
