@@ -72,6 +72,7 @@ def percentile(values: list[float], q: float) -> float:
 class Phase:
     texts: list[float] = field(default_factory=list)
     confirms: list[float] = field(default_factory=list)
+    by_step: dict[int, list[float]] = field(default_factory=dict)
     errors: int = 0
     seconds: float = 0.0
     cpu_seconds: float = 0.0
@@ -85,7 +86,8 @@ class Phase:
                 f"mean={statistics.fmean(values) if values else float('nan'):.1f} ms")
 
 
-async def phase(base_url: str, phones: int, think: float, seconds: float, server: web.Server, run_id: int) -> Phase:
+async def phase(base_url: str, phones: int, think: float, seconds: float, server: web.Server, run_id: int,
+                confirm: bool = True) -> Phase:
     """``phones`` phones texting conversations to ``base_url`` for ``seconds``, each waiting ~``think`` s."""
     from twilio.request_validator import RequestValidator
 
@@ -98,7 +100,7 @@ async def phase(base_url: str, phones: int, think: float, seconds: float, server
                for _ in range(phones)]
     end = time.monotonic() + seconds
 
-    async def text(client: httpx.AsyncClient, sid: str, number: str, body: str, into: list[float]) -> None:
+    async def text(client: httpx.AsyncClient, sid: str, number: str, body: str, step: int) -> None:
         params = {"MessageSid": sid, "AccountSid": "AC" + "0" * 32, "From": number, "To": "+15005550006",
                   "Body": body, "NumMedia": "0"}
         headers = {"x-twilio-signature": validator.compute_signature(url, params)}
@@ -108,7 +110,8 @@ async def phase(base_url: str, phones: int, think: float, seconds: float, server
         if response.status_code != 200 or "<Response" not in response.text:
             out.errors += 1
         else:
-            into.append(elapsed)
+            (out.confirms if step == len(TEXTS) else out.texts).append(elapsed)
+            out.by_step.setdefault(step, []).append(elapsed)
 
     async def phone(n: int) -> None:
         pause = random.Random(run_id * 1000 + n)
@@ -118,14 +121,14 @@ async def phase(base_url: str, phones: int, think: float, seconds: float, server
             k = 0
             while time.monotonic() < end:
                 number = f"+1416{n:03d}{k:04d}"
-                steps = [*TEXTS, CONFIRM]
+                steps = [*TEXTS, CONFIRM] if confirm else list(TEXTS)
                 for i, body in enumerate(steps):
                     if think:
                         await asyncio.sleep(pause.uniform(0.5 * think, 1.5 * think))
                     if time.monotonic() >= end:
                         return
                     sid = f"SM{run_id:08x}{n:08x}{k:08x}{i:08x}"
-                    await text(client, sid, number, body, out.confirms if i == len(TEXTS) else out.texts)
+                    await text(client, sid, number, body, i)
                 k += 1
 
     cpu0, t0 = server.cpu_seconds(), time.perf_counter()
@@ -177,6 +180,8 @@ def report(think: float, backend: str, phones: int, ours: Phase, bare: Phase) ->
         f"p99 x{percentile(ours.texts, 99) / percentile(bare.texts, 99):.1f}",
         f"throughput: {texts_s:.1f} texts/s ({len(ours.confirms) / ours.seconds:.2f} reports/s); bare "
         f"{bare.count / bare.seconds:.1f} texts/s; errors {ours.errors} / bare {bare.errors}",
+        "p99 by step (ms): " + ", ".join(f"{(TEXTS + (CONFIRM,))[i]!r:.8} {percentile(v, 99):.0f}"
+                                         for i, v in sorted(ours.by_step.items())),
         f"server CPU per text: {1000 * ours.cpu_seconds / max(1, ours.count):.2f} ms (all texts, confirms "
         f"included); bare {1000 * bare.cpu_seconds / max(1, bare.count):.2f} ms",
     ]
@@ -199,6 +204,8 @@ def main() -> int:
                         help="mean seconds a phone waits before each text; repeat for several phases "
                              "(default: 1.0 then 0)")
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each phase")
+    parser.add_argument("--no-confirm", action="store_true",
+                        help="conversations stop before the confirming text (no report filed: isolates the steps)")
     parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)),
                         help="uvicorn workers for both servers (default: every core, as signalement serve)")
     args = parser.parse_args()
@@ -219,8 +226,10 @@ def main() -> int:
         asyncio.run(phase(app.base_url, 2 * args.workers, 0.0, 2.0, app, run_id=0))
         asyncio.run(phase(bare.base_url, 2 * args.workers, 0.0, 1.0, bare, run_id=0))
         for n, think in enumerate(thinks, start=1):
-            ours = asyncio.run(phase(app.base_url, args.conversations, think, args.seconds, app, run_id=n))
-            plain = asyncio.run(phase(bare.base_url, args.conversations, think, args.seconds, bare, run_id=n))
+            ours = asyncio.run(phase(app.base_url, args.conversations, think, args.seconds, app, run_id=n,
+                                     confirm=not args.no_confirm))
+            plain = asyncio.run(phase(bare.base_url, args.conversations, think, args.seconds, bare, run_id=n,
+                                      confirm=not args.no_confirm))
             print("\n".join(report(think, args.backend, args.conversations, ours, plain)), flush=True)
     finally:
         for server in (app, bare):
