@@ -22,7 +22,9 @@ Then ``cpu.py`` per backend (CPU and database commits per request, in process, o
 the Argon2id share of a Send and the CPU of each step page, figures a loaded machine distorts least), and
 the existing benchmarks, shortened (``vault.py``, ``triage.py``, ``research.py``, ``queue.py`` at
 ``--queue-cases``); their own output is kept verbatim. Also the **page weight** of every reporter page
-in every language (gzip, HTML and stylesheet). Not yet here: the SMS webhook at 50 conversations (issue 15).
+in every language (gzip, HTML and stylesheet). And ``sms.py`` per backend: the SMS webhook at 50 concurrent
+conversations on its own ``signalement serve`` and bare signed endpoint, at a typing pace (think 1 s, the
+headline) and flat out (think 0, the stress figure with its throughput).
 
 Run: ``make bench`` or ``.venv/bin/python benchmarks/run.py [--seconds 15] [--backend both] [--no-append]``.
 """
@@ -467,8 +469,10 @@ def run_existing(queue_cases: int, backends: list[str]) -> list[tuple[str, str]]
         # CPU and commits per request, in process, one request at a time: what the load of a shared
         # machine distorts least (the Argon2id share of a Send, the walk's CPU outside Argon2id).
         *(("cpu.py", ["--backend", b, "--reports", "30", "--count-calls"]) for b in backends),
-        # The SMS and voice issue's benchmark: the webhook at 50 concurrent conversations, and its bare ceiling.
-        *(("sms.py", ["--backend", b, "--conversations", "50"]) for b in backends),
+        # The SMS and voice issue's benchmark: the webhook at 50 concurrent conversations, and its bare signed
+        # endpoint under the same phones; the headline pace (think 1 s), then the stress figure (think 0).
+        *(("sms.py", ["--backend", b, "--conversations", "50", "--think", "1", "--think", "0", "--seconds", "15"])
+          for b in backends),
         ("vault.py", ["--seconds", "1", "--mb", "10"]),
         ("triage.py", ["--seconds", "0.5", "--repeats", "1", "--reports", "100"]),
         ("research.py", ["--backend", backend, "--reports", "500", "--repeat", "3"]),
