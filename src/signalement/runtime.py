@@ -20,6 +20,7 @@ from litestar.stores.memory import MemoryStore
 from signalement.db.engine import Database
 from signalement.metrics.events import Recorder
 from signalement.metrics.experiments import Experiment, parse_experiment
+from signalement.ratelimit import CounterTable
 from signalement.settings import KeyList, Settings
 from signalement.throttle import ClientHasher, GuessThrottle
 from signalement.vault.blind import BlindIndexer
@@ -104,9 +105,17 @@ class Runtime:
         read and write (Litestar's ``FileStore``: atomic replace, keys hashed to file names). One process
         keeps them in memory. Unshared stores would multiply every limit by the number of workers and
         sign an officer out whenever a request lands on another worker.
+
+        The rate limit's store is a counter, not a key-value store, where there is no Redis: a table of slots
+        in memory, or in one file that every worker maps (``ratelimit.CounterTable``, a few microseconds a
+        request where the ``FileStore`` cost about a millisecond).
         """
         if name not in self._stores:
-            if self.settings.redis_url:
+            if name == "rate_limit" and not self.settings.redis_url:
+                shared = self.settings.web_workers > 1
+                path = self.settings.data_path / "stores" / name / "counts" if shared else None
+                self._stores[name] = CounterTable(path)
+            elif self.settings.redis_url:
                 from litestar.stores.redis import RedisStore
 
                 self._stores[name] = RedisStore.with_client(
@@ -144,5 +153,7 @@ class Runtime:
         if "kdf_pool" in self.__dict__:
             self.kdf_pool.shutdown()
         for store in self._stores.values():
-            if hasattr(store, "_redis"):
+            if isinstance(store, CounterTable):
+                store.close()
+            elif hasattr(store, "_redis"):
                 await store._redis.aclose()

@@ -1,0 +1,110 @@
+"""The rate limit's counter table (``ratelimit.CounterTable``): a sliding minute, expiry, bounded size, one
+count across real processes, and nothing in its file that names a client.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import multiprocessing
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from signalement.ratelimit import PROBES, CounterTable, fingerprint
+from signalement.settings import KeyList
+from signalement.throttle import ClientHasher
+
+T0 = 1_800_000_000.0 - 1_800_000_000.0 % 60  # the start of a minute
+
+
+def test_the_request_after_the_limit_is_refused_and_not_counted() -> None:
+    table = CounterTable()
+    assert [table.hit("a", 3, 60, T0 + i) for i in range(5)] == [True, True, True, False, False]
+    assert table.hit("b", 3, 60, T0 + 5)  # another client has its own count
+
+
+def test_the_window_slides_over_the_last_minute() -> None:
+    table = CounterTable()
+    assert all(table.hit("a", 10, 60, T0 + 50) for _ in range(10))
+    assert not table.hit("a", 10, 60, T0 + 59)
+    # 15 s into the next minute, three quarters of the last minute's 10 requests are still in the window.
+    assert [table.hit("a", 10, 60, T0 + 75) for _ in range(4)] == [True, True, False, False]
+    # A minute after the last request, the old requests have slid out.
+    assert all(table.hit("a", 10, 60, T0 + 120) for _ in range(8))
+    # Two minutes later the slot has expired entirely.
+    assert all(table.hit("a", 10, 60, T0 + 240) for _ in range(10))
+
+
+def test_a_crowd_of_new_clients_evicts_light_ones_never_the_heavy_one() -> None:
+    table = CounterTable(slots=4)  # every key lands in the same few probes
+    for _ in range(5):
+        table.hit("heavy", 5, 60, T0)
+    for i in range(50):
+        table.hit(f"light-{i}", 5, 60, T0 + 1)
+    assert not table.hit("heavy", 5, 60, T0 + 2)  # its count survived the crowd
+    assert len(used_fingerprints(table)) <= 4 + PROBES  # bounded: evicted, not grown
+
+
+def used_fingerprints(table: CounterTable) -> set[bytes]:
+    raw = bytes(table._buf)[16:]  # noqa: SLF001 - after the header
+    return {raw[i: i + 8] for i in range(0, len(raw), 20) if raw[i: i + 8] != bytes(8)}
+
+
+def _hammer(path: str, n: int, limit: int, out: multiprocessing.Queue, start: Any) -> None:  # type: ignore[type-arg]
+    table = CounterTable(Path(path))
+    table.hit("warm up", 1, 60)
+    start.wait(timeout=30)  # both processes count at the same time
+    out.put(sum(table.hit("the same client", limit, 3600) for _ in range(n)))
+    table.close()
+
+
+@pytest.mark.timeout(60)
+def test_two_processes_share_one_count_and_lose_no_increment(tmp_path: Path) -> None:
+    """Two real processes (spawned, as uvicorn's workers are) hit one key at once: exactly ``limit`` requests
+    pass in all, neither more (a lost update) nor fewer."""
+    path = tmp_path / "stores" / "rate_limit" / "counts"
+    ctx = multiprocessing.get_context("spawn")
+    out, start = ctx.Queue(), ctx.Barrier(2)
+    n, limit = 20_000, 30_000
+    workers = [ctx.Process(target=_hammer, args=(str(path), n, limit, out, start)) for _ in range(2)]
+    for w in workers:
+        w.start()
+    allowed = [out.get(timeout=50), out.get(timeout=50)]
+    for w in workers:
+        w.join(timeout=10)
+        assert w.exitcode == 0
+    assert sum(allowed) == limit, allowed
+    assert min(allowed) > 0  # both really counted into the same table
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_the_file_holds_no_address_and_no_pseudonym(tmp_path: Path) -> None:
+    sentinel = "203.0.113.77"
+    hasher = ClientHasher(KeyList([("k1", b"\x07" * 32)]))
+    pseudonym = hasher.pseudonym(sentinel, purpose="rate", day=dt.datetime.now(dt.UTC).date())
+    key = f"SharedRateLimitMiddleware::{pseudonym}"
+    path = tmp_path / "counts"
+    table = CounterTable(path)
+    for _ in range(3):
+        assert table.hit(key, 10, 60)
+    table.close()
+    data = path.read_bytes()
+    for secret in (sentinel.encode(), pseudonym.encode(), key.encode()):
+        for form in (secret, secret.hex().encode(), base64.b64encode(secret)[:-2], bytes.fromhex(pseudonym)[:8]):
+            assert form not in data
+    # What is there: the fingerprint and the count, in a fixed-size file.
+    assert fingerprint(key).to_bytes(8, "little") in data
+    assert len(data) == CounterTable(path)._size  # noqa: SLF001 - fixed: no growth with clients
+
+
+def test_a_file_of_another_layout_is_started_afresh(tmp_path: Path) -> None:
+    path = tmp_path / "counts"
+    path.write_bytes(b"garbage" * 10)
+    table = CounterTable(path, slots=64)
+    assert table.hit("a", 1, 60, T0) and not table.hit("a", 1, 60, T0)
+    table.close()
+    again = CounterTable(path, slots=64)  # the same layout: the counts are kept
+    assert not again.hit("a", 1, 60, T0 + 1)
+    again.close()
