@@ -24,7 +24,7 @@ from signalement.ratelimit import CounterTable
 from signalement.settings import KeyList, Settings
 from signalement.throttle import ClientHasher, GuessThrottle
 from signalement.vault.blind import BlindIndexer
-from signalement.vault.kdf import COSTS, KdfCosts, KdfPool
+from signalement.vault.kdf import COSTS, KdfCosts, KdfPool, threads_for
 from signalement.vault.keystore import KeyStore
 from signalement.vault.seal import PublicKeyring
 from signalement.vault.suites import SuiteName
@@ -47,7 +47,8 @@ class Runtime:
 
     @cached_property
     def kdf_pool(self) -> KdfPool:
-        return KdfPool()
+        # ``serve`` tells each worker how many they are (SIGNALEMENT_WEB_WORKERS): each takes its share of cores.
+        return KdfPool(threads_for(self.settings.web_workers))
 
     @cached_property
     def peppers(self) -> KeyList:

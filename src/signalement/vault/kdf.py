@@ -6,12 +6,21 @@ would stall every other request while one reporter's receipt is checked.
 parallelism. The pool is bounded and so is its queue: under a flood the
 extra callers get ``KdfBusyError`` (a calm "try again" page) instead of
 growing an unbounded backlog.
+
+The pool's threads run at a lower OS priority than the event loop (``KDF_NICE_INCREMENT``, Linux sets it per
+thread): when the cores are all busy, the scheduler gives a page's rendering the CPU before the next slice of
+someone's key derivation, so pages keep their latency during a flood of submissions, and Argon2id still gets
+every cycle the event loops leave. Each ``signalement serve`` worker process has its own pool, so the
+runtime sizes it to the process's share of the cores (``threads_for``): more Argon2id threads than cores
+would only slow each derivation and keep one more 19 MiB buffer resident per thread.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -65,12 +74,37 @@ def derive(params: Argon2Params, key_material: bytes, salt: bytes, *, pepper: by
     ).derive(key_material)
 
 
+# How much lower than the event loop a key-derivation thread runs (nice +10: the Linux scheduler weights it
+# about a tenth of a normal thread's when both want the same core; alone, it still gets the whole core).
+KDF_NICE_INCREMENT = 10
+
+
+def lower_thread_priority(increment: int = KDF_NICE_INCREMENT) -> None:
+    """Lower the calling thread's OS priority (a pool thread's initializer). Linux applies ``setpriority`` on a
+    thread id to that thread only; elsewhere, or where it is refused, the thread keeps its priority."""
+    if not hasattr(os, "setpriority") or not hasattr(threading, "get_native_id"):
+        return
+    tid = threading.get_native_id()
+    try:
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + increment))
+    except OSError:
+        pass
+
+
+def threads_for(processes: int, cores: int | None = None) -> int:
+    """Argon2id threads for one of ``processes`` worker processes sharing ``cores``: its share, at most 4."""
+    if cores is None:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 2)
+    return max(1, min(4, math.ceil(cores / max(1, processes))))
+
+
 class KdfPool:
-    """A fixed number of Argon2 threads with a bounded waiting line."""
+    """A fixed number of Argon2 threads, at a lower OS priority than the event loop, with a bounded waiting line."""
 
     def __init__(self, workers: int | None = None, max_waiting: int = 64) -> None:
-        self.workers = workers or max(1, min(4, (os.cpu_count() or 2)))
-        self._executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="argon2")
+        self.workers = workers or threads_for(1)
+        self._executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="argon2",
+                                            initializer=lower_thread_priority)
         self._slots = asyncio.Semaphore(self.workers + max_waiting)
         self.max_waiting = max_waiting
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 
 import pytest
 
-from signalement.vault.kdf import RECEIPT_PARAMS, KdfBusyError, KdfPool, derive
+from signalement.vault.kdf import KDF_NICE_INCREMENT, RECEIPT_PARAMS, KdfBusyError, KdfPool, derive, threads_for
 
 
 async def test_the_event_loop_keeps_ticking_while_argon2_runs() -> None:
@@ -63,3 +64,25 @@ def test_the_pepper_changes_the_result() -> None:
     assert a != b
     with pytest.raises(ValueError):
         derive(RECEIPT_PARAMS, b"1234", b"short")  # Argon2 refuses a salt under 8 bytes
+
+
+@pytest.mark.skipif(not hasattr(os, "setpriority"), reason="thread priorities are a POSIX feature")
+async def test_key_derivation_threads_run_below_the_event_loop() -> None:
+    """Pages are scheduled before the next slice of a derivation when the cores are busy (nice per thread)."""
+    pool = KdfPool(workers=2)
+
+    def niceness() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    loop_nice = niceness()
+    in_pool = await asyncio.gather(*(pool.run(niceness) for _ in range(4)))
+    pool.shutdown()
+    assert niceness() == loop_nice  # the event loop's own thread is untouched
+    assert set(in_pool) == {min(19, loop_nice + KDF_NICE_INCREMENT)}, (loop_nice, in_pool)
+
+
+def test_each_worker_process_takes_its_share_of_the_cores() -> None:
+    assert threads_for(2, cores=2) == 1
+    assert threads_for(0, cores=2) == threads_for(1, cores=2) == 2
+    assert threads_for(3, cores=8) == 3
+    assert threads_for(1, cores=64) == 4  # each thread keeps a buffer resident: at most four
