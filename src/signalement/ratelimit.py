@@ -36,16 +36,19 @@ import math
 import mmap
 import os
 import struct
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from litestar.exceptions import TooManyRequestsException
 from litestar.middleware.rate_limit import DURATION_VALUES, RateLimitMiddleware
 from litestar.stores.base import Store
-from litestar.stores.redis import RedisStore
 from litestar.types import Receive, Scope, Send
+
+if TYPE_CHECKING:  # the Redis client costs 7 MB per worker: imported only where Redis is configured (runtime)
+    from litestar.stores.redis import RedisStore
 
 log = logging.getLogger(__name__)
 
@@ -234,13 +237,18 @@ async def count_request(store: RedisStore, key: str, window_seconds: int) -> int
     return int(count)
 
 
+def _is_redis(store: Store) -> bool:
+    redis = sys.modules.get("litestar.stores.redis")  # not imported: no store can be a RedisStore
+    return redis is not None and isinstance(store, redis.RedisStore)
+
+
 class SharedRateLimitMiddleware(RateLimitMiddleware):
     """``RateLimitMiddleware`` with one count across workers (``CounterTable``) and replicas (Redis)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         app = scope["litestar_app"]
         store = self.config.get_store_from_app(app)
-        if self.config.set_rate_limit_headers or not isinstance(store, CounterTable | RedisStore):
+        if self.config.set_rate_limit_headers or not (isinstance(store, CounterTable) or _is_redis(store)):
             await super().__call__(scope, receive, send)
             return
         request: Any = app.request_class(scope)
@@ -250,7 +258,7 @@ class SharedRateLimitMiddleware(RateLimitMiddleware):
             if isinstance(store, CounterTable):
                 allowed = store.hit(key, self.max_requests, window)
             else:
-                allowed = await count_request(store, key, window) <= self.max_requests
+                allowed = await count_request(store, key, window) <= self.max_requests  # type: ignore[arg-type]
             if not allowed:
                 raise TooManyRequestsException
         await self.app(scope, receive, send)

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import secrets
 
-from zxcvbn import zxcvbn
-
 MIN_LENGTH = 12
 MAX_LENGTH = 64
 MIN_SCORE = 3
@@ -31,7 +29,10 @@ def check_password(password: str, *, user_inputs: list[str] | None = None) -> No
         raise WeakPasswordError("too_short")
     if len(password) > MAX_LENGTH:
         raise WeakPasswordError("too_long")
-    # zxcvbn's cost grows with length; the cap above keeps it bounded.
+    # zxcvbn's cost grows with length; the cap above keeps it bounded. Imported here: its frequency lists
+    # take 12 MB in every worker, and a password is chosen rarely (docs/performance.md, memory).
+    from zxcvbn import zxcvbn
+
     result = zxcvbn(password, user_inputs=user_inputs or [])
     if result["score"] < MIN_SCORE:
         raise WeakPasswordError("too_guessable")
