@@ -12,6 +12,9 @@ PID. Phases:
 * **send**: drafts are walked to the review page first (not timed), then only "Send" is flooded: completed
   reports per second of the full submission path (CSRF, form parse, validation, triage, sealing, Argon2id
   receipt, commit), its p50/p99, and the p99 of a reporter page fetched by one more client *during* the flood;
+* **paced send**: the same, at two clients a core (``PACED_PER_CORE``): the rate and Send p99 where the queue
+  in front of Argon2id is short. The flood's mean Send latency cannot be under 32 ÷ its rate (Little's law),
+  printed beside its p99;
 * **ceiling**: ``benchmarks/ceiling.py``, a bare Litestar endpoint that validates the report's fields, seals
   the story and inserts one row, under the same uvicorn worker count: our send rate over its rate;
 * the **Argon2id bound**: cores / one receipt derivation (measured here), our send rate over it, and the
@@ -61,6 +64,11 @@ from signalement.vault.kdf import RECEIPT_PARAMS, derive  # noqa: E402
 from support import pg  # noqa: E402
 
 CONCURRENCY = 32
+# The Send flood's latency is bounded below by Little's law: 32 reports in flight completed at most at the
+# Argon2id bound (about 49/s on two cores) wait 32 / 49 = 0.65 s on average, whatever the code does. So Send is
+# also measured at two clients a core, a concurrency the bound serves with a short queue: there the p99 says
+# what our code adds (target < 300 ms). Both are printed; neither replaces the other.
+PACED_PER_CORE = 2
 PERFORMANCE_MD = ROOT / "docs" / "performance.md"
 FLOW = [
     {"categories": ["wages", "documents"], "action": "next"},
@@ -229,10 +237,10 @@ async def phase_walk(server: Server, seconds: float) -> Phase:
     return phase
 
 
-async def phase_send(server: Server, seconds: float) -> Phase:
+async def phase_send(server: Server, seconds: float, concurrency: int = CONCURRENCY) -> Phase:
     """Drafts walked first (not timed), then only Send, with one more client reading a page meanwhile."""
     untimed = Phase()
-    clients = [new_client(server.base_url) for _ in range(CONCURRENCY)]
+    clients = [new_client(server.base_url) for _ in range(concurrency)]
     drafts: list[list[dict[str, str]]] = [[] for _ in clients]
     end = time.monotonic() + seconds
 
@@ -240,7 +248,7 @@ async def phase_send(server: Server, seconds: float) -> Phase:
         while time.monotonic() < end:
             drafts[i].append(await walk_to_review(clients[i], untimed))
 
-    await asyncio.gather(*(prepare(i) for i in range(CONCURRENCY)))
+    await asyncio.gather(*(prepare(i) for i in range(concurrency)))
     phase, flooding = Phase(), True
 
     async def flood(i: int) -> None:
@@ -254,7 +262,7 @@ async def phase_send(server: Server, seconds: float) -> Phase:
 
     cpu0, t0 = server.cpu_seconds(), time.perf_counter()
     probe = asyncio.create_task(reader())
-    await asyncio.gather(*(flood(i) for i in range(CONCURRENCY)))
+    await asyncio.gather(*(flood(i) for i in range(concurrency)))
     flooding = False
     await probe
     phase.seconds, phase.cpu_seconds = time.perf_counter() - t0, server.cpu_seconds() - cpu0
@@ -313,6 +321,7 @@ class WebResult:
     workers: int
     walk: Phase
     send: Phase
+    paced: Phase  # Send at the concurrency the Argon2id bound serves with a short queue (PACED_PER_CORE a core)
     ceiling: Phase
     rss_mb: list[float]
     weights: dict[str, tuple[float, float]]
@@ -333,13 +342,14 @@ def run_web(backend: str, workers: int, seconds: float, root: Path) -> WebResult
         try:
             walk = asyncio.run(phase_walk(server, seconds))
             sent = asyncio.run(phase_send(server, seconds))
+            paced = asyncio.run(phase_send(server, seconds, PACED_PER_CORE * workers))
             rss = server.peak_rss_mb()
             weights = asyncio.run(page_weights(server.base_url))
         finally:
             server.stop()
         ceiling = run_ceiling(backend, url or f"sqlite+aiosqlite:///{root / backend / 'ceiling.db'}",
                               workers, seconds, root)
-        return WebResult(backend, workers, walk, sent, ceiling, rss, weights)
+        return WebResult(backend, workers, walk, sent, paced, ceiling, rss, weights)
     finally:
         if database:
             pg.drop_database(database)
@@ -383,7 +393,8 @@ def run_ceiling(backend: str, url: str, workers: int, seconds: float, root: Path
 # ---- report ----------------------------------------------------------------------------------------------
 
 def argon2_ms() -> float:
-    """CPU time of one receipt derivation (thread CPU time: a busy machine does not inflate it)."""
+    """CPU time of one receipt derivation (thread CPU time: a busy machine does not inflate it). Also the
+    figure ``cpu.py`` prints (it loads this module), so the two benchmarks divide by the same number."""
     times = []
     for _ in range(5):
         t0 = time.thread_time()
@@ -438,8 +449,19 @@ def web_table(results: list[WebResult], kdf_ms: float, cores: int) -> str:
     row("send: completed reports/s", [f"{r.send.reports / r.send.seconds:.1f}" for r in results])
     row("send: Send p50 / p99 ms (target p99 < 300)",
         [f"{r.send.pct('Send', .5):.0f} / {r.send.pct('Send', .99):.0f}" for r in results])
-    row("send: a page GET p99 during the flood, ms (target < 20)",
-        [f"{r.send.pct('page GET during flood', .99):.0f}" for r in results])
+    row("send: Little's law floor of the flood's mean Send, ms (32 in flight ÷ the rate)",
+        [f"{CONCURRENCY * 1000 * r.send.seconds / max(1, r.send.reports):.0f}" for r in results])
+    row("send: a page GET p50 / p99 during the flood, ms (target p99 < 20)",
+        [f"{r.send.pct('page GET during flood', .5):.0f} / {r.send.pct('page GET during flood', .99):.0f}"
+         for r in results])
+    row(f"paced send ({PACED_PER_CORE} clients a core): completed reports/s",
+        [f"{r.paced.reports / r.paced.seconds:.1f}" for r in results])
+    row("paced send: Send p50 / p99 ms (target p99 < 300)",
+        [f"{r.paced.pct('Send', .5):.0f} / {r.paced.pct('Send', .99):.0f}" for r in results])
+    row("paced send: a page GET p50 / p99 meanwhile, ms",
+        [f"{r.paced.pct('page GET during flood', .5):.0f} / {r.paced.pct('page GET during flood', .99):.0f}"
+         for r in results])
+    row("paced send ÷ Argon2id bound", [f"{r.paced.reports / r.paced.seconds / bound:.2f}" for r in results])
     row("send ÷ Argon2id bound (target ≥ 0.9)", [f"{r.send.reports / r.send.seconds / bound:.2f}" for r in results])
     row("ceiling: bare Litestar, validate + seal + insert, rows/s",
         [f"{r.ceiling.reports / r.ceiling.seconds:.0f}" for r in results])
@@ -451,8 +473,8 @@ def web_table(results: list[WebResult], kdf_ms: float, cores: int) -> str:
                                        for r in results])
     row("server CPU ms per report (walk, all steps)", [f"{1000 * r.walk.cpu_seconds / max(1, r.walk.reports):.0f}"
                                                        for r in results])
-    row("errors (4xx/5xx) walk / send / ceiling", [f"{r.walk.errors} / {r.send.errors} / {r.ceiling.errors}"
-                                                   for r in results])
+    row("errors (4xx/5xx) walk / send / paced / ceiling",
+        [f"{r.walk.errors} / {r.send.errors} / {r.paced.errors} / {r.ceiling.errors}" for r in results])
     row("peak RSS per worker, MB (target < 200)", [", ".join(f"{m:.0f}" for m in r.rss_mb) for r in results])
     weights = results[0].weights if results else {}
     if weights:

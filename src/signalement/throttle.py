@@ -41,9 +41,14 @@ class ClientHasher:
 
     def __init__(self, form_keys: KeyList) -> None:
         self._key = form_keys.current[1]
+        self._today: tuple[dt.date, bytes] | None = None  # every request hashes with today's salt: kept
 
     def _salt(self, day: dt.date) -> bytes:
-        return hmac.new(self._key, f"throttle-salt|{day.isoformat()}".encode(), hashlib.sha256).digest()
+        if self._today is not None and self._today[0] == day:
+            return self._today[1]
+        salt = hmac.new(self._key, f"throttle-salt|{day.isoformat()}".encode(), hashlib.sha256).digest()
+        self._today = (day, salt)
+        return salt
 
     def pseudonym(self, value: str, *, purpose: str, day: dt.date | None = None) -> str:
         day = day or dt.datetime.now(dt.UTC).date()
