@@ -50,6 +50,7 @@ async def test_an_unknown_page_gets_a_calm_page_in_the_language_of_its_path(clie
     assert "Traceback" not in r.text
 
 
+@pytest.mark.fresh_stack  # it adds a route to the app
 async def test_an_unexpected_error_shows_an_error_number_and_logs_only_that(stack, caplog) -> None:
     @get("/en/explode", sync_to_thread=False)
     def explode() -> None:
@@ -70,6 +71,7 @@ async def test_an_unexpected_error_shows_an_error_number_and_logs_only_that(stac
     assert all("SECRET-WORDS-123" not in rec.getMessage() for rec in caplog.records)
 
 
+@pytest.mark.fresh_stack  # it adds a route to the app
 async def test_bodies_over_the_default_cap_are_refused_with_413(stack) -> None:
     from litestar import Request, post
 

@@ -67,8 +67,8 @@ async def _admin(sql: str) -> None:
         await conn.close()
 
 
-def create_database(prefix: str, template: str | None = None) -> str:
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+def create_database(prefix: str, template: str | None = None, name: str = "") -> str:
+    name = name or f"{prefix}_{uuid.uuid4().hex[:12]}"
     tpl = f" TEMPLATE {template}" if template else ""
     run_sync(_admin(f'CREATE DATABASE "{name}"{tpl}'))
     return name

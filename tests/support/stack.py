@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import functools
 import shutil
+import uuid
 from pathlib import Path
 
 import msgspec
 from litestar import Litestar
+from litestar.stores.memory import MemoryStore
 
 from signalement.app import create_app
 from signalement.bootstrap import initialize
 from signalement.logs import configure_logging
+from signalement.metrics.events import Recorder
 from signalement.runtime import Runtime
 from signalement.settings import Settings, load_settings
 from support import pg
@@ -83,3 +86,81 @@ class AppStack(msgspec.Struct, kw_only=True, dict=True):
     @functools.cached_property
     def app(self) -> Litestar:
         return create_app(self.settings, runtime=self.runtime)
+
+
+class SharedStack:
+    """One runtime and one app per xdist worker and backend, reset to the template before every test.
+
+    Building an app registers every route (0.2-0.3 s of CPU); most integration tests need only a fresh
+    database, fresh stores and a fresh runtime state, not a fresh app. ``reset`` gives them exactly what a
+    fresh ``clone`` would: the template's files copied again at the same path (SQLite) or the database made
+    again from the template under the same name (PostgreSQL, the app's pool was closed first), every store
+    emptied, the usability counts emptied, and the runtime's attributes put back as they were after the app
+    was built (a test that swaps ``runtime.settings``, ``kdf_costs`` or a store gets the original back).
+    ``tests/integration/test_shared_stack.py`` proves that nothing carries over.
+    """
+
+    def __init__(self, template: Template, root: Path) -> None:
+        self.template = template
+        self.var_dir = root / "var"
+        self.database: str | None = None
+        url = ""
+        if template.backend == "postgres":
+            self.database = f"sig_shared_{uuid.uuid4().hex[:12]}"
+            url = pg.sqlalchemy_url(self.database)
+        self.settings = settings_for(self.var_dir, url)
+        self._copy_template()
+        self.runtime = new_runtime(self.settings)
+        # Built now, before any test can change the runtime it captures.
+        self.app = create_app(self.settings, runtime=self.runtime)
+        self._routes = len(self.app.routes)
+        self._pristine = self._snapshot()
+
+    def _copy_template(self) -> None:
+        if self.var_dir.exists():
+            shutil.rmtree(self.var_dir)
+        shutil.copytree(self.template.var_dir, self.var_dir)
+        if self.database:
+            assert self.template.database
+            pg.drop_database(self.database)
+            pg.create_database("", template=self.template.database, name=self.database)
+
+    def _snapshot(self) -> dict[str, object]:
+        """The runtime's state right after the app was built: what every test starts from."""
+        state = dict(vars(self.runtime))
+        state.pop("kdf_pool", None)  # closed after each test; the next one makes its own on first use
+        state["_stores"] = dict(state["_stores"])  # type: ignore[call-overload]
+        return state
+
+    async def reset(self) -> None:
+        """Back to the template, before a test (the previous test's ``close`` released every connection)."""
+        configure_logging(self.settings.effective_log_format, self.settings.log_level)
+        self._copy_template()
+        await self._restore_runtime()
+
+    async def _restore_runtime(self) -> None:
+        runtime = self.runtime
+        stores = [*runtime._stores.values(), *self._pristine["_stores"].values()]  # type: ignore[attr-defined]  # noqa: SLF001
+        vars(runtime).clear()
+        vars(runtime).update(self._pristine)
+        runtime._stores = dict(self._pristine["_stores"])  # type: ignore[call-overload]  # noqa: SLF001
+        for store in stores:
+            if isinstance(store, MemoryStore):
+                await store.delete_all()
+        recorder = runtime.recorder  # the app's flusher holds this object: make it new in place
+        vars(recorder).clear()
+        vars(recorder).update(vars(Recorder(hourly_days=self.settings.metrics_hourly_days)))
+        runtime.public_keys.refresh()  # keys are read again from the files just copied
+
+    async def close(self) -> None:
+        await self.runtime.close()
+        if len(self.app.routes) != self._routes:
+            # The test added routes (``app.register``): they must not reach the next test. A new app, and a failure.
+            await self._restore_runtime()
+            self.app = create_app(self.settings, runtime=self.runtime)
+            self._pristine = self._snapshot()
+            raise AssertionError("this test changed the shared app: mark it fresh_stack")
+
+    def drop(self) -> None:
+        if self.database:
+            pg.drop_database(self.database)
