@@ -10,7 +10,6 @@ any test marked ``@pytest.mark.both_databases``. Migrations are tested up and do
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -19,14 +18,21 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from support import pg
-from support.stack import AdminLogin, AppStack, SharedStack, Template, build_template, clone, new_runtime
+from support.stack import (
+    AdminLogin,
+    AppStack,
+    SharedStack,
+    SharedStacks,
+    Template,
+    build_template,
+    clone,
+    new_runtime,
+    share_stack,
+)
 
 # Shared fixtures (Prism, the test's own pool, live servers, module stacks): see tests/support/fixtures.py.
 pytest_plugins = ["support.fixtures"]
 
-# SIGNALEMENT_TEST_FRESH_STACKS=1: every test gets a stack of its own, as before stacks were shared (to compare
-# timings, or to tell whether a failure comes from sharing).
-FRESH_STACKS = os.environ.get("SIGNALEMENT_TEST_FRESH_STACKS", "") == "1"
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 # Module (path under tests/) -> why PostgreSQL must see it too.
 BOTH_DATABASES = {
@@ -96,38 +102,21 @@ class Stack(AppStack, kw_only=True):
 
 
 @pytest.fixture(scope="session")
-def shared_stacks(
-    templates: dict[str, Template], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[dict[str, SharedStack]]:
-    """One ``SharedStack`` per backend for the session (so per xdist worker), made on first use."""
-    built: dict[str, SharedStack] = {}
-    yield _LazyShared(built, templates, tmp_path_factory)  # type: ignore[misc]
-    for shared in built.values():
-        shared.drop()
-
-
-class _LazyShared(dict):  # type: ignore[type-arg]
-    def __init__(self, built: dict[str, SharedStack], templates: dict[str, Template],
-                 factory: pytest.TempPathFactory) -> None:
-        super().__init__()
-        self._built = built
-        self._templates = templates
-        self._factory = factory
-
-    def __getitem__(self, backend: str) -> SharedStack:
-        if backend not in self._built:
-            self._built[backend] = SharedStack(self._templates[backend], self._factory.mktemp(f"shared-{backend}"))
-        return self._built[backend]
+def shared_stacks(templates: dict[str, Template], tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedStacks]:
+    """The worker's shared stacks (``SharedStack``), made on first use."""
+    stacks = SharedStacks(templates, tmp_path_factory.mktemp)
+    yield stacks
+    stacks.drop()
 
 
 @pytest.fixture
-async def stack(backend: str, templates: dict[str, Template], shared_stacks: dict[str, SharedStack],
+async def stack(backend: str, templates: dict[str, Template], shared_stacks: SharedStacks,
                 request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Stack]:
     """The test's stack: the worker's shared app and runtime, reset to the template (``SharedStack``), or,
     for a test marked ``fresh_stack``, a copy of the template with a runtime and an app of its own."""
     template = templates[backend]
-    if request.node.get_closest_marker("fresh_stack") is None and not FRESH_STACKS:
-        shared = shared_stacks[backend]
+    if share_stack(request):
+        shared = shared_stacks.get(backend)
         await shared.reset()
         try:
             yield Stack(settings=shared.settings, runtime=shared.runtime, admin=template.admin, backend=backend,

@@ -8,11 +8,14 @@ session and backend; each test gets a copy (a copied directory for SQLite, a
 from __future__ import annotations
 
 import functools
+import os
 import shutil
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import msgspec
+import pytest
 from litestar import Litestar
 from litestar.stores.memory import MemoryStore
 
@@ -88,6 +91,16 @@ class AppStack(msgspec.Struct, kw_only=True, dict=True):
         return create_app(self.settings, runtime=self.runtime)
 
 
+# SIGNALEMENT_TEST_FRESH_STACKS=1: every test gets a stack of its own, as before stacks were shared (to compare
+# timings, or to tell whether a failure comes from sharing).
+FRESH_STACKS = os.environ.get("SIGNALEMENT_TEST_FRESH_STACKS", "") == "1"
+
+
+def share_stack(request: pytest.FixtureRequest) -> bool:
+    """Whether the test may use the worker's shared stack (not when marked ``fresh_stack``)."""
+    return request.node.get_closest_marker("fresh_stack") is None and not FRESH_STACKS
+
+
 class SharedStack:
     """One runtime and one app per xdist worker and backend, reset to the template before every test.
 
@@ -100,7 +113,7 @@ class SharedStack:
     ``tests/integration/test_shared_stack.py`` proves that nothing carries over.
     """
 
-    def __init__(self, template: Template, root: Path) -> None:
+    def __init__(self, template: Template, root: Path, **overrides: object) -> None:
         self.template = template
         self.var_dir = root / "var"
         self.database: str | None = None
@@ -108,7 +121,7 @@ class SharedStack:
         if template.backend == "postgres":
             self.database = f"sig_shared_{uuid.uuid4().hex[:12]}"
             url = pg.sqlalchemy_url(self.database)
-        self.settings = settings_for(self.var_dir, url)
+        self.settings = msgspec.structs.replace(settings_for(self.var_dir, url), **overrides)
         self._copy_template()
         self.runtime = new_runtime(self.settings)
         # Built now, before any test can change the runtime it captures.
@@ -164,3 +177,22 @@ class SharedStack:
     def drop(self) -> None:
         if self.database:
             pg.drop_database(self.database)
+
+
+class SharedStacks:
+    """The session's ``SharedStack``s (so one set per xdist worker), one per backend and settings, made on first use."""
+
+    def __init__(self, templates: dict[str, Template], root: Callable[[str], Path]) -> None:
+        self._templates = templates
+        self._root = root
+        self._built: dict[tuple[str, tuple[tuple[str, object], ...]], SharedStack] = {}
+
+    def get(self, backend: str, **overrides: object) -> SharedStack:
+        key = (backend, tuple(sorted(overrides.items())))
+        if key not in self._built:
+            self._built[key] = SharedStack(self._templates[backend], self._root(f"shared-{backend}"), **overrides)
+        return self._built[key]
+
+    def drop(self) -> None:
+        for shared in self._built.values():
+            shared.drop()

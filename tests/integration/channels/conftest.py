@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from signalement.db.engine import Database
 from signalement.db.models import OutboxJob, utcnow
 from signalement.runtime import Runtime
 from support import pg
-from support.stack import AppStack, clone, new_runtime
+from support.stack import AppStack, SharedStack, SharedStacks, clone, new_runtime, share_stack
 from support.twilio_peers import ACCOUNT_SID
 from support.twilio_webhooks import TOKEN
 
@@ -26,6 +27,11 @@ PUBLIC_URL = "https://tips.example.ca"
 class TwilioStack(AppStack, kw_only=True):
     backend: str
     admin: Any
+    shared: SharedStack | None = None
+
+    @functools.cached_property
+    def app(self) -> Litestar:
+        return self.shared.app if self.shared is not None else super().app
 
 
 async def make_stack(backend: str, templates: Any, tmp_path: Path,
@@ -38,7 +44,19 @@ async def make_stack(backend: str, templates: Any, tmp_path: Path,
 
 
 @pytest.fixture
-async def tw(backend: str, templates: Any, tmp_path: Path) -> AsyncIterator[TwilioStack]:
+async def tw(backend: str, templates: Any, shared_stacks: SharedStacks, request: pytest.FixtureRequest,
+             tmp_path: Path) -> AsyncIterator[TwilioStack]:
+    """The worker's shared stack with the Twilio settings, reset to the template (``SharedStack``), or one of the
+    test's own for a test marked ``fresh_stack``."""
+    if share_stack(request):
+        shared = shared_stacks.get(backend, twilio_auth_token=TOKEN, public_url=PUBLIC_URL)
+        await shared.reset()
+        try:
+            yield TwilioStack(settings=shared.settings, runtime=shared.runtime, backend=backend,
+                              admin=templates[backend].admin, shared=shared)
+        finally:
+            await shared.close()
+        return
     stack, database = await make_stack(backend, templates, tmp_path)
     try:
         yield stack
