@@ -103,11 +103,12 @@ class CounterTable(Store):
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             try:
-                header = os.pread(fd, _HEADER.size, 0)
-                if os.fstat(fd).st_size != self._size or header != _HEADER.pack(_MAGIC, self.slots, PROBES):
-                    os.ftruncate(fd, 0)  # another layout, or a torn first start: start from an empty table
+                header = _HEADER.pack(_MAGIC, self.slots, PROBES)
+                if os.fstat(fd).st_size != self._size or os.pread(fd, _HEADER.size, 0) != header:
+                    # New, another layout or a torn first start: an empty table, written in place (never
+                    # shrunk to nothing first: a worker that has it mapped would fault on the missing pages).
                     os.ftruncate(fd, self._size)
-                    os.pwrite(fd, _HEADER.pack(_MAGIC, self.slots, PROBES), 0)
+                    os.pwrite(fd, header + bytes(self._size - len(header)), 0)
             finally:
                 fcntl.flock(fd, fcntl.LOCK_UN)
             self._buf = mmap.mmap(fd, self._size, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
