@@ -131,7 +131,11 @@ class SharedStack:
 
     def _copy_template(self) -> None:
         if self.var_dir.exists():
-            shutil.rmtree(self.var_dir)
+            # Moved aside, then removed: a connection the previous test's app is still closing (a WAL checkpoint)
+            # may write into the old folder while it goes; it cannot stop the copy, nor reach the new folder's files.
+            old = self.var_dir.with_name(f"old-{uuid.uuid4().hex[:8]}")
+            self.var_dir.rename(old)
+            shutil.rmtree(old, ignore_errors=True)
         shutil.copytree(self.template.var_dir, self.var_dir)
         if self.database:
             assert self.template.database
