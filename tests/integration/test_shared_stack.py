@@ -17,8 +17,12 @@ from sqlalchemy import func, select
 from signalement.db.models import Officer, Role
 from signalement.vault.kdf import STANDARD_COSTS, TEST_COSTS
 from support.officers import create_officer
+from support.stack import FRESH_STACKS
 
-pytestmark = pytest.mark.both_databases
+pytestmark = [
+    pytest.mark.both_databases,
+    pytest.mark.skipif(FRESH_STACKS, reason="SIGNALEMENT_TEST_FRESH_STACKS=1: no stack is shared"),
+]
 
 LEFT: dict[str, object] = {}  # backend -> what the first test saw, for the second to compare
 
