@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from signalement.db.models import Officer, Role
+from signalement.ratelimit import CounterTable
 from signalement.vault.kdf import STANDARD_COSTS, TEST_COSTS
 from support.officers import create_officer
 from support.stack import FRESH_STACKS
@@ -33,8 +34,11 @@ async def test_a_test_leaves_rows_store_entries_counts_settings_and_files_behind
     async with runtime.db.reading() as s:
         officers = await s.scalar(select(func.count()).select_from(Officer))
     await create_officer(runtime, stack.admin, Role.OFFICER, username="left-behind")
-    for name in ("rate_limit", "sessions", "throttle"):
+    for name in ("sessions", "throttle"):
         await runtime.store(name).set("left-behind", b"x")
+    counter = runtime.store("rate_limit")  # a CounterTable (no Redis): it counts hits, it holds no values
+    assert isinstance(counter, CounterTable)
+    assert counter.hit("left-behind", 1, 3600) and not counter.hit("left-behind", 1, 3600)
     runtime.recorder.record("step_viewed", channel="web", language="en", step="intro")
     assert runtime.recorder.pending()
     runtime.settings = msgspec.structs.replace(runtime.settings, rate_limit_per_minute=1)
@@ -55,8 +59,9 @@ async def test_the_next_test_finds_none_of_it(stack, client, db) -> None:
     async with db.reading() as s:  # the test's own pool: the client runs the app on another event loop
         assert await s.scalar(select(func.count()).select_from(Officer)) == left["officers"]
         assert await s.scalar(select(Officer.id).where(Officer.username == "left-behind")) is None
-    for name in ("rate_limit", "sessions", "throttle"):
+    for name in ("sessions", "throttle"):
         assert await runtime.store(name).get("left-behind") is None, name
+    assert runtime.store("rate_limit").hit("left-behind", 1, 3600), "the last test's count was carried over"
     assert runtime.recorder.pending() == {}
     assert runtime.settings is stack.settings and runtime.settings.rate_limit_per_minute != 1
     assert runtime.kdf_costs is TEST_COSTS

@@ -23,6 +23,7 @@ from signalement.app import create_app
 from signalement.bootstrap import initialize
 from signalement.logs import configure_logging
 from signalement.metrics.events import Recorder
+from signalement.ratelimit import CounterTable
 from signalement.runtime import Runtime
 from signalement.settings import Settings, load_settings
 from support import pg
@@ -162,7 +163,7 @@ class SharedStack:
         vars(runtime).update(self._pristine)
         runtime._stores = dict(self._pristine["_stores"])  # type: ignore[call-overload]  # noqa: SLF001
         for store in stores:
-            if isinstance(store, MemoryStore):
+            if isinstance(store, MemoryStore | CounterTable):
                 await store.delete_all()
         recorder = runtime.recorder  # the app's flusher holds this object: make it new in place
         vars(recorder).clear()
