@@ -10,14 +10,20 @@ and overall (languages interleaved), and the ratio to the target. ``--cold``
 empties the rule lexicon's token cache before every report, the worst case where
 no word of the report has been seen before.
 
-Run: ``.venv/bin/python benchmarks/triage.py [--seconds 3] [--repeats 5] [--cold] [--cpu N]``.
+``--calls N`` prints instead a figure that does not depend on the machine's load: the Python
+function calls per classification (cProfile, token cache warm) over N reports per language, the
+same reports for the same seed. Run it with ``PYTHONHASHSEED=0`` to compare two revisions.
+
+Run: ``.venv/bin/python benchmarks/triage.py [--seconds 3] [--repeats 5] [--cold] [--cpu N] [--calls N]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
 import platform
+import pstats
 import random
 import time
 from datetime import UTC, datetime
@@ -188,6 +194,20 @@ def rate(inputs: list[TriageInput], seconds: float, cold: bool, repeats: int) ->
     return best
 
 
+def calls_per_classification(inputs: list[TriageInput]) -> float:
+    """Python function calls per ``classify`` of ``inputs``, the token cache warm: deterministic
+    for a given revision and hash seed, so it compares two revisions whatever the load."""
+    for inp in inputs:  # warm the caches, as a running server has them
+        classify(inp)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for inp in inputs:
+        classify(inp)
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    return stats.total_calls / len(inputs)  # type: ignore[attr-defined]
+
+
 def pin_to_one_core(cpu: int | None) -> str:
     """The benchmark is single-threaded; ``--cpu N`` also pins it, so a busy core shows up as such."""
     if cpu is None:
@@ -218,6 +238,8 @@ def main() -> None:
     parser.add_argument("--cold", action="store_true", help="empty the token cache before every report")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--cpu", type=int, default=None, help="pin to this CPU (an idle one)")
+    parser.add_argument("--calls", type=int, default=0, metavar="N",
+                        help="print Python calls per classification over N reports per language, then stop")
     args = parser.parse_args()
 
     pinned = pin_to_one_core(args.cpu)
@@ -229,6 +251,13 @@ def main() -> None:
         lang: [TriageInput(language=lang, text=build_report(lang, rng)) for _ in range(args.reports)]
         for lang in ALLEGATIONS
     }
+    if args.calls:
+        sample = [inputs[: args.calls] for inputs in reports.values()]
+        mixed = [inp for group in zip(*sample, strict=True) for inp in group]
+        print(f"{calls_per_classification(mixed):,.1f} Python calls per classification "
+              f"({len(mixed)} reports of {REPORT_BYTES} bytes, seed {args.seed}, "
+              f"PYTHONHASHSEED={os.environ.get('PYTHONHASHSEED', 'random')})")
+        return
     for inputs in reports.values():  # warm up
         for inp in inputs[:50]:
             classify(inp)
