@@ -62,6 +62,8 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("en.financial_abuse.trafficking", "tl", "trafficking"): ENGLISH_IN,
     ("en.health_safety.no_protection", "tl", "pesticide"): ENGLISH_IN,
     ("en.health_safety.no_protection", "hi", "spray"): ENGLISH_IN,  # Hinglish, round 6
+    ("en.health_safety.serious_injury", "hi", "stitches"): ENGLISH_IN,  # Hinglish, round 7
+    ("hi.psychological_abuse.insults_threats", "pa", "zalel"): HI_PA,  # humiliated (zaleel), round 7
     ("en.physical_abuse.violence", "hi", "attack"): ENGLISH_IN,
     ("en.physical_abuse.weapon", "pa", "pistol"): ENGLISH_IN,
     ("en.psychological_abuse.insults_threats", "tl", "insulto"): ENGLISH_IN,

@@ -46,6 +46,9 @@ BLIND_R6 = HERE / "heldout_blind_r6.jsonl"
 # concept words. TUNED, not blind.
 TUNING_S7 = HERE / "heldout_tuning_s7.jsonl"
 BENIGN_S7 = HERE / "heldout_benign_s7.jsonl"
+# Round 7 (issue 12): written blind, scored untouched by the lead on the rules before and after the third
+# pass (docs/triage.md: 0.857 / 0.875 / 0.868 and 0.870), then its misses were fixed by family: TUNED since.
+BLIND_R7 = HERE / "heldout_blind_r7.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +63,7 @@ def probes_report():
 
 @pytest.mark.parametrize(
     "path",
-    [HELDOUT, PROBES, BENIGN, BENIGN_R2, *BLIND_R2, *BLIND_R3, TUNING_S6, BLIND_R6, TUNING_S7, BENIGN_S7],
+    [HELDOUT, PROBES, BENIGN, BENIGN_R2, *BLIND_R2, *BLIND_R3, TUNING_S6, BLIND_R6, TUNING_S7, BENIGN_S7, BLIND_R7],
     ids=lambda p: p.name,
 )
 def test_labelled_sets_are_well_formed(path):
@@ -117,7 +120,7 @@ def test_second_pass_has_at_least_three_blind_rounds_of_ten_per_language():
 
 
 # Round 6 joined after its misses were fixed by family (TUNED figures in docs/triage.md, not blind).
-@pytest.mark.parametrize("path", [*BLIND_R2, *BLIND_R3, TUNING_S6, BLIND_R6, TUNING_S7], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [*BLIND_R2, *BLIND_R3, TUNING_S6, BLIND_R6, TUNING_S7, BLIND_R7], ids=lambda p: p.name)
 def test_second_pass_blind_rounds_meet_the_same_bar(path):
     report = evaluate(read_labelled(path))
     assert report.immediate_recall == 1.0, report.urgency_errors
@@ -139,6 +142,50 @@ def test_the_blind_round_6_never_falls_below_its_untouched_score():
     report = evaluate(read_labelled(BLIND_R6))
     assert report.immediate_recall >= 38 / 48
     assert report.urgency_accuracy >= 91 / 112
+
+
+def test_the_blind_round_7_never_falls_below_its_untouched_score():
+    """A floor, not the bar: the lead's untouched score of round 7 (48/56, 112/128, micro-F1 0.868)."""
+    report = evaluate(read_labelled(BLIND_R7))
+    assert report.immediate_recall >= 48 / 56
+    assert report.urgency_accuracy >= 112 / 128
+    assert report.micro_f1 >= 0.868
+
+
+def test_the_blind_round_7_keeps_its_tuned_figures():
+    """The bar on round 7 since its misses were fixed (TUNED, docs/triage.md): 56/56, 122/128, 0.940."""
+    report = evaluate(read_labelled(BLIND_R7))
+    assert report.immediate_recall == 1.0, report.urgency_errors
+    assert report.urgency_accuracy >= 122 / 128, report.urgency_errors
+    assert report.micro_f1 >= 0.939, report.category_errors
+    per_language = Counter(e.lang for e in read_labelled(BLIND_R7))
+    assert per_language == dict.fromkeys(LANGUAGES, 16)
+
+
+# Ordinary sentences written against the round-7 rules (renewals asked about, a roommate in the
+# bathroom, a wife away while he cooks): the narrowed patterns must leave them routine.
+ROUND_7_ORDINARY = [
+    ("en", "the boss's wife is away this week so he cooks for us"),
+    ("en", "my hours went from 40 to 30 instead of 45 this month, is that legal"),
+    ("en", "the renewal of my permit is coming, do I need to pay a fee"),
+    ("fr", "le renouvellement de mon permis coute combien?"),
+    ("es", "cuando la senora no esta cocinamos nosotros"),
+    ("es", "quiero colgar la ropa afuera pero no hay tendedero"),
+    ("tl", "pag wala si mam ako ang nagluluto"),
+    ("vi", "gia han giay phep lao dong het bao nhieu tien"),
+    ("zh", "我洗澡的时候室友进来拿东西"),
+    ("pa", "raat di shift vadiya hai, paise zyada"),
+    ("hi", "night shift me kaam karta hu, koi problem nahi"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), ROUND_7_ORDINARY)
+def test_round_7_ordinary_sentences_stay_routine(lang, text):
+    from signalement.triage.scoring import TriageInput, classify
+
+    result = classify(TriageInput(language=lang, text=text))
+    assert result.urgency == "standard", [reason.rule for reason in result.reasons]
+    assert set(result.categories) <= {"other"}, result.categories
 
 
 def test_the_s7_probes_cover_every_language_and_were_scored_untouched():
