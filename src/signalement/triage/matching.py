@@ -15,10 +15,8 @@ only tried when that anchor and all its other atoms occur in the text.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from itertools import compress, repeat
-from operator import contains, not_
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from itertools import compress
 
 # ("exact", "word"), ("prefix", "stem"), ("suffix", "stem"), ("contains", "stem"), ("range", (lo, hi))
 Primitive = tuple[str, object]
@@ -177,9 +175,16 @@ class PatternIndex:
 
     def __init__(self, owned: Iterable[tuple[int, Pattern]], atom_weight: Mapping[int, float]) -> None:
         by_anchor: dict[int, list[_Entry]] = {}
-        for owner, pattern in owned:
-            entry = _entry(owner, pattern, atom_weight)
-            by_anchor.setdefault(entry[1], []).append(entry)
+        for owner, (first, steps) in owned:
+            atoms = (first, *(atom for _, atom in steps))
+            gaps = (0, *(gap for gap, _ in steps))
+            k = min(range(len(atoms)), key=lambda i: (atom_weight.get(atoms[i], 1.0), i))
+            right = tuple((gaps[i], atoms[i]) for i in range(k + 1, len(atoms)))
+            left = tuple((gaps[i + 1], atoms[i]) for i in range(k - 1, -1, -1))
+            # The other atoms the text must contain (often none: a one-word pattern).
+            others = frozenset(atoms) - {atoms[k]}
+            entry = (others, atoms[k], owner, left, right, *_unrolled(right), *_unrolled(left))
+            by_anchor.setdefault(atoms[k], []).append(entry)
         self._by_anchor = {anchor: tuple(entries) for anchor, entries in by_anchor.items()}
         self._anchors = frozenset(by_anchor)
         self._entries_of = _AnchoredBy(self._by_anchor)
@@ -196,16 +201,10 @@ class PatternIndex:
         return self.spans(tokens, list(distinct), lexicon.atoms_of(distinct).__getitem__)
 
     def spans(
-        self,
-        tokens: Sequence[str],
-        distinct: list[str],
-        get: Callable[[str], frozenset[int]],
-        present: set[int] | None = None,
+        self, tokens: Sequence[str], distinct: list[str], get: Callable[[str], frozenset[int]]
     ) -> dict[int, list[tuple[int, int]]]:
-        """``find_spans`` given the distinct tokens and each one's atom ids (``get``), and the
-        union of those ids (``present``) when the caller has it already."""
-        if present is None:
-            present = set().union(*map(get, distinct))
+        """``find_spans`` given the distinct tokens and each one's atom ids (``get``)."""
+        present = set().union(*map(get, distinct))
         # Each distinct token with each pattern it anchors whose other atoms all occur in the text.
         anchored = list(map(self._entries_of.__getitem__, map(get, distinct)))
         chosen = [
@@ -225,216 +224,95 @@ class PatternIndex:
                 at[tokens[pos]] = [pos]
             else:
                 positions.append(pos)
-        return _walk(chosen, at, list(map(get, tokens)))
-
-
-def _walk(
-    chosen: Sequence[tuple[Hashable, _Entry]], at: Mapping[Any, list[int]], atoms_at: list[frozenset[int]]
-) -> dict[int, list[tuple[int, int]]]:
-    """The spans of each chosen pattern around each occurrence of its anchoring key (``at``: the
-    positions of each key, in order), by owner."""
-    n = len(atoms_at)
-    if n > _MAX_ANCHOR_POSITIONS:
-        return _spans_by_anchor(chosen, at, atoms_at)
-    spans: dict[int, list[tuple[int, int]]] = {}
-    # Each pattern at each occurrence of its anchor: ``_forward`` then ``_backward``, with
-    # one-step sides unrolled (the same nearest-first answer, without the calls).
-    for token, (_, _, owner, left, right, r_gap, r_atom, r_gap2, r_atom2, l_gap, l_atom, l_gap2, l_atom2) in chosen:
-        positions = at[token]
-        if r_gap == -1 and l_gap == -1:
-            found = [(pos, pos) for pos in positions]
-        else:
-            found = []
-            for pos in positions:
-                if r_gap == -1:
-                    end = pos
-                elif r_gap >= 0:
-                    stop = pos + 2 + r_gap
-                    if stop > n:
-                        stop = n
-                    if r_gap2 == -1:
-                        for end in range(pos + 1, stop):
-                            if r_atom in atoms_at[end]:
-                                break
+        atoms_at = list(map(get, tokens))
+        n = len(atoms_at)
+        if n > _MAX_ANCHOR_POSITIONS:
+            return _spans_by_anchor(chosen, at, atoms_at)
+        spans: dict[int, list[tuple[int, int]]] = {}
+        # Each pattern at each occurrence of its anchor: ``_forward`` then ``_backward``, with
+        # one-step sides unrolled (the same nearest-first answer, without the calls).
+        for token, (_, _, owner, left, right, r_gap, r_atom, r_gap2, r_atom2, l_gap, l_atom, l_gap2, l_atom2) in chosen:
+            positions = at[token]
+            if r_gap == -1 and l_gap == -1:
+                found = [(pos, pos) for pos in positions]
+            else:
+                found = []
+                for pos in positions:
+                    if r_gap == -1:
+                        end = pos
+                    elif r_gap >= 0:
+                        stop = pos + 2 + r_gap
+                        if stop > n:
+                            stop = n
+                        if r_gap2 == -1:
+                            for end in range(pos + 1, stop):
+                                if r_atom in atoms_at[end]:
+                                    break
+                            else:
+                                continue
                         else:
-                            continue
+                            for mid in range(pos + 1, stop):
+                                if r_atom in atoms_at[mid]:
+                                    stop2 = mid + 2 + r_gap2
+                                    if stop2 > n:
+                                        stop2 = n
+                                    for end in range(mid + 1, stop2):
+                                        if r_atom2 in atoms_at[end]:
+                                            break
+                                    else:
+                                        continue
+                                    break
+                            else:
+                                continue
                     else:
-                        for mid in range(pos + 1, stop):
-                            if r_atom in atoms_at[mid]:
-                                stop2 = mid + 2 + r_gap2
-                                if stop2 > n:
-                                    stop2 = n
-                                for end in range(mid + 1, stop2):
-                                    if r_atom2 in atoms_at[end]:
-                                        break
-                                else:
-                                    continue
-                                break
-                        else:
+                        end = _forward(right, 0, atoms_at, pos)
+                        if end < 0:
                             continue
-                else:
-                    end = _forward(right, 0, atoms_at, pos)
-                    if end < 0:
-                        continue
-                if l_gap == -1:
-                    start = pos
-                elif l_gap >= 0:
-                    stop = pos - 2 - l_gap
-                    if stop < -1:
-                        stop = -1
-                    if l_gap2 == -1:
-                        for start in range(pos - 1, stop, -1):
-                            if l_atom in atoms_at[start]:
-                                break
+                    if l_gap == -1:
+                        start = pos
+                    elif l_gap >= 0:
+                        stop = pos - 2 - l_gap
+                        if stop < -1:
+                            stop = -1
+                        if l_gap2 == -1:
+                            for start in range(pos - 1, stop, -1):
+                                if l_atom in atoms_at[start]:
+                                    break
+                            else:
+                                continue
                         else:
-                            continue
+                            for mid in range(pos - 1, stop, -1):
+                                if l_atom in atoms_at[mid]:
+                                    stop2 = mid - 2 - l_gap2
+                                    if stop2 < -1:
+                                        stop2 = -1
+                                    for start in range(mid - 1, stop2, -1):
+                                        if l_atom2 in atoms_at[start]:
+                                            break
+                                    else:
+                                        continue
+                                    break
+                            else:
+                                continue
                     else:
-                        for mid in range(pos - 1, stop, -1):
-                            if l_atom in atoms_at[mid]:
-                                stop2 = mid - 2 - l_gap2
-                                if stop2 < -1:
-                                    stop2 = -1
-                                for start in range(mid - 1, stop2, -1):
-                                    if l_atom2 in atoms_at[start]:
-                                        break
-                                else:
-                                    continue
-                                break
-                        else:
+                        start = _backward(left, 0, atoms_at, pos)
+                        if start < 0:
                             continue
-                else:
-                    start = _backward(left, 0, atoms_at, pos)
-                    if start < 0:
-                        continue
-                found.append((start, end))
-            if not found:
-                continue
-        done = spans.get(owner)
-        if done is None:
-            spans[owner] = found
-        else:
-            done.extend(found)
-    return spans
+                    found.append((start, end))
+                if not found:
+                    continue
+            done = spans.get(owner)
+            if done is None:
+                spans[owner] = found
+            else:
+                done.extend(found)
+        return spans
 
 
 # (others, anchor, owner, left, right, then for the right and the left side: gap and atom of
 # the first step, gap and atom of the second; see ``_unrolled``)
 _Entry = tuple[frozenset[int], int, int, Steps, Steps, int, int, int, int, int, int, int, int]
 
-
-def _entry(owner: int, pattern: Pattern, atom_weight: Mapping[int, float]) -> _Entry:
-    """A pattern filed under its rarest-looking atom (the first of the lightest), sides outwards."""
-    first, steps = pattern
-    atoms = (first, *(atom for _, atom in steps))
-    gaps = (0, *(gap for gap, _ in steps))
-    k = min(range(len(atoms)), key=lambda i: (atom_weight.get(atoms[i], 1.0), i))
-    right = tuple((gaps[i], atoms[i]) for i in range(k + 1, len(atoms)))
-    left = tuple((gaps[i + 1], atoms[i]) for i in range(k - 1, -1, -1))
-    # The other atoms the text must contain (often none: a one-word pattern).
-    others = frozenset(atoms) - {atoms[k]}
-    return (others, atoms[k], owner, left, right, *_unrolled(right), *_unrolled(left))
-
-
-class LazyPatterns:
-    """Groups of patterns (a compositional rule's *concepts*) matched only when a text needs them.
-
-    The ``PatternIndex`` visits every occurrence of every anchor in every text. That is the
-    right price for a rule's own words, but a concept such as "me", "us", *tôi* or 我 occurs
-    dozens of times in most reports and only matters when the rarer concepts of a combination
-    occur too. So concepts are kept out of the index: ``maybe`` tells, from the atoms a text
-    carries (set operations, nothing per occurrence), which groups could match, and the caller
-    asks ``spans`` only for the groups of the combinations that could fire. The spans are those
-    the index would give (same anchors, same walk, same cap on anchor positions), so moving a
-    pattern from the index to here changes no answer.
-    """
-
-    def __init__(
-        self,
-        groups: Sequence[Sequence[Pattern]],
-        negative: Sequence[Sequence[bool]],
-        atom_weight: Mapping[int, float],
-    ) -> None:
-        self.groups, self.negative, self.weights = groups, negative, atom_weight  # as given (tests)
-        # For each group, its patterns as index entries whose owner says plain (0) or negative (1).
-        entries_of = [
-            tuple(_entry(int(neg), pattern, atom_weight) for pattern, neg in zip(group, flags, strict=True))
-            for group, flags in zip(groups, negative, strict=True)
-        ]
-        # A one-word pattern matches wherever its atom occurs: its spans are those positions.
-        self._words: tuple[tuple[tuple[int, bool], ...], ...] = tuple(
-            tuple((entry[1], bool(entry[2])) for entry in entries if not entry[3] and not entry[4])
-            for entries in entries_of
-        )
-        self._phrases: tuple[tuple[_Entry, ...], ...] = tuple(
-            tuple(entry for entry in entries if entry[3] or entry[4]) for entries in entries_of
-        )
-        self._anchors_of = tuple(frozenset(entry[1] for entry in entries) for entries in entries_of)
-        # Anchor atom -> the groups with a one-word pattern on it (present whenever it is), and
-        # the groups with a longer pattern anchored on it, with the other atoms that need.
-        free: dict[int, set[int]] = {}
-        bound: dict[int, list[tuple[int, frozenset[int]]]] = {}
-        for group, entries in enumerate(entries_of):
-            for entry in entries:
-                if entry[0]:
-                    bound.setdefault(entry[1], []).append((group, entry[0]))
-                else:
-                    free.setdefault(entry[1], set()).add(group)
-        self._free = {anchor: frozenset(groups_of) for anchor, groups_of in free.items()}
-        self._free_anchors = frozenset(free)
-        self._bound = {anchor: tuple(groups_of) for anchor, groups_of in bound.items()}
-        self._bound_anchors = frozenset(bound)
-        # How common a group's words look (the index's weights, summed over its patterns):
-        # the lowest of a combination's groups is the one to look for first.
-        self.commonness: tuple[float, ...] = tuple(
-            sum(atom_weight.get(entry[1], 1.0) for entry in entries) for entries in entries_of
-        )
-
-    def maybe(self, present: set[int]) -> set[int]:
-        """The groups with a pattern whose every atom is among ``present`` (the atoms of a text)."""
-        found: set[int] = set().union(*map(self._free.__getitem__, self._free_anchors.intersection(present)))
-        for anchor in self._bound_anchors.intersection(present):
-            for group, others in self._bound[anchor]:
-                if others <= present:
-                    found.add(group)
-        return found
-
-    def positions(
-        self, groups: Iterable[int], atoms_at: list[frozenset[int]], present: set[int]
-    ) -> dict[int, list[int]]:
-        """Where the anchors of ``groups`` occur in a text whose tokens carry ``atoms_at``
-        (``present``: their union): one pass over the text for all of them."""
-        anchors: set[int] = set()
-        for group in groups:
-            anchors.update(self._anchors_of[group])
-        anchors &= present
-        if not anchors:
-            return {}
-        # The positions carrying any of them (one scan, in C), then each anchor's among those.
-        hits = list(compress(range(len(atoms_at)), map(not_, map(anchors.isdisjoint, atoms_at))))
-        there = list(map(atoms_at.__getitem__, hits))
-        return {anchor: list(compress(hits, map(contains, there, repeat(anchor)))) for anchor in anchors}
-
-    def spans(
-        self, group: int, at: dict[int, list[int]], atoms_at: list[frozenset[int]], present: set[int]
-    ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-        """The spans of group ``group`` in a text whose tokens carry ``atoms_at`` (``present``:
-        their union; ``at``: ``positions`` of a set of groups including this one): those of its
-        plain patterns, and those of its negative ones."""
-        plain: list[tuple[int, int]] = []
-        negative: list[tuple[int, int]] = []
-        for anchor, neg in self._words[group]:
-            if anchor in present:
-                positions = at[anchor][:_MAX_ANCHOR_POSITIONS]
-                (negative if neg else plain).extend(zip(positions, positions, strict=True))
-        if self._phrases[group]:
-            chosen = [(e[1], e) for e in self._phrases[group] if e[1] in present and e[0] <= present]
-            if chosen:
-                found = _walk(chosen, at, atoms_at)
-                if 0 in found:
-                    plain += found[0]
-                if 1 in found:
-                    negative += found[1]
-        return plain, negative
 
 def _unrolled(steps: Steps) -> tuple[int, int, int, int]:
     """A side of a pattern as (gap, atom, gap, atom) for code that walks one or two steps inline:
@@ -469,7 +347,7 @@ class _AnchoredBy(dict[frozenset[int], tuple[_Entry, ...]]):
 
 
 def _spans_by_anchor(
-    chosen: Iterable[tuple[Hashable, _Entry]], at: Mapping[Any, list[int]], atoms_at: list[frozenset[int]]
+    chosen: Iterable[tuple[str, _Entry]], at: Mapping[str, list[int]], atoms_at: list[frozenset[int]]
 ) -> dict[int, list[tuple[int, int]]]:
     """The same spans for a text longer than ``_MAX_ANCHOR_POSITIONS`` tokens, where each pattern
     is tried at the first ``_MAX_ANCHOR_POSITIONS`` occurrences of its anchor only (an anchor

@@ -25,15 +25,7 @@ from pathlib import Path
 import msgspec
 
 from signalement.i18n import LANGUAGES
-from signalement.triage.matching import (
-    LazyPatterns,
-    Lexicon,
-    Pattern,
-    PatternIndex,
-    Primitive,
-    overlaps,
-    primitive_weight,
-)
+from signalement.triage.matching import Lexicon, Pattern, PatternIndex, Primitive, overlaps, primitive_weight
 from signalement.triage.normalize import (
     Segmenter,
     collapse_runs,
@@ -317,8 +309,8 @@ class Rulebook:
         rules: list[Rule] = []
         raw_patterns: list[tuple[int, int, Pattern]] = []  # (rule index, kind, pattern)
         extra_words: set[str] = set()
-        # Compositional rules: each concept (language, class) is compiled once, and a rule fires
-        # where all its concepts co-occur (``_combine``).
+        # Compositional rules: each concept (language, class) is matched once, as its own owner,
+        # and a rule fires where all its concepts co-occur (``_combine``).
         concept_keys: dict[tuple[str, str], int] = {}
         concept_patterns: list[tuple[tuple[str, str], list[Pattern]]] = []
         combos: list[tuple[int, tuple[int, ...]]] = []
@@ -386,28 +378,23 @@ class Rulebook:
                 if not atoms.isdisjoint(negative_atoms.get(rules[index].language, frozenset())):
                     kind = _NEGATIVE
             owned.append((3 * index + kind, pattern))
-        # Concepts are not in the pattern index (``LazyPatterns``): they are matched only for the
-        # combinations that can fire on a text. A member of a concept that holds a negation of its
-        # language ("not allowed", "không cho ra") is negative: a combination using it states a
-        # negative fact (never read as denied, like a negative pattern); the others are plain.
-        negative_members = [
-            [
-                not {first, *(atom for _, atom in steps)}.isdisjoint(negative_atoms.get(language, frozenset()))
-                for first, steps in patterns_of
-            ]
-            for (language, _), patterns_of in concept_patterns
-        ]
+        # Concept owners come after the rules' (3 * (rules + j)), so they never name a rule: a member
+        # of a concept that holds a negation of its language ("not allowed", "không cho ra") is filed
+        # as negative (3 * (rules + j) + 2), and a combination using it states a negative fact (never
+        # read as denied, like a negative pattern); the other members are plain (3 * (rules + j)).
+        first_concept = len(rules)
+        for j, ((language, _), patterns_of) in enumerate(concept_patterns):
+            negative = negative_atoms.get(language, frozenset())
+            for pattern in patterns_of:
+                atoms = {pattern[0], *(atom for _, atom in pattern[1])}
+                owned.append((3 * (first_concept + j) + (_NEGATIVE if not atoms.isdisjoint(negative) else 0), pattern))
+        self._combos: tuple[tuple[int, tuple[int, ...], frozenset[int], int], ...] = tuple(
+            (index, owners, frozenset(owners), rules[index].window)
+            for index, owners in ((i, tuple(3 * (first_concept + j) for j in keys)) for i, keys in combos)
+        )
+        self._rule_owners = 3 * first_concept
         weights = {atom: sum(primitive_weight(p) for p in prims) for prims, atom in compiler.atoms.items()}
         self._index = PatternIndex(owned, weights)
-        self._concepts = LazyPatterns([p for _, p in concept_patterns], negative_members, weights)
-        # Each combination is filed under its rarest-looking concept: a text in which that concept
-        # cannot occur never looks at the combination, nor for its common concepts (me, us, tôi, 我).
-        commonness = self._concepts.commonness
-        by_rarest: dict[int, list[tuple[int, tuple[int, ...], frozenset[int], int]]] = {}
-        for index, group_keys in combos:
-            rarest = min(group_keys, key=lambda j: (commonness[j], group_keys.index(j)))
-            by_rarest.setdefault(rarest, []).append((index, group_keys, frozenset(group_keys), rules[index].window))
-        self._combos_by_rarest = {concept: tuple(entries) for concept, entries in by_rarest.items()}
 
     def tokens(self, text: str) -> list[str]:
         """The folded, segmented tokens of a text."""
@@ -437,50 +424,28 @@ class Rulebook:
             folded = collapsed.split(" ")
             atoms = self.lexicon.atoms_of(set(folded))
             get = dict(zip(distinct, map(atoms.__getitem__, folded), strict=True)).__getitem__
-        present: set[int] = set().union(*map(get, distinct))
-        spans = self._index.spans(quoted, distinct, get, present)
-        # The combinations whose rarest concept, and then every concept, may occur in the text (from
-        # the atoms its distinct words carry: nothing is done per occurrence of a common word).
-        combos: list[tuple[int, tuple[int, ...], frozenset[int], int]] = []
-        if self._combos_by_rarest:
-            maybe = self._concepts.maybe(present)
-            by_rarest = self._combos_by_rarest
-            for concept in maybe.intersection(by_rarest):
-                for combo in by_rarest[concept]:
-                    if combo[2] <= maybe:
-                        combos.append(combo)
-            combos.sort()  # in rule order, as the rules are read
-        if not spans and not combos:
+        spans = self._index.spans(quoted, distinct, get)
+        if not spans:
             return (), frozenset()
         rules = self.rules
         scope = TextScope(text, marked, marks, quoted, self._scope_tables, typed)
-        if combos:
-            # Only now each concept is matched (once per text, plain and negative members apart),
-            # then the combinations whose every concept occurs: any order, one sentence, no overlap.
-            atoms_at = list(map(get, quoted))
-            concept_spans = self._concepts.spans
-            at = self._concepts.positions({key for combo in combos for key in combo[1]}, atoms_at, present)
-            # Per concept: all its spans, and those of its negative members.
-            matched: dict[int, tuple[list[tuple[int, int]], list[tuple[int, int]]]] = {}
-            for index, keys, _, window in combos:
-                for key in keys:
-                    if key not in matched:
-                        members, denied = concept_spans(key, at, atoms_at, present)
-                        matched[key] = (members + denied, denied) if denied else (members, denied)
-                    if not matched[key][0]:
-                        break
-                else:
-                    lists = [matched[key][0] for key in keys]
-                    negative = {span for key in keys for span in matched[key][1]}
-                    for first, last, parts in _combinations(lists, window, scope.sentence):
-                        kind = _NEGATIVE if negative and not negative.isdisjoint(parts) else _PATTERN
-                        spans.setdefault(3 * index + kind, []).append((first, last))
-            if not spans:
-                return (), frozenset()
+        limit = self._rule_owners
+        if self._combos and max(spans) >= limit:
+            # The concepts present (plain or negative members alike), then only the combinations
+            # whose every concept is present: one subset test per compositional rule.
+            present = {owner - owner % 3 for owner in spans if owner >= limit}
+            for index, keys, needed, window in self._combos:
+                if not needed <= present:
+                    continue
+                lists = [spans.get(key, []) + spans.get(key + _NEGATIVE, []) for key in keys]
+                negative = {span for key in keys for span in spans.get(key + _NEGATIVE, ())}
+                for first, last, parts in _combinations(lists, window, scope.sentence):
+                    kind = _NEGATIVE if negative and not negative.isdisjoint(parts) else _PATTERN
+                    spans.setdefault(3 * index + kind, []).append((first, last))
         candidates: list[tuple[Rule, list[tuple[int, int]], str | None]] = []
         # Per language, once per text: its verdict, and whether every match reads as stated.
         verdicts: dict[str, tuple[bool | None, bool]] = {}
-        for index in sorted({o // 3 for o in spans if o % 3 != _UNLESS}):
+        for index in sorted({o // 3 for o in spans if o % 3 != _UNLESS and o < limit}):
             rule = rules[index]
             language = rule.language
             known = verdicts.get(language)
@@ -579,7 +544,7 @@ def _combinations(
         return found
     # Three concepts (MAX_CONCEPTS). Any two matches of a valid combination start at most this
     # far apart (two gaps and the two longest matches): other triples are dropped unsorted.
-    longest = max([end - start for spans in capped for start, end in spans])
+    longest = max(end - start for spans in capped for start, end in spans)
     reach = 2 * (window + 1) + 2 * longest
     first_list, second_list, third_list = capped
     for a in first_list:

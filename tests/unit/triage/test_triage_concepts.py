@@ -16,7 +16,6 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from signalement.triage.matching import PatternIndex
 from signalement.triage.rulebook import (
     RULE_LANGUAGES,
     Rulebook,
@@ -287,42 +286,3 @@ def test_chinese_concept_words_do_not_change_how_texts_are_segmented():
     assert len(texts) > 150
     assert [book.tokens(t) for t in texts] == [without.tokens(t) for t in texts]
 
-
-def test_concepts_matched_on_demand_give_the_spans_of_the_pattern_index():
-    """Concepts are kept out of the pattern index and matched only for the combinations that can
-    fire (``LazyPatterns``, for speed: "me", "tôi", 我 are in most reports). Their spans must be
-    exactly those the index gives for the same patterns, on every labelled text and on one text of
-    more than 1,000 tokens (where the index looks at the first 1,000 occurrences of an anchor)."""
-    book = default_rulebook()
-    concepts = book._concepts
-    owned = [
-        (2 * group + int(neg), pattern)
-        for group, (patterns, flags) in enumerate(zip(concepts.groups, concepts.negative, strict=True))
-        for pattern, neg in zip(patterns, flags, strict=True)
-    ]
-    eager = PatternIndex(owned, concepts.weights)
-    texts = [
-        json.loads(line)["text"]
-        for path in sorted(HERE.glob("heldout*.jsonl"))
-        for line in path.read_text(encoding="utf-8").splitlines()
-    ]
-    texts.append(" ".join(texts[:60]) + " the boss slapped me" * 400)
-    assert len(book.tokens(texts[-1])) > 1000
-    checked = 0
-    for text in texts:
-        tokens = book.tokens(text)
-        if not tokens:
-            continue
-        atoms = book.lexicon.atoms_of(set(tokens))
-        atoms_at = [atoms[token] for token in tokens]
-        present = set().union(*atoms_at)
-        expected = eager.find_spans(tokens, book.lexicon)
-        maybe = concepts.maybe(present)
-        at = concepts.positions(range(len(concepts.groups)), atoms_at, present)
-        for group in range(len(concepts.groups)):
-            plain, negative = concepts.spans(group, at, atoms_at, present)
-            assert sorted(plain) == sorted(expected.get(2 * group, [])), (text[:60], group)
-            assert sorted(negative) == sorted(expected.get(2 * group + 1, [])), (text[:60], group)
-            assert (group in maybe) >= bool(plain or negative)  # maybe never misses a concept present
-            checked += bool(plain or negative)
-    assert checked > 3000
