@@ -49,6 +49,10 @@ BENIGN_S7 = HERE / "heldout_benign_s7.jsonl"
 # Round 7 (issue 12): written blind, scored untouched by the lead on the rules before and after the third
 # pass (docs/triage.md: 0.857 / 0.875 / 0.868 and 0.870), then its misses were fixed by family: TUNED since.
 BLIND_R7 = HERE / "heldout_blind_r7.jsonl"
+# Round 8 (issue 12): written blind by another writer at the same time as round 7, kept from every engineer
+# of the third pass and scored once by the lead after it (docs/triage.md: 0.893 / 0.836 / 0.810). The newest
+# blind round: NOT tuned on, so only a floor holds it (the bar of the issue is not met on it).
+BLIND_R8 = HERE / "heldout_blind_r8.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +67,8 @@ def probes_report():
 
 @pytest.mark.parametrize(
     "path",
-    [HELDOUT, PROBES, BENIGN, BENIGN_R2, *BLIND_R2, *BLIND_R3, TUNING_S6, BLIND_R6, TUNING_S7, BENIGN_S7, BLIND_R7],
+    [HELDOUT, PROBES, BENIGN, BENIGN_R2, *BLIND_R2, *BLIND_R3, TUNING_S6, BLIND_R6, TUNING_S7, BENIGN_S7, BLIND_R7,
+     BLIND_R8],
     ids=lambda p: p.name,
 )
 def test_labelled_sets_are_well_formed(path):
@@ -150,6 +155,16 @@ def test_the_blind_round_7_never_falls_below_its_untouched_score():
     assert report.immediate_recall >= 48 / 56
     assert report.urgency_accuracy >= 112 / 128
     assert report.micro_f1 >= 0.868
+
+
+def test_the_blind_round_8_never_falls_below_its_untouched_score():
+    """A floor, not the bar: round 8 scored once, untouched, after the third pass (50/56, 107/128, 0.810)."""
+    report = evaluate(read_labelled(BLIND_R8))
+    assert report.immediate_recall >= 50 / 56, report.urgency_errors
+    assert report.urgency_accuracy >= 107 / 128, report.urgency_errors
+    assert report.micro_f1 >= 0.810, report.category_errors
+    per_language = Counter(e.lang for e in read_labelled(BLIND_R8))
+    assert per_language == dict.fromkeys(LANGUAGES, 16)
 
 
 def test_the_blind_round_7_keeps_its_tuned_figures():
