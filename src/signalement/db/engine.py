@@ -16,12 +16,23 @@ webhooks' state, replay row and job) and commits it before it returns. On SQLite
 thread and connection of its own: ``BEGIN IMMEDIATE``, the statements, ``COMMIT``, back to back, so SQLite's
 write lock is held for the statements and the fsync only, however busy the event loop is (a session hops to
 the event loop between statements and holds the lock meanwhile). See docs/decisions/0017.
+
+Every SQLite write transaction (``write_all``'s and a ``writing()`` session's) first takes an exclusive OS lock
+(``flock``) on ``<database>.lock``, then runs ``BEGIN IMMEDIATE``, and lets it go after ``COMMIT`` or
+``ROLLBACK``. A writer waiting for another (in this process or another one) is woken by the kernel when the
+lock is released, where SQLite's ``busy_timeout`` handler sleeps in growing steps (up to 100 ms) and polls.
+The kernel frees the lock when its holder dies (even ``kill -9``). ``busy_timeout`` stays as the fallback for
+writers that do not take the lock (the ``sqlite3`` shell). PostgreSQL has no lock file. See docs/decisions/0017.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import fcntl
+import os
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -34,6 +45,8 @@ from sqlalchemy.engine import CursorResult, Dialect, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.util import await_only
+from sqlalchemy.util.concurrency import in_greenlet
 
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -44,7 +57,123 @@ SQLITE_PRAGMAS = (
 )
 
 
-def _install_sqlite_pragmas(engine: AsyncEngine, *, writer: bool) -> None:
+# How long a writer waits for the write lock before it gives up: SQLite's busy_timeout, the same bound.
+WRITE_LOCK_TIMEOUT = 10.0
+_LOCK_KEY = "signalement_write_lock"
+
+
+@dataclass(slots=True)
+class LockWaits:
+    """How long this process's write transactions waited for SQLite's write lock: from wanting it to the end of
+    ``BEGIN IMMEDIATE`` (the lock file's wait, then SQLite's own). A cheap probe, read by the tests and the
+    benchmarks."""
+
+    taken: int = 0
+    waited: int = 0  # of which waited more than a millisecond
+    seconds: float = 0.0
+    longest: float = 0.0
+    at: float = 0.0  # time.time() when it was last taken
+
+    def add(self, started: float) -> None:
+        """One transaction's ``BEGIN IMMEDIATE`` has returned; it started waiting at ``started`` (perf_counter)."""
+        seconds = time.perf_counter() - started
+        self.at = time.time()
+        self.taken += 1
+        self.seconds += seconds
+        self.longest = max(self.longest, seconds)
+        if seconds > 0.001:
+            self.waited += 1
+
+
+def _close_if_taken(future: concurrent.futures.Future[int]) -> None:
+    if not future.cancelled() and future.exception() is None:
+        os.close(future.result())
+
+
+class WriteLock:
+    """An exclusive ``flock`` on a file beside the SQLite database, held around each write transaction.
+
+    Each holder opens the file itself: ``flock`` locks belong to an open file description, so two holders in
+    one process exclude each other as two processes do. Waiting blocks in the kernel (in a thread, never on the
+    event loop) and wakes when the holder closes its descriptor, or dies."""
+
+    def __init__(self, database_path: str) -> None:
+        self.path = database_path + ".lock"
+        self.waits = LockWaits()
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-write-lock")
+
+    def open(self) -> int:
+        return os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+
+    def take_blocking(self, fd: int | None = None) -> int:
+        """Take the lock on ``fd`` (a new descriptor if None), waiting as long as it takes; returns ``fd``."""
+        own = fd is None
+        fd = self.open() if fd is None else fd
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except BaseException:
+            if own:
+                os.close(fd)
+            raise
+        return fd
+
+    async def take(self) -> int:
+        """Take the lock on a new descriptor (close it to release). Free: at once, on the event loop's thread.
+        Held: wait in the lock's thread, at most ``WRITE_LOCK_TIMEOUT`` (then ``TimeoutError``, which callers
+        treat as the database being busy). If the wait is abandoned, the lock is let go as soon as it comes."""
+        fd = self.open()
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+        except BaseException:
+            os.close(fd)
+            raise
+        else:
+            return fd
+        future = self._executor.submit(self.take_blocking)
+        try:
+            return await asyncio.wait_for(asyncio.wrap_future(future), WRITE_LOCK_TIMEOUT)
+        except BaseException:
+            future.add_done_callback(_close_if_taken)
+            raise
+
+    def take_in_greenlet(self) -> int:
+        """``take`` from SQLAlchemy's synchronous code (a ``begin`` event): awaited on the event loop when run
+        under the asyncio engine, a blocking wait otherwise."""
+        if in_greenlet():
+            return await_only(self.take())
+        return self.take_blocking()
+
+    def close(self) -> None:
+        """Let the waiting thread go (a later ``take`` starts another)."""
+        self._executor.shutdown(wait=False)
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-write-lock")
+
+
+def _install_write_lock(engine: AsyncEngine, lock: WriteLock) -> None:
+    """The sessions' writer takes ``lock`` before ``BEGIN IMMEDIATE`` and lets it go when the connection goes
+    back to the pool (after ``COMMIT`` or the rollback on return), or is invalidated."""
+
+    def release(record: Any) -> None:
+        fd = record.info.pop(_LOCK_KEY, None) if record is not None else None
+        if fd is not None:
+            os.close(fd)
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        release(record)
+
+    @event.listens_for(engine.sync_engine, "invalidate")
+    def on_invalidate(_dbapi_connection: Any, record: Any, _exception: Any) -> None:
+        release(record)
+
+    @event.listens_for(engine.sync_engine, "close")
+    def on_close(_dbapi_connection: Any, record: Any) -> None:
+        release(record)
+
+
+def _install_sqlite_pragmas(engine: AsyncEngine, *, writer: bool, lock: WriteLock | None = None) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let us issue BEGIN ourselves (pysqlite would otherwise defer it).
@@ -58,7 +187,15 @@ def _install_sqlite_pragmas(engine: AsyncEngine, *, writer: bool) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+        if lock is None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+            return
+        started = time.perf_counter()
+        info = conn.connection.info
+        if _LOCK_KEY not in info:
+            info[_LOCK_KEY] = lock.take_in_greenlet()
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        lock.waits.add(started)
 
 
 class NothingChangedError(Exception):
@@ -97,10 +234,12 @@ class _SqliteWriteThread:
     A second writer connection in the process: it and the sessions' writer queue for SQLite's lock through
     ``busy_timeout``, as two processes' writers always did. Its transactions never wait on the event loop."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, lock: WriteLock) -> None:
         self.path = path
+        self.lock = lock
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-write-all")
         self.connection: sqlite3.Connection | None = None
+        self.lock_fd: int | None = None
 
     def _connect(self) -> sqlite3.Connection:
         if self.connection is None:
@@ -112,16 +251,24 @@ class _SqliteWriteThread:
 
     def _transaction(self, statements: list[tuple[str, tuple[Any, ...], type[Exception] | None]]) -> None:
         connection = self._connect()
-        connection.execute("BEGIN IMMEDIATE")
+        if self.lock_fd is None:
+            self.lock_fd = self.lock.open()
+        started = time.perf_counter()
+        self.lock.take_blocking(self.lock_fd)  # this thread waits, woken when the lock is let go
         try:
-            for sql, params, required in statements:
-                if connection.execute(sql, params).rowcount < 1 and required is not None:
-                    raise required
-            connection.execute("COMMIT")
-        except BaseException:
-            if connection.in_transaction:
-                connection.execute("ROLLBACK")
-            raise
+            connection.execute("BEGIN IMMEDIATE")
+            self.lock.waits.add(started)
+            try:
+                for sql, params, required in statements:
+                    if connection.execute(sql, params).rowcount < 1 and required is not None:
+                        raise required
+                connection.execute("COMMIT")
+            except BaseException:
+                if connection.in_transaction:
+                    connection.execute("ROLLBACK")
+                raise
+        finally:
+            fcntl.flock(self.lock_fd, fcntl.LOCK_UN)
 
     async def run(self, statements: list[tuple[str, tuple[Any, ...], type[Exception] | None]]) -> None:
         await asyncio.get_running_loop().run_in_executor(self.executor, self._transaction, statements)
@@ -130,6 +277,9 @@ class _SqliteWriteThread:
         if self.connection is not None:
             self.connection.close()
             self.connection = None
+        if self.lock_fd is not None:
+            os.close(self.lock_fd)
+            self.lock_fd = None
 
     async def close(self) -> None:
         """Close the connection and let the thread go (a later ``run`` opens both again)."""
@@ -146,16 +296,20 @@ class Database:
         parsed = make_url(url)
         self.dialect = parsed.get_backend_name()
         self._write_thread: _SqliteWriteThread | None = None
+        self.write_lock: WriteLock | None = None  # SQLite in a file: the lock every write transaction takes
         self._compiled: dict[Executable, Any] = {}
         if self.dialect == "sqlite":
-            if parsed.database and parsed.database != ":memory:":
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            path = parsed.database if parsed.database and parsed.database != ":memory:" else None
+            if path is not None:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+                self.write_lock = WriteLock(path)
             self.writer = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=60)
             self.reader = create_async_engine(url, pool_size=4, max_overflow=0, pool_timeout=60)
-            _install_sqlite_pragmas(self.writer, writer=True)
+            _install_sqlite_pragmas(self.writer, writer=True, lock=self.write_lock)
             _install_sqlite_pragmas(self.reader, writer=False)
-            if parsed.database and parsed.database != ":memory:":
-                self._write_thread = _SqliteWriteThread(parsed.database)
+            if path is not None and self.write_lock is not None:
+                _install_write_lock(self.writer, self.write_lock)
+                self._write_thread = _SqliteWriteThread(path, self.write_lock)
         else:
             self.writer = create_async_engine(
                 url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_recycle=1800
@@ -218,6 +372,8 @@ class Database:
         await self.writer.dispose()
         if self.reader is not self.writer:
             await self.reader.dispose()
+        if self.write_lock is not None:
+            self.write_lock.close()
 
 
 def is_unavailable(exc: BaseException) -> bool:

@@ -1,0 +1,147 @@
+"""SQLite's write lock file: a writer waiting for another, in another process, starts as soon as it is let go.
+
+SQLite's own ``busy_timeout`` handler polls in growing sleeps (up to 100 ms); every write transaction first
+takes an exclusive ``flock`` on ``<database>.lock``, which the kernel hands to the next waiter at release, and
+frees when its holder dies. These tests use two real processes."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import signal
+import statistics
+import subprocess  # nosec B404 - the second process of the test, started from our own interpreter
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import cast
+
+import pytest
+from sqlalchemy import Table, func, insert, select
+
+from signalement.db import migrate
+from signalement.db.engine import Database, Write
+from signalement.db.models import TwilioWebhook
+
+WEBHOOKS = cast(Table, TwilioWebhook.__table__)
+WHEN = dt.datetime(2026, 12, 4, 17, 40, tzinfo=dt.UTC)
+
+# The other process: takes the lock through a session (``Database.writing()``: the lock, BEGIN IMMEDIATE, an
+# insert), says "held", holds it ``hold`` seconds (forever if negative), commits and prints when it let go.
+HOLDER = """
+import asyncio, datetime as dt, sys, time
+from sqlalchemy import insert
+from signalement.db.engine import Database
+from signalement.db.models import TwilioWebhook
+
+async def main(path, key, hold):
+    db = Database("sqlite+aiosqlite:///" + path)
+    async with db.writing() as session:
+        await session.execute(insert(TwilioWebhook.__table__).values(
+            sid_index=key, kind="sms", reply=b"x", delete_after=dt.datetime(2026, 12, 4, tzinfo=dt.UTC)))
+        print("held", flush=True)
+        await asyncio.sleep(hold if hold >= 0 else 3600)
+        await session.commit()
+    print(repr(time.time()), flush=True)
+    await db.dispose()
+
+asyncio.run(main(sys.argv[1], sys.argv[2], float(sys.argv[3])))
+"""
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'w.db'}")
+    try:
+        await migrate.upgrade(database)
+        yield database
+    finally:
+        await database.dispose()
+
+
+def db_path(db: Database) -> str:
+    return db.url.split("///", 1)[1]
+
+
+def holder(db: Database, key: str, hold: float) -> subprocess.Popen[str]:
+    process = subprocess.Popen(  # nosec B603 - our own interpreter and script
+        [sys.executable, "-c", HOLDER, db_path(db), key, str(hold)], stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    assert process.stdout.readline().strip() == "held"  # it has the lock and SQLite's (BEGIN IMMEDIATE done)
+    return process
+
+
+def webhook(key: str) -> Write:
+    return Write(insert(WEBHOOKS).values(sid_index=key, kind="sms", reply=b"y", delete_after=WHEN))
+
+
+async def write_with_session(db: Database, key: str) -> None:
+    async with db.writing() as session:
+        await session.execute(webhook(key).statement)
+        await session.commit()
+
+
+async def count(db: Database) -> int:
+    async with db.reading() as session:
+        return int(await session.scalar(select(func.count()).select_from(TwilioWebhook)) or 0)
+
+
+@pytest.mark.parametrize("how", ["write_all", "session"])
+async def test_a_waiting_writer_in_another_process_starts_within_ms_of_the_release(db: Database, how: str) -> None:
+    """The other process holds the lock a while; this one waits (the lock is taken). Its wait ends within a
+    few ms of the holder's commit, where busy_timeout would wake at its next sleep step (25-100 ms late once it
+    has waited a quarter second). The median of five rounds, so a descheduled round on a busy machine passes."""
+    assert db.write_lock is not None
+    late = []
+    for n in range(5):
+        process = holder(db, f"held{n}", 0.25 + 0.07 * n)
+        started = time.perf_counter()
+        if how == "write_all":
+            await db.write_all([webhook(f"waited{n}")])
+        else:
+            await write_with_session(db, f"waited{n}")
+        assert time.perf_counter() - started > 0.2  # it did wait for the other process
+        out, _ = process.communicate(timeout=30)
+        released = float(out.strip())
+        late.append(db.write_lock.waits.at - released)
+    assert db.write_lock.waits.waited >= 5
+    assert await count(db) == 10
+    print("late by, ms:", [round(x * 1000, 1) for x in late])
+    assert statistics.median(late) < 0.025, [round(x * 1000, 1) for x in late]
+
+
+async def test_a_holder_killed_mid_transaction_frees_the_lock_and_keeps_nothing(db: Database) -> None:
+    process = holder(db, "killed", -1)  # holds the lock and SQLite's, forever
+    try:
+        waiting = asyncio.create_task(db.write_all([webhook("after")]))
+        await asyncio.sleep(0.3)
+        assert not waiting.done()  # it is waiting for the holder
+        os.kill(process.pid, signal.SIGKILL)
+        killed = time.perf_counter()
+        await asyncio.wait_for(waiting, 5)
+        assert time.perf_counter() - killed < 2  # freed by the kernel, not after busy_timeout's 10 s
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+    await write_with_session(db, "session after")
+    async with db.reading() as session:
+        keys = set((await session.scalars(select(TwilioWebhook.sid_index))).all())
+    assert keys == {"after", "session after"}  # the killed transaction left nothing
+
+
+async def test_a_session_that_stops_waiting_lets_the_lock_go_when_it_comes(db: Database) -> None:
+    """A request cancelled (client gone) while its session waits for the lock: the lock, when it comes to the
+    abandoned wait, is let go at once, and other writers go on."""
+    assert db.write_lock is not None
+    fd = db.write_lock.take_blocking()  # this test holds it
+    waiting = asyncio.create_task(write_with_session(db, "cancelled"))
+    await asyncio.sleep(0.2)
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    os.close(fd)
+    await asyncio.wait_for(db.write_all([webhook("next")]), 5)
+    await asyncio.wait_for(write_with_session(db, "and next"), 5)
+    assert await count(db) == 2
