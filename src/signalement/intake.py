@@ -17,7 +17,7 @@ import asyncio
 from typing import cast
 
 import msgspec
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from signalement import deadlines, triage
@@ -31,6 +31,7 @@ from signalement.ciphertext_fields import (
     story_matches_field,
     story_part_field,
 )
+from signalement.db.engine import Write
 from signalement.db.models import Case, CaseField, CaseStatus, Evidence, Message, coarse_hour, new_id
 from signalement.errors import SignalementError, TooManyAttemptsError
 from signalement.receipts import (
@@ -238,30 +239,29 @@ class IntakeService:
                 employer_index=employer_index, employer_sketch=employer_sketch,
                 received_at=received, sla_due_at=due, first_response_due_at=due, updated_at=received,
                 contact_pref=sub.contact_pref, receipt_kdf=material.kdf, receipt_verifier=material.verifier,
-                followup_public_key=material.followup_public,
+                followup_public_key=material.followup_public, paused_seconds=0, legal_hold=False,
                 followup_key_mac=followup_key_mac(self.rt.followup_mac_keys, case_id, self.rt.suite.value,
                                                   material.followup_public),
             )
-            async with self.rt.db.writing() as session:
-                try:
-                    await session.execute(insert(CASES), case)
-                    await session.execute(insert(CASE_FIELDS), sealed)
-                    if sub.evidence_ids:
-                        await session.execute(
-                            update(Evidence)
-                            .where(Evidence.draft_case_id == case_id, Evidence.case_id.is_(None),
-                                   Evidence.id.in_(sub.evidence_ids))
-                            .values(case_id=case_id)
-                        )
-                    await session.commit()
-                except IntegrityError:
-                    await session.rollback()
-                    existing = await self._by_submission_key(sub.submission_key)
-                    if existing is not None:
-                        # Already filed (a double tap, a retried webhook): same receipt, nothing new.
-                        return Receipt(case_id=existing.id, case_code=existing.case_code, secret=secret,
-                                       created=False, urgency=existing.urgency)
-                    continue  # the random case code collided; draw another
+            writes = [Write(insert(CASES).values(case)), Write(insert(CASE_FIELDS).values(sealed))]
+            if sub.evidence_ids:
+                writes.append(Write(
+                    update(Evidence)
+                    .where(Evidence.draft_case_id == case_id, Evidence.case_id.is_(None),
+                           or_(*(Evidence.id == evidence_id for evidence_id in sub.evidence_ids)))
+                    .values(case_id=case_id)
+                ))
+            try:
+                # One transaction, committed when it returns; on SQLite one call on the writer thread, so the
+                # write lock is held for the inserts and the fsync only, never across the event loop.
+                await self.rt.db.write_all(writes)
+            except IntegrityError:
+                existing = await self._by_submission_key(sub.submission_key)
+                if existing is not None:
+                    # Already filed (a double tap, a retried webhook): same receipt, nothing new.
+                    return Receipt(case_id=existing.id, case_code=existing.case_code, secret=secret,
+                                   created=False, urgency=existing.urgency)
+                continue  # the random case code collided; draw another
             return Receipt(case_id=case_id, case_code=code, secret=secret, created=True, urgency=decision.urgency)
         raise RuntimeError("could not allocate a case code")
 

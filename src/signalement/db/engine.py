@@ -225,6 +225,9 @@ def _sqlite_compile(statement: Executable, dialect: Dialect) -> Any:
     compiled: Any = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
     if compiled.post_compile_params or compiled.literal_execute_params:
         raise ValueError("write_all takes plain statements (no expanding IN lists)")
+    if compiled.insert_prefetch or compiled.update_prefetch:  # Python-side defaults are run by an execution
+        names = [c.name for c in (*compiled.insert_prefetch, *compiled.update_prefetch)]  # we do not have
+        raise ValueError(f"write_all needs every column with a Python-side default given: {names}")
     return compiled
 
 
@@ -374,6 +377,15 @@ class Database:
             await self.reader.dispose()
         if self.write_lock is not None:
             self.write_lock.close()
+            probe = os.environ.get("BENCH_SQLITE_LOCK_PROBE")  # benchmarks: where to note this process's waits
+            if probe:
+                _note_waits(probe, self.write_lock.waits)
+
+
+def _note_waits(path: str, w: LockWaits) -> None:
+    with open(path, "a", encoding="utf-8") as out:
+        out.write(f"{os.getpid()} taken={w.taken} waited={w.waited} seconds={w.seconds:.3f} "
+                  f"longest={w.longest * 1000:.1f}ms\n")
 
 
 def is_unavailable(exc: BaseException) -> bool:
