@@ -234,8 +234,9 @@ def _sqlite_compile(statement: Executable, dialect: Dialect) -> Any:
 class _SqliteWriteThread:
     """``write_all`` on SQLite: its own connection (the same pragmas), used by one thread only.
 
-    A second writer connection in the process: it and the sessions' writer queue for SQLite's lock through
-    ``busy_timeout``, as two processes' writers always did. Its transactions never wait on the event loop."""
+    A second writer connection in the process: it and the sessions' writer (and other processes') queue on the
+    write lock file, woken at release; ``busy_timeout`` is the fallback. Its transactions never wait on the
+    event loop."""
 
     def __init__(self, path: str, lock: WriteLock) -> None:
         self.path = path
