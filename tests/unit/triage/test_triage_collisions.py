@@ -68,6 +68,7 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("en.physical_abuse.weapon", "pa", "pistol"): ENGLISH_IN,
     ("en.psychological_abuse.insults_threats", "tl", "insulto"): ENGLISH_IN,
     ("en.reprisal.signal_complaint", "hi", "complaint"): ENGLISH_IN,
+    ("en.reprisal.signal_complaint", "hi", "complain"): ENGLISH_IN,  # Hinglish, round 8
     ("en.reprisal.signal_complaint", "hi", "union"): ENGLISH_IN,
     ("en.reprisal.signal_complaint", "pa", "complaint"): ENGLISH_IN,
     ("en.reprisal.signal_complaint", "pa", "union"): ENGLISH_IN,
