@@ -73,6 +73,9 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("en.reprisal.signal_complaint", "pa", "complaint"): ENGLISH_IN,
     ("en.reprisal.signal_complaint", "pa", "union"): ENGLISH_IN,
     ("en.reprisal.signal_complaint", "tl", "complain"): ENGLISH_IN,  # Taglish, round 6
+    ("en.reprisal.signal_complaint", "tl", "complaint"): ENGLISH_IN,  # Taglish, round 8
+    ("en.status_threats.deport", "tl", "blacklist"): ENGLISH_IN,  # Taglish, round 8
+    ("en.status_threats.deport", "tl", "deport"): ENGLISH_IN,  # Taglish, round 8
     ("en.reprisal.signal_complaint", "tl", "inspector"): ENGLISH_IN,
     ("en.reprisal.signal_complaint", "tl", "union"): ENGLISH_IN,
     ("en.sexual_abuse.touching", "hi", "kiss"): ENGLISH_IN,
