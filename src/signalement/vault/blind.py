@@ -83,6 +83,7 @@ def normalize_phone(number: str, region: str = "CA") -> str:
 class BlindIndexer:
     def __init__(self, keys: KeyList) -> None:
         self.keys = keys
+        self._sketch_states: dict[str, tuple[hashlib._Hash, ...]] = {}
 
     def _index(self, purpose: str, value: str, key_id: str | None = None) -> str:
         kid, key = (key_id, self.keys.get(key_id)) if key_id else self.keys.current
@@ -111,14 +112,21 @@ class BlindIndexer:
         if len(norm) < 2:
             return None
         kid, key = self.keys.current
+        keyed = self._sketch_states.get(kid)
+        if keyed is None:
+            keyed = self._sketch_states[kid] = _sketch_states(key)
         padded = f" {norm} "
-        parts = range(SKETCH_SLOTS // 32)
-        per_trigram = [
-            struct.unpack(f">{SKETCH_SLOTS}H", b"".join(_keyed(key, trigram, part) for part in parts))
-            for trigram in {padded[i : i + 3] for i in range(len(padded) - 2)}
-        ]
+        per_trigram = []
+        for trigram in {padded[i : i + 3] for i in range(len(padded) - 2)}:
+            data = trigram.encode()
+            digests = []
+            for state in keyed:
+                h = state.copy()  # BLAKE2b already keyed: the key block is not hashed again for each trigram
+                h.update(data)
+                digests.append(h.digest())
+            per_trigram.append(_SKETCH_WORDS.unpack(b"".join(digests)))
         # Each slot keeps the low byte of its minimum (b-bit MinHash): half the size, the same accuracy per byte.
-        return f"{kid}:" + bytes(min(values) & 0xFF for values in zip(*per_trigram, strict=True)).hex()
+        return f"{kid}:" + bytes(low & 0xFF for low in map(min, *per_trigram)).hex()
 
     def phone(self, e164: str) -> str:
         return self._index("phone", e164)
@@ -128,9 +136,14 @@ class BlindIndexer:
         return [self._index("phone", e164, kid) for kid, _ in self.keys.keys]
 
 
-def _keyed(key: bytes, trigram: str, part: int) -> bytes:
-    """64 keyed bytes for one trigram (BLAKE2b's own keyed mode; ``person`` separates the parts)."""
-    return hashlib.blake2b(trigram.encode(), key=key[:64], digest_size=64, person=b"emp-sketch-%d" % part).digest()
+_SKETCH_WORDS = struct.Struct(f">{SKETCH_SLOTS}H")
+
+
+def _sketch_states(key: bytes) -> tuple[hashlib._Hash, ...]:
+    """One keyed BLAKE2b state per 32 slots (64 bytes); ``person`` separates the parts. Each trigram's
+    64 bytes of a part are ``copy()`` of it, updated with the trigram: the same bytes as hashing it anew."""
+    return tuple(hashlib.blake2b(key=key[:64], digest_size=64, person=b"emp-sketch-%d" % part)
+                 for part in range(SKETCH_SLOTS // 32))
 
 
 def sketch_similarity(a: str | None, b: str | None) -> float | None:

@@ -98,3 +98,39 @@ def test_the_sketch_folds_like_the_index_is_keyed_and_holds_no_name() -> None:
     # Sketches under two keys cannot be compared (a rotation): unknown, not "different".
     assert sketch_similarity(one, other_key) is None
     assert sketch_similarity(one, None) is None and idx.employer_sketch(" - ") is None
+
+
+# Sketches stored by earlier releases must keep comparing with new ones: the output is pinned, byte for byte.
+PINNED_SKETCHES = {
+    "Les Serres Maraîchères du Québec Inc.": (
+        "k1:be10cbcda53743a5ab3c1cdf32758e0f911d413a0c74a3a462f5386092dc8c12a3084828964e0daba0e70bf31b787ebc"
+        "3798d963d8ab938c2003bbb79be81c32e9594ef686c3c5200b0b6610ed3fdd9ff3c1355b1a7da63ec220cc59e70e18b88b"
+        "8231fe038cb47e8c7f1394df65256a258aae1dea179d8191a5b1a868904053"
+    ),
+    "Ferme Tremblay": (
+        "k1:87860383996137ce1e993bffda8bc3d47f6c14173244e599b192cf570c7197bce75655c0a6341eb00023fba96093e8be"
+        "7d29a02f319126ef302acd07a53c14055312917b2fee655994e4aa2f8806956dcc6a1851d3c9be5c72064e99dfe23fc1c7"
+        "b05523dc9ab0bcfc58f8b79649804a1199c30f753b8f65a9c944efa40ec467"
+    ),
+}
+
+
+def _reference_sketch(key: bytes, name: str) -> str:
+    """The sketch as decision record 0016 defines it, written the slow, obvious way."""
+    padded = f" {normalize_employer(name)} "
+    slots = [0x10000] * 128
+    for trigram in {padded[i : i + 3] for i in range(len(padded) - 2)}:
+        raw = b"".join(hashlib.blake2b(trigram.encode(), key=key[:64], digest_size=64,
+                                       person=b"emp-sketch-%d" % part).digest() for part in range(4))
+        slots = [min(s, int.from_bytes(raw[2 * i : 2 * i + 2], "big")) for i, s in enumerate(slots)]
+    return bytes(s & 0xFF for s in slots).hex()
+
+
+def test_the_sketch_is_the_same_bytes_as_every_sketch_already_stored() -> None:
+    keys = KeyList.parse("k1:" + "A" * 43, name="x")
+    idx = BlindIndexer(keys)
+    for name, sketch in PINNED_SKETCHES.items():
+        assert idx.employer_sketch(name) == sketch
+    for name in ("Ferme Tremblay", "ABC Construction Ltd", "Golden Harvest Greenhouses", "ab", "Ｘ-Ｙ Farms",
+                 "Ferme Tremblay Ferme Tremblay", "مزرعة الوادي", "农场"):
+        assert idx.employer_sketch(name) == "k1:" + _reference_sketch(keys.current[1], name), name
