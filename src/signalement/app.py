@@ -169,7 +169,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         # Brotli where the browser takes it, gzip otherwise. No BREACH oracle: pages holding a secret
         # answer only requests that carry our SameSite=Strict cookies, which no other site can send.
         compression_config=CompressionConfig(backend="brotli", brotli_gzip_fallback=True),
-        template_config=template_config(settings.quick_exit_url),
+        template_config=template_config(settings.quick_exit_url, reload=settings.debug and not settings.is_production),
         exception_handlers={Exception: handle_exception},
         logging_config=None,  # ours is configured above; Litestar's would log request details
         debug=settings.debug and not settings.is_production,

@@ -24,8 +24,10 @@ from signalement.static_assets import asset_url
 TEMPLATES = Path(__file__).parent / "templates"
 
 
-def build_environment(quick_exit_url: str = "https://weather.gc.ca/") -> Environment:
+def build_environment(quick_exit_url: str = "https://weather.gc.ca/", *, reload: bool = False) -> Environment:
+    """``reload``: look for edited template files on every render (debug); otherwise they are read once."""
     env = Environment(
+        auto_reload=reload,
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(("html", "svg", "xml")),
         undefined=StrictUndefined,
@@ -57,6 +59,7 @@ def _gettext(context: Context, message: str, **variables: Any) -> str:
     return text % variables if variables or "%" in text else text
 
 
-def template_config(quick_exit_url: str = "https://weather.gc.ca/") -> TemplateConfig[JinjaTemplateEngine]:
-    env = build_environment(quick_exit_url)
+def template_config(quick_exit_url: str = "https://weather.gc.ca/", *,
+                    reload: bool = False) -> TemplateConfig[JinjaTemplateEngine]:
+    env = build_environment(quick_exit_url, reload=reload)
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(env))

@@ -51,6 +51,7 @@ from signalement.reporter.forms import (
     show_phone,
 )
 from signalement.reporter.page_state import ExpiredFormError, PageStates
+from signalement.reporter.receipt_page import ReceiptPage
 from signalement.reporter.uploads import UPLOAD_MAX_BODY, UploadForm, read_upload
 from signalement.request_bodies import STREAMS_MULTIPART
 from signalement.runtime import Runtime
@@ -126,18 +127,17 @@ class ReportPages:
         return Template(f"reporter/report/{draft.step.value}.html", context=context, status_code=status)
 
     def receipt(self, lang: i18n.Language, draft: Draft, *, visit: str, started: int | None) -> Template:
-        context = {
-            "lang": lang,
-            "page_path": "/report",
-            "draft_state": self.states.drafts.encode(draft, visit=visit, started=started),
-            "code": format_code(draft.case_code),
-            "secret": format_secret(draft.secret),
-            "promise": URGENCY_PROMISE.get(draft.urgency, URGENCY_PROMISE["standard"]),
-            "danger": draft.danger_now == "yes",
-            "contact_pref": draft.contact_pref,
-            "feedback_page": "receipt",
-        }
-        return Template("reporter/report/receipt.html", context=context)
+        return ReceiptPage(
+            lang=lang,
+            promise=URGENCY_PROMISE.get(draft.urgency, URGENCY_PROMISE["standard"]),
+            danger=draft.danger_now == "yes",
+            contact_pref=draft.contact_pref,
+            values={
+                "draft_state": self.states.drafts.encode(draft, visit=visit, started=started),
+                "code": format_code(draft.case_code),
+                "secret": format_secret(draft.secret),
+            },
+        )
 
     async def recently_received(self, case_id: str) -> bool:
         async with self.runtime.db.reading() as session:
