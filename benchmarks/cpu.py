@@ -26,6 +26,7 @@ import argparse
 import asyncio
 import cProfile
 import functools
+import gc
 import importlib.util
 import io
 import os
@@ -62,6 +63,20 @@ class Meter:
         self.count_calls = False
         self.calls: dict[str, list[int]] = defaultdict(list)
         self.profile_only = ""
+        # Garbage collections that ran during each kind of request, per generation, and their pause.
+        self.collections: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+        self.gc_ms: dict[str, float] = defaultdict(float)
+        self._gc_started = 0.0
+        self.in_request = False
+
+    def on_gc(self, phase: str, info: dict[str, int]) -> None:
+        if not self.in_request:
+            return
+        if phase == "start":
+            self._gc_started = time.thread_time()
+            return
+        self.collections[self.label][info["generation"]] += 1
+        self.gc_ms[self.label] += (time.thread_time() - self._gc_started) * 1000
 
     def on_commit(self, _conn: Any) -> None:
         self._commits += 1
@@ -77,7 +92,11 @@ class Meter:
         commits0, cpu0 = self._commits, time.process_time()
         if profiling:
             self.profiler.enable()  # type: ignore[union-attr]
-        await self.app(scope, receive, send)
+        self.in_request = True
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_request = False
         if profiling:
             self.profiler.disable()  # type: ignore[union-attr]
         self.cpu[self.label].append((time.process_time() - cpu0) * 1000)
@@ -131,11 +150,11 @@ async def walk(client: Any, meter: Meter, lang: str = "en") -> bool:
 
 
 async def run(backend: str, reports: int, kdf_cost: str, workers: int, profile: int, profile_only: str,
-              count_calls: bool, sort: str = "tottime", callers: str = "") -> None:
+              count_calls: bool, sort: str = "tottime", callers: str = "", gc_freeze: bool = True) -> None:
     import httpx
     from sqlalchemy import event
 
-    from signalement.app import create_app
+    from signalement.app import create_app, freeze_startup_heap
     from signalement.bootstrap import initialize
     from signalement.runtime import Runtime
     from signalement.settings import load_settings
@@ -176,22 +195,33 @@ async def run(backend: str, reports: int, kdf_cost: str, workers: int, profile: 
                 meter.on_commit(None)
 
         runtime.db.write_all = counted_write_all  # type: ignore[method-assign]
+        gc.callbacks.append(meter.on_gc)
         transport = httpx.ASGITransport(app=meter, client=("127.0.0.1", 50000))  # type: ignore[arg-type]
         async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
             for _ in range(3):  # warm template, statement and rule caches
                 await walk(client, meter)
+            if gc_freeze:  # as each worker of signalement serve does once started (app.create_served_app)
+                freeze_startup_heap()
             meter.cpu.clear()
             meter.commits.clear()
             meter.kdf.clear()
+            meter.collections.clear()
+            meter.gc_ms.clear()
             if count_calls:  # a second pass, counting: the hook's cost must not reach the CPU figures
                 meter.count_calls = True
                 for _ in range(min(reports, 10)):
                     await walk(client, meter)
                 meter.count_calls = False
                 meter.kdf.clear()
+                meter.collections.clear()
+                meter.gc_ms.clear()
             profiler = meter.profiler = cProfile.Profile(time.thread_time) if profile else None
             meter.profile_only = profile_only
             done = sum([await walk(client, meter) for _ in range(reports)])
+        gc.callbacks.remove(meter.on_gc)
+        t0 = time.thread_time()
+        gc.collect()
+        full_gc_ms = (time.thread_time() - t0) * 1000
         await runtime.close()
     finally:
         shutil.rmtree(root, ignore_errors=True)
@@ -221,6 +251,14 @@ async def run(backend: str, reports: int, kdf_cost: str, workers: int, profile: 
     print(f"Argon2id in a Send (the pool thread's CPU, as it ran): {kdf:.1f} ms; share of a Send's CPU "
           f"{kdf / send:.0%}, of the walk's {kdf / whole:.0%}. Outside Argon2id: a Send {send - kdf:.1f} ms, "
           f"the walk {whole - kdf:.1f} ms")
+    sends = max(1, len(meter.cpu["POST Send"]))
+    gen = meter.collections["POST Send"]
+    walk_gen = [sum(c[g] for c in meter.collections.values()) for g in range(3)]
+    print(f"Garbage collections during a Send (generation 0/1/2, this process): {gen[0] / sends:.2f} / "
+          f"{gen[1] / sends:.2f} / {gen[2] / sends:.2f}, {meter.gc_ms['POST Send'] / sends:.2f} ms; during the walk "
+          f"{walk_gen[0] / sends:.2f} / {walk_gen[1] / sends:.2f} / {walk_gen[2] / sends:.2f}, "
+          f"{sum(meter.gc_ms.values()) / sends:.2f} ms. A full collection after the run: {full_gc_ms:.1f} ms "
+          f"({'startup heap frozen' if gc_freeze else 'nothing frozen: --no-gc-freeze'})")
     if kdf_cost == "standard":
         print(f"One receipt derivation alone, after the run: {kdf_alone:.1f} ms CPU (memory-hard: a loaded "
               "machine's caches make it vary)")
@@ -250,9 +288,11 @@ def main() -> int:
     parser.add_argument("--callers", default="", metavar="REGEX", help="with --profile: who calls these functions")
     parser.add_argument("--count-calls", action="store_true",
                         help="also count the function calls of each request (a second, untimed pass)")
+    parser.add_argument("--no-gc-freeze", action="store_true",
+                        help="leave the startup heap in the garbage collector's sight (serve's workers freeze it)")
     args = parser.parse_args()
     asyncio.run(run(args.backend, args.reports, args.kdf_cost, args.workers, args.profile, args.profile_only,
-                    args.count_calls, args.profile_sort, args.callers))
+                    args.count_calls, args.profile_sort, args.callers, not args.no_gc_freeze))
     return 0
 
 

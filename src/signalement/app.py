@@ -7,6 +7,7 @@ only the reporter tier, so officer routes do not exist there at all.
 
 from __future__ import annotations
 
+import gc
 import hmac
 
 from litestar import Litestar, Response, get
@@ -182,3 +183,22 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         # Counts still in memory are written before the database closes.
         on_shutdown=[*([snapshots.stop] if snapshots else []), flusher.stop, runtime.close],
     )
+
+
+def freeze_startup_heap() -> None:
+    """Move every object alive once a worker has started (modules, routes, templates, rules) out of the
+    garbage collector's sight: a full collection then walks only what requests made since. Measured on a
+    worker (``benchmarks/cpu.py``): a full collection cost 120-130 ms of CPU before, under 1 ms after, and
+    the Send that set one off paid all of it. Collected first, so that no garbage is frozen."""
+    gc.collect()
+    gc.freeze()
+
+
+def create_served_app() -> Litestar:
+    """``create_app`` for each worker of ``signalement serve``: the same app, its startup heap frozen once
+    the startup hooks have run. Not in ``create_app`` itself: tests build hundreds of apps in one process,
+    and frozen objects are never freed."""
+    app = create_app()
+    app.on_startup.append(freeze_startup_heap)
+    return app
+

@@ -56,6 +56,10 @@ def _print_account(account: Any, heading: str) -> None:
 
 # ---- serve / worker / init / db ---------------------------------------------------------------
 
+# Each worker's app (its startup heap frozen out of the garbage collector's sight: app.create_served_app).
+SERVED_APP = "signalement.app:create_served_app"
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -68,7 +72,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     os.environ["SIGNALEMENT_WEB_WORKERS"] = str(workers)
     trusted = settings.trusted_proxies.strip()
     uvicorn.run(
-        "signalement.app:create_app", factory=True, host=args.host, port=args.port, workers=workers,
+        SERVED_APP, factory=True, host=args.host, port=args.port, workers=workers,
         access_log=False,  # an access log would record reporters' addresses
         log_config=None, server_header=False, proxy_headers=bool(trusted),
         forwarded_allow_ips=trusted or None, timeout_graceful_shutdown=10,
