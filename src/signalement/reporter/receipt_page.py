@@ -60,7 +60,7 @@ class ReceiptPage(Template):
         self.variant = (lang.code, promise, str(danger), contact_pref, feedback_page)
         self.values = values
 
-    def to_asgi_response(  # type: ignore[override]  # Template's own, keyword for keyword
+    def to_asgi_response(  # Template's own, keyword for keyword
         self,
         app: Litestar | None,
         request: Request[Any, Any, Any],
@@ -77,7 +77,7 @@ class ReceiptPage(Template):
         engine = request.app.template_engine
         if engine is None:
             raise ImproperlyConfiguredException("Template engine is not configured")
-        environment: Environment = engine.engine  # type: ignore[attr-defined]
+        environment: Environment = engine.engine
         if environment.auto_reload:  # templates being edited (debug): render each time, as Template does
             return super().to_asgi_response(
                 app, request, background=background, cookies=cookies, encoded_headers=encoded_headers,

@@ -27,6 +27,7 @@ import hmac
 import re
 import struct
 import unicodedata
+from hashlib import blake2b
 
 import phonenumbers
 
@@ -83,7 +84,7 @@ def normalize_phone(number: str, region: str = "CA") -> str:
 class BlindIndexer:
     def __init__(self, keys: KeyList) -> None:
         self.keys = keys
-        self._sketch_states: dict[str, tuple[hashlib._Hash, ...]] = {}
+        self._sketch_states: dict[str, tuple[blake2b, ...]] = {}
 
     def _index(self, purpose: str, value: str, key_id: str | None = None) -> str:
         kid, key = (key_id, self.keys.get(key_id)) if key_id else self.keys.current
@@ -139,10 +140,10 @@ class BlindIndexer:
 _SKETCH_WORDS = struct.Struct(f">{SKETCH_SLOTS}H")
 
 
-def _sketch_states(key: bytes) -> tuple[hashlib._Hash, ...]:
+def _sketch_states(key: bytes) -> tuple[blake2b, ...]:
     """One keyed BLAKE2b state per 32 slots (64 bytes); ``person`` separates the parts. Each trigram's
     64 bytes of a part are ``copy()`` of it, updated with the trigram: the same bytes as hashing it anew."""
-    return tuple(hashlib.blake2b(key=key[:64], digest_size=64, person=b"emp-sketch-%d" % part)
+    return tuple(blake2b(key=key[:64], digest_size=64, person=b"emp-sketch-%d" % part)
                  for part in range(SKETCH_SLOTS // 32))
 
 
