@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from litestar.datastructures import MutableScopeHeaders
 from litestar.types import Message, Scope
 
 CSP = "; ".join((
@@ -45,15 +44,21 @@ def security_headers_hook(*, hsts: bool) -> Callable[[Message, Scope], Awaitable
     values = dict(BASE_HEADERS)
     if hsts:
         values["strict-transport-security"] = HSTS
+    encoded = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in values.items()]
+    but_cache_control = [(name, value) for name, value in encoded if name != b"cache-control"]
+    ours = frozenset(name for name, _ in encoded)
 
     async def add_headers(message: Message, scope: Scope) -> None:
-        if message["type"] == "http.response.start":
-            headers = MutableScopeHeaders.from_message(message)
-            immutable = "immutable" in headers.get("cache-control", "")
-            for name, value in values.items():
-                if name == "cache-control" and immutable:
-                    continue  # a content-hashed static file (static_assets): it never changes
-                headers[name] = value
-            headers.pop("server", None)
+        # One pass over the raw headers, not a case-insensitive search per name (MutableScopeHeaders):
+        # this runs for every response.
+        if message["type"] != "http.response.start":
+            return
+        headers = list(message.get("headers", ()))
+        first_cache_control = next((value for name, value in headers if name.lower() == b"cache-control"), b"")
+        # A content-hashed static file (static_assets) keeps its own: it never changes.
+        immutable = b"immutable" in first_cache_control
+        dropped = (ours - {b"cache-control"} if immutable else ours) | {b"server"}
+        kept = [(name, value) for name, value in headers if name.lower() not in dropped]
+        message["headers"] = kept + (but_cache_control if immutable else encoded)
 
     return add_headers
