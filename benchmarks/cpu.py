@@ -9,7 +9,8 @@ Around each request it reads the process CPU time (every thread, so the Argon2id
 and counts the commits on the database's engines. The client's own work happens outside those
 brackets and is not counted. Not counted either: uvicorn's HTTP parsing and the access log.
 
-It prints, per kind of request (the start page GET, each step POST, Send), the median CPU ms and the
+It prints, per kind of request (the start page GET, each step POST, Send), the median CPU ms (and the mean
+of the event loop's thread alone: middleware, handler, intake, asyncpg), the
 commits; per report, the CPU of the single Send and of the whole walk; the CPU of one receipt derivation
 (Argon2id, thread CPU) and its share of a Send. ``--count-calls`` adds the function calls each request
 makes (a second, untimed pass): unlike CPU time, a count the machine's load cannot change. With
@@ -56,6 +57,7 @@ class Meter:
         self.app = app
         self.label = "other"
         self.cpu: dict[str, list[float]] = defaultdict(list)
+        self.loop_cpu: dict[str, list[float]] = defaultdict(list)  # the event loop's thread alone
         self.commits: dict[str, list[int]] = defaultdict(list)
         self._commits = 0
         self.kdf: dict[str, list[float]] = defaultdict(list)
@@ -89,7 +91,7 @@ class Meter:
             await self._counted(scope, receive, send)
             return
         profiling = self.profiler is not None and self.profile_only in self.label
-        commits0, cpu0 = self._commits, time.process_time()
+        commits0, cpu0, loop0 = self._commits, time.process_time(), time.thread_time()
         if profiling:
             self.profiler.enable()  # type: ignore[union-attr]
         self.in_request = True
@@ -100,6 +102,7 @@ class Meter:
         if profiling:
             self.profiler.disable()  # type: ignore[union-attr]
         self.cpu[self.label].append((time.process_time() - cpu0) * 1000)
+        self.loop_cpu[self.label].append((time.thread_time() - loop0) * 1000)
         self.commits[self.label].append(self._commits - commits0)
 
 
@@ -203,6 +206,7 @@ async def run(backend: str, reports: int, kdf_cost: str, workers: int, profile: 
             if gc_freeze:  # as each worker of signalement serve does once started (app.create_served_app)
                 freeze_startup_heap()
             meter.cpu.clear()
+            meter.loop_cpu.clear()
             meter.commits.clear()
             meter.kdf.clear()
             meter.collections.clear()
@@ -233,12 +237,13 @@ async def run(backend: str, reports: int, kdf_cost: str, workers: int, profile: 
     print(f"# benchmarks/cpu.py: {backend}, {done}/{reports} reports, kdf cost {kdf_cost}, "
           f"stores as with {workers} worker(s), "
           f"load average {os.getloadavg()[0]:.1f}")
-    print(f"{'request':<18}{'CPU ms p50':>11}{'mean':>8}{'commits':>9}" + (f"{'calls':>9}" if count_calls else ""))
+    print(f"{'request':<18}{'CPU ms p50':>11}{'mean':>8}{'loop':>8}{'commits':>9}"
+          + (f"{'calls':>9}" if count_calls else ""))
     for label, values in meter.cpu.items():
         commits = meter.commits[label]
         calls = f"{statistics.fmean(meter.calls[label]):>9.0f}" if count_calls else ""
         print(f"{label:<18}{statistics.median(values):>11.2f}{statistics.fmean(values):>8.2f}"
-              f"{sum(commits) / len(commits):>9.2f}{calls}")
+              f"{statistics.fmean(meter.loop_cpu[label]):>8.2f}{sum(commits) / len(commits):>9.2f}{calls}")
     send = statistics.fmean(meter.cpu["POST Send"])
     whole = sum(statistics.fmean(v) for v in meter.cpu.values())
     pages = whole - send
@@ -251,6 +256,9 @@ async def run(backend: str, reports: int, kdf_cost: str, workers: int, profile: 
     print(f"Argon2id in a Send (the pool thread's CPU, as it ran): {kdf:.1f} ms; share of a Send's CPU "
           f"{kdf / send:.0%}, of the walk's {kdf / whole:.0%}. Outside Argon2id: a Send {send - kdf:.1f} ms, "
           f"the walk {whole - kdf:.1f} ms")
+    loop = statistics.fmean(meter.loop_cpu["POST Send"])
+    print(f"A Send's CPU by thread: the event loop's {loop:.1f} ms (middleware, handler, intake; asyncpg), "
+          f"Argon2id {kdf:.1f} ms, every other thread (SQLite's, the pool's own work) {send - loop - kdf:.1f} ms")
     sends = max(1, len(meter.cpu["POST Send"]))
     gen = meter.collections["POST Send"]
     walk_gen = [sum(c[g] for c in meter.collections.values()) for g in range(3)]
