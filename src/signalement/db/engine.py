@@ -9,7 +9,7 @@ SQLite (the embedded default) runs in WAL mode with ``synchronous=FULL``
 (an acknowledged report survives power loss), ``secure_delete=ON`` (deleted
 rows are overwritten, which purge relies on), and one writer connection per
 process that begins with ``BEGIN IMMEDIATE`` so writers queue instead of
-failing. PostgreSQL uses one pool for both roles.
+failing. PostgreSQL uses one pool for both roles; a connection is pinged before use only after sitting idle.
 
 ``Database.write_all()`` runs a short write transaction of Core statements given up front (the Twilio
 webhooks' state, replay row and job) and commits it before it returns. On SQLite it runs as one call on a
@@ -42,7 +42,7 @@ from typing import Any, cast
 
 from sqlalchemy import Executable, event
 from sqlalchemy.engine import CursorResult, Dialect, make_url
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, InvalidatePoolError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.util import await_only
@@ -60,6 +60,9 @@ SQLITE_PRAGMAS = (
 # How long a writer waits for the write lock before it gives up: SQLite's busy_timeout, the same bound.
 WRITE_LOCK_TIMEOUT = 10.0
 _LOCK_KEY = "signalement_write_lock"
+# PostgreSQL: a pooled connection idle this long is pinged before use (``_install_idle_ping``).
+IDLE_PING_SECONDS = 2.0
+_IDLE_KEY = "signalement_idle_since"
 
 
 @dataclass(slots=True)
@@ -198,6 +201,31 @@ def _install_sqlite_pragmas(engine: AsyncEngine, *, writer: bool, lock: WriteLoc
         lock.waits.add(started)
 
 
+def _install_idle_ping(engine: AsyncEngine) -> None:
+    """Check a pooled connection with a ping before use only if it sat idle ``IDLE_PING_SECONDS`` or more.
+
+    ``pool_pre_ping`` pings on every checkout: on asyncpg three round trips (BEGIN, the ping, ROLLBACK), six of
+    an SMS text's fifteen. A connection in steady use has just proved itself; one left idle is where a database
+    restart or a dropped link hides. A failed ping invalidates the pool, which connects afresh (the outage test).
+    A connection that dies while in use fails that one request with a calm 503 (``is_unavailable``) and
+    invalidates the pool, as before."""
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            record.info[_IDLE_KEY] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.pop(_IDLE_KEY, None)
+        if since is None or time.monotonic() - since < IDLE_PING_SECONDS:
+            return  # just connected, or used a moment ago
+        try:
+            engine.sync_engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            raise InvalidatePoolError(f"idle connection failed its ping ({type(exc).__name__})") from exc
+
+
 class NothingChangedError(Exception):
     """A ``Write`` that had to change a row changed none: the whole transaction was rolled back."""
 
@@ -315,9 +343,12 @@ class Database:
                 _install_write_lock(self.writer, self.write_lock)
                 self._write_thread = _SqliteWriteThread(path, self.write_lock)
         else:
+            # LIFO: under load the same few connections stay in use (and their prepared statements cached);
+            # the rest sit idle and are checked before use (``_install_idle_ping``), not on every checkout.
             self.writer = create_async_engine(
-                url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_recycle=1800
+                url, pool_size=pool_size, max_overflow=pool_size, pool_use_lifo=True, pool_recycle=1800
             )
+            _install_idle_ping(self.writer)
             self.reader = self.writer
         self._write_sessions = async_sessionmaker(self.writer, expire_on_commit=False, autoflush=True)
         self._read_sessions = async_sessionmaker(self.reader, expire_on_commit=False, autoflush=False)
@@ -393,7 +424,7 @@ def is_unavailable(exc: BaseException) -> bool:
     """The database could not be reached, dropped the connection or is busy (not a bad query).
 
     Callers answer a calm 503 that keeps the reporter's input, and acknowledge nothing: the commit did
-    not happen. The pool re-connects on its own once the database is back (``pool_pre_ping``)."""
+    not happen. The pool re-connects on its own once the database is back (``_install_idle_ping``)."""
     if isinstance(exc, DBAPIError):
         return bool(exc.connection_invalidated) or isinstance(exc, OperationalError | InterfaceError)
     return isinstance(exc, PoolTimeoutError | ConnectionError | TimeoutError)
