@@ -14,7 +14,7 @@ import datetime as dt
 import time
 from typing import cast
 
-from sqlalchemy import Table, bindparam, insert, select
+from sqlalchemy import Select, Table, bindparam, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signalement.channels.lockbox import Lockbox
@@ -51,6 +51,15 @@ class ReplayLedger:
                 blob = await own.scalar(query)
         else:
             blob = await session.scalar(query)
+        return self.opened(key, form, blob)
+
+    def lookup(self, key: str) -> Select[tuple[str, bytes | None, int]]:
+        """The query for this webhook's ledger row (``sid_index, reply, 0``), for a caller's combined read."""
+        return select(WEBHOOKS.c.sid_index, WEBHOOKS.c.reply, literal(0)).where(WEBHOOKS.c.sid_index == key)
+
+    def opened(self, key: str, form: SignedForm, blob: bytes | None) -> str | None:
+        """The stored reply in ``blob`` (``None``: never handled). ``LockedValueError`` if this request is not
+        the one that made it."""
         if blob is None:
             return None
         return self.lockbox.unlock("reply", request_secret(form), key, blob).decode()

@@ -14,11 +14,10 @@ from litestar.di import NamedDependency
 
 from signalement.channels.signature import verified_form
 from signalement.channels.sms import SmsChannel
-from signalement.errors import SignalementError
+from signalement.errors import SignalementError, status_for
 from signalement.logs import log_exception
 from signalement.messaging import PurgeJob, queue_purge
 from signalement.runtime import Runtime
-from signalement.vault.kdf import KdfBusyError
 
 TWIML = "application/xml"
 logger = logging.getLogger("signalement.channels")
@@ -41,7 +40,7 @@ class TwilioSmsController(Controller):
             raise  # a malformed webhook: a bare status, as for any /twilio/ error
         except Exception as exc:  # nothing was committed: tell the phone calmly, a new text will be handled afresh
             log_exception(logger, exc, where="twilio_sms")
-            return Response(sms.apology(busy=isinstance(exc, KdfBusyError)), media_type=TWIML)
+            return Response(sms.apology(busy=status_for(exc) == 503), media_type=TWIML)  # the web's 503 cases
 
     @post("/status", status_code=204, media_type=MediaType.TEXT)
     async def status(self, request: Request[Any, Any, Any], runtime: NamedDependency[Runtime],

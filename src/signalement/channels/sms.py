@@ -11,6 +11,7 @@ before that transaction: the conversation holds only envelopes, filed as the cas
 
 from __future__ import annotations
 
+from sqlalchemy import literal, union_all
 from sqlalchemy.exc import IntegrityError
 from twilio.twiml.messaging_response import MessagingResponse
 
@@ -97,11 +98,11 @@ class SmsChannel:
     async def _handle(self, form: SignedForm, inbound: Inbound, phone: str, key: str) -> str:
         status_url = public_url_for(self.rt.settings.public_url, STATUS_PATH)
         for _attempt in range(5):
-            async with self.rt.db.reading() as session:  # one read for both lookups
-                stored = await self.ledger.stored_reply(key, form, session)
-                if stored is not None:
-                    return stored  # a replay: this text was handled, here is what we answered
-                loaded = await self.sessions.load(phone, session)
+            ledger, sessions = await self._read(key, phone)
+            stored = self.ledger.opened(key, form, ledger)
+            if stored is not None:
+                return stored  # a replay: this text was handled, here is what we answered
+            loaded = self.sessions.loaded(phone, sessions)
             conversation = loaded.conversation
             media_job = delete_only(inbound)
             try:
@@ -132,6 +133,14 @@ class SmsChannel:
                 continue  # another replica handled this text or moved this conversation: look again
             return twiml
         raise StaleSessionError
+
+    async def _read(self, key: str, phone: str) -> tuple[bytes | None, dict[str, tuple[int, bytes]]]:
+        """The ledger's reply for this text and the number's conversation rows, in one statement (one round
+        trip on PostgreSQL, one snapshot): ``(reply or None, {phone_index: (version, state)})``."""
+        rows = await self.rt.db.read_all(union_all(self.ledger.lookup(key).add_columns(literal(True)),
+                                                   self.sessions.lookup(phone).add_columns(literal(False))))
+        reply = next((blob for _key, blob, _version, is_reply in rows if is_reply), None)
+        return reply, {index: (version, blob) for index, blob, version, is_reply in rows if not is_reply}
 
     async def _step(self, c: Conversation, loaded: Loaded, inbound: Inbound, phone: str,
                     key: str) -> tuple[list[str], MediaJob | None]:
@@ -248,7 +257,8 @@ class SmsChannel:
         ))
         if not receipt.created:
             raise AlreadyFiledError  # its secret is not ours to give: the first delivery's reply has it
-        if c.case_id:  # after intake's commit: photos the worker stored meanwhile (``attach_if_filed``)
+        if c.case_id and c.evidence_ids:  # after intake's commit: photos the worker stored meanwhile
+            # (``attach_if_filed``); a report with no photo queued has none to attach: no transaction
             async with self.rt.db.writing() as session:
                 await attach_if_filed(session, c.case_id)
                 await session.commit()

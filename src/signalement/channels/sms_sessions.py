@@ -13,10 +13,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
+from collections.abc import Mapping
 from typing import Any, cast
 
 import msgspec
-from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy import Select, Table, bindparam, delete, insert, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -99,23 +100,30 @@ class SessionStore:
 
     async def load(self, e164: str, session: AsyncSession) -> Loaded:
         """The number's conversation (a fresh one if none, or if it timed out), read in ``session``."""
+        rows = (await session.execute(self.lookup(e164))).all()
+        return self.loaded(e164, {index: (version, state) for index, state, version in rows})
+
+    def lookup(self, e164: str) -> Select[tuple[str, bytes, int]]:
+        """The query for the number's rows, under every blind-index key: ``phone_index, state, version`` (the
+        shape of ``ReplayLedger.lookup``, so a caller can read both in one statement)."""
+        return (select(SESSIONS.c.phone_index, SESSIONS.c.state, SESSIONS.c.version)
+                .where(SESSIONS.c.phone_index.in_(self.lockbox.phone_indexes(e164))))
+
+    def loaded(self, e164: str, found: Mapping[str, tuple[int, bytes]]) -> Loaded:
+        """The conversation from the rows ``lookup`` found (``phone_index`` → version, state)."""
         current = self.lockbox.phone_index(e164)
-        indexes = self.lockbox.phone_indexes(e164)
-        rows = (await session.execute(select(SmsSession).where(SmsSession.phone_index.in_(indexes)))).scalars()
-        found = {row.phone_index: row for row in rows}
-        for index in indexes:
-            row = found.get(index)
-            if row is None:
+        for index in self.lockbox.phone_indexes(e164):
+            if index not in found:
                 continue
+            version, blob = found[index]
             try:
-                state = msgspec.msgpack.decode(
-                    self.lockbox.unlock("sms-session", e164, index, row.state), type=Conversation)
+                state = msgspec.msgpack.decode(self.lockbox.unlock("sms-session", e164, index, blob), type=Conversation)
             except (LockedValueError, msgspec.DecodeError):
-                return Loaded(conversation=Conversation(), index=current, version=row.version, old_index=index)
+                return Loaded(conversation=Conversation(), index=current, version=version, old_index=index)
             if state.idle_until < time.time():
                 return Loaded(conversation=Conversation(language=state.language), index=current,
-                              version=row.version, timed_out=True, old_index=index)
-            return Loaded(conversation=state, index=current, version=row.version,
+                              version=version, timed_out=True, old_index=index)
+            return Loaded(conversation=state, index=current, version=version,
                           old_index=index if index != current else None)
         return Loaded(conversation=Conversation(), index=current, version=None)
 

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import Executable, event
-from sqlalchemy.engine import CursorResult, Dialect, make_url
+from sqlalchemy.engine import CursorResult, Dialect, Row, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, InvalidatePoolError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -271,7 +271,6 @@ class _SqliteWriteThread:
         self.lock = lock
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-write-all")
         self.connection: sqlite3.Connection | None = None
-        self.lock_fd: int | None = None
 
     def _connect(self) -> sqlite3.Connection:
         if self.connection is None:
@@ -281,13 +280,11 @@ class _SqliteWriteThread:
             self.connection = connection
         return self.connection
 
-    def _transaction(self, statements: list[tuple[str, tuple[Any, ...], type[Exception] | None]]) -> None:
-        connection = self._connect()
-        if self.lock_fd is None:
-            self.lock_fd = self.lock.open()
-        started = time.perf_counter()
-        self.lock.take_blocking(self.lock_fd)  # this thread waits, woken when the lock is let go
+    def _transaction(self, statements: list[tuple[str, tuple[Any, ...], type[Exception] | None]], lock_fd: int,
+                     started: float) -> None:
+        """Runs with the write lock already held on ``lock_fd``; lets it go (closes it) whatever happens."""
         try:
+            connection = self._connect()
             connection.execute("BEGIN IMMEDIATE")
             self.lock.waits.add(started)
             try:
@@ -300,18 +297,25 @@ class _SqliteWriteThread:
                     connection.execute("ROLLBACK")
                 raise
         finally:
-            fcntl.flock(self.lock_fd, fcntl.LOCK_UN)
+            os.close(lock_fd)
 
     async def run(self, statements: list[tuple[str, tuple[Any, ...], type[Exception] | None]]) -> None:
-        await asyncio.get_running_loop().run_in_executor(self.executor, self._transaction, statements)
+        """Take the write lock (a bounded wait: ``TimeoutError`` after ``WRITE_LOCK_TIMEOUT``, which callers treat
+        as the database being busy), then run the transaction on this thread. A caller cancelled meanwhile does
+        not cancel the transaction: it commits, and its thread lets the lock go."""
+        started = time.perf_counter()
+        lock_fd = await self.lock.take()
+        try:
+            future = self.executor.submit(self._transaction, statements, lock_fd, started)
+        except BaseException:
+            os.close(lock_fd)
+            raise
+        await asyncio.shield(asyncio.wrap_future(future))
 
     def _close(self) -> None:
         if self.connection is not None:
             self.connection.close()
             self.connection = None
-        if self.lock_fd is not None:
-            os.close(self.lock_fd)
-            self.lock_fd = None
 
     async def close(self) -> None:
         """Close the connection and let the thread go (a later ``run`` opens both again)."""
@@ -393,6 +397,17 @@ class Database:
         except sqlite3.Error as exc:
             raise DBAPIError.instance(statements[0][0], None, exc, sqlite3.Error, hide_parameters=True,
                                       dialect=self.writer.dialect) from exc
+
+    async def read_all(self, statement: Executable) -> Sequence[Row[Any]]:
+        """The rows of one read-only statement. On PostgreSQL it runs on its own, outside any transaction (one
+        round trip, where a session adds BEGIN and ROLLBACK): a single statement reads one snapshot, so
+        statements that must agree belong in one (a UNION ALL, a join). On SQLite, in a reader session."""
+        if self.is_postgres:
+            async with self.reader.connect() as connection:
+                autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+                return (await autocommit.execute(statement)).all()
+        async with self.reading() as session:
+            return (await session.execute(statement)).all()
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:

@@ -21,8 +21,8 @@ from typing import cast
 import pytest
 from sqlalchemy import Table, func, insert, select
 
-from signalement.db import migrate
-from signalement.db.engine import Database, Write
+from signalement.db import engine, migrate
+from signalement.db.engine import Database, Write, is_unavailable
 from signalement.db.models import TwilioWebhook
 
 WEBHOOKS = cast(Table, TwilioWebhook.__table__)
@@ -145,3 +145,42 @@ async def test_a_session_that_stops_waiting_lets_the_lock_go_when_it_comes(db: D
     await asyncio.wait_for(db.write_all([webhook("next")]), 5)
     await asyncio.wait_for(write_with_session(db, "and next"), 5)
     assert await count(db) == 2
+
+
+async def test_write_all_gives_up_after_the_bounded_wait_as_the_database_being_busy(
+        db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another process holds the lock and does not let go (stopped, or a very long transaction): ``write_all``
+    waits ``WRITE_LOCK_TIMEOUT``, no longer, and says so with an error the app answers with its calm 503.
+    Nothing is written, and once the holder is gone the next write goes through."""
+    monkeypatch.setattr(engine, "WRITE_LOCK_TIMEOUT", 0.3)
+    process = holder(db, "held", -1)
+    try:
+        started = time.perf_counter()
+        with pytest.raises(TimeoutError) as caught:
+            await asyncio.wait_for(db.write_all([webhook("timed out")]), 5)
+        assert time.perf_counter() - started < 2, "waited past the bound"
+        assert is_unavailable(caught.value)  # the app's calm 503, as for any busy database
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+    await asyncio.wait_for(db.write_all([webhook("after")]), 5)
+    async with db.reading() as session:
+        keys = set((await session.scalars(select(TwilioWebhook.sid_index))).all())
+    assert keys == {"after"}
+
+
+async def test_a_write_all_caller_that_stops_waiting_leaves_the_lock_free(db: Database) -> None:
+    """Cancelled while waiting for the lock: its transaction never runs and the lock is not kept."""
+    assert db.write_lock is not None
+    fd = db.write_lock.take_blocking()  # this test holds it
+    waiting = asyncio.create_task(db.write_all([webhook("cancelled")]))
+    await asyncio.sleep(0.2)
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    os.close(fd)
+    await asyncio.wait_for(db.write_all([webhook("next")]), 5)
+    await asyncio.wait_for(write_with_session(db, "and next"), 5)
+    async with db.reading() as session:
+        keys = set((await session.scalars(select(TwilioWebhook.sid_index))).all())
+    assert keys == {"next", "and next"}
