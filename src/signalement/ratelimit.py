@@ -14,7 +14,8 @@ So this middleware counts itself:
   request (the same fixed window as Litestar's);
 * otherwise in a ``CounterTable`` (``Runtime.store("rate_limit")``): a fixed table of slots, in a file
   every ``serve`` worker of this host maps into memory (``mmap``) and updates under an exclusive
-  ``flock``, on the event loop without a thread hop; or, for one process, the same table in its own memory
+  ``flock``, on the event loop without a thread hop (a request that finds it taken waits in ``asyncio.sleep``
+  steps, never blocking the loop); or, for one process, the same table in its own memory
   without the lock. A slot holds a 64-bit fingerprint of the key, the minute it was last used and two
   counts, this minute's and the last one's; the limit applies to a sliding minute, estimated as this
   minute's count plus the part of the last minute's that the sliding minute still covers (rounded up).
@@ -27,6 +28,7 @@ a further one-way fingerprint of it.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import errno
 import fcntl
@@ -117,35 +119,44 @@ class CounterTable(Store):
             raise
         self._fd = fd
 
+    def _try_lock(self) -> bool:
+        """Take the table's lock if it is free (at once, never waiting); True if this process may change it."""
+        if self._fd < 0:
+            return True
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EINTR):
+                raise
+            return False
+        return True
+
+    def _unlock(self) -> None:
+        if self._fd >= 0:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def _gave_up(self) -> None:
+        if not self._warned:
+            log.warning("rate-limit table locked for more than %.0f ms: a request went uncounted",
+                        LOCK_PATIENCE_SECONDS * 1000)
+            self._warned = True
+
     @contextlib.contextmanager
     def _locked(self) -> Iterator[bool]:
-        """Yields whether the table is ours to change (False: the lock stayed taken past our patience)."""
-        if self._fd < 0:
-            yield True
-            return
-        deadline, pause = None, 0.0001
-        while True:
-            try:
-                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as exc:
-                if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EINTR):
-                    raise
-                now = time.monotonic()
-                deadline = deadline or now + LOCK_PATIENCE_SECONDS
-                if now > deadline:
-                    if not self._warned:
-                        log.warning("rate-limit table locked for more than %.0f ms: a request went uncounted",
-                                    LOCK_PATIENCE_SECONDS * 1000)
-                        self._warned = True
-                    yield False
-                    return
-                time.sleep(pause)
-                pause = min(0.005, pause * 2)
+        """Yields whether the table is ours to change (False: the lock stayed taken past our patience). Waits by
+        sleeping the thread: for callers off the event loop (``hit``); the event loop's is ``hit_async``."""
+        deadline, pause = time.monotonic() + LOCK_PATIENCE_SECONDS, 0.0001
+        while not self._try_lock():
+            if time.monotonic() > deadline:
+                self._gave_up()
+                yield False
+                return
+            time.sleep(pause)
+            pause = min(0.005, pause * 2)
         try:
             yield True
         finally:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            self._unlock()
 
     # ---- counting ------------------------------------------------------------------------------------
 
@@ -153,36 +164,56 @@ class CounterTable(Store):
         """Count one request of ``key`` and say whether it is within ``limit`` a sliding window.
 
         A refused request is not counted, so a client that keeps knocking is let in again once its window
-        has slid past its earlier requests.
+        has slid past its earlier requests. Waits for another process's lock by sleeping this thread: on the
+        event loop, use ``hit_async``.
         """
         self._open()
+        with self._locked() as ours:
+            return self._count(key, limit, window_seconds, now) if ours else True
+
+    async def hit_async(self, key: str, limit: int, window_seconds: int, now: float | None = None) -> bool:
+        """``hit`` for the event loop: while another process holds the table's lock (for microseconds, unless it
+        was descheduled or stopped), this request waits in ``asyncio.sleep`` steps, so every other request on
+        the loop goes on; past ``LOCK_PATIENCE_SECONDS`` it goes through uncounted, as ``hit``'s does."""
+        self._open()
+        deadline, pause = time.monotonic() + LOCK_PATIENCE_SECONDS, 0.0002
+        while not self._try_lock():
+            if time.monotonic() > deadline:
+                self._gave_up()
+                return True
+            await asyncio.sleep(pause)
+            pause = min(0.01, pause * 2)
+        try:
+            return self._count(key, limit, window_seconds, now)
+        finally:
+            self._unlock()
+
+    def _count(self, key: str, limit: int, window_seconds: int, now: float | None) -> bool:
+        """``hit``'s reading and writing of the slots, with the lock held."""
         buf = self._buf
         fp = fingerprint(key)
         window, into = divmod(time.time() if now is None else now, window_seconds)
         current_window = int(window)
         remaining = 1.0 - into / window_seconds
         first = _HEADER.size + (fp % self.slots) * _SLOT.size
-        with self._locked() as ours:
-            if not ours:
-                return True
-            values = self._probe.unpack_from(buf, first)
-            chosen = -1
-            for i in range(PROBES):
-                if values[4 * i] == fp:
-                    chosen = i
-                    break
-            if chosen >= 0:
-                _, seen, count, last = values[4 * chosen: 4 * chosen + 4]
-                if seen != current_window:
-                    count, last = (0, count) if seen == current_window - 1 else (0, 0)
-            else:
-                chosen = self._free_or_lightest(values, current_window, remaining)
-                count = last = 0
-            estimate = count + math.ceil(last * remaining)
-            allowed = estimate < limit
-            if allowed:
-                count = min(_MAX_COUNT, count + 1)
-            _SLOT.pack_into(buf, first + chosen * _SLOT.size, fp, current_window, count, last)
+        values = self._probe.unpack_from(buf, first)
+        chosen = -1
+        for i in range(PROBES):
+            if values[4 * i] == fp:
+                chosen = i
+                break
+        if chosen >= 0:
+            _, seen, count, last = values[4 * chosen: 4 * chosen + 4]
+            if seen != current_window:
+                count, last = (0, count) if seen == current_window - 1 else (0, 0)
+        else:
+            chosen = self._free_or_lightest(values, current_window, remaining)
+            count = last = 0
+        estimate = count + math.ceil(last * remaining)
+        allowed = estimate < limit
+        if allowed:
+            count = min(_MAX_COUNT, count + 1)
+        _SLOT.pack_into(buf, first + chosen * _SLOT.size, fp, current_window, count, last)
         return allowed
 
     @staticmethod
@@ -257,7 +288,7 @@ class SharedRateLimitMiddleware(RateLimitMiddleware):
             key = self.cache_key_from_request(request)
             window = DURATION_VALUES[self.unit]
             if isinstance(store, CounterTable):
-                allowed = store.hit(key, self.max_requests, window)
+                allowed = await store.hit_async(key, self.max_requests, window)
             else:
                 allowed = await count_request(store, key, window) <= self.max_requests  # type: ignore[arg-type]
             if not allowed:

@@ -4,15 +4,28 @@ count across real processes, and nothing in its file that names a client.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime as dt
 import multiprocessing
+import subprocess  # nosec B404 - our own interpreter, as another worker
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+from litestar import Litestar, get
+from litestar.middleware.rate_limit import RateLimitConfig
 
-from signalement.ratelimit import PROBES, CounterTable, fingerprint
+from signalement.ratelimit import (
+    LOCK_PATIENCE_SECONDS,
+    PROBES,
+    CounterTable,
+    SharedRateLimitMiddleware,
+    fingerprint,
+)
 from signalement.settings import KeyList
 from signalement.throttle import ClientHasher
 
@@ -108,3 +121,62 @@ def test_a_file_of_another_layout_is_started_afresh(tmp_path: Path) -> None:
     again = CounterTable(path, slots=64)  # the same layout: the counts are kept
     assert not again.hit("a", 1, 60, T0 + 1)
     again.close()
+
+
+# Another worker that holds the table's lock (descheduled, stopped in a debugger): takes it, says "held",
+# holds it for the given seconds.
+LOCK_HOLDER = """
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("held", flush=True)
+time.sleep(float(sys.argv[2]))
+"""
+
+
+def lock_holder(path: Path, hold: float) -> subprocess.Popen[str]:
+    holder = subprocess.Popen([sys.executable, "-c", LOCK_HOLDER, str(path), str(hold)],  # nosec B603
+                              stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    return holder
+
+
+async def test_the_event_loop_goes_on_while_another_process_holds_the_table(tmp_path: Path) -> None:
+    """A request that finds the table locked by another worker waits without blocking the event loop: a
+    ticker on the same loop keeps ticking while the request waits, and the request goes through."""
+    @get("/")
+    async def index() -> str:
+        return "ok"
+
+    path = tmp_path / "counts"
+    table = CounterTable(path)
+    table.hit("create the file", 1, 60)
+    config = RateLimitConfig(rate_limit=("minute", 100), store="rate_limit", set_rate_limit_headers=False,
+                             middleware_class=SharedRateLimitMiddleware)
+    app = Litestar([index], middleware=[config.middleware], stores={"rate_limit": table})
+    hold = 0.8 * LOCK_PATIENCE_SECONDS
+    holder = lock_holder(path, hold)
+    try:
+        gaps: list[float] = []
+
+        async def ticker(last: float, until: float) -> None:
+            while last < until:
+                await asyncio.sleep(0.005)
+                now = time.monotonic()
+                gaps.append(now - last)
+                last = now
+
+        # The app on this test's event loop (httpx's ASGI transport), as uvicorn runs it on a worker's.
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://app") as client:
+            started = time.monotonic()
+            ticking = asyncio.create_task(ticker(started, started + hold))
+            response = await client.get("/")
+            await ticking
+        assert response.status_code == 200
+        assert time.monotonic() - started > 0.5 * hold  # it did wait for the holder
+        # Blocked, the loop would show one gap as long as the hold; a loaded machine adds tens of ms at most.
+        assert max(gaps) < 0.5 * hold, f"the event loop stood still for {max(gaps) * 1000:.0f} ms"
+    finally:
+        holder.kill()
+        holder.wait(timeout=30)
+        table.close()
