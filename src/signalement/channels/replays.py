@@ -53,7 +53,7 @@ class ReplayLedger:
             blob = await session.scalar(query)
         return self.opened(key, form, blob)
 
-    def lookup(self, key: str) -> Select[tuple[str, bytes | None, int]]:
+    def lookup(self, key: str) -> Select[str, bytes | None, int]:
         """The query for this webhook's ledger row (``sid_index, reply, 0``), for a caller's combined read."""
         return select(WEBHOOKS.c.sid_index, WEBHOOKS.c.reply, literal(0)).where(WEBHOOKS.c.sid_index == key)
 

@@ -103,7 +103,7 @@ class SessionStore:
         rows = (await session.execute(self.lookup(e164))).all()
         return self.loaded(e164, {index: (version, state) for index, state, version in rows})
 
-    def lookup(self, e164: str) -> Select[tuple[str, bytes, int]]:
+    def lookup(self, e164: str) -> Select[str, bytes, int]:
         """The query for the number's rows, under every blind-index key: ``phone_index, state, version`` (the
         shape of ``ReplayLedger.lookup``, so a caller can read both in one statement)."""
         return (select(SESSIONS.c.phone_index, SESSIONS.c.state, SESSIONS.c.version)

@@ -374,7 +374,9 @@ class Database:
     async def write_all(self, writes: Sequence[Write]) -> None:
         """One write transaction of ``writes``, committed when this returns; rolled back if anything raises
         (a database error as SQLAlchemy's own exception: ``IntegrityError`` for a UNIQUE key). For short,
-        hot transactions whose statements are all known up front: seal and encrypt before calling."""
+        hot transactions whose statements are all known up front: seal and encrypt before calling. On SQLite
+        the write lock is waited for at most ``WRITE_LOCK_TIMEOUT`` (then ``TimeoutError``: ``is_unavailable``,
+        the app's calm 503), on the event loop, before the writer thread is given the transaction."""
         if self._write_thread is None:
             async with self.writing() as session:
                 for write in writes:
@@ -398,7 +400,7 @@ class Database:
             raise DBAPIError.instance(statements[0][0], None, exc, sqlite3.Error, hide_parameters=True,
                                       dialect=self.writer.dialect) from exc
 
-    async def read_all(self, statement: Executable) -> Sequence[Row[Any]]:
+    async def read_all(self, statement: Executable) -> Sequence[Row[*tuple[Any, ...]]]:
         """The rows of one read-only statement. On PostgreSQL it runs on its own, outside any transaction (one
         round trip, where a session adds BEGIN and ROLLBACK): a single statement reads one snapshot, so
         statements that must agree belong in one (a UNION ALL, a join). On SQLite, in a reader session."""
