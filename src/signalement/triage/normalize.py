@@ -71,6 +71,13 @@ _DOUBLE_VOWELS = (("aa", "a"), ("ee", "e"), ("ii", "i"), ("oo", "o"), ("uu", "u"
 # Folded ASCII text splits on everything but letters and digits: the same words as _TOKEN, much faster.
 _ASCII_SEPARATORS = str.maketrans({chr(c): " " for c in range(128) if not chr(c).isalnum()})
 _INDIC = re.compile("[\u0900-\u0a7f]")
+# Traditional Chinese characters folded to Simplified (reports from Hong Kong, Taiwan and Cantonese
+# speakers): the common characters of workplace accounts, one to one, so a rule word written once
+# reads both scripts. Not a converter: a character missing here is simply left as typed.
+_TRADITIONAL = "們個來說話這樣還沒為會時間錢給讓對從後過裡裏經週電門關開鎖鐵鏈鍊護證業資費減調廁幫殺傷醫應該學頭腳體實發現見覺聽聲買賣車團國邊農場廠麼雞魚豬馬報罵負嚇脅強姦親褲脫傳訊簡單帳債貸鐘險藥樓橋槍燒燙斷暈診許離簽舉訴勞動權維議闆僱傭紹請問題嗎張塊點兩萬歲氣熱凍環衛髒亂擠蟲頂戶燈蓋壞爛舊貴難辦幹運駛載裝廚師飯盤務員園溫養線機絕總隊組長領導監檢據錄攝視頻聞讀寫語認識誰別無論歡愛驚慘憂鬱盡結終煩惱擔衝壓夾劃劑噴灑鏡趕緊鑰銬綁繩欄圍牆籬彈騙搶罰係並處準備帶進與號鬧聯繫纔紅錯鬆復複鋪舖臉頸腦臟腸嘔遲罷辭職換轉賺餘稅級紙約雖誘騷擾摟審臥貼擁濕黴睏鬥滅淚"
+_SIMPLIFIED = "们个来说话这样还没为会时间钱给让对从后过里里经周电门关开锁铁链链护证业资费减调厕帮杀伤医应该学头脚体实发现见觉听声买卖车团国边农场厂么鸡鱼猪马报骂负吓胁强奸亲裤脱传讯简单账债贷钟险药楼桥枪烧烫断晕诊许离签举诉劳动权维议板雇佣绍请问题吗张块点两万岁气热冻环卫脏乱挤虫顶户灯盖坏烂旧贵难办干运驶载装厨师饭盘务员园温养线机绝总队组长领导监检据录摄视频闻读写语认识谁别无论欢爱惊惨忧郁尽结终烦恼担冲压夹划剂喷洒镜赶紧钥铐绑绳栏围墙篱弹骗抢罚系并处准备带进与号闹联系才红错松复复铺铺脸颈脑脏肠呕迟罢辞职换转赚余税级纸约虽诱骚扰搂审卧贴拥湿霉困斗灭泪"
+_TRAD_TO_SIMP = str.maketrans(_TRADITIONAL, _SIMPLIFIED)
+_TRADITIONAL_CHAR = re.compile(f"[{_TRADITIONAL}]")
 # Devanagari and Gurmukhi: nukta, candrabindu, anusvara, bindi, tippi and addak are dropped
 # (often omitted or misplaced when typing); long i/u vowels and their signs read as short.
 _INDIC_DROP = ("\u093c", "\u0901", "\u0902", "\u0a3c", "\u0a01", "\u0a02", "\u0a70", "\u0a71")
@@ -166,6 +173,8 @@ def fold_surface(text: str) -> str:
         # Only ASCII and combining accents left: drop the accents at C speed.
         return text.encode("ascii", "ignore").decode("ascii")
     text = _LATIN_MARKS.sub("", text)
+    if _TRADITIONAL_CHAR.search(text):
+        text = text.translate(_TRAD_TO_SIMP)
     if _INDIC.search(text):
         for sign in _INDIC_DROP:
             if sign in text:
