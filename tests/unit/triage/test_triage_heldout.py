@@ -53,6 +53,10 @@ BLIND_R7 = HERE / "heldout_blind_r7.jsonl"
 # of the third pass and scored once by the lead after it (docs/triage.md: 0.893 / 0.836 / 0.810). The newest
 # blind round: NOT tuned on, so only a floor holds it (the bar of the issue is not met on it).
 BLIND_R8 = HERE / "heldout_blind_r8.jsonl"
+# Issue 12, fourth pass: probes written by the engineer of that pass after the round-8 fixes (not round 8's
+# texts): hinted self-harm, coercion by euphemism, jokes and heat idioms, conditional threats, humiliation
+# without touch, and look-alikes (insurance questions, contracts to the end of the harvest). TUNED, not blind.
+TUNING_S8 = HERE / "heldout_tuning_s8.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +72,7 @@ def probes_report():
 @pytest.mark.parametrize(
     "path",
     [HELDOUT, PROBES, BENIGN, BENIGN_R2, *BLIND_R2, *BLIND_R3, TUNING_S6, BLIND_R6, TUNING_S7, BENIGN_S7, BLIND_R7,
-     BLIND_R8],
+     BLIND_R8, TUNING_S8],
     ids=lambda p: p.name,
 )
 def test_labelled_sets_are_well_formed(path):
@@ -125,7 +129,10 @@ def test_second_pass_has_at_least_three_blind_rounds_of_ten_per_language():
 
 
 # Round 6 joined after its misses were fixed by family (TUNED figures in docs/triage.md, not blind).
-@pytest.mark.parametrize("path", [*BLIND_R2, *BLIND_R3, TUNING_S6, BLIND_R6, TUNING_S7, BLIND_R7], ids=lambda p: p.name)
+# Round 8 and s8 joined in the fourth pass (round 8's misses fixed by family: TUNED, not blind).
+@pytest.mark.parametrize(
+    "path", [*BLIND_R2, *BLIND_R3, TUNING_S6, BLIND_R6, TUNING_S7, BLIND_R7, BLIND_R8, TUNING_S8], ids=lambda p: p.name
+)
 def test_second_pass_blind_rounds_meet_the_same_bar(path):
     report = evaluate(read_labelled(path))
     assert report.immediate_recall == 1.0, report.urgency_errors
@@ -207,3 +214,43 @@ def test_the_s7_probes_cover_every_language_and_were_scored_untouched():
     """160 probes, 20 per language, written before the third pass changed a rule (docs/triage.md)."""
     per_language = Counter(e.lang for e in read_labelled(TUNING_S7))
     assert per_language == dict.fromkeys(LANGUAGES, 20)
+
+
+def test_the_blind_round_8_keeps_its_tuned_figures():
+    """The bar on round 8 since its misses were fixed by family (TUNED, docs/triage.md): 56/56, 125/128, 0.962."""
+    report = evaluate(read_labelled(BLIND_R8))
+    assert report.immediate_recall == 1.0, report.urgency_errors
+    assert report.urgency_accuracy >= 125 / 128, report.urgency_errors
+    assert report.micro_f1 >= 0.960, report.category_errors
+
+
+def test_the_s8_probes_cover_every_language_with_look_alikes():
+    """72 probes, 9 per language, a third of them ordinary texts that reuse the words of the new families."""
+    examples = read_labelled(TUNING_S8)
+    assert Counter(e.lang for e in examples) == dict.fromkeys(LANGUAGES, 9)
+    assert sum(e.urgency == "standard" for e in examples) >= 24
+
+
+# Over-raising named by the fourth pass: a joke or the heat "killing" someone is no threat, a contract that
+# runs to the end of the harvest is no confinement, hanging clothes is no hanging.
+FOURTH_PASS_ORDINARY = [
+    ("en", "my boss will kill me if im late again lol, he's joking. when is the stat holiday?"),
+    ("en", "this heat is killing me today, how much water break time do we get"),
+    ("en", "I need to hang my clothes but there is no line in the bunkhouse"),
+    ("en", "we can't leave until the harvest is over, that's in the contract, can I change employer after?"),
+    ("es", "jaja mi jefe dice que nos mata si llegamos tarde, es broma. cuando pagan vacaciones?"),
+    ("fr", "la chaleur me tue aujourd'hui, on a droit a combien de pauses?"),
+    ("hi", "garmi se mar raha hu yaar, paani ka break kitna milta hai?"),
+    ("vi", "sếp nói đi trễ là giết đó haha, đùa thôi. khi nào có lương?"),
+    ("zh", "老板开玩笑说迟到就杀了我，哈哈。什么时候发工资？"),
+    ("tl", "haha papatayin daw kami ni boss pag late, biro lang. kailan ang sahod?"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), FOURTH_PASS_ORDINARY)
+def test_fourth_pass_ordinary_sentences_stay_routine(lang, text):
+    from signalement.triage.scoring import TriageInput, classify
+
+    result = classify(TriageInput(language=lang, text=text))
+    assert result.urgency == "standard", [reason.rule for reason in result.reasons]
+    assert set(result.categories) <= {"other", "wages", "hours_rest"}, result.categories
