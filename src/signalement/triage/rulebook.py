@@ -90,7 +90,9 @@ class RuleSpec(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     window: int = 6
     # A negation between the concepts denies the combination ("the boss never came to my bed");
     # false where a negation there is part of the account ("took our phones, we never go out").
-    negation_inside: bool = True
+    # Unset means true for a compositional rule and false for a pattern rule; a pattern rule sets it
+    # where a negation inside its match is a denial (French "il m'a jamais touché", fourth pass).
+    negation_inside: bool | None = None
 
 
 class RuleFile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -339,7 +341,7 @@ class Rulebook:
                         deniable=raw.deniable,
                         concepts=raw.concepts,
                         window=raw.window if raw.concepts else 0,
-                        negation_inside=bool(raw.concepts) and raw.negation_inside,
+                        negation_inside=raw.negation_inside is not False if raw.concepts else bool(raw.negation_inside),
                     )
                 )
                 if raw.concepts:

@@ -305,3 +305,15 @@ def test_the_quoted_words_do_not_depend_on_the_order_matches_are_read():
     assert len(seen) == 1, seen
     hits = [h for h in default_rulebook().match(text)[0] if h.rule.rule_id == "en.physical_abuse.violence"]
     assert hits and hits[0].scope is None and len(hits[0].matched) == 2, hits
+
+
+def test_a_french_denial_between_pronoun_and_verb_asks_for_a_human_look():
+    """'Il m'a jamais touché': the negation stands inside the match (rules with negation_inside = true)."""
+    from signalement.triage.scoring import TriageInput, classify
+
+    result = classify(TriageInput(language="fr", text="Le chef crie sur moi. Il m'a jamais touché mais j'ai peur."))
+    assert "sexual_abuse" not in result.categories
+    assert result.urgency == "high"
+    assert any(reason.rule == "policy.needs_human_look" for reason in result.reasons)
+    stated = classify(TriageInput(language="fr", text="Le chef m'a touché les fesses hier."))
+    assert "sexual_abuse" in stated.categories and stated.urgency == "immediate"
