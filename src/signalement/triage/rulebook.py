@@ -394,6 +394,14 @@ class Rulebook:
             (index, owners, frozenset(owners), rules[index].window)
             for index, owners in ((i, tuple(3 * (first_concept + j) for j in keys)) for i, keys in combos)
         )
+        # Each combination filed under one of its concepts, the one with the fewest members (a rough
+        # stand-in for the rarest): a text only tests the combinations filed under a concept it
+        # holds, instead of every compositional rule (their order does not matter: one rule each).
+        sizes = {3 * (first_concept + j): len(patterns_of) for j, (_, patterns_of) in enumerate(concept_patterns)}
+        filed: dict[int, list[tuple[int, tuple[int, ...], frozenset[int], int]]] = {}
+        for combo in self._combos:
+            filed.setdefault(min(combo[1], key=lambda owner: (sizes[owner], owner)), []).append(combo)
+        self._combos_by_concept = {owner: tuple(found) for owner, found in filed.items()}
         self._rule_owners = 3 * first_concept
         weights = {atom: sum(primitive_weight(p) for p in prims) for prims, atom in compiler.atoms.items()}
         self._index = PatternIndex(owned, weights)
@@ -436,7 +444,9 @@ class Rulebook:
             # The concepts present (plain or negative members alike), then only the combinations
             # whose every concept is present: one subset test per compositional rule.
             present = {owner - owner % 3 for owner in spans if owner >= limit}
-            for index, keys, needed, window in self._combos:
+            by_concept = self._combos_by_concept
+            filed = [combo for owner in present if owner in by_concept for combo in by_concept[owner]]
+            for index, keys, needed, window in filed:
                 if not needed <= present:
                     continue
                 lists = [spans.get(key, []) + spans.get(key + _NEGATIVE, []) for key in keys]

@@ -68,6 +68,10 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("en.physical_abuse.weapon", "pa", "pistol"): ENGLISH_IN,
     ("en.psychological_abuse.insults_threats", "tl", "insulto"): ENGLISH_IN,
     ("en.reprisal.signal_complaint", "hi", "complaint"): ENGLISH_IN,
+    # English "accident" in the Hinglish, Punjabi-English and Taglish insurance questions of s8 (fourth pass).
+    ("en.health_safety.injury", "hi", "accident"): ENGLISH_IN,
+    ("en.health_safety.injury", "pa", "accident"): ENGLISH_IN,
+    ("en.health_safety.injury", "tl", "accident"): ENGLISH_IN,
     ("en.reprisal.signal_complaint", "hi", "complain"): ENGLISH_IN,  # Hinglish, round 8
     ("en.reprisal.signal_complaint", "hi", "union"): ENGLISH_IN,
     ("en.reprisal.signal_complaint", "pa", "complaint"): ENGLISH_IN,

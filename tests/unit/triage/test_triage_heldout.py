@@ -217,11 +217,11 @@ def test_the_s7_probes_cover_every_language_and_were_scored_untouched():
 
 
 def test_the_blind_round_8_keeps_its_tuned_figures():
-    """The bar on round 8 since its misses were fixed by family (TUNED, docs/triage.md): 56/56, 125/128, 0.962."""
+    """The bar on round 8 since its misses were fixed by family (TUNED, docs/triage.md): 56/56, 126/128, 0.965."""
     report = evaluate(read_labelled(BLIND_R8))
     assert report.immediate_recall == 1.0, report.urgency_errors
-    assert report.urgency_accuracy >= 125 / 128, report.urgency_errors
-    assert report.micro_f1 >= 0.960, report.category_errors
+    assert report.urgency_accuracy >= 126 / 128, report.urgency_errors
+    assert report.micro_f1 >= 0.964, report.category_errors
 
 
 def test_the_s8_probes_cover_every_language_with_look_alikes():
