@@ -50,8 +50,8 @@ BENIGN_S7 = HERE / "heldout_benign_s7.jsonl"
 # pass (docs/triage.md: 0.857 / 0.875 / 0.868 and 0.870), then its misses were fixed by family: TUNED since.
 BLIND_R7 = HERE / "heldout_blind_r7.jsonl"
 # Round 8 (issue 12): written blind by another writer at the same time as round 7, kept from every engineer
-# of the third pass and scored once by the lead after it (docs/triage.md: 0.893 / 0.836 / 0.810). The newest
-# blind round: NOT tuned on, so only a floor holds it (the bar of the issue is not met on it).
+# of the third pass and scored once by the lead after it (docs/triage.md: 0.893 / 0.836 / 0.810), then its
+# misses were fixed by family in the fourth pass: TUNED since, its untouched floor kept.
 BLIND_R8 = HERE / "heldout_blind_r8.jsonl"
 # Issue 12, fourth pass: probes written by the engineer of that pass after the round-8 fixes (not round 8's
 # texts): hinted self-harm, coercion by euphemism, jokes and heat idioms, conditional threats, humiliation
