@@ -33,6 +33,7 @@ from signalement.metrics.events import Flusher
 from signalement.metrics.snapshots import Refresher
 from signalement.ratelimit import SharedRateLimitMiddleware
 from signalement.request_bodies import RefuseUnstreamedMultipart
+from signalement.request_metrics import RouteMetricsMiddleware
 from signalement.runtime import Runtime
 from signalement.security_headers import security_headers_hook
 from signalement.settings import Settings, check_production, load_settings
@@ -136,7 +137,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 
     # Paths are grouped by route template ("/{lang:str}/report"): no case code, no language, no raw path.
     prometheus = PrometheusConfig(app_name="signalement", prefix="signalement", group_path=True,
-                                  exclude=UNTHROTTLED, exclude_unhandled_paths=True, buckets=LATENCY_BUCKETS)
+                                  exclude=UNTHROTTLED, exclude_unhandled_paths=True, buckets=LATENCY_BUCKETS,
+                                  middleware_class=RouteMetricsMiddleware)  # each route's series looked up once
     handlers.append(_metrics_controller(runtime))
     snapshots: Refresher | None = None
     if "research" in tiers:
