@@ -201,6 +201,18 @@ async def test_axe_finds_no_wcag_violation_on_any_workspace_page(stack, server, 
     # axe really runs: a page with an unlabelled image is caught.
     await page.set_content('<!doctype html><html lang="en"><title>t</title><main><img src="/x"></main>')
     assert "image-alt" in {v["id"] for v in await axe_violations(page)}
+    # ... and on a later page of the context, where axe is loaded by the context's init script, not injected.
+    unlabelled = f"{base}/officer/unlabelled-image"
+
+    async def serve_unlabelled(route: Any) -> None:  # noqa: ANN401
+        await route.fulfill(content_type="text/html", body='<!doctype html><html lang="en"><title>t</title>'
+                                                           '<main><img src="/x"></main>')
+
+    await page.route(unlabelled, serve_unlabelled)
+    await page.goto(unlabelled)
+    assert await page.evaluate("typeof window.axe") == "object"
+    assert "image-alt" in {v["id"] for v in await axe_violations(page)}
+    await page.unroute(unlabelled)
     for path in pages["anonymous"]:
         await page.goto(base + path)
         found[path] = await axe_violations(page)
