@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 
 from signalement.settings import SECRET_LISTS, Settings
-from support.live import LiveServer, Process, free_port, settings_env
+from support.live import LiveServer, Process, free_port, health_probe, settings_env
 
 # A Redis database index no other test uses (live privacy: 11, insiders: 12). Each run also writes under a
 # namespace of its own (``SIGNALEMENT_REDIS_NAMESPACE``) and deletes only that namespace's keys, so two test
@@ -112,17 +112,18 @@ def wait_healthy(servers: list[LiveServer], timeout: float = 45.0) -> None:
     """Poll every server's ``/healthz`` until all answer, or fail naming the one that did not."""
     deadline = time.monotonic() + timeout
     pending = list(servers)
-    while pending and time.monotonic() < deadline:
-        for server in list(pending):
-            if server.process.poll() is not None:
-                raise RuntimeError(f"server exited early:\n{server.logs()[-2000:]}")
-            try:
-                if httpx.get(f"{server.base_url}/healthz", timeout=1).status_code == 200:
-                    pending.remove(server)
-            except httpx.HTTPError:
-                pass
-        if pending:
-            time.sleep(0.1)
+    with health_probe() as probe:
+        while pending and time.monotonic() < deadline:
+            for server in list(pending):
+                if server.process.poll() is not None:
+                    raise RuntimeError(f"server exited early:\n{server.logs()[-2000:]}")
+                try:
+                    if probe.get(f"{server.base_url}/healthz").status_code == 200:
+                        pending.remove(server)
+                except httpx.HTTPError:
+                    pass
+            if pending:
+                time.sleep(0.1)
     if pending:
         raise RuntimeError(f"{pending[0].base_url} did not become healthy in {timeout}s:\n{pending[0].logs()[-2000:]}")
 

@@ -25,7 +25,7 @@ from urllib.parse import parse_qs
 import httpx
 
 from support.browser import require_node
-from support.live import free_port
+from support.live import free_port, health_probe
 from support.pg import CI
 from support.twilio_webhooks import TOKEN
 
@@ -168,17 +168,18 @@ def prism(timeout: float = 90.0) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                output = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
-                raise RuntimeError(f"prism exited early:\n{output[-2000:]}")
-            try:
-                httpx.get(base, timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        else:
-            raise RuntimeError("prism did not start")
+        with health_probe() as probe:
+            while time.monotonic() < deadline:
+                if proc.poll() is not None:
+                    output = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
+                    raise RuntimeError(f"prism exited early:\n{output[-2000:]}")
+                try:
+                    probe.get(base)
+                    break
+                except httpx.HTTPError:
+                    time.sleep(0.2)
+            else:
+                raise RuntimeError("prism did not start")
         yield base
     finally:
         import os
