@@ -244,6 +244,13 @@ FOURTH_PASS_ORDINARY = [
     ("vi", "sếp nói đi trễ là giết đó haha, đùa thôi. khi nào có lương?"),
     ("zh", "老板开玩笑说迟到就杀了我，哈哈。什么时候发工资？"),
     ("tl", "haha papatayin daw kami ni boss pag late, biro lang. kailan ang sahod?"),
+    # Look-alikes of coercion by euphemism and of the insurance hint, narrowed during the pass.
+    ("en", "my supervisor asked me for a favour, to cover his shift or he would be short staffed"),
+    ("en", "my kids get insurance through my wife's job, do I need more?"),
+    ("tl", "sabi ng supervisor pwede akong sumama sa kanya sa bayan kung gusto ko bumili ng pagkain"),
+    ("vi", "ông chủ nói nếu ai muốn đi chợ thì lên xe của ông"),
+    ("vi", "quản lý nói hôm nay phải đi khách sạn để dọn phòng"),
+    ("zh", "老板说如果想去超市可以坐他的车，不然要走路"),
 ]
 
 
