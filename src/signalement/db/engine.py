@@ -233,11 +233,13 @@ class NothingChangedError(Exception):
 @dataclass(frozen=True, slots=True)
 class Write:
     """One statement of ``Database.write_all``. With ``params``, ``statement`` is a constant with
-    ``bindparam()``s, compiled once per process; without, one with its values in it, compiled each time. With
-    ``required``, touching no row rolls everything back and raises that exception (a version check that lost)."""
+    ``bindparam()``s, compiled once per process; without, one with its values in it, compiled each time.
+    ``params`` may be a list of mappings: the statement once per mapping (on PostgreSQL one ``executemany``, a
+    single round trip for an INSERT, where one ``Write`` a row would cost one each). With ``required``,
+    touching no row rolls everything back and raises that exception (a version check that lost)."""
 
     statement: Executable
-    params: Mapping[str, Any] | None = None
+    params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None
     required: type[Exception] | None = None
 
 
@@ -385,7 +387,7 @@ class Database:
                         raise write.required
                 await session.commit()
             return
-        statements = []
+        statements: list[tuple[str, tuple[Any, ...], type[Exception] | None]] = []
         for write in writes:
             if write.params is None:
                 compiled = _sqlite_compile(write.statement, self.writer.dialect)
@@ -393,7 +395,8 @@ class Database:
                 compiled = self._compiled.get(write.statement)
                 if compiled is None:
                     compiled = self._compiled[write.statement] = _sqlite_compile(write.statement, self.writer.dialect)
-            statements.append((compiled.string, _sqlite_args(compiled, write.params), write.required))
+            rows = write.params if isinstance(write.params, Sequence) else (write.params,)
+            statements.extend((compiled.string, _sqlite_args(compiled, row), write.required) for row in rows)
         try:
             await self._write_thread.run(statements)
         except sqlite3.Error as exc:
