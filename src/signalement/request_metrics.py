@@ -58,7 +58,7 @@ class RouteMetricsMiddleware(PrometheusMiddleware):
             await super().__call__(scope, receive, send)
             return
         method = scope["method"] if scope["type"] == "http" else scope["type"]  # type: ignore[typeddict-item]
-        path = scope["path_template"]  # type: ignore[typeddict-item]
+        path = scope["path_template"]
         started = time.perf_counter()
         status, duration = 200, 0.0
 
