@@ -12,10 +12,12 @@ process that begins with ``BEGIN IMMEDIATE`` so writers queue instead of
 failing. PostgreSQL uses one pool for both roles; a connection is pinged before use only after sitting idle.
 
 ``Database.write_all()`` runs a short write transaction of Core statements given up front (the Twilio
-webhooks' state, replay row and job) and commits it before it returns. On SQLite it runs as one call on a
-thread and connection of its own: ``BEGIN IMMEDIATE``, the statements, ``COMMIT``, back to back, so SQLite's
-write lock is held for the statements and the fsync only, however busy the event loop is (a session hops to
-the event loop between statements and holds the lock meanwhile). See docs/decisions/0017.
+webhooks' state, replay row and job) and commits it before it returns. On PostgreSQL it runs on a Core
+connection, consecutive rows of one constant statement in one ``executemany`` (one round trip). On SQLite
+it runs as one call on a thread and connection of its own: ``BEGIN IMMEDIATE``, the statements, ``COMMIT``,
+back to back, so SQLite's write lock is held for the statements and the fsync only, however busy the event
+loop is (a session hops to the event loop between statements and holds the lock meanwhile). See
+docs/decisions/0017.
 
 Every SQLite write transaction (``write_all``'s and a ``writing()`` session's) first takes an exclusive OS lock
 (``flock``) on ``<database>.lock``, then runs ``BEGIN IMMEDIATE``, and lets it go after ``COMMIT`` or
@@ -37,6 +39,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from itertools import groupby
 from pathlib import Path
 from typing import Any, cast
 
@@ -243,6 +246,11 @@ class Write:
     required: type[Exception] | None = None
 
 
+def _batch_key(write: Write) -> tuple[Executable, bool]:
+    """Rows of one constant statement that need no row-count check can share an ``executemany``."""
+    return write.statement, write.params is not None and write.required is None
+
+
 def _sqlite_args(compiled: Any, params: Mapping[str, Any] | None) -> tuple[Any, ...]:
     """The positional parameters, converted by the columns' types exactly as SQLAlchemy's own execution does
     (``engine/default.py``: ``construct_params``, then ``_bind_processors``)."""
@@ -380,12 +388,19 @@ class Database:
         the write lock is waited for at most ``WRITE_LOCK_TIMEOUT`` (then ``TimeoutError``: ``is_unavailable``,
         the app's calm 503), on the event loop, before the writer thread is given the transaction."""
         if self._write_thread is None:
-            async with self.writing() as session:
-                for write in writes:
-                    result = cast(CursorResult[Any], await session.execute(write.statement, write.params))
-                    if not result.rowcount and write.required is not None:
-                        raise write.required
-                await session.commit()
+            # A Core connection (nothing here is an ORM object), and consecutive rows of one constant statement
+            # in one executemany: on PostgreSQL every execution is a network round trip, and every round trip
+            # resumes each coroutine of the request on the event loop (docs/performance.md, third round).
+            async with self.writer.begin() as conn:
+                for (statement, batchable), group in groupby(writes, key=_batch_key):
+                    batch = list(group)
+                    if batchable and len(batch) > 1:
+                        await conn.execute(statement, [cast(Mapping[str, Any], write.params) for write in batch])
+                        continue
+                    for write in batch:
+                        result = await conn.execute(write.statement, write.params)
+                        if not result.rowcount and write.required is not None:
+                            raise write.required
             return
         statements: list[tuple[str, tuple[Any, ...], type[Exception] | None]] = []
         for write in writes:

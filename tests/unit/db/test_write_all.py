@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import cast
 
 import pytest
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import Table, bindparam, event, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from signalement.db import migrate
@@ -122,3 +122,42 @@ async def test_sqlite_commits_without_waiting_for_the_event_loop(db: Database, b
     finally:
         other.close()
     await task
+
+
+WEBHOOK_ROW = insert(WEBHOOKS).values(sid_index=bindparam("k"), kind="sms", reply=bindparam("reply"),
+                                      delete_after=bindparam("after", type_=WEBHOOKS.c.delete_after.type))
+
+
+def webhook_row(key: str) -> Write:
+    return Write(WEBHOOK_ROW, {"k": key, "reply": b"\x00" + key.encode(), "after": WHEN})
+
+
+async def test_rows_of_one_constant_statement_are_written_in_one_execution(db: Database, backend: str) -> None:
+    """A report's sealed fields: one constant INSERT, several rows. On PostgreSQL each execution is a round
+    trip, and each round trip resumes every coroutine of the request: the rows go in one ``executemany``."""
+    executions: list[tuple[object, bool]] = []
+
+    def executed(_conn: object, _cursor: object, _sql: str, params: object, _context: object, many: bool) -> None:
+        executions.append((params, many))
+
+    event.listen(db.writer.sync_engine, "before_cursor_execute", executed)
+    try:
+        await db.write_all([session_row("p1"), webhook_row("w1"), webhook_row("w2"), webhook_row("w3")])
+    finally:
+        event.remove(db.writer.sync_engine, "before_cursor_execute", executed)
+    async with db.reading() as session:
+        rows = (await session.execute(select(TwilioWebhook).order_by(TwilioWebhook.sid_index))).scalars().all()
+    assert [(r.sid_index, r.reply, r.delete_after) for r in rows] == [
+        (k, b"\x00" + k.encode(), WHEN) for k in ("w1", "w2", "w3")]
+    assert await count(db, SmsSession) == 1
+    if backend == "postgres":
+        assert [many for _, many in executions] == [False, True]  # the session row, then the webhook rows at once
+        assert len(executions[1][0]) == 3  # type: ignore[arg-type]
+
+
+async def test_a_taken_key_among_rows_written_at_once_keeps_nothing(db: Database) -> None:
+    await db.write_all([webhook_row("w2")])
+    with pytest.raises(IntegrityError):
+        await db.write_all([session_row("p1"), webhook_row("w1"), webhook_row("w2"), webhook_row("w3")])
+    assert await count(db, SmsSession) == 0
+    assert await count(db, TwilioWebhook) == 1
