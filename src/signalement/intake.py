@@ -258,7 +258,7 @@ class IntakeService:
                                                   material.followup_public),
             )
             writes = [Write(INSERT_CASE, {f"w_{name}": value for name, value in case.items()}),
-                      Write(INSERT_FIELD, [{f"w_{name}": value for name, value in row.items()} for row in sealed])]
+                      *(Write(INSERT_FIELD, {f"w_{name}": value for name, value in row.items()}) for row in sealed)]
             if sub.evidence_ids:
                 writes.append(Write(
                     update(Evidence)

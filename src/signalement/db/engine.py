@@ -237,12 +237,12 @@ class NothingChangedError(Exception):
 class Write:
     """One statement of ``Database.write_all``. With ``params``, ``statement`` is a constant with
     ``bindparam()``s, compiled once per process; without, one with its values in it, compiled each time.
-    ``params`` may be a list of mappings: the statement once per mapping (on PostgreSQL one ``executemany``, a
-    single round trip for an INSERT, where one ``Write`` a row would cost one each). With ``required``,
-    touching no row rolls everything back and raises that exception (a version check that lost)."""
+    Consecutive ``Write``s of one constant statement without ``required`` go to PostgreSQL in one
+    ``executemany`` (one round trip). With ``required``, touching no row rolls everything back and raises that
+    exception (a version check that lost)."""
 
     statement: Executable
-    params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None
+    params: Mapping[str, Any] | None = None
     required: type[Exception] | None = None
 
 
@@ -410,8 +410,7 @@ class Database:
                 compiled = self._compiled.get(write.statement)
                 if compiled is None:
                     compiled = self._compiled[write.statement] = _sqlite_compile(write.statement, self.writer.dialect)
-            rows = write.params if isinstance(write.params, Sequence) else (write.params,)
-            statements.extend((compiled.string, _sqlite_args(compiled, row), write.required) for row in rows)
+            statements.append((compiled.string, _sqlite_args(compiled, write.params), write.required))
         try:
             await self._write_thread.run(statements)
         except sqlite3.Error as exc:
