@@ -72,6 +72,15 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("en.health_safety.injury", "hi", "accident"): ENGLISH_IN,
     ("en.health_safety.injury", "pa", "accident"): ENGLISH_IN,
     ("en.health_safety.injury", "tl", "accident"): ENGLISH_IN,
+    # Words of the round-9 texts (fifth pass): English in Hinglish, Punjabi-English and Taglish, and the
+    # Hindi-Punjabi words for insult and abuse; the new English image rule reads Taglish 'nudes'.
+    ("en.financial_abuse.debt_fraud", "hi", "loan"): ENGLISH_IN,
+    ("en.health_safety.no_protection", "tl", "chemicals"): ENGLISH_IN,
+    ("en.other.question", "hi", "question"): ENGLISH_IN,
+    ("en.sexual_abuse.images_blackmail", "tl", "nudes"): ENGLISH_IN,
+    ("en.sexual_abuse.touching", "pa", "touch"): ENGLISH_IN,
+    ("hi.psychological_abuse.insults_threats", "pa", "beizzati"): HI_PA,
+    ("hi.psychological_abuse.insults_threats", "pa", "galiyan"): HI_PA,
     ("en.reprisal.signal_complaint", "hi", "complain"): ENGLISH_IN,  # Hinglish, round 8
     ("en.reprisal.signal_complaint", "hi", "union"): ENGLISH_IN,
     ("en.reprisal.signal_complaint", "pa", "complaint"): ENGLISH_IN,
