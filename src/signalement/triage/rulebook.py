@@ -51,7 +51,7 @@ RULES_DIR = Path(__file__).resolve().parent / "rules"
 RULE_LANGUAGES: tuple[str, ...] = tuple(lang.code for lang in LANGUAGES)
 ESCALATIONS = ("immediate", "high")
 # Signals the scoring policy reads; rule files may define others for their own `when`.
-POLICY_SIGNALS = frozenset({"now", "injury", "injury_serious", "care_refused", "trafficking", "complaint"})
+POLICY_SIGNALS = frozenset({"now", "injury", "injury_serious", "care_refused", "trafficking", "complaint", "reassured"})
 DEFAULT_GAP = 3
 MAX_GAP = 12
 MAX_MATCHED = 8

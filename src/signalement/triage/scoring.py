@@ -102,6 +102,12 @@ def classify(inp: TriageInput) -> TriageDecision:
     reasons = _answer_reasons(inp.categories, danger)
     text = _bounded(inp.text)
     hits, signals = default_rulebook().match(text) if text else ((), frozenset())
+    if "reassured" in signals:
+        # A cry for help ("help me!!!") in a report that calls its pay, hours and boss fair otherwise
+        # is alarm over a routine matter (issue 12, fifth pass): the cry alone raises nothing. Any
+        # other rule that fires keeps its urgency.
+        hits = tuple(hit for hit in hits if hit.rule.signal != "now")
+        signals = signals - {"now"}
     rule_reasons, weak_sensitive = _rule_reasons(hits, inp.text_language or inp.language)
     reasons.extend(rule_reasons)
     if isinstance(inp.text, str) and len(inp.text) > MAX_TEXT_CHARS:

@@ -261,3 +261,36 @@ def test_fourth_pass_ordinary_sentences_stay_routine(lang, text):
     result = classify(TriageInput(language=lang, text=text))
     assert result.urgency == "standard", [reason.rule for reason in result.reasons]
     assert set(result.categories) <= {"other", "wages", "hours_rest"}, result.categories
+
+
+# Fifth pass: a cry for help followed by a routine complaint the reporter calls fair otherwise (pay as in the
+# contract, a kind boss, normal hours) is a job mismatch, not danger. Not round 9's texts.
+ALARMED_BUT_ROUTINE = [
+    ("vi", "cứu tôi với!!! hợp đồng ghi làm bếp nhưng họ bắt tôi đi rửa xe. lương đúng như hợp đồng, chủ cũng tử tế"),
+    ("zh", "救命!!!合同写的是厨师,现在让我去搬货。工资按合同给,老板人也挺客气"),
+    ("en", "HELP ME PLEASE!!! i came as a cook but i clean the motel. the pay is what the contract says and the boss is nice"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), ALARMED_BUT_ROUTINE)
+def test_a_cry_for_help_over_a_routine_mismatch_stays_standard(lang, text):
+    from signalement.triage.scoring import TriageInput, classify
+
+    result = classify(TriageInput(language=lang, text=text))
+    assert result.urgency == "standard", [reason.rule for reason in result.reasons]
+    assert "job_mismatch" in result.categories, result.categories
+
+
+# The cry still counts when something dangerous is said beside it, however kind the boss is otherwise.
+ALARMED_AND_DANGEROUS = [
+    ("vi", "cứu em với, họ khóa cửa ngoài không cho ra, lương đúng như hợp đồng"),
+    ("zh", "救命,老板把我们锁在宿舍里,工资按合同给"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), ALARMED_AND_DANGEROUS)
+def test_a_reassured_report_with_danger_stays_immediate(lang, text):
+    from signalement.triage.scoring import TriageInput, classify
+
+    result = classify(TriageInput(language=lang, text=text))
+    assert result.urgency == "immediate", [reason.rule for reason in result.reasons]
