@@ -81,6 +81,7 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("en.sexual_abuse.touching", "pa", "touch"): ENGLISH_IN,
     ("hi.psychological_abuse.insults_threats", "pa", "beizzati"): HI_PA,
     ("hi.psychological_abuse.insults_threats", "pa", "galiyan"): HI_PA,
+    ("hi.health_safety.pain_or_illness", "pa", "bemar"): HI_PA,
     ("en.reprisal.signal_complaint", "hi", "complain"): ENGLISH_IN,  # Hinglish, round 8
     ("en.reprisal.signal_complaint", "hi", "union"): ENGLISH_IN,
     ("en.reprisal.signal_complaint", "pa", "complaint"): ENGLISH_IN,
