@@ -82,6 +82,11 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("hi.psychological_abuse.insults_threats", "pa", "beizzati"): HI_PA,
     ("hi.psychological_abuse.insults_threats", "pa", "galiyan"): HI_PA,
     ("hi.health_safety.pain_or_illness", "pa", "bemar"): HI_PA,
+    # Round 10 (the newest blind round, added after the fifth pass): Punjabi-English 'deduction', and romanised
+    # words Hindi and Punjabi share, 'chuhe' (rats) and 'sawal' (question).
+    ("en.wages.deductions", "pa", "deduction"): ENGLISH_IN,
+    ("hi.housing.unsanitary", "pa", "chuhe"): HI_PA,
+    ("hi.other.question", "pa", "sawal"): HI_PA,
     ("en.reprisal.signal_complaint", "hi", "complain"): ENGLISH_IN,  # Hinglish, round 8
     ("en.reprisal.signal_complaint", "hi", "union"): ENGLISH_IN,
     ("en.reprisal.signal_complaint", "pa", "complaint"): ENGLISH_IN,

@@ -65,6 +65,11 @@ BLIND_R9 = HERE / "heldout_blind_r9.jsonl"
 # confinement, coercion by images, marriage forced, injuries with care refused, hinted self-harm, and
 # look-alikes (questions about being sent home, rumours, jokes, alarmed-but-routine mismatches). TUNED.
 TUNING_S9 = HERE / "heldout_tuning_s9.jsonl"
+# Round 10 (issue 12): the newest blind round, written by another separate writer who read only taxonomy.md and
+# a style brief, kept from the fifth pass (its engineer never saw it), scored untouched by the lead before and
+# once after that pass (docs/triage.md: 54/56, 117/128, 0.851 after). NOT tuned on: only a floor holds it, and
+# the bar of the issue is not met on it (0.964 / 0.914 / 0.851 against 0.97 / 0.90 / 0.88).
+BLIND_R10 = HERE / "heldout_blind_r10.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +85,7 @@ def probes_report():
 @pytest.mark.parametrize(
     "path",
     [HELDOUT, PROBES, BENIGN, BENIGN_R2, *BLIND_R2, *BLIND_R3, TUNING_S6, BLIND_R6, TUNING_S7, BENIGN_S7, BLIND_R7,
-     BLIND_R8, TUNING_S8, BLIND_R9, TUNING_S9],
+     BLIND_R8, TUNING_S8, BLIND_R9, TUNING_S9, BLIND_R10],
     ids=lambda p: p.name,
 )
 def test_labelled_sets_are_well_formed(path):
@@ -329,3 +334,14 @@ def test_the_s9_probes_cover_every_language_with_look_alikes():
     examples = read_labelled(TUNING_S9)
     assert Counter(e.lang for e in examples) == dict.fromkeys(LANGUAGES, 6)
     assert sum(e.urgency == "standard" for e in examples) >= 16
+
+
+def test_the_blind_round_10_never_falls_below_its_untouched_score():
+    """A floor, not the bar: round 10, the newest blind round, scored once untouched by the lead after the fifth
+    pass (54/56, 117/128, micro-F1 0.851). The next pass must write round 11 before tuning on this one."""
+    examples = read_labelled(BLIND_R10)
+    report = evaluate(examples)
+    assert report.immediate_recall >= 54 / 56, report.urgency_errors
+    assert report.urgency_accuracy >= 117 / 128, report.urgency_errors
+    assert report.micro_f1 >= 0.850, report.category_errors
+    assert Counter(e.lang for e in examples) == dict.fromkeys(LANGUAGES, 16)
