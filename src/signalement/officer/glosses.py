@@ -37,6 +37,7 @@ RULE_GLOSSES = MappingProxyType(
         "danger.self_harm": N_("wants to harm themselves"),
         "danger.self_harm_jump": N_("wants to jump or end their life"),
         "documents.kept": N_("passport or papers held by someone else"),
+        "policy.reassured": N_("says the pay, the hours or the boss are fair"),
         "financial_abuse.debt_bondage": N_("working off a debt"),
         "financial_abuse.debt_fraud": N_("debt taken out in the worker's name"),
         "financial_abuse.trafficking": N_("sold, bought or trafficked"),
