@@ -40,7 +40,7 @@ import os
 import struct
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -141,22 +141,45 @@ class CounterTable(Store):
                         LOCK_PATIENCE_SECONDS * 1000)
             self._warned = True
 
+    def _pauses(self, first: float, cap: float) -> Iterator[float]:
+        """How long to wait, again and again, while another process holds the table's lock (for microseconds,
+        unless it was descheduled or stopped); ends after ``LOCK_PATIENCE_SECONDS`` (the caller then goes on
+        without the lock: a request goes through uncounted)."""
+        deadline, pause = time.monotonic() + LOCK_PATIENCE_SECONDS, first
+        while time.monotonic() <= deadline:
+            yield pause
+            pause = min(cap, pause * 2)
+        self._gave_up()
+
     @contextlib.contextmanager
     def _locked(self) -> Iterator[bool]:
         """Yields whether the table is ours to change (False: the lock stayed taken past our patience). Waits by
-        sleeping the thread: for callers off the event loop (``hit``); the event loop's is ``hit_async``."""
-        deadline, pause = time.monotonic() + LOCK_PATIENCE_SECONDS, 0.0001
-        while not self._try_lock():
-            if time.monotonic() > deadline:
-                self._gave_up()
-                yield False
-                return
+        sleeping the thread: for callers off the event loop (``hit``); the event loop's is ``_locked_async``."""
+        ours = self._try_lock()
+        for pause in () if ours else self._pauses(0.0001, 0.005):
             time.sleep(pause)
-            pause = min(0.005, pause * 2)
+            if ours := self._try_lock():
+                break
         try:
-            yield True
+            yield ours
         finally:
-            self._unlock()
+            if ours:
+                self._unlock()
+
+    @contextlib.asynccontextmanager
+    async def _locked_async(self) -> AsyncIterator[bool]:
+        """``_locked`` for the event loop: waits in ``asyncio.sleep`` steps, so every other request on the loop
+        goes on."""
+        ours = self._try_lock()
+        for pause in () if ours else self._pauses(0.0002, 0.01):
+            await asyncio.sleep(pause)
+            if ours := self._try_lock():
+                break
+        try:
+            yield ours
+        finally:
+            if ours:
+                self._unlock()
 
     # ---- counting ------------------------------------------------------------------------------------
 
@@ -176,17 +199,8 @@ class CounterTable(Store):
         was descheduled or stopped), this request waits in ``asyncio.sleep`` steps, so every other request on
         the loop goes on; past ``LOCK_PATIENCE_SECONDS`` it goes through uncounted, as ``hit``'s does."""
         self._open()
-        deadline, pause = time.monotonic() + LOCK_PATIENCE_SECONDS, 0.0002
-        while not self._try_lock():
-            if time.monotonic() > deadline:
-                self._gave_up()
-                return True
-            await asyncio.sleep(pause)
-            pause = min(0.01, pause * 2)
-        try:
-            return self._count(key, limit, window_seconds, now)
-        finally:
-            self._unlock()
+        async with self._locked_async() as ours:
+            return self._count(key, limit, window_seconds, now) if ours else True
 
     def _count(self, key: str, limit: int, window_seconds: int, now: float | None) -> bool:
         """``hit``'s reading and writing of the slots, with the lock held."""
@@ -234,7 +248,7 @@ class CounterTable(Store):
 
     async def delete_all(self) -> None:
         self._open()
-        with self._locked():
+        async with self._locked_async():
             self._buf[_HEADER.size:] = bytes(self._size - _HEADER.size)
 
     async def set(self, key: str, value: str | bytes, expires_in: int | Any = None) -> None:

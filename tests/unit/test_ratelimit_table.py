@@ -141,6 +141,18 @@ def lock_holder(path: Path, hold: float) -> subprocess.Popen[str]:
     return holder
 
 
+async def loop_gaps(until: float) -> list[float]:
+    """The gaps between ticks of a 5 ms ticker on this event loop, until ``until``: a loop blocked by a wait
+    shows one gap as long as the wait."""
+    gaps, last = [], time.monotonic()
+    while last < until:
+        await asyncio.sleep(0.005)
+        now = time.monotonic()
+        gaps.append(now - last)
+        last = now
+    return gaps
+
+
 async def test_the_event_loop_goes_on_while_another_process_holds_the_table(tmp_path: Path) -> None:
     """A request that finds the table locked by another worker waits without blocking the event loop: a
     ticker on the same loop keeps ticking while the request waits, and the request goes through."""
@@ -157,21 +169,12 @@ async def test_the_event_loop_goes_on_while_another_process_holds_the_table(tmp_
     hold = 0.8 * LOCK_PATIENCE_SECONDS
     holder = lock_holder(path, hold)
     try:
-        gaps: list[float] = []
-
-        async def ticker(last: float, until: float) -> None:
-            while last < until:
-                await asyncio.sleep(0.005)
-                now = time.monotonic()
-                gaps.append(now - last)
-                last = now
-
         # The app on this test's event loop (httpx's ASGI transport), as uvicorn runs it on a worker's.
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://app") as client:
             started = time.monotonic()
-            ticking = asyncio.create_task(ticker(started, started + hold))
+            ticking = asyncio.create_task(loop_gaps(started + hold))
             response = await client.get("/")
-            await ticking
+            gaps = await ticking
         assert response.status_code == 200
         assert time.monotonic() - started > 0.5 * hold  # it did wait for the holder
         # Blocked, the loop would show one gap as long as the hold; a loaded machine adds tens of ms at most.
@@ -180,3 +183,25 @@ async def test_the_event_loop_goes_on_while_another_process_holds_the_table(tmp_
         holder.kill()
         holder.wait(timeout=30)
         table.close()
+
+
+async def test_emptying_the_table_waits_for_another_process_without_blocking_the_event_loop(tmp_path: Path) -> None:
+    """``delete_all`` (the Store interface, on the event loop) waits for another worker's lock as a request
+    does, in ``asyncio.sleep`` steps; then the table is empty."""
+    path = tmp_path / "counts"
+    table = CounterTable(path)
+    assert table.hit("a", 1, 60) and not table.hit("a", 1, 60)
+    hold = 0.8 * LOCK_PATIENCE_SECONDS
+    holder = lock_holder(path, hold)
+    try:
+        started = time.monotonic()
+        ticking = asyncio.create_task(loop_gaps(started + hold))
+        await table.delete_all()
+        gaps = await ticking
+        assert time.monotonic() - started > 0.5 * hold  # it did wait for the holder
+        assert max(gaps) < 0.5 * hold, f"the event loop stood still for {max(gaps) * 1000:.0f} ms"
+    finally:
+        holder.kill()
+        holder.wait(timeout=30)
+    assert table.hit("a", 1, 60), "the count was not emptied"
+    table.close()

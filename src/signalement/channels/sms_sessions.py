@@ -98,11 +98,6 @@ class SessionStore:
         """One conversation step at a time per number in this process."""
         return self._locks.get(self.lockbox.phone_index(e164))
 
-    async def load(self, e164: str, session: AsyncSession) -> Loaded:
-        """The number's conversation (a fresh one if none, or if it timed out), read in ``session``."""
-        rows = (await session.execute(self.lookup(e164))).all()
-        return self.loaded(e164, {index: (version, state) for index, state, version in rows})
-
     def lookup(self, e164: str) -> Select[str, bytes, int]:
         """The query for the number's rows, under every blind-index key: ``phone_index, state, version`` (the
         shape of ``ReplayLedger.lookup``, so a caller can read both in one statement)."""
@@ -110,7 +105,8 @@ class SessionStore:
                 .where(SESSIONS.c.phone_index.in_(self.lockbox.phone_indexes(e164))))
 
     def loaded(self, e164: str, found: Mapping[str, tuple[int, bytes]]) -> Loaded:
-        """The conversation from the rows ``lookup`` found (``phone_index`` → version, state)."""
+        """The number's conversation (a fresh one if none, or if it timed out) from the rows ``lookup`` found
+        (``phone_index`` → version, state)."""
         current = self.lockbox.phone_index(e164)
         for index in self.lockbox.phone_indexes(e164):
             if index not in found:
