@@ -164,41 +164,6 @@ def test_ordinary_texts_with_risky_words_mostly_stay_standard(path):
     assert report.micro_precision >= 0.95, report.category_errors
 
 
-def test_the_blind_round_6_never_falls_below_its_untouched_score():
-    """A floor, not the bar: rule changes may not lose what round 6 caught untouched (docs/triage.md)."""
-    report = evaluate(read_labelled(BLIND_R6))
-    assert report.immediate_recall >= 38 / 48
-    assert report.urgency_accuracy >= 91 / 112
-
-
-def test_the_blind_round_7_never_falls_below_its_untouched_score():
-    """A floor, not the bar: the lead's untouched score of round 7 (48/56, 112/128, micro-F1 0.868)."""
-    report = evaluate(read_labelled(BLIND_R7))
-    assert report.immediate_recall >= 48 / 56
-    assert report.urgency_accuracy >= 112 / 128
-    assert report.micro_f1 >= 0.868
-
-
-def test_the_blind_round_8_never_falls_below_its_untouched_score():
-    """A floor, not the bar: round 8 scored once, untouched, after the third pass (50/56, 107/128, 0.810)."""
-    report = evaluate(read_labelled(BLIND_R8))
-    assert report.immediate_recall >= 50 / 56, report.urgency_errors
-    assert report.urgency_accuracy >= 107 / 128, report.urgency_errors
-    assert report.micro_f1 >= 0.810, report.category_errors
-    per_language = Counter(e.lang for e in read_labelled(BLIND_R8))
-    assert per_language == dict.fromkeys(LANGUAGES, 16)
-
-
-def test_the_blind_round_7_keeps_its_tuned_figures():
-    """The bar on round 7 since its misses were fixed (TUNED, docs/triage.md): 56/56, 122/128, 0.940."""
-    report = evaluate(read_labelled(BLIND_R7))
-    assert report.immediate_recall == 1.0, report.urgency_errors
-    assert report.urgency_accuracy >= 122 / 128, report.urgency_errors
-    assert report.micro_f1 >= 0.939, report.category_errors
-    per_language = Counter(e.lang for e in read_labelled(BLIND_R7))
-    assert per_language == dict.fromkeys(LANGUAGES, 16)
-
-
 # Ordinary sentences written against the round-7 rules (renewals asked about, a roommate in the
 # bathroom, a wife away while he cooks): the narrowed patterns must leave them routine.
 ROUND_7_ORDINARY = [
@@ -229,14 +194,6 @@ def test_the_s7_probes_cover_every_language_and_were_scored_untouched():
     """160 probes, 20 per language, written before the third pass changed a rule (docs/triage.md)."""
     per_language = Counter(e.lang for e in read_labelled(TUNING_S7))
     assert per_language == dict.fromkeys(LANGUAGES, 20)
-
-
-def test_the_blind_round_8_keeps_its_tuned_figures():
-    """The bar on round 8 since its misses were fixed by family (TUNED, docs/triage.md): 56/56, 126/128, 0.965."""
-    report = evaluate(read_labelled(BLIND_R8))
-    assert report.immediate_recall == 1.0, report.urgency_errors
-    assert report.urgency_accuracy >= 126 / 128, report.urgency_errors
-    assert report.micro_f1 >= 0.964, report.category_errors
 
 
 def test_the_s8_probes_cover_every_language_with_look_alikes():
@@ -311,24 +268,6 @@ def test_a_reassured_report_with_danger_stays_immediate(lang, text):
     assert result.urgency == "immediate", [reason.rule for reason in result.reasons]
 
 
-def test_the_blind_round_9_never_falls_below_its_untouched_score():
-    """A floor, not the bar: round 9 scored untouched by the lead after the fourth pass (47/56, 107/128, 0.779)."""
-    report = evaluate(read_labelled(BLIND_R9))
-    assert report.immediate_recall >= 47 / 56, report.urgency_errors
-    assert report.urgency_accuracy >= 107 / 128, report.urgency_errors
-    assert report.micro_f1 >= 0.779, report.category_errors
-    per_language = Counter(e.lang for e in read_labelled(BLIND_R9))
-    assert per_language == dict.fromkeys(LANGUAGES, 16)
-
-
-def test_the_blind_round_9_keeps_its_tuned_figures():
-    """The bar on round 9 since its misses were fixed by family (TUNED, docs/triage.md): 56/56, 127/128, 0.893."""
-    report = evaluate(read_labelled(BLIND_R9))
-    assert report.immediate_recall == 1.0, report.urgency_errors
-    assert report.urgency_accuracy >= 127 / 128, report.urgency_errors
-    assert report.micro_f1 >= 0.892, report.category_errors
-
-
 def test_the_s9_probes_cover_every_language_with_look_alikes():
     """48 probes, 6 per language, at least a third of them ordinary or routine texts."""
     examples = read_labelled(TUNING_S9)
@@ -336,12 +275,44 @@ def test_the_s9_probes_cover_every_language_with_look_alikes():
     assert sum(e.urgency == "standard" for e in examples) >= 16
 
 
-def test_the_blind_round_10_never_falls_below_its_untouched_score():
-    """A floor, not the bar: round 10, the newest blind round, scored once untouched by the lead after the fifth
-    pass (54/56, 117/128, micro-F1 0.851). The next pass must write round 11 before tuning on this one."""
-    examples = read_labelled(BLIND_R10)
-    report = evaluate(examples)
-    assert report.immediate_recall >= 54 / 56, report.urgency_errors
-    assert report.urgency_accuracy >= 117 / 128, report.urgency_errors
-    assert report.micro_f1 >= 0.850, report.category_errors
-    assert Counter(e.lang for e in examples) == dict.fromkeys(LANGUAGES, 16)
+# Floors, not the bar: each blind round's untouched score (docs/triage.md), which no rule change may lose.
+# (immediate recall, urgency accuracy, category micro-F1). Round 6 was scored before micro-F1 was kept.
+# Round 10 is the newest blind round: scored once untouched after the fifth pass, never tuned on; the next
+# pass must write round 11 before tuning on it.
+UNTOUCHED = {
+    BLIND_R6: (38 / 48, 91 / 112, 0.0),
+    BLIND_R7: (48 / 56, 112 / 128, 0.868),  # the lead's untouched score
+    BLIND_R8: (50 / 56, 107 / 128, 0.810),  # scored once, after the third pass
+    BLIND_R9: (47 / 56, 107 / 128, 0.779),  # scored after the fourth pass
+    BLIND_R10: (54 / 56, 117 / 128, 0.850),  # scored after the fifth pass
+}
+# The bar on rounds whose misses were fixed by family since (TUNED, docs/triage.md): every report in danger
+# caught, and (urgency accuracy, category micro-F1) at least these.
+TUNED = {
+    BLIND_R7: (122 / 128, 0.939),
+    BLIND_R8: (126 / 128, 0.964),
+    BLIND_R9: (127 / 128, 0.892),
+}
+
+
+@pytest.mark.parametrize("path", list(UNTOUCHED), ids=lambda p: p.name)
+def test_a_blind_round_never_falls_below_its_untouched_score(path):
+    immediate, urgency, micro_f1 = UNTOUCHED[path]
+    report = evaluate(read_labelled(path))
+    assert report.immediate_recall >= immediate, report.urgency_errors
+    assert report.urgency_accuracy >= urgency, report.urgency_errors
+    assert report.micro_f1 >= micro_f1, report.category_errors
+
+
+@pytest.mark.parametrize("path", list(TUNED), ids=lambda p: p.name)
+def test_a_tuned_blind_round_keeps_its_tuned_figures(path):
+    urgency, micro_f1 = TUNED[path]
+    report = evaluate(read_labelled(path))
+    assert report.immediate_recall == 1.0, report.urgency_errors
+    assert report.urgency_accuracy >= urgency, report.urgency_errors
+    assert report.micro_f1 >= micro_f1, report.category_errors
+
+
+@pytest.mark.parametrize("path", [BLIND_R7, BLIND_R8, BLIND_R9, BLIND_R10], ids=lambda p: p.name)
+def test_a_blind_round_has_sixteen_texts_a_language(path):
+    assert Counter(e.lang for e in read_labelled(path)) == dict.fromkeys(LANGUAGES, 16)
