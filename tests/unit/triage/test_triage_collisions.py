@@ -87,6 +87,14 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("en.wages.deductions", "pa", "deduction"): ENGLISH_IN,
     ("hi.housing.unsanitary", "pa", "chuhe"): HI_PA,
     ("hi.other.question", "pa", "sawal"): HI_PA,
+    # Round 11 (blind, added before the sixth pass): English words in Hinglish, Punjabi-English and Taglish, and
+    # 'mukka' (a punch), the same word in romanised Hindi and Punjabi.
+    ("en.danger.now", "hi", "urgent"): ENGLISH_IN,
+    ("en.health_safety.no_protection", "pa", "spray"): ENGLISH_IN,
+    ("en.psychological_abuse.insults_threats", "hi", "insult"): ENGLISH_IN,
+    ("en.reprisal.signal_complaint", "pa", "complain"): ENGLISH_IN,
+    ("en.wages.not_paid", "tl", "unpaid"): ENGLISH_IN,
+    ("hi.physical_abuse.violence", "pa", "mukka"): HI_PA,
     ("en.reprisal.signal_complaint", "hi", "complain"): ENGLISH_IN,  # Hinglish, round 8
     ("en.reprisal.signal_complaint", "hi", "union"): ENGLISH_IN,
     ("en.reprisal.signal_complaint", "pa", "complaint"): ENGLISH_IN,
