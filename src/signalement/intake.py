@@ -227,8 +227,8 @@ class IntakeService:
             fields[NARRATIVE] = sub.narrative.encode()
         if sub.contact_pref == "sms" and sub.phone:
             fields["phone"] = sub.phone.encode()
-        employer_index = self.rt.blind.employer(a.employer, a.site or a.town) if a.employer else None
-        employer_sketch = self.rt.blind.employer_sketch(a.employer) if a.employer else None
+        employer_index, employer_sketch = (self.rt.blind.employer_fields(a.employer, a.site or a.town)
+                                           if a.employer else (None, None))
         # Sealed before the first write, once: a retry after a colliding case code reuses them.
         sealed = [dict(case_id=case_id, name=name, key_id=recipient.key_id,
                        envelope=seal(plain, recipient, case_id=case_id, field=name)) for name, plain in fields.items()]

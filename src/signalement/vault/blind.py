@@ -49,12 +49,15 @@ class InvalidPhoneNumberError(ValueError):
     """The text is not a phone number we can reach."""
 
 
+_NOT_WORD = re.compile(r"[^\w\s]")
+
+
 def fold(text: str) -> str:
     """NFKC, case-fold, strip accents and punctuation, collapse spaces."""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    text = re.sub(r"[^\w\s]", " ", text)
-    return " ".join(text.split())
+    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
+    if not text.isascii():  # no combining mark is ASCII: most names skip the pass over every character
+        text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(_NOT_WORD.sub(" ", text).split())
 
 
 def normalize_employer(name: str) -> str:
@@ -93,10 +96,15 @@ class BlindIndexer:
 
     def employer(self, name: str, place: str = "") -> str | None:
         """Index for clustering; ``None`` when no usable name was given."""
+        return self.employer_fields(name, place)[0]
+
+    def employer_fields(self, name: str, place: str = "") -> tuple[str | None, str | None]:
+        """What intake stores for a report's employer: ``employer(name, place)`` and ``employer_sketch(name)``,
+        the name folded once for both."""
         norm = normalize_employer(name)
         if len(norm) < 2:
-            return None
-        return self._index("employer", f"{norm}\x00{place_key(place)}")
+            return None, None
+        return self._index("employer", f"{norm}\x00{place_key(place)}"), self._sketch(norm)
 
     def all_employer_indexes(self, name: str, place: str = "") -> list[str]:
         """What intake would have stored for this name and place under every key in the list (a search must
@@ -110,8 +118,9 @@ class BlindIndexer:
         """``<key id>:<128 one-byte slots as hex>``: a keyed b-bit MinHash of the folded name (not the place);
         ``None`` when no usable name was given."""
         norm = normalize_employer(name)
-        if len(norm) < 2:
-            return None
+        return self._sketch(norm) if len(norm) >= 2 else None
+
+    def _sketch(self, norm: str) -> str:
         kid, key = self.keys.current
         keyed = self._sketch_states.get(kid)
         if keyed is None:
@@ -127,7 +136,8 @@ class BlindIndexer:
                 digests.append(h.digest())
             per_trigram.append(_SKETCH_WORDS.unpack(b"".join(digests)))
         # Each slot keeps the low byte of its minimum (b-bit MinHash): half the size, the same accuracy per byte.
-        return f"{kid}:" + bytes(low & 0xFF for low in map(min, *per_trigram)).hex()
+        # Big-endian words: the low bytes are the odd ones.
+        return f"{kid}:" + _SKETCH_WORDS.pack(*map(min, *per_trigram))[1::2].hex()
 
     def phone(self, e164: str) -> str:
         return self._index("phone", e164)

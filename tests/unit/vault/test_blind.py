@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import re
+import unicodedata
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from signalement.settings import KeyList
 from signalement.vault.blind import (
     BlindIndexer,
     InvalidPhoneNumberError,
+    fold,
     normalize_employer,
     normalize_phone,
     place_key,
@@ -134,3 +139,23 @@ def test_the_sketch_is_the_same_bytes_as_every_sketch_already_stored() -> None:
     for name in ("Ferme Tremblay", "ABC Construction Ltd", "Golden Harvest Greenhouses", "ab", "Ｘ-Ｙ Farms",
                  "Ferme Tremblay Ferme Tremblay", "مزرعة الوادي", "农场"):
         assert idx.employer_sketch(name) == "k1:" + _reference_sketch(keys.current[1], name), name
+
+
+def _reference_fold(text: str) -> str:
+    """``fold`` as the blind indexes were first made (NFKC, case-fold, accents off, punctuation to spaces)."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^\w\s]", " ", text).split())
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=40)
+       | st.text(alphabet="AbcÉéèﬁßİ-'. ,\t\u0301ＡＢ农ਸ", max_size=40))
+def test_fold_gives_what_every_stored_index_was_made_with(text: str) -> None:
+    assert fold(text) == _reference_fold(text)
+
+
+def test_the_index_and_sketch_made_together_are_those_made_apart() -> None:
+    idx = BlindIndexer(KEYS)
+    for name, place in (("Ferme Tremblay Inc.", "J0L 1A0"), ("Fermé Trémblay", "Saint-Rémi"), ("ab", ""),
+                        (" - ", "J0L"), ("农场", "")):
+        assert idx.employer_fields(name, place) == (idx.employer(name, place), idx.employer_sketch(name))
