@@ -256,7 +256,8 @@ def _sqlite_args(compiled: Any, params: Mapping[str, Any] | None) -> tuple[Any, 
     (``engine/default.py``: ``construct_params``, then ``_bind_processors``)."""
     values = compiled.construct_params(params)
     processors = compiled._bind_processors
-    return tuple(processors[k](values[k]) if k in processors else values[k] for k in compiled.positiontup or ())
+    # A list, not a generator: a generator is resumed once a column (a case has ~30), a list built in one go.
+    return tuple([processors[k](values[k]) if k in processors else values[k] for k in compiled.positiontup or ()])
 
 
 def _sqlite_compile(statement: Executable, dialect: Dialect) -> Any:
