@@ -22,6 +22,12 @@ flight at all times) is the stress figure: there Little's law binds the latency 
 ``RequestValidator`` and the servers check it. Latency runs from sending the request to the last byte of the
 TwiML, as Twilio sees it. The bare endpoint gets the same phones, the same texts and the same pace, in the same
 run, right after: the ratio is what the conversation costs over the webhook plumbing of the same machine.
+
+The confirming text takes a receipt derived ahead when one is ready (``SIGNALEMENT_RECEIPT_RESERVE``, decision
+18; ``--receipt-reserve 0`` turns it off, to measure the text with its Argon2id inline). Those derivations run in
+the server's Argon2id threads while they are idle and their CPU is in the server CPU measured over the phase; only
+the receipts a worker derived before a phase (at most the reserve's size each) are not, and the stress phase
+prints that bound next to its reports per second.
 """
 
 from __future__ import annotations
@@ -137,11 +143,13 @@ async def phase(base_url: str, phones: int, think: float, seconds: float, server
     return out
 
 
-def start_servers(backend: str, workers: int, root: Path) -> tuple[web.Server, web.Server, str | None]:
+def start_servers(backend: str, workers: int, root: Path,
+                  reserve: int) -> tuple[web.Server, web.Server, str | None]:
     database = pg.create_database("sig_bench_sms") if backend == "postgres" else None
     url = pg.sqlalchemy_url(database) if database else ""
     env = web.base_env(root / "var", url)
     env["SIGNALEMENT_TWILIO_AUTH_TOKEN"] = TOKEN
+    env["SIGNALEMENT_RECEIPT_RESERVE"] = str(reserve)
     subprocess.run([sys.executable, "-m", "signalement", "init"], env=env, check=True, stdout=subprocess.DEVNULL,
                    timeout=120)
     port = web.free_port()
@@ -166,7 +174,8 @@ def start_servers(backend: str, workers: int, root: Path) -> tuple[web.Server, w
     return app, bare, database
 
 
-def report(think: float, backend: str, phones: int, ours: Phase, bare: Phase) -> list[str]:
+def report(think: float, backend: str, phones: int, ours: Phase, bare: Phase, ahead: int) -> list[str]:
+    """``ahead``: receipts the server's workers may have derived before the phase (the reserve, full)."""
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     texts_s = ours.count / ours.seconds
     lines = [
@@ -193,6 +202,10 @@ def report(think: float, backend: str, phones: int, ours: Phase, bare: Phase) ->
         bound = 1000 * phones / texts_s
         lines.append(f"Little's law: {phones} in flight / {texts_s:.1f} texts/s = {bound:.0f} ms mean latency "
                      "(not judged against the target: at think 0 latency is throughput)")
+        if ahead:
+            kept = max(0, len(ours.confirms) - ahead)
+            lines.append(f"receipts derived before the phase (reserve, not in its CPU): at most {ahead} of "
+                         f"{len(ours.confirms)} reports; without them {kept / ours.seconds:.2f} reports/s")
     return lines
 
 
@@ -206,6 +219,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each phase")
     parser.add_argument("--no-confirm", action="store_true",
                         help="conversations stop before the confirming text (no report filed: isolates the steps)")
+    parser.add_argument("--receipt-reserve", type=int, default=8,
+                        help="SIGNALEMENT_RECEIPT_RESERVE for the server (receipts derived ahead a worker; 0: off)")
     parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)),
                         help="uvicorn workers for both servers (default: every core, as signalement serve)")
     args = parser.parse_args()
@@ -216,12 +231,13 @@ def main() -> int:
     print(f"# SMS webhook: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, git {web.git_rev()}, {args.backend}, "
           f"{args.workers} uvicorn workers each, {args.conversations} phones, "
           f"{len(os.sched_getaffinity(0))} cores, Python {platform.python_version()}, "
+          f"receipt reserve {args.receipt_reserve} a worker, "
           f"load average {os.getloadavg()[0]:.2f} at start")
     root = Path(tempfile.mkdtemp(prefix="sig-sms-bench-"))
     database = None
     app = bare = None
     try:
-        app, bare, database = start_servers(args.backend, args.workers, root)
+        app, bare, database = start_servers(args.backend, args.workers, root, args.receipt_reserve)
         # Warm-up, untimed: every worker loads its catalogues and templates and opens its connections.
         asyncio.run(phase(app.base_url, 2 * args.workers, 0.0, 2.0, app, run_id=0))
         asyncio.run(phase(bare.base_url, 2 * args.workers, 0.0, 1.0, bare, run_id=0))
@@ -230,7 +246,8 @@ def main() -> int:
                                      confirm=not args.no_confirm))
             plain = asyncio.run(phase(bare.base_url, args.conversations, think, args.seconds, bare, run_id=n,
                                       confirm=not args.no_confirm))
-            print("\n".join(report(think, args.backend, args.conversations, ours, plain)), flush=True)
+            print("\n".join(report(think, args.backend, args.conversations, ours, plain,
+                                    args.receipt_reserve * args.workers)), flush=True)
     finally:
         for server in (app, bare):
             if server is not None:

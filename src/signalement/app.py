@@ -7,8 +7,10 @@ only the reporter tier, so officer routes do not exist there at all.
 
 from __future__ import annotations
 
+import functools
 import gc
 import hmac
+from collections.abc import Callable
 
 from litestar import Litestar, Response, get
 from litestar.config.compression import CompressionConfig
@@ -116,9 +118,13 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
                                    opt={"exclude_from_csrf": True}),
         serve_asset,
     ]
+    startup: list[Callable[[], None]] = []
     if "reporter" in tiers:
+        from signalement.receipts import new_receipt
         from signalement.reporter import build_router as reporter_router
         from signalement.triage.rulebook import default_rulebook
+
+        startup.append(functools.partial(runtime.start_receipt_reserve, new_receipt))
 
         # Compile the triage rules now: a broken rule file stops the start, not every submission.
         default_rulebook()
@@ -184,7 +190,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         stores={"rate_limit": runtime.store("rate_limit"), "sessions": runtime.store("sessions")},
         state=State({"runtime": runtime}),
         dependencies={"runtime": Provide(runtime_of_app, sync_to_thread=False)},
-        on_startup=[flusher.start],
+        # Each worker process fills its own receipt reserve once it serves (never inherited across a fork).
+        on_startup=[flusher.start, *startup],
         # Counts still in memory are written before the database closes.
         on_shutdown=[*([snapshots.stop] if snapshots else []), flusher.stop, runtime.close],
     )

@@ -213,9 +213,7 @@ class IntakeService:
                              high_business_days=s.sla_high_business_days,
                              standard_business_days=s.sla_standard_business_days)
         case_id = sub.case_id or new_id()
-        secret = sub.secret or new_secret()
-        material: ReceiptMaterial = await self.rt.kdf_pool.run(make_receipt_material, secret, self.rt.peppers,
-                                                               self.rt.suite, self.rt.kdf_costs.receipt)
+        secret, material = await self._receipt(sub.secret)
         recipient = self.rt.public_keys.current
         reasons = [msgspec.to_builtins(msgspec.structs.replace(r, matched=())) for r in decision.reasons]
         matches = {r.rule: list(r.matched) for r in decision.reasons if r.matched}
@@ -279,6 +277,18 @@ class IntakeService:
                 continue  # the random case code collided; draw another
             return Receipt(case_id=case_id, case_code=code, secret=secret, created=True, urgency=decision.urgency)
         raise RuntimeError("could not allocate a case code")
+
+    async def _receipt(self, secret: str | None) -> tuple[str, ReceiptMaterial]:
+        """The receipt's secret and what the case stores of it. A channel that brings no secret of its own (SMS,
+        voice) gets one derived ahead (``receipt_reserve``), popped so it is never handed out twice; with none
+        ready, or a secret chosen earlier (the web draft's), Argon2id runs now, on the request's path."""
+        if secret is None and (reserved := self.rt.receipt_reserve.take()) is not None:
+            assert isinstance(reserved.material, ReceiptMaterial)  # receipts.new_receipt made it (app startup)
+            return reserved.secret, reserved.material
+        secret = secret or new_secret()
+        material = await self.rt.kdf_pool.run(make_receipt_material, secret, self.rt.peppers, self.rt.suite,
+                                              self.rt.kdf_costs.receipt)
+        return secret, material
 
     async def _by_submission_key(self, key: str) -> Case | None:
         async with self.rt.db.reading() as session:

@@ -134,6 +134,13 @@ def make_receipt_material(secret: str, peppers: KeyList, suite: SuiteName,
                            followup_public=followup_public(suite, private))
 
 
+def new_receipt(peppers: KeyList, suite: SuiteName,
+                params: Argon2Params = RECEIPT_PARAMS) -> tuple[str, ReceiptMaterial]:
+    """A fresh secret and its material, for a receipt derived ahead (``receipt_reserve``). Slow by design."""
+    secret = new_secret()
+    return secret, make_receipt_material(secret, peppers, suite, params)
+
+
 def check_secret(secret: str, kdf: dict[str, object], verifier: bytes, peppers: KeyList) -> bytes | None:
     """The follow-up private key if ``secret`` is right, else ``None``. Slow by design."""
     try:

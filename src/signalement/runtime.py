@@ -21,6 +21,7 @@ from signalement.db.engine import Database
 from signalement.metrics.events import Recorder
 from signalement.metrics.experiments import Experiment, parse_experiment
 from signalement.ratelimit import CounterTable
+from signalement.receipt_reserve import ReceiptMaker, ReceiptRecipe, ReceiptReserve
 from signalement.settings import KeyList, Settings
 from signalement.throttle import ClientHasher, GuessThrottle
 from signalement.vault.blind import BlindIndexer
@@ -49,6 +50,21 @@ class Runtime:
     def kdf_pool(self) -> KdfPool:
         # ``serve`` tells each worker how many they are (SIGNALEMENT_WEB_WORKERS): each takes its share of cores.
         return KdfPool(threads_for(self.settings.web_workers))
+
+    @cached_property
+    def receipt_reserve(self) -> ReceiptReserve:
+        """Receipts derived ahead while this process's Argon2id threads are idle (decision 18). Started by the
+        app's startup hook, in each worker process; empty (and every receipt derived inline) until then."""
+        return ReceiptReserve(self.settings.receipt_reserve, self.kdf_pool, self.receipt_recipe)
+
+    def start_receipt_reserve(self, make: ReceiptMaker) -> None:
+        """At the app's startup (so in each worker process, after any fork): begin deriving receipts ahead with
+        ``make`` (``receipts.new_receipt``)."""
+        self.receipt_reserve.start(make)
+
+    def receipt_recipe(self) -> ReceiptRecipe:
+        """How a receipt made now is derived: the current pepper, the suite and the receipt costs."""
+        return ReceiptRecipe(peppers=self.peppers, suite=self.suite, params=self.kdf_costs.receipt)
 
     @cached_property
     def peppers(self) -> KeyList:
@@ -150,6 +166,8 @@ class Runtime:
         return GuessThrottle(self.store("throttle"))
 
     async def close(self) -> None:
+        if "receipt_reserve" in self.__dict__:
+            await self.receipt_reserve.stop()
         await self.db.dispose()
         if "kdf_pool" in self.__dict__:
             self.kdf_pool.shutdown()

@@ -105,6 +105,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Worker processes of ``signalement serve``; 0 means one per core. Above 1 without Redis, the workers
     # share rate limits, throttles and sessions through files under $DATA_DIR/stores (runtime.Runtime.store).
     web_workers: int = 0
+    # Receipts each worker process derives ahead while its Argon2id threads are idle, kept in memory only
+    # (receipt_reserve, decision 18); 0 derives every receipt when the report is filed.
+    receipt_reserve: int = 8
 
     # Secrets. Key lists are "id:base64url" entries, newest first.
     pepper_keys: str = ""
@@ -328,8 +331,11 @@ _MINIMUMS = {
     "staged_evidence_hours": 1, "session_idle_minutes": 1, "session_absolute_hours": 1,
     "worker_max_attempts": 1, "sla_interpreter_hours": 1, "sla_resolve_immediate_business_days": 1,
     "sla_resolve_high_business_days": 1, "sla_resolve_standard_business_days": 1, "sms_idle_minutes": 1,
-    "rate_limit_per_minute": 1, "web_workers": 0,
+    "rate_limit_per_minute": 1, "web_workers": 0, "receipt_reserve": 0,
 }
+# Each receipt in the reserve is a secret a reader of the worker's memory learns before it is handed out
+# (decision 18): a few cover a burst of filings, more only widen that window.
+_MAXIMUMS = {"receipt_reserve": 64}
 
 
 def _check_ranges(settings: Settings) -> None:
@@ -337,6 +343,10 @@ def _check_ranges(settings: Settings) -> None:
         value = getattr(settings, name)
         if value < least:
             raise SettingsError(f"{PREFIX}{name.upper()} must be at least {least} (it is {value})")
+    for name, most in _MAXIMUMS.items():
+        value = getattr(settings, name)
+        if value > most:
+            raise SettingsError(f"{PREFIX}{name.upper()} must be at most {most} (it is {value})")
 
 
 def _check_regional_offices(text: str) -> None:

@@ -147,6 +147,7 @@ class SharedStack:
         """The runtime's state right after the app was built: what every test starts from."""
         state = dict(vars(self.runtime))
         state.pop("kdf_pool", None)  # closed after each test; the next one makes its own on first use
+        state.pop("receipt_reserve", None)  # emptied with it; refilled when the next test's app starts
         state["_stores"] = dict(state["_stores"])  # type: ignore[call-overload]
         return state
 

@@ -148,3 +148,11 @@ def test_the_worker_refuses_to_start_without_its_key_list(tmp_path) -> None:
 def test_durations_below_their_minimum_are_refused_in_every_environment(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):
         load_settings({f"SIGNALEMENT_{name}": value})
+
+
+def test_the_receipt_reserve_is_bounded_and_can_be_turned_off() -> None:
+    assert load_settings({}).receipt_reserve == 8
+    assert load_settings({"SIGNALEMENT_RECEIPT_RESERVE": "0"}).receipt_reserve == 0
+    for value in ("-1", "65"):  # each receipt held is a secret a reader of the worker's memory would learn
+        with pytest.raises(SettingsError, match="RECEIPT_RESERVE"):
+            load_settings({"SIGNALEMENT_RECEIPT_RESERVE": value})

@@ -99,7 +99,16 @@ def threads_for(processes: int, cores: int | None = None) -> int:
 
 
 class KdfPool:
-    """A fixed number of Argon2 threads, at a lower OS priority than the event loop, with a bounded waiting line."""
+    """A fixed number of Argon2 threads, at a lower OS priority than the event loop, with a bounded waiting line.
+
+    Two kinds of work share the threads. A **request** derivation (``run``: a follow-up secret checked, an
+    officer signing in, a receipt derived inline) is someone waiting. **Idle** work (``run_when_idle``: receipts
+    derived ahead, ``receipt_reserve``) starts only when no request derivation is waiting or running, one at a
+    time, so a request never queues behind idle work; one that arrives while an idle derivation runs waits at
+    most for the rest of that one derivation, and only when every thread is busy (one thread a process when
+    ``serve`` runs one worker a core). Idle work uses the same threads, not one of its own: each thread keeps
+    its Argon2id buffer resident (20–40 MB measured), and workers are held under 200 MB.
+    """
 
     def __init__(self, workers: int | None = None, max_waiting: int = 64) -> None:
         self.workers = workers or threads_for(1)
@@ -107,13 +116,38 @@ class KdfPool:
                                             initializer=lower_thread_priority)
         self._slots = asyncio.Semaphore(self.workers + max_waiting)
         self.max_waiting = max_waiting
+        self._requests = 0  # request derivations waiting or running
+        self._no_requests = asyncio.Event()
+        self._no_requests.set()
+        self._idle_work = asyncio.Lock()
+        # Derivations finished, by kind: what the tests and benchmarks count (no content, no timing).
+        self.finished = {"request": 0, "idle": 0}
 
     async def run(self, fn: Callable[..., T], *args: object) -> T:
         if self._slots.locked():
             raise KdfBusyError
         async with self._slots:
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._executor, fn, *args)
+            self._requests += 1
+            self._no_requests.clear()
+            try:
+                loop = asyncio.get_running_loop()
+                result = await loop.run_in_executor(self._executor, fn, *args)
+                self.finished["request"] += 1
+                return result
+            finally:
+                self._requests -= 1
+                if not self._requests:
+                    self._no_requests.set()
+
+    async def run_when_idle(self, fn: Callable[..., T], *args: object) -> T:
+        """Run ``fn`` on a pool thread once no request derivation is waiting or running, one call at a time."""
+        async with self._idle_work:
+            while self._requests:
+                await self._no_requests.wait()
+            # Submitted in the same event-loop step as the check above: no request can slip in between.
+            result = await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+            self.finished["idle"] += 1
+            return result
 
     def shutdown(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
