@@ -45,7 +45,7 @@ from signalement.triage.scope import (
     compile_scope,
     mark_punctuation,
 )
-from signalement.triage.taxonomy import CATEGORIES
+from signalement.triage.taxonomy import CATEGORIES, CATEGORY_URGENCY
 
 RULES_DIR = Path(__file__).resolve().parent / "rules"
 RULE_LANGUAGES: tuple[str, ...] = tuple(lang.code for lang in LANGUAGES)
@@ -482,6 +482,9 @@ class Rulebook:
             strong: list[tuple[int, int]] = []
             weak: list[tuple[int, int]] = []
             why: str | None = None
+            # A conditional question ("if I get hurt, will they send me home?") states nothing, but a
+            # sensitive family's match in one still counts ("if I complain will he hit me again?").
+            asked = rule.urgency != "immediate" and CATEGORY_URGENCY.get(rule.category or "") != "immediate"
             for kind in (_PATTERN, _NEGATIVE):
                 deniable = kind == _PATTERN and rule.deniable
                 for span in spans.get(3 * index + kind, ()):
@@ -495,7 +498,9 @@ class Rulebook:
                     weakness = (
                         None
                         if strong
-                        else scope.weakness(language, span, deniable=deniable, inside=rule.negation_inside)
+                        else scope.weakness(
+                            language, span, deniable=deniable, inside=rule.negation_inside, asked=asked
+                        )
                     )
                     if weakness is None:
                         strong.append(span)

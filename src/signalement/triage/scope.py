@@ -11,7 +11,10 @@ file has a ``[scope]`` table (``docs/triage.md``) with its language's
 * ``hypothetical`` words ("if", "si", "kung", "agar", "nếu", 如果): a match within a few words
   after one, before the clause ends or a ``then`` word ("then", "alors", "to", 就), is
   *hypothetical*: "if I get sick"; the consequence of a conditional threat ("if you complain
-  I will kill you") lies beyond that window and still counts;
+  I will kill you") lies beyond that window and still counts. In a sentence that ends with a
+  question mark, the whole sentence after the hypothetical word is in scope, for the rules that
+  ask it (those of no sensitive family): "if I get hurt, will they send me home?" asks, it states
+  nothing;
 * ``reported`` words (news, article, noticias, balita, khabar, tin tức, 新闻): a match in the
   same sentence is *reported*: "I read in the news that workers were locked on a farm";
 * ``questions``: words that, right after a hypothetical word, make it an indirect question
@@ -19,6 +22,9 @@ file has a ``[scope]`` table (``docs/triage.md``) with its language's
 * ``boundaries``: conjunctions that end a clause ("but", "and", "mais", "pero", "lekin",
   "nhưng", 但是), so a denial of one thing does not cancel the next: "nobody hit me but
   they took my passport";
+* ``contrasts``: the conjunctions among those that end a *reported* account ("but", "mais",
+  但是): "and" does not ("workers were locked in and beaten" stays news); a language that lists
+  none uses its ``boundaries``;
 * ``markers`` and ``letters``: common words and letters that show a stretch of text is in the
   language (scripts are known for zh, hi and pa). A rule only fires on a sentence showing its
   language, or, when a sentence shows none, on a text that does (or any text showing no
@@ -70,6 +76,7 @@ class ScopeSpec(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     questions: tuple[str, ...] = ()
     reported: tuple[str, ...] = ()
     boundaries: tuple[str, ...] = ()
+    contrasts: tuple[str, ...] = ()
     markers: tuple[str, ...] = ()
     letters: str = ""
 
@@ -90,6 +97,7 @@ class LanguageScope:
     questions: frozenset[str]
     reported: tuple[Phrase, ...]
     boundaries: frozenset[str]
+    contrasts: frozenset[str]
     markers: frozenset[str]
     letters: frozenset[str]
 
@@ -170,6 +178,7 @@ def compile_scope(language: str, spec: ScopeSpec, words: Callable[[str], list[st
         questions=singles(spec.questions),
         reported=reported,
         boundaries=singles(spec.boundaries),
+        contrasts=singles(spec.contrasts) or singles(spec.boundaries),
         markers=singles(spec.markers),
         letters=letters,
     )
@@ -185,6 +194,7 @@ _MARKERS = tuple((ch, f" {SENTENCE_MARK} ") for ch in _SENTENCE_END) + tuple(
     (ch, f" {CLAUSE_MARK} ") for ch in _CLAUSE_END[len(_SENTENCE_END) :]
 )
 _SENTENCE_CHAR = re.compile(f"[{re.escape(_SENTENCE_END)}]")
+_QUESTION_MARKS = frozenset("?\uff1f")
 
 
 def mark_punctuation(folded: str) -> str:
@@ -235,6 +245,7 @@ class TextScope:
         self._text_languages: frozenset[str] | None = None
         self._cues: dict[str, tuple[list[int], list[int], list[int]]] | None = None
         self._cue_languages: frozenset[str] | None = None
+        self._questions: frozenset[int] | None = None
 
     def segment(self, position: int) -> int:
         return bisect_right(self._segment_breaks, position)
@@ -398,13 +409,14 @@ class TextScope:
         return self._cues.get(language, _NO_CUES)
 
     def weakness(
-        self, language: str, span: tuple[int, int], deniable: bool = True, inside: bool = False
+        self, language: str, span: tuple[int, int], deniable: bool = True, inside: bool = False, asked: bool = False
     ) -> str | None:
         """``negated``, ``hypothetical`` or ``reported`` when the span does not state the act.
 
         ``deniable`` is False for a pattern that contains a negation itself ("did not pay").
         ``inside``: a negation between the span's first and last word denies it too (compositional
-        rules, whose concepts may stand several words apart).
+        rules, whose concepts may stand several words apart). ``asked``: the whole rest of a
+        conditional question is hypothetical (``_asked``), for rules of no sensitive family.
         """
         if language not in self._scopes:
             return None
@@ -419,6 +431,7 @@ class TextScope:
             (deniable and _any_between(negations, start - before, last))
             or _any_between(hypotheticals, start - HYPOTHETICAL_WINDOW, start - 1)
             or (reports and self.sentence(start) in self._report_sentences(language, reports))
+            or (asked and hypotheticals and self._asked(language, start, hypotheticals))
         ):
             return None
         scope = self._scopes[language]
@@ -448,6 +461,8 @@ class TextScope:
                 if self._spoken_before(language, cue):
                     continue  # "he says if we complain he sends us home": a threat, stated
                 return HYPOTHETICAL
+        if asked and hypotheticals and self._asked(language, start, hypotheticals):
+            return HYPOTHETICAL
         for cue in reports:
             if self.sentence(cue) == self.sentence(start) and not self._boundary_between(language, cue, start):
                 return REPORTED
@@ -475,5 +490,39 @@ class TextScope:
     def _boundary_between(self, language: str, a: int, b: int) -> bool:
         """A contrast word ("but", 但是) between two positions of one sentence."""
         low, high = (a, b) if a < b else (b, a)
-        boundaries = self._scopes[language].boundaries
-        return any(self.tokens[p] in boundaries for p in range(low + 1, high))
+        contrasts = self._scopes[language].contrasts
+        return any(self.tokens[p] in contrasts for p in range(low + 1, high))
+
+    def _question_sentences(self) -> frozenset[int]:
+        """The sentences that end with a question mark (read on the raw text, split like the tokens;
+        none when the two splits disagree, the safe side)."""
+        if self._questions is None:
+            text = self.text
+            found: frozenset[int] = frozenset()
+            if "?" in text or "\uff1f" in text:
+                ends = _SENTENCE_CHAR.findall(text)
+                if len(ends) == self.sentences - 1:
+                    found = frozenset(i for i, end in enumerate(ends) if end in _QUESTION_MARKS)
+            self._questions = found
+        return self._questions
+
+    def _asked(self, language: str, start: int, hypotheticals: list[int]) -> bool:
+        """True when ``start`` follows a hypothetical word in a sentence that ends with a question
+        mark ("if I get hurt at work, does insurance pay or do they send me home?"), or stands in
+        the question right after such a one ("如果受伤，保险会赔吗？还是会被送回国？")."""
+        sentence = self.sentence(start)
+        asked = self._question_sentences()
+        if sentence not in asked:
+            return False
+        first, _ = self._sentence_bounds(sentence)
+        previous = sentence - 1
+        while previous >= 0 and self._sentence_bounds(previous)[0] == self._sentence_bounds(previous)[1]:
+            previous -= 1  # "??" leaves empty sentences
+        if previous >= 0 and previous in asked:
+            first = self._sentence_bounds(previous)[0]
+        questions = self._scopes[language].questions
+        tokens = self.tokens
+        return any(
+            first <= cue < start and tokens[cue + 1] not in questions and not self._spoken_before(language, cue)
+            for cue in hypotheticals
+        )

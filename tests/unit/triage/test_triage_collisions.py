@@ -116,6 +116,7 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("en.status_threats.deport", "hi", "deport"): ENGLISH_IN,
     ("en.status_threats.deport", "pa", "deport"): ENGLISH_IN,
     ("es.danger.now", "fr", "urgente"): FR_ES,
+    ("es.sexual_abuse.touching", "fr", "obscenes"): FR_ES,  # sixth pass: obscene messages
     ("es.danger.self_harm", "fr", "suicid"): FR_ES,
     ("es.danger.self_harm", "fr", "suicider"): FR_ES,
     ("es.health_safety.pain_or_illness", "fr", "vomit"): FR_ES,
@@ -170,6 +171,7 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("hi.psychological_abuse.insults_threats", "pa", "dhamkaunda"): HI_PA,
     ("hi.psychological_abuse.insults_threats", "pa", "dhamkaya"): HI_PA,
     ("hi.psychological_abuse.insults_threats", "pa", "dhamki"): HI_PA,
+    ("hi.physical_abuse.weapon", "pa", "sariya"): HI_PA,  # sixth pass: an iron rod
     ("hi.reprisal.signal_complaint", "pa", "shikayat"): HI_PA,
     ("hi.sexual_abuse.touching", "pa", "sex"): HI_PA,
     ("hi.wages.not_paid", "pa", "bakaya"): HI_PA,
