@@ -51,7 +51,9 @@ RULES_DIR = Path(__file__).resolve().parent / "rules"
 RULE_LANGUAGES: tuple[str, ...] = tuple(lang.code for lang in LANGUAGES)
 ESCALATIONS = ("immediate", "high")
 # Signals the scoring policy reads; rule files may define others for their own `when`.
-POLICY_SIGNALS = frozenset({"now", "injury", "injury_serious", "care_refused", "trafficking", "complaint", "reassured"})
+POLICY_SIGNALS = frozenset(
+    {"now", "injury", "injury_serious", "care_refused", "trafficking", "complaint", "reassured", "weapon"}
+)
 DEFAULT_GAP = 3
 MAX_GAP = 12
 MAX_MATCHED = 8
@@ -484,7 +486,10 @@ class Rulebook:
             why: str | None = None
             # A conditional question ("if I get hurt, will they send me home?") states nothing, but a
             # sensitive family's match in one still counts ("if I complain will he hit me again?").
-            asked = rule.urgency != "immediate" and CATEGORY_URGENCY.get(rule.category or "") != "immediate"
+            # A rule gated by another's fact ("sent home" after a serious injury) is asked about too.
+            asked = bool(rule.when) or (
+                rule.urgency != "immediate" and CATEGORY_URGENCY.get(rule.category or "") != "immediate"
+            )
             for kind in (_PATTERN, _NEGATIVE):
                 deniable = kind == _PATTERN and rule.deniable
                 for span in spans.get(3 * index + kind, ()):
