@@ -360,6 +360,14 @@ class Rulebook:
                 raw_patterns.extend((index, _PATTERN, p) for p in patterns)
                 raw_patterns.extend((index, _UNLESS, p) for p in unless)
         self.rules: tuple[Rule, ...] = tuple(rules)
+        # Per rule: whether the rest of a conditional question weakens it (``TextScope.weakness``,
+        # ``asked``): a rule of no sensitive family, or one gated by another rule's fact ("sent home"
+        # after a serious injury); "if I complain will he hit me again?" still counts.
+        self._asked = tuple(
+            bool(rule.when)
+            or (rule.urgency != "immediate" and CATEGORY_URGENCY.get(rule.category or "") != "immediate")
+            for rule in self.rules
+        )
         self.fingerprint = ""  # set by load_rulebook from the files' bytes
         self.languages: tuple[str, ...] = tuple(spec.language for spec in files)
         self.lexicon = Lexicon(compiler.atoms)
@@ -484,12 +492,7 @@ class Rulebook:
             strong: list[tuple[int, int]] = []
             weak: list[tuple[int, int]] = []
             why: str | None = None
-            # A conditional question ("if I get hurt, will they send me home?") states nothing, but a
-            # sensitive family's match in one still counts ("if I complain will he hit me again?").
-            # A rule gated by another's fact ("sent home" after a serious injury) is asked about too.
-            asked = bool(rule.when) or (
-                rule.urgency != "immediate" and CATEGORY_URGENCY.get(rule.category or "") != "immediate"
-            )
+            asked = self._asked[index]
             for kind in (_PATTERN, _NEGATIVE):
                 deniable = kind == _PATTERN and rule.deniable
                 for span in spans.get(3 * index + kind, ()):
