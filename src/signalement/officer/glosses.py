@@ -60,6 +60,7 @@ RULE_GLOSSES = MappingProxyType(
         "physical_abuse.violence": N_("hit or beaten"),
         "physical_abuse.weapon": N_("a weapon"),
         "psychological_abuse.death_threat": N_("threatened with death"),
+        "psychological_abuse.weapon_threat": N_("threatened with a weapon"),
         "psychological_abuse.insults_threats": N_("insulted or threatened"),
         "recruitment_fees.lmia_money": N_("paid for the LMIA or the job offer"),
         "recruitment_fees.paid": N_("paid a recruiter or agent"),
