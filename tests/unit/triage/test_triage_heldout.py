@@ -74,6 +74,11 @@ BLIND_R10 = HERE / "heldout_blind_r10.jsonl"
 # only), scored once untouched by the lead on the fifth pass's rules (docs/triage.md: 50/56, 114/128, 0.825)
 # before any sixth-pass change. Round 12 is written, sealed, before tuning on rounds 10 and 11.
 BLIND_R11 = HERE / "heldout_blind_r11.jsonl"
+# Issue 12, sixth pass: probes written by the engineer of that pass before any of its rule changes (not the
+# texts of rounds 10 and 11): weapons shown as threats, coercion by a consultant or the owner's son, sexual
+# messages, reprisal by numbers, papers against money, contract-then-other-work, and look-alikes (insurance-if-hurt
+# questions, cries for help over pay, a door locked by the worker, news joined by "and"). TUNED.
+TUNING_S10 = HERE / "heldout_tuning_s10.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -149,7 +154,8 @@ def test_second_pass_has_at_least_three_blind_rounds_of_ten_per_language():
 # Round 8 and s8 joined in the fourth pass (round 8's misses fixed by family: TUNED, not blind).
 @pytest.mark.parametrize(
     "path",
-    [*BLIND_R2, *BLIND_R3, TUNING_S6, BLIND_R6, TUNING_S7, BLIND_R7, BLIND_R8, TUNING_S8, BLIND_R9, TUNING_S9],
+    [*BLIND_R2, *BLIND_R3, TUNING_S6, BLIND_R6, TUNING_S7, BLIND_R7, BLIND_R8, TUNING_S8, BLIND_R9, TUNING_S9,
+     TUNING_S10],
     ids=lambda p: p.name,
 )
 def test_second_pass_blind_rounds_meet_the_same_bar(path):
@@ -272,9 +278,10 @@ def test_a_reassured_report_with_danger_stays_immediate(lang, text):
     assert result.urgency == "immediate", [reason.rule for reason in result.reasons]
 
 
-def test_the_s9_probes_cover_every_language_with_look_alikes():
+@pytest.mark.parametrize("path", [TUNING_S9, TUNING_S10], ids=lambda p: p.name)
+def test_the_tuning_probes_cover_every_language_with_look_alikes(path):
     """48 probes, 6 per language, at least a third of them ordinary or routine texts."""
-    examples = read_labelled(TUNING_S9)
+    examples = read_labelled(path)
     assert Counter(e.lang for e in examples) == dict.fromkeys(LANGUAGES, 6)
     assert sum(e.urgency == "standard" for e in examples) >= 16
 
@@ -297,6 +304,8 @@ TUNED = {
     BLIND_R7: (122 / 128, 0.939),
     BLIND_R8: (126 / 128, 0.964),
     BLIND_R9: (127 / 128, 0.892),
+    BLIND_R10: (128 / 128, 0.962),  # sixth pass
+    BLIND_R11: (127 / 128, 0.970),  # sixth pass
 }
 
 

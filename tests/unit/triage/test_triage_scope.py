@@ -317,3 +317,58 @@ def test_a_french_denial_between_pronoun_and_verb_asks_for_a_human_look():
     assert any(reason.rule == "policy.needs_human_look" for reason in result.reasons)
     stated = classify(TriageInput(language="fr", text="Le chef m'a touché les fesses hier."))
     assert "sexual_abuse" in stated.categories and stated.urgency == "immediate"
+
+
+# Sixth pass: a conditional question ("if I get hurt, will they send me home?") asks, it states nothing,
+# to the end of its sentence and in the question right after it. Each is paired with the same words
+# stated, which must give the category, so the test cannot pass because no rule matched at all.
+CONDITIONAL_QUESTIONS = [
+    ("en", "if I get hurt at work does the insurance pay or do they send me home?", "they will send me home",
+     "status_threats"),
+    ("fr", "si je me blesse au travail, est-ce que la CNESST paie ou est-ce qu'on me renvoie au pays ?",
+     "le patron va me renvoyer au pays", "status_threats"),
+    ("es", "si me lastimo en el trabajo, ¿el seguro paga o me regresan a México?", "el patrón dice que me regresan a México",
+     "status_threats"),
+    ("tl", "kung maaksidente ako sa trabaho, sagot ba ng insurance o pauuwiin ako?", "pauuwiin daw ako ng amo",
+     "status_threats"),
+    ("hi", "अगर काम पर चोट लग जाए तो इलाज का पैसा कौन देगा या वापस भेज देंगे?", "मालिक बोला वापस भेज देंगे",
+     "status_threats"),
+    ("pa", "je kamm te satt lag jave ta insurance milu ya wapas bhej denge?", "malik kehnda wapas bhej denge",
+     "status_threats"),
+    ("vi", "nếu em bị thương khi làm việc thì có được bảo hiểm không hay bị đuổi về nước?", "chủ dọa đuổi về nước",
+     "status_threats"),
+    ("zh", "请问如果在工作时受伤，保险会赔吗？还是会被送回国？", "老板说要把我送回国", "status_threats"),
+]
+
+
+@pytest.mark.parametrize(("language", "asked", "stated", "category"), CONDITIONAL_QUESTIONS, ids=lambda v: str(v)[:30])
+def test_a_conditional_question_states_nothing_to_its_end(language, asked, stated, category):
+    assert category in classify(TriageInput(language=language, text=stated)).categories
+    result = classify(TriageInput(language=language, text=asked))
+    assert category not in result.categories, [(r.rule, r.scope) for r in result.reasons]
+    assert result.urgency == "standard", [(r.rule, r.scope) for r in result.reasons]
+
+
+# A sensitive family in a conditional question still counts: the question may be about what already happened.
+SENSITIVE_QUESTIONS = [
+    ("en", "if I complain to the office, will they lock us in the trailer again like last night?"),
+    ("zh", "如果我去投诉，老板会不会又把我们锁在宿舍里？"),
+]
+
+
+@pytest.mark.parametrize(("language", "text"), SENSITIVE_QUESTIONS)
+def test_a_sensitive_act_in_a_conditional_question_is_not_weakened(language, text):
+    assert classify(TriageInput(language=language, text=text)).urgency == "immediate"
+
+
+# Reported news ends at a contrast ("but"), not at "and": "locked in and beaten" is all news.
+NEWS_WITH_AND = [
+    ("en", "I saw on the news that workers were locked in a house and beaten. My question is about vacation pay."),
+    ("fr", "J'ai vu aux infos que des ouvriers ont été enfermés et frappés dans une ferme. Ma question porte sur les congés."),
+]
+
+
+@pytest.mark.parametrize(("language", "text"), NEWS_WITH_AND)
+def test_news_joined_by_and_stays_news(language, text):
+    result = classify(TriageInput(language=language, text=text))
+    assert result.urgency == "standard", [(r.rule, r.scope) for r in result.reasons]
