@@ -330,3 +330,49 @@ def test_a_tuned_blind_round_keeps_its_tuned_figures(path):
 @pytest.mark.parametrize("path", [BLIND_R7, BLIND_R8, BLIND_R9, BLIND_R10, BLIND_R11], ids=lambda p: p.name)
 def test_a_blind_round_has_sixteen_texts_a_language(path):
     assert Counter(e.lang for e in read_labelled(path)) == dict.fromkeys(LANGUAGES, 16)
+
+
+# Sixth pass: each family fixed on rounds 10 and 11 checked in the languages those rounds did not show it in
+# (written by the engineer of the pass after the fixes: breadth checks, not a measure).
+SIXTH_PASS_FAMILIES = [
+    ("vi", "chủ nói không gia hạn hợp đồng cho em nếu em không chịu đi khách sạn với ông ấy", "sexual_abuse"),
+    ("tl", "sabi ng amo hindi na daw ire-renew ang contract ko kung hindi ako sasama sa kanya sa hotel", "sexual_abuse"),
+    ("hi", "एजेंट बोला पासपोर्ट तभी मिलेगा जब 2 लाख और दोगे", "financial_abuse"),
+    ("vi", "môi giới nói phải trả thêm 2000 đô mới trả lại hộ chiếu", "financial_abuse"),
+    ("en", "the recruiter says I get my passport back when I pay him another 3000", "financial_abuse"),
+    ("fr", "l'agence dit qu'elle me rendra mon passeport quand j'aurai payé encore 2000$", "financial_abuse"),
+    ("es", "la agencia dice que me devuelve el pasaporte cuando le pague otros 2000", "financial_abuse"),
+    ("fr", "mon talon de paie dit 35 heures mais j'en ai fait 50", "wages"),
+    ("es", "el recibo de pago dice 40 horas pero trabajé 55", "wages"),
+    ("zh", "工资单上写的是40个小时，我其实做了55个小时", "wages"),
+    ("vi", "phiếu lương ghi 40 giờ nhưng em làm 55 giờ", "wages"),
+    ("tl", "sa payslip ko 40 hours lang pero 55 hours ako nagtrabaho", "wages"),
+    ("hi", "payslip mein 40 ghante likhe hain par maine 55 ghante kaam kiya", "wages"),
+    ("pa", "payslip te 40 ghante likhe ne par main 55 ghante kamm kita", "wages"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text", "category"), SIXTH_PASS_FAMILIES, ids=lambda v: str(v)[:24])
+def test_sixth_pass_families_hold_in_every_language(lang, text, category):
+    from signalement.triage.scoring import TriageInput, classify
+
+    result = classify(TriageInput(language=lang, text=text))
+    assert category in result.categories, [reason.rule for reason in result.reasons]
+
+
+# Look-alikes of the same families: a door the worker locks, fear of trouble with immigration, a joke.
+SIXTH_PASS_LOOK_ALIKES = [
+    ("en", "I'm scared I'll have problems with immigration when my permit expires, how do I renew?"),
+    ("vi", "em tự khóa cửa phòng vì bạn cùng phòng hay say xỉn, cho em hỏi có được đổi phòng không"),
+    ("en", "i lock my door at night because the bunkhouse is noisy, can i ask for another room?"),
+    ("vi", "cuối tuần ở đây buồn chán muốn chết haha, cho em hỏi về tiền nghỉ phép"),
+    ("es", "tengo miedo de tener problemas con migración cuando se venza mi permiso"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), SIXTH_PASS_LOOK_ALIKES, ids=lambda v: str(v)[:24])
+def test_sixth_pass_look_alikes_stay_routine(lang, text):
+    from signalement.triage.scoring import TriageInput, classify
+
+    result = classify(TriageInput(language=lang, text=text))
+    assert result.urgency == "standard", [(reason.rule, reason.scope) for reason in result.reasons]
