@@ -336,7 +336,8 @@ def test_a_blind_round_has_sixteen_texts_a_language(path):
 # (written by the engineer of the pass after the fixes: breadth checks, not a measure).
 SIXTH_PASS_FAMILIES = [
     ("vi", "chủ nói không gia hạn hợp đồng cho em nếu em không chịu đi khách sạn với ông ấy", "sexual_abuse"),
-    ("tl", "sabi ng amo hindi na daw ire-renew ang contract ko kung hindi ako sasama sa kanya sa hotel", "sexual_abuse"),
+    ("tl", "sabi ng amo hindi na daw ire-renew ang contract ko kung hindi ako sasama sa kanya sa hotel",
+     "sexual_abuse"),
     ("hi", "एजेंट बोला पासपोर्ट तभी मिलेगा जब 2 लाख और दोगे", "financial_abuse"),
     ("vi", "môi giới nói phải trả thêm 2000 đô mới trả lại hộ chiếu", "financial_abuse"),
     ("en", "the recruiter says I get my passport back when I pay him another 3000", "financial_abuse"),

@@ -327,8 +327,8 @@ CONDITIONAL_QUESTIONS = [
      "status_threats"),
     ("fr", "si je me blesse au travail, est-ce que la CNESST paie ou est-ce qu'on me renvoie au pays ?",
      "le patron va me renvoyer au pays", "status_threats"),
-    ("es", "si me lastimo en el trabajo, ¿el seguro paga o me regresan a México?", "el patrón dice que me regresan a México",
-     "status_threats"),
+    ("es", "si me lastimo en el trabajo, ¿el seguro paga o me regresan a México?",
+     "el patrón dice que me regresan a México", "status_threats"),
     ("tl", "kung maaksidente ako sa trabaho, sagot ba ng insurance o pauuwiin ako?", "pauuwiin daw ako ng amo",
      "status_threats"),
     ("hi", "अगर काम पर चोट लग जाए तो इलाज का पैसा कौन देगा या वापस भेज देंगे?", "मालिक बोला वापस भेज देंगे",
@@ -364,7 +364,8 @@ def test_a_sensitive_act_in_a_conditional_question_is_not_weakened(language, tex
 # Reported news ends at a contrast ("but"), not at "and": "locked in and beaten" is all news.
 NEWS_WITH_AND = [
     ("en", "I saw on the news that workers were locked in a house and beaten. My question is about vacation pay."),
-    ("fr", "J'ai vu aux infos que des ouvriers ont été enfermés et frappés dans une ferme. Ma question porte sur les congés."),
+    ("fr", "J'ai vu aux infos que des ouvriers ont été enfermés et frappés dans une ferme. "
+     "Ma question porte sur les congés."),
 ]
 
 
