@@ -304,8 +304,8 @@ TUNED = {
     BLIND_R7: (122 / 128, 0.939),
     BLIND_R8: (126 / 128, 0.964),
     BLIND_R9: (127 / 128, 0.892),
-    BLIND_R10: (128 / 128, 0.962),  # sixth pass
-    BLIND_R11: (127 / 128, 0.970),  # sixth pass
+    BLIND_R10: (128 / 128, 0.965),  # sixth pass
+    BLIND_R11: (127 / 128, 0.979),  # sixth pass
 }
 
 
