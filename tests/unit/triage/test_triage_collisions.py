@@ -95,6 +95,11 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("en.reprisal.signal_complaint", "pa", "complain"): ENGLISH_IN,
     ("en.wages.not_paid", "tl", "unpaid"): ENGLISH_IN,
     ("hi.physical_abuse.violence", "pa", "mukka"): HI_PA,
+    # Round 12 (blind, added after the sixth pass): English in Taglish and Punjabi-English, and 'chhedi'
+    # (harassed), the same word in romanised Hindi and Punjabi.
+    ("en.health_safety.no_protection", "tl", "spray"): ENGLISH_IN,
+    ("en.physical_abuse.weapon", "pa", "rifle"): ENGLISH_IN,
+    ("hi.sexual_abuse.touching", "pa", "chhedi"): HI_PA,
     ("en.reprisal.signal_complaint", "hi", "complain"): ENGLISH_IN,  # Hinglish, round 8
     ("en.reprisal.signal_complaint", "hi", "union"): ENGLISH_IN,
     ("en.reprisal.signal_complaint", "pa", "complaint"): ENGLISH_IN,

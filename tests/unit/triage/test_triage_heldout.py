@@ -74,6 +74,11 @@ BLIND_R10 = HERE / "heldout_blind_r10.jsonl"
 # only), scored once untouched by the lead on the fifth pass's rules (docs/triage.md: 50/56, 114/128, 0.825)
 # before any sixth-pass change. Round 12 is written, sealed, before tuning on rounds 10 and 11.
 BLIND_R11 = HERE / "heldout_blind_r11.jsonl"
+# Round 12 (issue 12): written blind on 2026-12-04 by another separate writer (taxonomy.md and the style brief,
+# asked for more calm and indirect reports), sealed outside the repository during the sixth pass, scored
+# untouched by the lead on the fifth and sixth passes' rules (docs/triage.md: 43/56, 104/128, 0.769 and 43/56,
+# 105/128, 0.785). The round the sixth pass is judged on: the bar is not met.
+BLIND_R12 = HERE / "heldout_blind_r12.jsonl"
 # Issue 12, sixth pass: probes written by the engineer of that pass before any of its rule changes (not the
 # texts of rounds 10 and 11): weapons shown as threats, coercion by a consultant or the owner's son, sexual
 # messages, reprisal by numbers, papers against money, contract-then-other-work, and look-alikes (insurance-if-hurt
@@ -94,7 +99,7 @@ def probes_report():
 @pytest.mark.parametrize(
     "path",
     [HELDOUT, PROBES, BENIGN, BENIGN_R2, *BLIND_R2, *BLIND_R3, TUNING_S6, BLIND_R6, TUNING_S7, BENIGN_S7, BLIND_R7,
-     BLIND_R8, TUNING_S8, BLIND_R9, TUNING_S9, BLIND_R10, BLIND_R11],
+     BLIND_R8, TUNING_S8, BLIND_R9, TUNING_S9, BLIND_R10, BLIND_R11, BLIND_R12],
     ids=lambda p: p.name,
 )
 def test_labelled_sets_are_well_formed(path):
@@ -297,6 +302,7 @@ UNTOUCHED = {
     BLIND_R9: (47 / 56, 107 / 128, 0.779),  # scored after the fourth pass
     BLIND_R10: (54 / 56, 117 / 128, 0.850),  # scored after the fifth pass
     BLIND_R11: (50 / 56, 114 / 128, 0.825),  # scored on the fifth pass's rules, before the sixth
+    BLIND_R12: (43 / 56, 105 / 128, 0.785),  # scored on the sixth pass's rules, sealed during it
 }
 # The bar on rounds whose misses were fixed by family since (TUNED, docs/triage.md): every report in danger
 # caught, and (urgency accuracy, category micro-F1) at least these.
@@ -327,7 +333,7 @@ def test_a_tuned_blind_round_keeps_its_tuned_figures(path):
     assert report.micro_f1 >= micro_f1, report.category_errors
 
 
-@pytest.mark.parametrize("path", [BLIND_R7, BLIND_R8, BLIND_R9, BLIND_R10, BLIND_R11], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [BLIND_R7, BLIND_R8, BLIND_R9, BLIND_R10, BLIND_R11, BLIND_R12], ids=lambda p: p.name)
 def test_a_blind_round_has_sixteen_texts_a_language(path):
     assert Counter(e.lang for e in read_labelled(path)) == dict.fromkeys(LANGUAGES, 16)
 
