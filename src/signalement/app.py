@@ -178,8 +178,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         # Brotli where the browser takes it, gzip otherwise. No BREACH oracle: pages holding a secret
         # answer only requests that carry our SameSite=Strict cookies, which no other site can send.
         # Quality 5 (Litestar's), window 64 KB: every page fits in it, so it costs no bytes, and brotli's match
-        # tables shrink from about 1 MB (a 4 MB window's) to what a page needs; after an Argon2id derivation has
-        # emptied the caches, that halved the receipt's compression (docs/performance.md, fourth round).
+        # tables shrink from about 1 MB (a 4 MB window's) to what a page needs: a step page's compression about
+        # a quarter cheaper in the app (docs/performance.md, fourth round).
         compression_config=CompressionConfig(backend="brotli", brotli_gzip_fallback=True, brotli_lgwin=16),
         template_config=template_config(settings.quick_exit_url, reload=settings.debug and not settings.is_production),
         exception_handlers={Exception: handle_exception},
