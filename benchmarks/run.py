@@ -523,6 +523,12 @@ def web_table(results: list[WebResult], kdf_ms: float, cores: int) -> str:
         [f"{r.ceiling.reports / r.ceiling.seconds:.0f}" for r in results])
     row("send ÷ ceiling", [f"{r.send.reports / r.send.seconds / (r.ceiling.reports / r.ceiling.seconds):.3f}"
                            for r in results])
+    # The stack's own floor: what one bare request (HTTP, validation, one seal, one insert) costs the server. The
+    # best Argon2id share any Send could reach on this stack is derivation ÷ (derivation + this).
+    row("ceiling: server CPU ms per bare request (the stack's floor outside Argon2id)",
+        [f"{1000 * r.ceiling.cpu_seconds / max(1, r.ceiling.reports):.2f}" for r in results])
+    row("best Argon2id share on this stack: derivation ÷ (derivation + that floor)",
+        [f"{kdf_ms / (kdf_ms + 1000 * r.ceiling.cpu_seconds / max(1, r.ceiling.reports)):.0%}" for r in results])
     row("server CPU ms per report (send)", [f"{1000 * r.send.cpu_seconds / max(1, r.send.reports):.0f}"
                                            for r in results])
     # Both from the server's own /proc over the same flood: its Argon2id pool threads' CPU over all its CPU
