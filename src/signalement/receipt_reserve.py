@@ -30,6 +30,7 @@ from signalement.vault.suites import SuiteName
 
 log = logging.getLogger(__name__)
 
+
 class DerivedReceipt(Protocol):
     """What a case stores about its receipt (``receipts.ReceiptMaterial``), as far as the reserve reads it."""
 

@@ -11,9 +11,10 @@ started. Argon2id itself is never replaced: derivations are only counted (``KdfP
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,24 @@ async def _until_async(condition: Callable[[], bool], seconds: float = 20.0) -> 
         await asyncio.sleep(0.01)
 
 
+@contextlib.asynccontextmanager
+async def _warm(settings: Any) -> AsyncIterator[Runtime]:  # noqa: ANN401
+    """A runtime of the test's own, its reserve started and full."""
+    runtime = Runtime(settings)
+    try:
+        runtime.start_receipt_reserve(new_receipt)
+        reserve = runtime.receipt_reserve
+        await _until_async(lambda: len(reserve) == reserve.size)
+        yield runtime
+    finally:
+        await runtime.close()
+
+
+async def _opens(intake: IntakeService, receipt: Any) -> bool:  # noqa: ANN401
+    access = await intake.open_followup(receipt.case_code, receipt.secret, "test-client")
+    return access is not None and access.case_id == receipt.case_id
+
+
 def _sms(n: int) -> Submission:
     return Submission(submission_key=f"sms:reserve-{n}-{time.monotonic_ns()}", channel="sms", language="en",
                       answers=Answers(categories=("wages",)), narrative=f"Not paid, report {n}.")
@@ -85,23 +104,16 @@ async def test_an_sms_filing_with_a_warm_reserve_runs_no_argon2id_on_its_request
 
 
 async def test_filings_racing_each_other_never_get_the_same_secret(tw: Any) -> None:
-    runtime = Runtime(tw.settings)
-    try:
-        runtime.start_receipt_reserve(new_receipt)
-        reserve = runtime.receipt_reserve
-        await _until_async(lambda: len(reserve) == reserve.size)
-        intake = IntakeService(runtime)
+    async with _warm(tw.settings) as runtime:
+        reserve, intake = runtime.receipt_reserve, IntakeService(runtime)
         receipts = await asyncio.gather(*(intake.submit(_sms(n)) for n in range(30)))
         secrets = [r.secret for r in receipts]
         assert len(set(secrets)) == 30
         assert reserve.taken >= reserve.size  # the reserve served the first ones, inline derivations the rest
         assert runtime.kdf_pool.finished["request"] >= 30 - reserve.taken
         for receipt in receipts:  # each secret opens its own case, and only that one
-            access = await intake.open_followup(receipt.case_code, receipt.secret, "test-client")
-            assert access is not None and access.case_id == receipt.case_id
+            assert await _opens(intake, receipt)
         assert not {p.secret for p in reserve._pairs} & set(secrets)  # noqa: SLF001 - none handed out stays
-    finally:
-        await runtime.close()
 
 
 async def test_an_empty_reserve_derives_inline_and_a_disabled_one_never_fills(tw: Any) -> None:
@@ -113,23 +125,18 @@ async def test_an_empty_reserve_derives_inline_and_a_disabled_one_never_fills(tw
             receipt = await IntakeService(runtime).submit(_sms(size))
             assert runtime.kdf_pool.finished == {"request": 1, "idle": 0}
             assert runtime.receipt_reserve.taken == 0 and len(runtime.receipt_reserve) == 0
-            access = await IntakeService(runtime).open_followup(receipt.case_code, receipt.secret, "test-client")
-            assert access is not None and access.case_id == receipt.case_id
+            assert await _opens(IntakeService(runtime), receipt)
         finally:
             await runtime.close()
 
 
 async def test_a_rotated_pepper_drains_the_reserve(tw: Any) -> None:
-    runtime = Runtime(tw.settings)
-    try:
-        runtime.start_receipt_reserve(new_receipt)
+    async with _warm(tw.settings) as runtime:
         reserve = runtime.receipt_reserve
-        await _until_async(lambda: len(reserve) == reserve.size)
         stale = {p.secret for p in reserve._pairs}  # noqa: SLF001
         old = runtime.peppers
         runtime.__dict__["peppers"] = KeyList(((f"rotated-{time.monotonic_ns()}", b"r" * 32), *old.keys))
-        intake = IntakeService(runtime)
-        receipt = await intake.submit(_sms(1))
+        receipt = await IntakeService(runtime).submit(_sms(1))
         assert receipt.secret not in stale
         assert runtime.kdf_pool.finished["request"] == 1  # derived inline with the new pepper
         async with runtime.db.reading() as s:
@@ -140,8 +147,6 @@ async def test_a_rotated_pepper_drains_the_reserve(tw: Any) -> None:
         fresh = list(reserve._pairs)  # noqa: SLF001
         assert not {p.secret for p in fresh} & stale
         assert {p.material.kdf["pepper"] for p in fresh} == {runtime.peppers.current[0]}
-    finally:
-        await runtime.close()
 
 
 @pytest.mark.parametrize("threads", [1, 2])
