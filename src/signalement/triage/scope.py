@@ -74,6 +74,7 @@ class ScopeSpec(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     hypothetical: tuple[str, ...] = ()
     then: tuple[str, ...] = ()
     questions: tuple[str, ...] = ()
+    habitual: tuple[str, ...] = ()
     reported: tuple[str, ...] = ()
     boundaries: tuple[str, ...] = ()
     contrasts: tuple[str, ...] = ()
@@ -95,6 +96,7 @@ class LanguageScope:
     speech: frozenset[str]
     code_switch_with: frozenset[str]
     questions: frozenset[str]
+    habitual: frozenset[str]
     reported: tuple[Phrase, ...]
     boundaries: frozenset[str]
     contrasts: frozenset[str]
@@ -176,6 +178,7 @@ def compile_scope(language: str, spec: ScopeSpec, words: Callable[[str], list[st
         speech=singles(spec.speech),
         code_switch_with=frozenset(spec.code_switch_with),
         questions=singles(spec.questions),
+        habitual=singles(spec.habitual),
         reported=reported,
         boundaries=singles(spec.boundaries),
         contrasts=singles(spec.contrasts) or singles(spec.boundaries),
@@ -460,6 +463,8 @@ class TextScope:
                     continue  # the consequence of a condition: "if you complain, then…"
                 if self._spoken_before(language, cue):
                     continue  # "he says if we complain he sends us home": a threat, stated
+                if not asked and self._habitual(language, cue, end):
+                    continue  # "is it legal if he locks us in every night?": an act that happens, asked about
                 return HYPOTHETICAL
         if asked and hypotheticals and self._asked(language, start, hypotheticals):
             return HYPOTHETICAL
@@ -486,6 +491,14 @@ class TextScope:
         """A speech or threat verb earlier in the cue's sentence ("says", "dice", 说, "kehnda")."""
         start, _ = self._sentence_bounds(self.sentence(cue))
         return not self._scopes[language].speech.isdisjoint(self.tokens[start:cue])
+
+    def _habitual(self, language: str, cue: int, end: int) -> bool:
+        """A ``habitual`` word ("every night", "always", *gabi-gabi*, 每天) from the hypothetical word to
+        six words after the match, in its sentence: the question describes what happens."""
+        window = self.tokens[cue + 1 : end + 7]
+        if SENTENCE_MARK in window:
+            window = window[: window.index(SENTENCE_MARK)]
+        return not self._scopes[language].habitual.isdisjoint(window)
 
     def _boundary_between(self, language: str, a: int, b: int) -> bool:
         """A contrast word ("but", 但是) between two positions of one sentence."""

@@ -373,3 +373,24 @@ NEWS_WITH_AND = [
 def test_news_joined_by_and_stays_news(language, text):
     result = classify(TriageInput(language=language, text=text))
     assert result.urgency == "standard", [(r.rule, r.scope) for r in result.reasons]
+
+
+# Seventh pass: a question about an act that keeps happening is not a hypothesis (`habitual` in [scope]), and
+# the same question about what might happen still is.
+HABITUAL_QUESTIONS = [
+    ("en", "I want to know if the boss can lock us in the bunkhouse every night like he does?",
+     "if the boss could lock us in the bunkhouse, what would I do?"),
+    ("tl", "tanong ko lang po kung normal na kinukulong kami ng amo tuwing gabi?",
+     "tanong ko lang po kung kinulong kami ng amo, ano ang gagawin?"),
+    ("vi", "em muốn hỏi nếu chủ nhốt tụi em trong nhà mỗi đêm thì có đúng luật không",
+     "em muốn hỏi nếu chủ nhốt tụi em trong nhà thì em làm gì"),
+    ("hi", "ek sawal, agar malik roz raat ko kamre mein taala laga ke band karta hai to kya ye sahi hai?",
+     "ek sawal, agar malik kamre mein taala laga ke band kare to main kya karoon?"),
+]
+
+
+@pytest.mark.parametrize(("language", "habitual", "hypothetical"), HABITUAL_QUESTIONS)
+def test_a_question_about_what_keeps_happening_is_stated(language, habitual, hypothetical):
+    assert _decide(habitual, language).urgency == "immediate"
+    weak = _decide(hypothetical, language)
+    assert weak.urgency == "high" and "confinement" not in weak.categories
