@@ -84,6 +84,11 @@ BLIND_R12 = HERE / "heldout_blind_r12.jsonl"
 # messages, reprisal by numbers, papers against money, contract-then-other-work, and look-alikes (insurance-if-hurt
 # questions, cries for help over pay, a door locked by the worker, news joined by "and"). TUNED.
 TUNING_S10 = HERE / "heldout_tuning_s10.jsonl"
+# Issue 12, seventh pass: probes written by the engineer of that pass before any of its rule changes (not round
+# 12's texts): serious reports asked as questions or beside a reassurance, confinement without lock words, hinted
+# self-harm as an image, care refused in code-switched words, a relative's account, a favour against papers, and
+# look-alikes (insurance-if-hurt questions, news, a joke). 4 a language. TUNED.
+TUNING_S11 = HERE / "heldout_tuning_s11.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +104,7 @@ def probes_report():
 @pytest.mark.parametrize(
     "path",
     [HELDOUT, PROBES, BENIGN, BENIGN_R2, *BLIND_R2, *BLIND_R3, TUNING_S6, BLIND_R6, TUNING_S7, BENIGN_S7, BLIND_R7,
-     BLIND_R8, TUNING_S8, BLIND_R9, TUNING_S9, BLIND_R10, BLIND_R11, BLIND_R12],
+     BLIND_R8, TUNING_S8, BLIND_R9, TUNING_S9, BLIND_R10, BLIND_R11, BLIND_R12, TUNING_S10, TUNING_S11],
     ids=lambda p: p.name,
 )
 def test_labelled_sets_are_well_formed(path):
@@ -160,7 +165,7 @@ def test_second_pass_has_at_least_three_blind_rounds_of_ten_per_language():
 @pytest.mark.parametrize(
     "path",
     [*BLIND_R2, *BLIND_R3, TUNING_S6, BLIND_R6, TUNING_S7, BLIND_R7, BLIND_R8, TUNING_S8, BLIND_R9, TUNING_S9,
-     TUNING_S10],
+     TUNING_S10, TUNING_S11],
     ids=lambda p: p.name,
 )
 def test_second_pass_blind_rounds_meet_the_same_bar(path):
@@ -291,6 +296,13 @@ def test_the_tuning_probes_cover_every_language_with_look_alikes(path):
     assert sum(e.urgency == "standard" for e in examples) >= 16
 
 
+def test_the_seventh_pass_probes_cover_every_language_with_look_alikes():
+    """32 probes, 4 per language, at least 12 of them routine look-alikes."""
+    examples = read_labelled(TUNING_S11)
+    assert Counter(e.lang for e in examples) == dict.fromkeys(LANGUAGES, 4)
+    assert sum(e.urgency == "standard" for e in examples) >= 12
+
+
 # Floors, not the bar: each blind round's untouched score (docs/triage.md), which no rule change may lose.
 # (immediate recall, urgency accuracy, category micro-F1). Round 6 was scored before micro-F1 was kept.
 # Round 10 is the newest blind round: scored once untouched after the fifth pass, never tuned on; the next
@@ -312,6 +324,7 @@ TUNED = {
     BLIND_R9: (127 / 128, 0.892),
     BLIND_R10: (128 / 128, 0.965),  # sixth pass
     BLIND_R11: (127 / 128, 0.979),  # sixth pass
+    BLIND_R12: (118 / 128, 0.820),  # seventh pass
 }
 
 
