@@ -79,6 +79,11 @@ BLIND_R11 = HERE / "heldout_blind_r11.jsonl"
 # untouched by the lead on the fifth and sixth passes' rules (docs/triage.md: 43/56, 104/128, 0.769 and 43/56,
 # 105/128, 0.785). The round the sixth pass is judged on: the bar is not met.
 BLIND_R12 = HERE / "heldout_blind_r12.jsonl"
+# Round 13 (issue 12): the newest blind round, written on 2026-12-04 by another separate writer (taxonomy.md and
+# the brief of round 12), sealed outside the repository during the seventh pass, scored untouched by the lead on
+# the sixth and seventh passes' rules (docs/triage.md: 44/56, 103/128, 0.792 and 45/56, 104/128, 0.795). NOT
+# tuned on: the round the next pass is judged on is round 14, to be written before tuning on this one.
+BLIND_R13 = HERE / "heldout_blind_r13.jsonl"
 # Issue 12, sixth pass: probes written by the engineer of that pass before any of its rule changes (not the
 # texts of rounds 10 and 11): weapons shown as threats, coercion by a consultant or the owner's son, sexual
 # messages, reprisal by numbers, papers against money, contract-then-other-work, and look-alikes (insurance-if-hurt
@@ -104,7 +109,8 @@ def probes_report():
 @pytest.mark.parametrize(
     "path",
     [HELDOUT, PROBES, BENIGN, BENIGN_R2, *BLIND_R2, *BLIND_R3, TUNING_S6, BLIND_R6, TUNING_S7, BENIGN_S7, BLIND_R7,
-     BLIND_R8, TUNING_S8, BLIND_R9, TUNING_S9, BLIND_R10, BLIND_R11, BLIND_R12, TUNING_S10, TUNING_S11],
+     BLIND_R8, TUNING_S8, BLIND_R9, TUNING_S9, BLIND_R10, BLIND_R11, BLIND_R12, TUNING_S10, TUNING_S11,
+     BLIND_R13],
     ids=lambda p: p.name,
 )
 def test_labelled_sets_are_well_formed(path):
@@ -315,6 +321,7 @@ UNTOUCHED = {
     BLIND_R10: (54 / 56, 117 / 128, 0.850),  # scored after the fifth pass
     BLIND_R11: (50 / 56, 114 / 128, 0.825),  # scored on the fifth pass's rules, before the sixth
     BLIND_R12: (43 / 56, 105 / 128, 0.785),  # scored on the sixth pass's rules, sealed during it
+    BLIND_R13: (45 / 56, 104 / 128, 0.794),  # scored on the seventh pass's rules, sealed during it
 }
 # The bar on rounds whose misses were fixed by family since (TUNED, docs/triage.md): every report in danger
 # caught, and (urgency accuracy, category micro-F1) at least these.
@@ -346,7 +353,10 @@ def test_a_tuned_blind_round_keeps_its_tuned_figures(path):
     assert report.micro_f1 >= micro_f1, report.category_errors
 
 
-@pytest.mark.parametrize("path", [BLIND_R7, BLIND_R8, BLIND_R9, BLIND_R10, BLIND_R11, BLIND_R12], ids=lambda p: p.name)
+BLIND_ROUNDS_OF_128 = [BLIND_R7, BLIND_R8, BLIND_R9, BLIND_R10, BLIND_R11, BLIND_R12, BLIND_R13]
+
+
+@pytest.mark.parametrize("path", BLIND_ROUNDS_OF_128, ids=lambda p: p.name)
 def test_a_blind_round_has_sixteen_texts_a_language(path):
     assert Counter(e.lang for e in read_labelled(path)) == dict.fromkeys(LANGUAGES, 16)
 
