@@ -28,26 +28,30 @@ from signalement.db.models import TwilioWebhook
 WEBHOOKS = cast(Table, TwilioWebhook.__table__)
 WHEN = dt.datetime(2026, 12, 4, 17, 40, tzinfo=dt.UTC)
 
-# The other process: takes the lock through a session (``Database.writing()``: the lock, BEGIN IMMEDIATE, an
-# insert), says "held", holds it ``hold`` seconds (forever if negative), commits and prints when it let go.
+# The other process: for each line "KEY SECONDS" on its stdin, takes the lock through a session
+# (``Database.writing()``: the lock, BEGIN IMMEDIATE, an insert), says "held", holds it SECONDS (forever if
+# negative), commits and prints when it let go. One process serves all of a test's rounds, as one server process
+# serves many requests: a new Python spends about a second importing SQLAlchemy and the models.
 HOLDER = """
 import asyncio, datetime as dt, sys, time
 from sqlalchemy import insert
 from signalement.db.engine import Database
 from signalement.db.models import TwilioWebhook
 
-async def main(path, key, hold):
+async def main(path):
     db = Database("sqlite+aiosqlite:///" + path)
-    async with db.writing() as session:
-        await session.execute(insert(TwilioWebhook.__table__).values(
-            sid_index=key, kind="sms", reply=b"x", delete_after=dt.datetime(2026, 12, 4, tzinfo=dt.UTC)))
-        print("held", flush=True)
-        await asyncio.sleep(hold if hold >= 0 else 3600)
-        await session.commit()
-    print(repr(time.time()), flush=True)
+    for line in sys.stdin:
+        key, hold = line.split()
+        async with db.writing() as session:
+            await session.execute(insert(TwilioWebhook.__table__).values(
+                sid_index=key, kind="sms", reply=b"x", delete_after=dt.datetime(2026, 12, 4, tzinfo=dt.UTC)))
+            print("held", flush=True)
+            await asyncio.sleep(float(hold) if float(hold) >= 0 else 3600)
+            await session.commit()
+        print(repr(time.time()), flush=True)
     await db.dispose()
 
-asyncio.run(main(sys.argv[1], sys.argv[2], float(sys.argv[3])))
+asyncio.run(main(sys.argv[1]))
 """
 
 
@@ -65,11 +69,33 @@ def db_path(db: Database) -> str:
     return db.url.split("///", 1)[1]
 
 
-def holder(db: Database, key: str, hold: float) -> subprocess.Popen[str]:
-    process = subprocess.Popen(  # nosec B603 - our own interpreter and script
-        [sys.executable, "-c", HOLDER, db_path(db), key, str(hold)], stdout=subprocess.PIPE, text=True)
-    assert process.stdout is not None
-    assert process.stdout.readline().strip() == "held"  # it has the lock and SQLite's (BEGIN IMMEDIATE done)
+class Holder:
+    """The other process (``HOLDER``), started once for a test and stopped by PID."""
+
+    def __init__(self, db: Database) -> None:
+        self.process = subprocess.Popen(  # nosec B603 - our own interpreter and script
+            [sys.executable, "-c", HOLDER, db_path(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+    def hold(self, key: str, seconds: float) -> None:
+        """Returns once it has the lock and SQLite's (BEGIN IMMEDIATE done)."""
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(f"{key} {seconds}\n")
+        self.process.stdin.flush()
+        assert self.process.stdout.readline().strip() == "held"
+
+    def released(self) -> float:
+        """When it let go (its clock, ``time.time()``)."""
+        assert self.process.stdout is not None
+        return float(self.process.stdout.readline().strip())
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.wait(timeout=30)
+
+
+def holder(db: Database, key: str, hold: float) -> Holder:
+    process = Holder(db)
+    process.hold(key, hold)
     return process
 
 
@@ -95,17 +121,19 @@ async def test_a_waiting_writer_in_another_process_starts_within_ms_of_the_relea
     has waited a quarter second). The median of five rounds, so a descheduled round on a busy machine passes."""
     assert db.write_lock is not None
     late = []
-    for n in range(5):
-        process = holder(db, f"held{n}", 0.25 + 0.07 * n)
-        started = time.perf_counter()
-        if how == "write_all":
-            await db.write_all([webhook(f"waited{n}")])
-        else:
-            await write_with_session(db, f"waited{n}")
-        assert time.perf_counter() - started > 0.2  # it did wait for the other process
-        out, _ = process.communicate(timeout=30)
-        released = float(out.strip())
-        late.append(db.write_lock.waits.at - released)
+    process = Holder(db)
+    try:
+        for n in range(5):
+            process.hold(f"held{n}", 0.25 + 0.07 * n)
+            started = time.perf_counter()
+            if how == "write_all":
+                await db.write_all([webhook(f"waited{n}")])
+            else:
+                await write_with_session(db, f"waited{n}")
+            assert time.perf_counter() - started > 0.2  # it did wait for the other process
+            late.append(db.write_lock.waits.at - process.released())
+    finally:
+        process.stop()
     assert db.write_lock.waits.waited >= 5
     assert await count(db) == 10
     print("late by, ms:", [round(x * 1000, 1) for x in late])
@@ -118,13 +146,12 @@ async def test_a_holder_killed_mid_transaction_frees_the_lock_and_keeps_nothing(
         waiting = asyncio.create_task(db.write_all([webhook("after")]))
         await asyncio.sleep(0.3)
         assert not waiting.done()  # it is waiting for the holder
-        os.kill(process.pid, signal.SIGKILL)
+        os.kill(process.process.pid, signal.SIGKILL)
         killed = time.perf_counter()
         await asyncio.wait_for(waiting, 5)
         assert time.perf_counter() - killed < 2  # freed by the kernel, not after busy_timeout's 10 s
     finally:
-        process.kill()
-        process.wait(timeout=30)
+        process.stop()
     await write_with_session(db, "session after")
     async with db.reading() as session:
         keys = set((await session.scalars(select(TwilioWebhook.sid_index))).all())
@@ -166,8 +193,7 @@ async def test_write_all_gives_up_after_the_bounded_wait_as_the_database_being_b
         assert time.perf_counter() - started < 2, "waited past the bound"
         assert is_unavailable(caught.value)  # the app's calm 503, as for any busy database
     finally:
-        process.kill()
-        process.wait(timeout=30)
+        process.stop()
     await asyncio.wait_for(db.write_all([webhook("after")]), 5)
     async with db.reading() as session:
         keys = set((await session.scalars(select(TwilioWebhook.sid_index))).all())
