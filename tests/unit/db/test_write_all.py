@@ -9,19 +9,15 @@ import asyncio
 import datetime as dt
 import sqlite3
 import time
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import cast
 
 import pytest
 from sqlalchemy import Table, bindparam, event, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from signalement.db import migrate
 from signalement.db.engine import Database, Write
 from signalement.db.models import OutboxJob, SmsSession, TwilioWebhook
 from signalement.outbox import SealedJob, enqueue_once_write
-from support import pg
 
 pytestmark = pytest.mark.both_databases
 SESSIONS = cast(Table, SmsSession.__table__)
@@ -34,16 +30,9 @@ class LostRaceError(Exception):
 
 
 @pytest.fixture
-async def db(backend: str, tmp_path: Path) -> AsyncIterator[Database]:
-    name = pg.create_database("sig_write_all") if backend == "postgres" else None
-    database = Database(pg.sqlalchemy_url(name) if name else f"sqlite+aiosqlite:///{tmp_path / 'w.db'}")
-    try:
-        await migrate.upgrade(database)
-        yield database
-    finally:
-        await database.dispose()
-        if name:
-            pg.drop_database(name)
+def db(backend: str, head_db: Database) -> Database:
+    """An empty database at the newest schema, on the test's ``backend`` (``tests/unit/db/conftest.py``)."""
+    return head_db
 
 
 def webhook(key: str) -> Write:

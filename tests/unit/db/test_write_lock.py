@@ -14,14 +14,12 @@ import statistics
 import subprocess  # nosec B404 - the second process of the test, started from our own interpreter
 import sys
 import time
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import cast
 
 import pytest
 from sqlalchemy import Table, func, insert, select
 
-from signalement.db import engine, migrate
+from signalement.db import engine
 from signalement.db.engine import Database, Write, is_unavailable
 from signalement.db.models import TwilioWebhook
 
@@ -56,13 +54,9 @@ asyncio.run(main(sys.argv[1]))
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'w.db'}")
-    try:
-        await migrate.upgrade(database)
-        yield database
-    finally:
-        await database.dispose()
+def db(head_db: Database) -> Database:
+    """An empty SQLite database at the newest schema (``tests/unit/db/conftest.py``)."""
+    return head_db
 
 
 def db_path(db: Database) -> str:
