@@ -28,6 +28,7 @@ from litestar.types import ControllerRouterHandler
 
 from signalement import health
 from signalement.errors import handle_exception
+from signalement.hardening import harden_process
 from signalement.logs import configure_logging
 from signalement.metrics import operations
 from signalement.metrics.comments import shred_expired
@@ -206,10 +207,14 @@ def freeze_startup_heap() -> None:
     gc.freeze()
 
 
-def create_served_app() -> Litestar:
+def create_served_app(*, harden: bool = True) -> Litestar:
     """``create_app`` for each worker of ``signalement serve``: the same app, its startup heap frozen once
     the startup hooks have run. Not in ``create_app`` itself: tests build hundreds of apps in one process,
-    and frozen objects are never freed."""
+    and frozen objects are never freed. Each worker starts from a fresh ``execve``, which makes a process
+    dumpable again: it hardens itself before it reads a setting or a key. ``harden=False`` only for a test
+    that builds this app inside its own process, which the hardening would change for good."""
+    if harden:
+        harden_process()
     app = create_app()
     app.on_startup.append(freeze_startup_heap)
     return app

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from signalement import __version__
+from signalement.hardening import harden_process
 from signalement.settings import SettingsError, check_production, load_settings
 
 
@@ -63,6 +64,7 @@ SERVED_APP = "signalement.app:create_served_app"
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    harden_process()  # before any setting or key is read; each worker does it again (app.create_served_app)
     overrides = {"web_workers": args.workers} if args.workers is not None else {}
     settings = load_settings(**overrides)
     check_production(settings)
@@ -84,6 +86,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from signalement.logs import configure_logging
     from signalement.settings import check_worker_secrets
     from signalement.worker import Worker
+
+    harden_process()  # before the worker key, the pepper and phone numbers are in memory
 
     async def main() -> int:
         runtime = _runtime()

@@ -27,7 +27,7 @@ async def test_a_served_worker_freezes_its_startup_heap_once_started() -> None:
     assert factory is create_served_app
     gc.unfreeze()
     try:
-        app = factory()
+        app = factory(harden=False)  # irreversible in this process: tests/security/test_process_memory.py
         assert gc.get_freeze_count() == 0  # not before the startup hooks have run
         async with AsyncTestClient(app) as client:
             frozen = gc.get_freeze_count()

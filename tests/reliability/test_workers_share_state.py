@@ -20,32 +20,12 @@ from typing import Any
 import httpx
 import pytest
 
-from support.live import LiveServer, start_server
+from support.live import LiveServer, served_worker_pids, start_server
 from support.officers import create_officer, sign_in
 
 pytestmark = pytest.mark.timeout(60)
 
 LIMIT = 6
-
-
-def worker_pids(server: LiveServer, n: int, timeout: float = 30.0) -> list[int]:
-    """The uvicorn worker processes under the server (not multiprocessing's resource tracker)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        pid = server.process.pid
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        workers = [int(c) for c in children if b"spawn_main" in _cmdline(int(c))]
-        if len(workers) == n:
-            return sorted(workers)
-        time.sleep(0.05)
-    raise AssertionError(f"expected {n} worker processes under {server.process.pid}")
-
-
-def _cmdline(pid: int) -> bytes:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes()
-    except FileNotFoundError:
-        return b""
 
 
 @contextmanager
@@ -81,7 +61,7 @@ def two_workers(stack: Any, tmp_path: Path) -> Iterator[tuple[LiveServer, list[i
     server = start_server(stack.settings, tmp_path / "server.log", workers=2,
                           extra_env={"SIGNALEMENT_RATE_LIMIT_PER_MINUTE": str(LIMIT)})
     try:
-        yield server, worker_pids(server, 2)
+        yield server, served_worker_pids(server, 2)
     finally:
         server.stop()
 

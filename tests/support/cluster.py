@@ -24,6 +24,7 @@ import httpx
 
 from signalement.settings import SECRET_LISTS, Settings
 from support.live import LiveServer, Process, free_port, health_probe, settings_env
+from support.memory_reader import without_capabilities
 
 # A Redis database index no other test uses (live privacy: 11, insiders: 12). Each run also writes under a
 # namespace of its own (``SIGNALEMENT_REDIS_NAMESPACE``) and deletes only that namespace's keys, so two test
@@ -101,9 +102,11 @@ def spawn_server(env: dict[str, str], log_path: Path, port: int | None = None,
     return LiveServer(base_url=f"http://127.0.0.1:{port}", log_path=log_path, process=proc)
 
 
-def spawn_worker(env: dict[str, str], log_path: Path) -> WorkerProcess:
+def spawn_worker(env: dict[str, str], log_path: Path, *, unprivileged: bool = False) -> WorkerProcess:
+    """``signalement worker`` in its own process group; ``unprivileged`` as ``live.start_server``'s."""
     log = log_path.open("ab")
-    proc = subprocess.Popen([sys.executable, "-m", "signalement", "worker"], env=env, stdout=log,
+    command = [sys.executable, "-m", "signalement", "worker"]
+    proc = subprocess.Popen(without_capabilities(command) if unprivileged else command, env=env, stdout=log,
                             stderr=subprocess.STDOUT, start_new_session=True)
     return WorkerProcess(log_path=log_path, process=proc)
 
@@ -129,7 +132,9 @@ def wait_healthy(servers: list[LiveServer], timeout: float = 45.0) -> None:
 
 
 def process_environ(pid: int) -> dict[str, str]:
-    """What a running process really holds in its environment (``/proc/PID/environ``)."""
+    """What a running process really holds in its environment (``/proc/PID/environ``). A Signalement process is
+    not dumpable (``signalement.hardening``): only a reader with ``CAP_SYS_PTRACE`` gets it, as the tests do
+    when run as root."""
     raw = Path(f"/proc/{pid}/environ").read_bytes()
     pairs = (item.decode(errors="replace").partition("=") for item in raw.split(b"\0") if item)
     return {k: v for k, _, v in pairs}

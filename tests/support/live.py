@@ -18,6 +18,7 @@ import httpx
 import msgspec
 
 from signalement.settings import Settings
+from support.memory_reader import without_capabilities
 
 
 class Process(msgspec.Struct, kw_only=True):
@@ -83,16 +84,20 @@ def settings_env(settings: Settings) -> dict[str, str]:
 
 
 def start_server(settings: Settings, log_path: Path, *, port: int | None = None,
-                 extra_env: dict[str, str] | None = None, timeout: float = 30.0, workers: int = 1) -> LiveServer:
+                 extra_env: dict[str, str] | None = None, timeout: float = 30.0, workers: int = 1,
+                 unprivileged: bool = False) -> LiveServer:
+    """``signalement serve`` with ``workers`` workers, waited for. ``unprivileged``: with no capability, as in
+    production, even when the tests run as root (``support.memory_reader``)."""
     port = port or free_port()
     env = settings_env(settings)
     env["SIGNALEMENT_PUBLIC_URL"] = f"http://127.0.0.1:{port}"
     env.update(extra_env or {})
     log = log_path.open("ab")
+    command = [sys.executable, "-m", "signalement", "serve", "--host", "127.0.0.1", "--port", str(port),
+               "--workers", str(workers)]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "signalement", "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--workers", str(workers)],
-        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        without_capabilities(command) if unprivileged else command, env=env, stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     server = LiveServer(base_url=f"http://127.0.0.1:{port}", log_path=log_path, process=proc)
     deadline = time.monotonic() + timeout
@@ -108,3 +113,23 @@ def start_server(settings: Settings, log_path: Path, *, port: int | None = None,
             time.sleep(0.1)
     server.stop()
     raise RuntimeError(f"server did not become healthy in {timeout}s:\n{server.logs()[-2000:]}")
+
+
+def served_worker_pids(server: LiveServer, n: int, timeout: float = 30.0) -> list[int]:
+    """The uvicorn worker processes under the server (not multiprocessing's resource tracker)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pid = server.process.pid
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        workers = [int(c) for c in children if b"spawn_main" in _cmdline(int(c))]
+        if len(workers) == n:
+            return sorted(workers)
+        time.sleep(0.05)
+    raise AssertionError(f"expected {n} worker processes under {server.process.pid}")
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except FileNotFoundError:
+        return b""

@@ -17,7 +17,8 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 PR_CAPBSET_DROP = 24  # <linux/prctl.h>
@@ -34,6 +35,21 @@ def attack(pid: int) -> dict[str, object]:
     done = subprocess.run(without_capabilities([sys.executable, __file__, "read", str(pid)]), capture_output=True,
                           text=True, timeout=30, check=True)
     return dict(json.loads(done.stdout))
+
+
+@contextmanager
+def sleeping_process(*, hardened: bool) -> Iterator[int]:
+    """A Python process of the same user with no capability, asleep once started (after ``harden_process``,
+    if ``hardened``); its pid. Killed on leaving."""
+    harden = "from signalement.hardening import harden_process; harden_process()" if hardened else ""
+    code = f"import time\n{harden}\nprint('ready', flush=True)\ntime.sleep(60)"
+    process = subprocess.Popen(without_capabilities([sys.executable, "-c", code]), stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None and process.stdout.readline() == "ready\n"
+        yield process.pid
+    finally:
+        process.kill()
+        process.wait(timeout=10)
 
 
 def core_limit(pid: int) -> tuple[str, str]:

@@ -10,12 +10,11 @@ import secrets
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from support.memory_reader import attack, core_limit, wait_for_core_limit, without_capabilities
+from support.memory_reader import attack, core_limit, sleeping_process
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl and /proc are Linux's")
 
@@ -100,20 +99,9 @@ def test_a_hardened_process_that_crashes_writes_no_core_file(tmp_path: Path) -> 
 
 
 def test_another_process_of_the_same_user_cannot_read_a_hardened_process_memory() -> None:
-    sleeper = "import time\n{harden}\ntime.sleep(60)"
-    plain = subprocess.Popen(without_capabilities([sys.executable, "-c", sleeper.format(harden="")]))
-    hardened = subprocess.Popen(without_capabilities([sys.executable, "-c", sleeper.format(
-        harden="from signalement.hardening import harden_process; harden_process()")]))
-    try:
-        assert wait_for_core_limit(hardened.pid, ("0", "0")) == ("0", "0")
+    with sleeping_process(hardened=False) as plain, sleeping_process(hardened=True) as hardened:
         # The attacker works on this machine: it reads a process that did not harden itself.
-        deadline = time.monotonic() + 10
-        while (seen := attack(plain.pid))["mem"] != "read" and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert seen == {"capabilities": 0, "maps": "read", "environ": "read", "mem": "read"}
-        assert core_limit(plain.pid)[1] != "0"
-        assert attack(hardened.pid) == {"capabilities": 0, "maps": "refused", "environ": "refused", "mem": "refused"}
-    finally:
-        for process in (plain, hardened):
-            process.kill()
-            process.wait(timeout=10)
+        assert attack(plain) == {"capabilities": 0, "maps": "read", "environ": "read", "mem": "read"}
+        assert core_limit(plain)[1] != "0"
+        assert core_limit(hardened) == ("0", "0")
+        assert attack(hardened) == {"capabilities": 0, "maps": "refused", "environ": "refused", "mem": "refused"}
