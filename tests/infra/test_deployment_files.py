@@ -429,7 +429,7 @@ def test_the_build_context_leaves_out_everything_but_the_sources() -> None:
     assert {f"!{c}" for c in copied} <= {line.rstrip("/") for line in lines}
 
 
-def test_compose_runs_two_app_replicas_a_worker_a_migration_and_read_only_containers() -> None:
+def test_compose_runs_two_app_replicas_a_worker_a_migration_and_read_only_containers_that_dump_no_core() -> None:
     services = compose()["services"]
     assert {"app", "worker", "migrate", "postgres", "valkey", "proxy"} <= set(services)
     assert services["app"]["deploy"]["replicas"] == 2
@@ -440,6 +440,7 @@ def test_compose_runs_two_app_replicas_a_worker_a_migration_and_read_only_contai
     for name, svc in services.items():
         assert svc.get("read_only") is True, f"{name} must run on a read-only root"
         assert svc.get("cap_drop") == ["ALL"], name
+        assert svc.get("ulimits", {}).get("core") == 0, f"{name}: a crash must write no core file (its memory)"
         for key, value in svc.get("environment", {}).items():
             assert not re.search(r"PASSWORD$|TOKEN$|KEYS$|_URL$", key) or key == "SIGNALEMENT_PUBLIC_URL", \
                 f"{name}: {key}={value!r} looks like an inlined secret; use a *_FILE secret"
