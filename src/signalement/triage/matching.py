@@ -15,6 +15,7 @@ only tried when that anchor and all its other atoms occur in the text.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import compress
 
@@ -119,6 +120,18 @@ class Lexicon:
         return local
 
 
+def _occurrences(tokens: Sequence[str], wanted: set[str]) -> dict[str, list[int]]:
+    """The positions of each of ``wanted`` in ``tokens``, in order (a token absent gets none).
+
+    One Python step per wanted token, none per occurrence: the positions are found and
+    appended to their token's list at C speed.
+    """
+    at: dict[str, list[int]] = {token: [] for token in wanted}
+    positions = list(compress(range(len(tokens)), map(wanted.__contains__, tokens)))
+    deque(map(list.append, map(at.__getitem__, map(tokens.__getitem__, positions)), positions), maxlen=0)
+    return at
+
+
 def _lengths(table: Mapping[object, object]) -> tuple[int, ...]:
     return tuple(sorted({len(str(key)) for key in table}))
 
@@ -216,14 +229,7 @@ class PatternIndex:
         if not chosen:
             return {}
         # Where each anchoring token occurs, in order: only those positions are visited in Python.
-        # None until the token's first occurrence: one dict lookup per position, no setdefault call.
-        at: dict[str, list[int]] = dict.fromkeys([token for token, _ in chosen])  # type: ignore[assignment]
-        for pos in compress(range(len(tokens)), map(at.__contains__, tokens)):
-            positions = at[tokens[pos]]
-            if positions is None:
-                at[tokens[pos]] = [pos]
-            else:
-                positions.append(pos)
+        at = _occurrences(tokens, {token for token, _ in chosen})
         atoms_at = list(map(get, tokens))
         n = len(atoms_at)
         if n > _MAX_ANCHOR_POSITIONS:
@@ -245,10 +251,11 @@ class PatternIndex:
                         if stop > n:
                             stop = n
                         if r_gap2 == -1:
-                            for end in range(pos + 1, stop):
-                                if r_atom in atoms_at[end]:
-                                    break
-                            else:
+                            # A while loop: windows are a few words, a range object costs more.
+                            end = pos + 1
+                            while end < stop and r_atom not in atoms_at[end]:
+                                end += 1
+                            if end >= stop:
                                 continue
                         else:
                             for mid in range(pos + 1, stop):
@@ -256,12 +263,11 @@ class PatternIndex:
                                     stop2 = mid + 2 + r_gap2
                                     if stop2 > n:
                                         stop2 = n
-                                    for end in range(mid + 1, stop2):
-                                        if r_atom2 in atoms_at[end]:
-                                            break
-                                    else:
-                                        continue
-                                    break
+                                    end = mid + 1
+                                    while end < stop2 and r_atom2 not in atoms_at[end]:
+                                        end += 1
+                                    if end < stop2:
+                                        break
                             else:
                                 continue
                     else:
@@ -275,10 +281,10 @@ class PatternIndex:
                         if stop < -1:
                             stop = -1
                         if l_gap2 == -1:
-                            for start in range(pos - 1, stop, -1):
-                                if l_atom in atoms_at[start]:
-                                    break
-                            else:
+                            start = pos - 1
+                            while start > stop and l_atom not in atoms_at[start]:
+                                start -= 1
+                            if start <= stop:
                                 continue
                         else:
                             for mid in range(pos - 1, stop, -1):
@@ -286,12 +292,11 @@ class PatternIndex:
                                     stop2 = mid - 2 - l_gap2
                                     if stop2 < -1:
                                         stop2 = -1
-                                    for start in range(mid - 1, stop2, -1):
-                                        if l_atom2 in atoms_at[start]:
-                                            break
-                                    else:
-                                        continue
-                                    break
+                                    start = mid - 1
+                                    while start > stop2 and l_atom2 not in atoms_at[start]:
+                                        start -= 1
+                                    if start > stop2:
+                                        break
                             else:
                                 continue
                     else:
