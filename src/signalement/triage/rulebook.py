@@ -20,6 +20,8 @@ import tomllib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from itertools import compress
+from operator import not_
 from pathlib import Path
 
 import msgspec
@@ -36,8 +38,7 @@ from signalement.triage.normalize import (
     tokenize,
 )
 from signalement.triage.scope import (
-    CLAUSE_MARK,
-    SENTENCE_MARK,
+    MARKS,
     LanguageScope,
     ScopeSpec,
     ScopeTables,
@@ -136,8 +137,7 @@ class Rule:
 AMBIGUOUS = "ambiguous"
 
 
-@dataclass(frozen=True, slots=True)
-class RuleHit:
+class RuleHit(msgspec.Struct, frozen=True, kw_only=True):
     """A rule that fired on a text, with the (folded) words it matched.
 
     ``scope`` is None when the text states what the rule looks for; otherwise the rule only
@@ -427,11 +427,10 @@ class Rulebook:
         # word boundary: the collapsed text has the same tokens, each collapsed (the same number
         # of tokens, see test_triage_normalize), and the quoted tokens keep their positions.
         marked = tokenize(mark_punctuation(fold_surface(text)), self.segmenter)
-        marks = _positions(marked, SENTENCE_MARK)
-        clause_marks = _positions(marked, CLAUSE_MARK)
-        if clause_marks:
-            marks = sorted(marks + clause_marks)
-        quoted = _without(marked, marks) if marks else marked
+        # One pass at C speed: which tokens are punctuation marks, where they stand, the rest.
+        is_mark = list(map(MARKS.__contains__, marked))
+        marks = list(compress(range(len(marked)), is_mark))
+        quoted = list(compress(marked, map(not_, is_mark))) if marks else marked
         if not quoted:
             return (), frozenset()
         typed = set(quoted)
@@ -584,30 +583,6 @@ def _combinations(
                     if sentence(x[0]) == sentence(z[1]):
                         found.append((x[0], z[1], (x, y, z)))
     return found
-
-
-def _positions(tokens: list[str], word: str) -> list[int]:
-    """Where ``word`` stands in ``tokens`` (``list.index`` scans at C speed; marks are few)."""
-    found: list[int] = []
-    index = tokens.index
-    position = -1
-    try:
-        while True:
-            position = index(word, position + 1)
-            found.append(position)
-    except ValueError:
-        return found
-
-
-def _without(tokens: list[str], positions: list[int]) -> list[str]:
-    """``tokens`` without the sorted ``positions``, copied slice by slice."""
-    kept: list[str] = []
-    previous = 0
-    for position in positions:
-        kept += tokens[previous:position]
-        previous = position + 1
-    kept += tokens[previous:]
-    return kept
 
 
 def _matched_words(tokens: Sequence[str], spans: Iterable[tuple[int, int]]) -> tuple[str, ...]:

@@ -22,7 +22,7 @@ report; they must never be logged.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import msgspec
 
@@ -208,11 +208,12 @@ def _answer_reasons(ticked: Iterable[str], danger: str) -> list[Reason]:
     return reasons
 
 
-def _rule_reasons(hits: Iterable[RuleHit], language: str) -> tuple[list[Reason], bool]:
+def _rule_reasons(hits: Sequence[RuleHit], language: str) -> tuple[list[Reason], bool]:
     """One reason per rule that fired, the text's own language first; and whether a rule of a
     sensitive family (one whose reason would be ``immediate``) fired only weakly."""
-    # A stable sort on the language alone keeps the rule order within each group.
-    ordered = sorted(hits, key=lambda hit: hit.rule.language != language)
+    # Rule order kept within each group (a stable partition, no key function called per hit).
+    ordered = [hit for hit in hits if hit.rule.language == language]
+    ordered += [hit for hit in hits if hit.rule.language != language]
     reasons: list[Reason] = []
     weak_sensitive = False
     for hit in ordered:
