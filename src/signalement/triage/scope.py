@@ -110,15 +110,21 @@ class ScopeTables:
     def __init__(self, languages: dict[str, LanguageScope]) -> None:
         self.languages = languages
         markers: dict[str, set[str]] = {}
-        # Each cue phrase is filed under its longest word (the rarest, roughly: "case" rather than
-        # "in"), with that word's offset in the phrase.
+        # Each cue phrase is filed under its rarest-looking word, with that word's offset in the
+        # phrase: not a marker or a one-word cue when it can (those are common: "the", "không"),
+        # then the longest ("case" rather than "in"). Every occurrence of every phrase is found
+        # whichever word it is filed under; a rare one is looked at less often.
         keyed: dict[str, list[tuple[str, int, Phrase, int]]] = {}
+        common = {word for scope in languages.values() for word in scope.markers}
+        for scope in languages.values():
+            for phrases in (scope.negation, scope.hypothetical, scope.reported):
+                common.update(phrase[0] for phrase in phrases if len(phrase) == 1)
         for code, scope in languages.items():
             for word in scope.markers:
                 markers.setdefault(word, set()).add(code)
             for kind, phrases in enumerate((scope.negation, scope.hypothetical, scope.reported)):
                 for phrase in phrases:
-                    offset = max(range(len(phrase)), key=lambda i: (len(phrase[i]), i))
+                    offset = max(range(len(phrase)), key=lambda i: (phrase[i] not in common, len(phrase[i]), i))
                     keyed.setdefault(phrase[offset], []).append((code, kind, phrase, offset))
         self.markers = {word: frozenset(codes) for word, codes in markers.items()}
         self.marker_words = frozenset(self.markers)
