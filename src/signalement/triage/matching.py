@@ -15,7 +15,6 @@ only tried when that anchor and all its other atoms occur in the text.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import compress
 
@@ -120,18 +119,6 @@ class Lexicon:
         return local
 
 
-def _occurrences(tokens: Sequence[str], wanted: set[str]) -> dict[str, list[int]]:
-    """The positions of each of ``wanted`` in ``tokens``, in order (a token absent gets none).
-
-    One Python step per wanted token, none per occurrence: the positions are found and
-    appended to their token's list at C speed.
-    """
-    at: dict[str, list[int]] = {token: [] for token in wanted}
-    positions = list(compress(range(len(tokens)), map(wanted.__contains__, tokens)))
-    deque(map(list.append, map(at.__getitem__, map(tokens.__getitem__, positions)), positions), maxlen=0)
-    return at
-
-
 def _lengths(table: Mapping[object, object]) -> tuple[int, ...]:
     return tuple(sorted({len(str(key)) for key in table}))
 
@@ -229,7 +216,14 @@ class PatternIndex:
         if not chosen:
             return {}
         # Where each anchoring token occurs, in order: only those positions are visited in Python.
-        at = _occurrences(tokens, {token for token, _ in chosen})
+        # None until the token's first occurrence: one dict lookup per position, no setdefault call.
+        at: dict[str, list[int]] = dict.fromkeys([token for token, _ in chosen])  # type: ignore[assignment]
+        for pos in compress(range(len(tokens)), map(at.__contains__, tokens)):
+            positions = at[tokens[pos]]
+            if positions is None:
+                at[tokens[pos]] = [pos]
+            else:
+                positions.append(pos)
         atoms_at = list(map(get, tokens))
         n = len(atoms_at)
         if n > _MAX_ANCHOR_POSITIONS:
