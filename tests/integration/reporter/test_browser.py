@@ -325,7 +325,7 @@ async def test_the_whole_flow_works_with_javascript_turned_off(
 
 
 async def test_a_file_too_big_is_caught_before_it_is_sent_when_scripts_run(
-    sqlite_only: None, live: LiveServer, module_chromium: Any
+    sqlite_only: None, live: LiveServer, module_chromium: Any, tmp_path: Path
 ) -> None:
     context = await module_chromium.new_context(viewport=PHONE)
     page = await context.new_page()
@@ -342,16 +342,10 @@ async def test_a_file_too_big_is_caught_before_it_is_sent_when_scripts_run(
         await go(page, 'button[value="next"]')
     sent: list[str] = []
     page.on("request", lambda r: sent.append(r.url) if r.method == "POST" else None)
-    await page.set_input_files(
-        "#f-files",
-        files=[
-            {
-                "name": "big.jpg",
-                "mimeType": "image/jpeg",
-                "buffer": b"\xff\xd8\xff" + b"\0" * (10 * 1024 * 1024),
-            }
-        ],
-    )
+    # A file on disk: the browser reads it where it is (a 10 MB buffer would cross the driver as base64).
+    big = tmp_path / "big.jpg"
+    big.write_bytes(b"\xff\xd8\xff" + b"\0" * (10 * 1024 * 1024))
+    await page.set_input_files("#f-files", files=[big])
     await page.click('button[formaction$="/report/evidence"]')
     await page.wait_for_selector("#f-files-too-big", state="visible")
     assert sent == [] and await page.evaluate("document.activeElement.id") == "f-files"
