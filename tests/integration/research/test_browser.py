@@ -90,14 +90,17 @@ async def test_a_researcher_reads_the_dashboard_and_axe_finds_nothing(stack: Any
             shots = Path(os.environ["UPDATE_SCREENSHOTS"]) if os.environ.get("UPDATE_SCREENSHOTS") else tmp_path
             await page.screenshot(path=str(shots / "research-dashboard.png"), full_page=True)
             assert errors == [], errors
+            signed_in = await strict.storage_state()
             await strict.close()
 
-            axe = await browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
+            # The same sitting's cookies: no second sign-in.
+            axe = await browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900},
+                                            storage_state=signed_in)
             page = await axe.new_page()
-            await sign_in(page, base, stack.runtime, researcher)
             found: dict[str, list[dict[str, Any]]] = {}
             for path in ("/research/", "/research/?days=30&channel=web&language=fr", "/research/?days=365"):
                 await page.goto(base + path)
+                assert page.url == base + path, page.url  # still signed in: the page itself, not the sign-in
                 found[path] = await axe_violations(page)
             async with page.expect_navigation():
                 await page.click("button[name=language][value=fr]")
