@@ -17,8 +17,8 @@ Which sequences, and why they are enough. Every case is a whole walk through the
 three seconds of Chromium), so a sequence that can only meet a history another sequence already
 meets is not run:
 
-* A reload as the first step reloads the neutral site's page: nothing of ours, and the history
-  stays as it was (the case asserts both, from the browser's own navigation list). What follows
+* A reload as the first step reloads the neutral site's page: nothing of ours (checked like any
+  step), and the history stays as it was (asserted from the browser's own navigation list). What follows
   it therefore meets the history the Back-first sequences meet: one reload-first sequence
   (reload, Back, Forward) is kept; reload-Back-Back and the like repeat Back-Back.
 * Without JavaScript, Quick exit is an ordinary navigation: the neutral page is the newest entry
