@@ -45,6 +45,7 @@ from signalement.triage.scope import (
     TextScope,
     compile_scope,
     mark_punctuation,
+    narrower_weakness,
 )
 from signalement.triage.taxonomy import CATEGORIES, CATEGORY_URGENCY
 
@@ -513,7 +514,7 @@ class Rulebook:
                         strong.append(span)
                     else:
                         weak.append(span)
-                        why = why or weakness
+                        why = narrower_weakness(why, weakness)
             if strong:
                 # Every match is quoted once the rule fired, the weakened ones read before the first
                 # stated one included: the quote does not depend on the order spans come in.

@@ -63,6 +63,19 @@ _CLAUSE_END = _SENTENCE_END + ",;:()\"\u201c\u201d\uff0c\uff1b\uff1a\u3001"
 _SPLIT = re.compile(f"([{re.escape(_CLAUSE_END)}]+)")
 
 DENIED, HYPOTHETICAL, REPORTED = "negated", "hypothetical", "reported"
+# When every match of a rule is weakened, but not all alike, the rule takes the weakness of the
+# narrowest cue: a denial (a few words of one clause), then a hypothesis (a few words after "if",
+# or the rest of a conditional question), then a report (the whole sentence). Never the weakness
+# of the match read first: matches come in set iteration order, which changes with the hash seed.
+# A report last also keeps the policy's human look when another match was denied or hypothetical.
+WEAKNESS_PRECEDENCE = {DENIED: 0, HYPOTHETICAL: 1, REPORTED: 2}
+
+
+def narrower_weakness(first: str | None, second: str) -> str:
+    """Of two weaknesses of one rule's matches, the one that names the rule's (see above)."""
+    if first is None or WEAKNESS_PRECEDENCE[second] < WEAKNESS_PRECEDENCE[first]:
+        return second
+    return first
 
 
 class ScopeSpec(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

@@ -10,6 +10,9 @@ repository root, and commit the file with the rules:
     .venv/bin/python tests/unit/triage/test_triage_pinned.py --write
 
 (the shared development set is read from ``SIGNALEMENT_TRIAGE_DEV`` or ``../shared/data/triage``).
+A decision must not depend on the process either: the joined texts are classified again in
+processes with different ``PYTHONHASHSEED`` values (set and dict-of-set iteration order), and
+``--joined`` prints their digests.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -90,6 +94,41 @@ def test_every_dev_set_text_classifies_as_pinned() -> None:
     _compare([DEV_SET])
 
 
+# Hash seeds for the processes that classify the joined texts again (0 and 1 used to differ).
+SEEDS = (0, 1, 2)
+
+
+def joined_digests() -> dict[str, str]:
+    """The digests of the joined texts of every set (those where many matches of a rule meet)."""
+    paths = [*local_sets(), *([DEV_SET] if DEV_SET.exists() else [])]
+    return {
+        key: decision_digest(language, text)
+        for path in paths
+        for key, language, text in labelled_texts(path)
+        if ":joined:" in key
+    }
+
+
+def test_decisions_do_not_depend_on_the_hash_seed() -> None:
+    """Each seed orders sets differently; a scope or quote chosen by that order would differ here."""
+    runs = [
+        subprocess.Popen(
+            [sys.executable, __file__, "--joined"],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for seed in SEEDS
+    ]
+    outputs = [run.communicate(timeout=120)[0] for run in runs]
+    assert all(run.returncode == 0 for run in runs)
+    first, *others = (json.loads(output) for output in outputs)
+    assert first
+    for seed, other in zip(SEEDS[1:], others, strict=True):
+        changed = sorted(key for key in first if first[key] != other.get(key))
+        assert not changed, f"PYTHONHASHSEED={SEEDS[0]} and {seed}: {len(changed)} decisions differ: {changed[:20]}"
+
+
 def write_pinned() -> None:
     """Classify every set with the current engine and rules and store the digests."""
     if not DEV_SET.exists():
@@ -101,6 +140,9 @@ def write_pinned() -> None:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] != ["--write"]:
+    if sys.argv[1:] == ["--joined"]:
+        print(json.dumps(joined_digests()))
+    elif sys.argv[1:] == ["--write"]:
+        write_pinned()
+    else:
         raise SystemExit(__doc__)
-    write_pinned()

@@ -9,6 +9,10 @@ all would prove nothing.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from signalement.triage.rulebook import default_rulebook
@@ -283,28 +287,48 @@ def test_a_text_that_shows_no_language_is_read_by_every_rule_file():
     assert "en.physical_abuse.violence" in _rules("boss punched")
 
 
+def _violence_hit_per_seed(text: str, field: str) -> set[str]:
+    """``field`` of the en.physical_abuse.violence hit on ``text``, printed by four processes with
+    different hash seeds (set iteration orders): one value when the answer does not depend on it."""
+    code = (
+        "from signalement.triage.rulebook import default_rulebook as d;"
+        f"print([h.{field} for h in d().match({text!r})[0] if h.rule.rule_id == 'en.physical_abuse.violence'])"
+    )
+    return {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for seed in (0, 1, 2, 3)
+    }
+
+
 def test_the_quoted_words_do_not_depend_on_the_order_matches_are_read():
     """A rule matched once denied and once stated quotes both, whatever order the spans come in
     (it used to depend on set iteration order, so two processes could quote differently)."""
-    import os
-    import subprocess
-    import sys
-
     text = "Nobody punched me in June. Yesterday the supervisor hit me in the face."
-    code = (
-        "from signalement.triage.rulebook import default_rulebook as d;"
-        f"print([h.matched for h in d().match({text!r})[0] if h.rule.rule_id == 'en.physical_abuse.violence'])"
-    )
-    seen = {
-        subprocess.run(
-            [sys.executable, "-c", code], env={**os.environ, "PYTHONHASHSEED": str(seed)},
-            capture_output=True, text=True, check=True,
-        ).stdout
-        for seed in (1, 2, 3, 4)
-    }
+    seen = _violence_hit_per_seed(text, "matched")
     assert len(seen) == 1, seen
     hits = [h for h in default_rulebook().match(text)[0] if h.rule.rule_id == "en.physical_abuse.violence"]
     assert hits and hits[0].scope is None and len(hits[0].matched) == 2, hits
+
+
+@pytest.mark.parametrize(
+    ("text", "scope"),
+    [
+        # Denied and hypothetical: the denial's narrower cue names the rule.
+        ("If he beats me I will leave. Nobody punched me.", "negated"),
+        # Reported and hypothetical: not "reported", which would drop the policy's human look.
+        ("I read in the news that the boss hit workers. If he beats me I will leave.", "hypothetical"),
+    ],
+)
+def test_a_rule_weakened_differently_by_its_matches_takes_the_narrowest_cue(text, scope):
+    """Not the weakness of the match read first, which followed set iteration order: two hash
+    seeds gave one Hindi report "negated" and "hypothetical" (``scope.WEAKNESS_PRECEDENCE``)."""
+    assert _violence_hit_per_seed(text, "scope") == {repr([scope])}
 
 
 def test_a_french_denial_between_pronoun_and_verb_asks_for_a_human_look():
