@@ -27,6 +27,7 @@ from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
 
 from signalement import health
+from signalement.csrf_tokens import RefuseNonAsciiCsrfTokens
 from signalement.errors import handle_exception
 from signalement.hardening import harden_process
 from signalement.logs import configure_logging
@@ -171,11 +172,13 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 
         openapi = openapi_config(runtime)  # staff only, and a viewer our CSP allows
 
+    csrf = _csrf_config(settings, runtime)
     return Litestar(
         route_handlers=handlers,
-        middleware=[prometheus.middleware, rate_limit.middleware, RefuseUnstreamedMultipart()],
+        middleware=[prometheus.middleware, rate_limit.middleware, RefuseUnstreamedMultipart(),
+                    RefuseNonAsciiCsrfTokens(csrf)],
         before_send=[security_headers_hook(hsts=settings.is_production)],
-        csrf_config=_csrf_config(settings, runtime),
+        csrf_config=csrf,
         # Brotli where the browser takes it, gzip otherwise. No BREACH oracle: pages holding a secret
         # answer only requests that carry our SameSite=Strict cookies, which no other site can send.
         # Quality 5 (Litestar's), window 64 KB: every page fits in it, so it costs no bytes, and brotli's match

@@ -10,7 +10,8 @@
   otherwise a new one set in a new cookie, exactly as the middleware would on
   a GET.
 
-No new scheme: tokens are made, signed and compared by Litestar.
+No new scheme: tokens are made, signed and compared by Litestar (text that is not ASCII refused first:
+``signalement.csrf_tokens``).
 """
 
 from __future__ import annotations
@@ -20,16 +21,18 @@ from typing import Any
 from litestar import Request
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import Cookie
-from litestar.middleware.csrf import CSRFMiddleware, generate_csrf_token
+from litestar.middleware.csrf import generate_csrf_token
 from litestar.utils.scope.state import ScopeState
+
+from signalement.csrf_tokens import AsciiCSRFChecker
 
 
 async def _unused_app(scope: Any, receive: Any, send: Any) -> None:  # the checker never forwards a request
     raise RuntimeError("not an application")
 
 
-def _checker(config: CSRFConfig) -> CSRFMiddleware:
-    return CSRFMiddleware(app=_unused_app, config=config)
+def _checker(config: CSRFConfig) -> AsciiCSRFChecker:
+    return AsciiCSRFChecker(app=_unused_app, config=config)
 
 
 def _config(request: Request[Any, Any, Any]) -> CSRFConfig:
