@@ -50,7 +50,9 @@ class RefuseNonAsciiCsrfTokens(ASGIMiddleware):
 
     async def _tokens(self, request: Request[Any, Any, Any]) -> list[str]:
         """What Litestar's check will compare: the cookie, and the header or else the form field. The form is
-        parsed only where that check would parse it; it is kept in the scope, so it is read once."""
+        parsed only where that check would parse it; it is kept in the scope, so it is read once. Litestar also
+        reads the field of a multipart body; none reaches its check: ``RefuseUnstreamedMultipart`` stands in
+        front on every other route, and the upload routes, excluded from it, check with ``AsciiCSRFChecker``."""
         tokens = [request.cookies.get(self.config.cookie_name) or ""]
         header = request.headers.get(self.config.header_name)
         if header:

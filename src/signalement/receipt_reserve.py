@@ -96,17 +96,16 @@ class ReceiptReserve:
 
     def take(self) -> ReservedReceipt | None:
         """A pair derived ahead with the current recipe, never handed out before; ``None``: derive one inline."""
-        recipe = self._recipe()
-        while self._pairs:
-            pair = self._pairs.popleft()
-            if recipe.made(pair.material):
-                self.taken += 1
-                self._wanted.set()
-                return pair
-            self._pairs.clear()  # a rotated pepper, a new suite or cost: every older pair is stale
         if self._task is not None:
-            self._wanted.set()
-        return None
+            self._wanted.set()  # one fewer, or stale ones dropped: refill
+        if not self._pairs:
+            return None
+        pair = self._pairs.popleft()
+        if not self._recipe().made(pair.material):
+            self._pairs.clear()  # a rotated pepper, a new suite or cost: every older pair is stale too
+            return None
+        self.taken += 1
+        return pair
 
     async def _refill(self) -> None:
         try:

@@ -59,7 +59,9 @@ class Runtime:
 
     def start_receipt_reserve(self, make: ReceiptMaker) -> None:
         """At the app's startup (so in each worker process, after any fork): begin deriving receipts ahead with
-        ``make`` (``receipts.new_receipt``)."""
+        ``make`` (``receipts.new_receipt``). A method rather than the reserve's own ``start`` bound at build
+        time: the reserve is looked up when the app starts, so a runtime whose reserve was replaced (a test
+        stack reset to its template between tests) starts the one it holds then."""
         self.receipt_reserve.start(make)
 
     def receipt_recipe(self) -> ReceiptRecipe:
