@@ -12,7 +12,7 @@ import logging
 from http import HTTPStatus
 
 from litestar import MediaType, Request, Response
-from litestar.exceptions import HTTPException
+from litestar.exceptions import HTTPException, InternalServerException
 from litestar.response import Template
 
 from signalement import i18n
@@ -79,7 +79,18 @@ REPORTER_MESSAGES: dict[int, tuple[str, str]] = {
 }
 
 
+# What Litestar raises (as a 500) when the client hangs up before its body has arrived: a phone losing signal
+# mid-Send. Nothing failed on our side and nobody is left to answer, so it is not an error to log as one.
+CLIENT_GONE = "client disconnected prematurely"
+
+
+def client_gone(exc: Exception) -> bool:
+    return isinstance(exc, InternalServerException) and exc.detail == CLIENT_GONE
+
+
 def status_for(exc: Exception) -> int:
+    if client_gone(exc):
+        return 400
     if isinstance(exc, HTTPException):
         return exc.status_code
     if isinstance(exc, SignalementError):
@@ -111,9 +122,11 @@ def reporter_language(request: Request) -> str:
 def handle_exception(request: Request, exc: Exception) -> Response:
     status = status_for(exc)
     error_id = None
+    handler = request.scope.get("route_handler")
     if status >= 500 and status != 503:
-        handler = request.scope.get("route_handler")
         error_id = log_exception(logger, exc, where=getattr(handler, "handler_name", "unrouted"))
+    elif client_gone(exc):
+        logger.info("client_disconnected", extra={"where": getattr(handler, "handler_name", "unrouted")})
     elif is_unavailable(exc):
         logger.warning("database_unavailable", extra={"exc_type": type(exc).__name__})
     headers = {}

@@ -71,6 +71,38 @@ async def test_an_unexpected_error_shows_an_error_number_and_logs_only_that(stac
     assert all("SECRET-WORDS-123" not in rec.getMessage() for rec in caplog.records)
 
 
+@pytest.mark.parametrize("path", ["/en/report", "/en/follow-up", "/fr/feedback"])
+async def test_a_client_that_hangs_up_mid_body_is_not_logged_as_an_error(stack, caplog, path: str) -> None:
+    """A phone losing signal halfway through a Send: Litestar raises a 500 'client disconnected prematurely'.
+    Nothing failed here and nobody is left to answer; it must not page anyone as an unhandled error."""
+    chunks = [{"type": "http.request", "body": b"csrf_token=abc&draft=", "more_body": True}]
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        return chunks.pop(0) if chunks else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+        "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "", "state": {},
+        "headers": [(b"host", b"testserver"), (b"content-type", b"application/x-www-form-urlencoded"),
+                    (b"content-length", b"5000"), (b"cookie", b"csrftoken=abc")],
+        "client": ("127.0.0.1", 1234), "server": ("testserver", 80),
+    }
+    logging.getLogger().addHandler(caplog.handler)
+    caplog.set_level(logging.INFO)
+    try:
+        await stack.app(scope, receive, send)  # type: ignore[arg-type]
+    finally:
+        logging.getLogger().removeHandler(caplog.handler)
+    events = [rec.getMessage() for rec in caplog.records]
+    assert "unhandled_error" not in events, events
+    assert "client_disconnected" in events, events
+    assert [m["status"] for m in sent if m["type"] == "http.response.start"] == [400]
+
+
 @pytest.mark.fresh_stack  # it adds a route to the app
 async def test_bodies_over_the_default_cap_are_refused_with_413(stack) -> None:
     from litestar import Request, post
