@@ -19,6 +19,10 @@ our own labelled texts does better. It is pure Python and the standard library (
 Bucket indices come from ``zlib.crc32``, not ``hash()``, so a trained model means the same in every process.
 
 Run: ``.venv/bin/python benchmarks/second_opinion.py [--cv-only]`` (about two minutes on one core).
+
+``--score FILE...`` skips the choice and scores later blind rounds with the settings decision 0019 fixed
+(``FROZEN``: the same training data, round 13 still left out, L2 1e-6, threshold 0.441), as the decision
+required before any adoption: rounds 14 and 15 were scored this way, once each (docs/triage.md).
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ import math
 import random
 import time
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import msgspec
@@ -56,6 +60,35 @@ MIN_PRECISION = 0.5
 # The training texts cannot give the raise's precision (the rules were tuned on them and miss none), so the
 # threshold is set for this mix: the raises expected right at least half the time on a blind round like it.
 BLIND_MIX = (13, 72)
+# Chosen by the cross-validation above on 2026-12-05 and fixed in decision 0019 before round 14 was written.
+FROZEN = (1e-6, 0.441)
+# ... and the files it was trained on (with the shared development set): sets added later are not in it.
+FROZEN_TRAINING = (
+    "heldout.jsonl",
+    "heldout_benign.jsonl",
+    "heldout_benign_r2.jsonl",
+    "heldout_benign_s7.jsonl",
+    "heldout_blind_r10.jsonl",
+    "heldout_blind_r11.jsonl",
+    "heldout_blind_r12.jsonl",
+    "heldout_blind_r2_1.jsonl",
+    "heldout_blind_r2_2.jsonl",
+    "heldout_blind_r2_3.jsonl",
+    "heldout_blind_r2_4.jsonl",
+    "heldout_blind_r2_5.jsonl",
+    "heldout_blind_r3_1.jsonl",
+    "heldout_blind_r6.jsonl",
+    "heldout_blind_r7.jsonl",
+    "heldout_blind_r8.jsonl",
+    "heldout_blind_r9.jsonl",
+    "heldout_probes.jsonl",
+    "heldout_tuning_s10.jsonl",
+    "heldout_tuning_s11.jsonl",
+    "heldout_tuning_s6.jsonl",
+    "heldout_tuning_s7.jsonl",
+    "heldout_tuning_s8.jsonl",
+    "heldout_tuning_s9.jsonl",
+)
 RULES_US = 450  # the rules' cost per 2 KB report quoted in docs/triage.md, for comparison
 
 
@@ -240,7 +273,12 @@ def cost_per_text(model: Model, seconds: float = 3.0) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cv-only", action="store_true", help="choose L2 and threshold; do not open round 13")
+    parser.add_argument("--score", nargs="+", type=Path, metavar="FILE",
+                        help="score these rounds with decision 0019's fixed settings (no choice, no round 13)")
     args = parser.parse_args()
+    if args.score:
+        score_frozen(args.score)
+        return
 
     sources = sorted(p for p in LABELLED.glob("*.jsonl") if p != BLIND) + [DEV]
     train = [example for path in sources for example in read_examples(path)]
@@ -259,13 +297,7 @@ def main() -> None:
     seen = {e.text for e in train}
     print(f"\nround 13: {len(blind)} texts, {sum(e.text in seen for e in blind)} also in the training data")
 
-    def with_model(inp: TriageInput) -> TriageDecision:
-        decision = classify(inp)
-        p = model.probability(features(inp.text))
-        if decision.urgency == "immediate" or p < threshold:
-            return decision
-        reason = Reason(source="model", rule=f"model.second_opinion ({p:.2f})", urgency="immediate")
-        return msgspec.structs.replace(decision, urgency="immediate", reasons=(*decision.reasons, reason))
+    with_model = with_second_opinion(model, threshold)
 
     for name, classifier in (("rules alone", classify), ("rules + model", with_model)):
         report = evaluate(blind, classifier)
@@ -290,6 +322,44 @@ def main() -> None:
         f"\ncost per 2 KB report (process_time): model {model_us:.0f} µs, rules {rules_us:.0f} µs "
         f"(docs: ~{RULES_US}); rules + model on every report {1e6 / (model_us + rules_us):,.0f}/s"
     )
+
+
+def with_second_opinion(model: Model, threshold: float) -> Callable[[TriageInput], TriageDecision]:
+    """The rules' decision, raised to immediate (with the model's reason) when the probability passes."""
+
+    def decide(inp: TriageInput) -> TriageDecision:
+        decision = classify(inp)
+        p = model.probability(features(inp.text))
+        if decision.urgency == "immediate" or p < threshold:
+            return decision
+        reason = Reason(source="model", rule=f"model.second_opinion ({p:.2f})", urgency="immediate")
+        return msgspec.structs.replace(decision, urgency="immediate", reasons=(*decision.reasons, reason))
+
+    return decide
+
+
+def score_frozen(paths: Sequence[Path]) -> None:
+    """Rounds written after decision 0019, scored with its settings: the model it evaluated, unchanged."""
+    l2, threshold = FROZEN
+    sources = [LABELLED / name for name in FROZEN_TRAINING] + [DEV]
+    train = [example for path in sources for example in read_examples(path)]
+    print(f"training: {len(train)} texts from {len(sources)} files (decision 0019's); l2={l2:g}, threshold {threshold}")
+    model = Model()
+    model.train([(features(e.text), y) for e, y in zip(train, immediate_labels(train), strict=True)], l2)
+    seen = {e.text for e in train}
+    for path in paths:
+        blind = read_examples(path)
+        print(f"\n{path.name}: {len(blind)} texts, {sum(e.text in seen for e in blind)} also in the training data")
+        for name, classifier in (("rules alone", classify), ("rules + model", with_second_opinion(model, threshold))):
+            report = evaluate(blind, classifier)
+            caught = report.confusion["immediate"]["immediate"]
+            print(f"  {name:14} immediate recall {report.immediate_recall:.3f} ({caught}/"
+                  f"{sum(immediate_labels(blind))}), urgency accuracy {report.urgency_accuracy:.3f}, "
+                  f"category micro-F1 {report.micro_f1:.3f}")
+        probs = [model.probability(features(e.text)) for e in blind]
+        ruled = [classify(TriageInput(language=e.lang, text=e.text)).urgency == "immediate" for e in blind]
+        right, wrong = raises(probs, immediate_labels(blind), ruled, threshold)
+        print(f"  raises: {right} right, {wrong} wrong; model alone AUC {auc(probs, immediate_labels(blind)):.3f}")
 
 
 if __name__ == "__main__":
