@@ -194,7 +194,8 @@ async def run(backend: str, reports: int, kdf_cost: str, workers: int, profile: 
 
         async def counted_write_all(writes: Any) -> None:  # noqa: ANN401
             await write_all(writes)
-            if runtime.db.write_lock is not None:  # SQLite: committed on write_all's own connection, unseen above
+            # Unseen above: SQLite commits on write_all's own connection, and PostgreSQL a lone statement by itself.
+            if runtime.db.write_lock is not None or len(writes) == 1:
                 meter.on_commit(None)
 
         runtime.db.write_all = counted_write_all  # type: ignore[method-assign]

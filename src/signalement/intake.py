@@ -14,10 +14,12 @@ anywhere it can reach (``tests/unit/vault/test_tiers.py``).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping, Sequence
 from typing import cast
 
 import msgspec
-from sqlalchemy import Table, bindparam, insert, or_, select, update
+from sqlalchemy import LargeBinary, String, Table, bindparam, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 
 from signalement import deadlines, triage
@@ -75,6 +77,18 @@ FIELD_COLUMNS = ("case_id", "name", "key_id", "envelope")
 INSERT_FIELD = insert(CASE_FIELDS).values(
     {name: bindparam(f"w_{name}", type_=CASE_FIELDS.c[name].type) for name in FIELD_COLUMNS}
 )
+# PostgreSQL: the case and its sealed fields in one statement, which PostgreSQL runs as one transaction, so
+# ``write_all`` sends it alone: one round trip where BEGIN, the case, the fields and COMMIT were four, and
+# each round trip resumes the request's coroutines on a cache the Argon2id derivation has just emptied.
+_NEW_CASE = INSERT_CASE.returning(CASES.c.id).cte("new_case")
+_FIELD_ROWS = func.unnest(
+    bindparam("w_field_names", type_=ARRAY(String)),
+    bindparam("w_field_key_ids", type_=ARRAY(String)),
+    bindparam("w_field_envelopes", type_=ARRAY(LargeBinary)),
+).table_valued("name", "key_id", "envelope").render_derived(name="field")
+INSERT_CASE_WITH_FIELDS = insert(CASE_FIELDS).from_select(
+    list(FIELD_COLUMNS), select(_NEW_CASE.c.id, _FIELD_ROWS.c.name, _FIELD_ROWS.c.key_id, _FIELD_ROWS.c.envelope)
+).add_cte(_NEW_CASE)
 
 
 class InvalidSubmissionError(SignalementError):
@@ -255,8 +269,7 @@ class IntakeService:
                 followup_key_mac=followup_key_mac(self.rt.followup_mac_keys, case_id, self.rt.suite.value,
                                                   material.followup_public),
             )
-            writes = [Write(INSERT_CASE, {f"w_{name}": value for name, value in case.items()}),
-                      *(Write(INSERT_FIELD, {f"w_{name}": value for name, value in row.items()}) for row in sealed)]
+            writes = self._case_writes(case, sealed)
             if sub.evidence_ids:
                 writes.append(Write(
                     update(Evidence)
@@ -277,6 +290,18 @@ class IntakeService:
                 continue  # the random case code collided; draw another
             return Receipt(case_id=case_id, case_code=code, secret=secret, created=True, urgency=decision.urgency)
         raise RuntimeError("could not allocate a case code")
+
+    def _case_writes(self, case: Mapping[str, object], sealed: Sequence[Mapping[str, object]]) -> list[Write]:
+        """The case's row and its sealed fields: one statement on PostgreSQL, one a row on SQLite (whose writes
+        run back to back on its writer thread, where a statement costs microseconds and no round trip)."""
+        params = {f"w_{name}": value for name, value in case.items()}
+        if self.rt.db.is_postgres:
+            params.update(w_field_names=[row["name"] for row in sealed],
+                          w_field_key_ids=[row["key_id"] for row in sealed],
+                          w_field_envelopes=[row["envelope"] for row in sealed])
+            return [Write(INSERT_CASE_WITH_FIELDS, params)]
+        return [Write(INSERT_CASE, params),
+                *(Write(INSERT_FIELD, {f"w_{name}": value for name, value in row.items()}) for row in sealed)]
 
     async def _receipt(self, secret: str | None) -> tuple[str, ReceiptMaterial]:
         """The receipt's secret and what the case stores of it. A channel that brings no secret of its own (SMS,

@@ -389,6 +389,9 @@ class Database:
         the write lock is waited for at most ``WRITE_LOCK_TIMEOUT`` (then ``TimeoutError``: ``is_unavailable``,
         the app's calm 503), on the event loop, before the writer thread is given the transaction."""
         if self._write_thread is None:
+            if len(writes) == 1:
+                await self._write_alone(writes[0])
+                return
             # A Core connection (nothing here is an ORM object), and consecutive rows of one constant statement
             # in one executemany: on PostgreSQL every execution is a network round trip, and every round trip
             # resumes each coroutine of the request on the event loop (docs/performance.md, third round).
@@ -417,6 +420,15 @@ class Database:
         except sqlite3.Error as exc:
             raise DBAPIError.instance(statements[0][0], None, exc, sqlite3.Error, hide_parameters=True,
                                       dialect=self.writer.dialect) from exc
+
+    async def _write_alone(self, write: Write) -> None:
+        """One statement on PostgreSQL, which runs it as a transaction of its own: all of it or none of it. Sent
+        in autocommit, it is one round trip where ``BEGIN``, the statement and ``COMMIT`` are three."""
+        async with self.writer.connect() as conn:
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            result = await conn.execute(write.statement, write.params)
+            if not result.rowcount and write.required is not None:
+                raise write.required
 
     async def read_all(self, statement: Executable) -> Sequence[Row[*tuple[Any, ...]]]:
         """The rows of one read-only statement. On PostgreSQL it runs on its own, outside any transaction (one

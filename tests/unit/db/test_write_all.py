@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from signalement.db.engine import Database, Write
 from signalement.db.models import OutboxJob, SmsSession, TwilioWebhook
 from signalement.outbox import SealedJob, enqueue_once_write
+from support import roundtrips
 
 pytestmark = pytest.mark.both_databases
 SESSIONS = cast(Table, SmsSession.__table__)
@@ -150,3 +151,24 @@ async def test_a_taken_key_among_rows_written_at_once_keeps_nothing(db: Database
         await db.write_all([session_row("p1"), webhook_row("w1"), webhook_row("w2"), webhook_row("w3")])
     assert await count(db, SmsSession) == 0
     assert await count(db, TwilioWebhook) == 1
+
+
+async def test_a_lone_statement_is_one_round_trip_on_postgres(db: Database, backend: str) -> None:
+    """PostgreSQL runs one statement as a transaction of its own, all or nothing: sent alone, without BEGIN and
+    COMMIT, it is one round trip instead of three (a web report's case and sealed fields are one statement)."""
+    if backend != "postgres":
+        pytest.skip("SQLite's write_all is one call to its writer thread however many statements")
+    counts = roundtrips.install()
+    await db.write_all([webhook_row("w0")])  # prepares the statement on its connection
+    before = counts.postgres
+    await db.write_all([webhook_row("w1")])
+    assert counts.postgres - before == 1
+    assert await count(db, TwilioWebhook) == 2
+
+
+async def test_a_lone_required_statement_that_changes_nothing_raises(db: Database) -> None:
+    await db.write_all([session_row("p1")])
+    stale = update(SESSIONS).where(SESSIONS.c.phone_index == "p1", SESSIONS.c.version == 7).values(version=8)
+    with pytest.raises(LostRaceError):
+        await db.write_all([Write(stale, required=LostRaceError)])
+    assert await count(db, SmsSession, version=1) == 1
