@@ -422,7 +422,9 @@ def run_ceiling(backend: str, url: str, workers: int, seconds: float, root: Path
     shutil.copy(ROOT / "benchmarks" / "ceiling.py", app_dir / "ceiling.py")
     command = [sys.executable, "-m", "uvicorn", "ceiling:create_app", "--factory", "--app-dir", str(app_dir),
                "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--no-access-log",
-               "--log-level", "warning"]
+               # As signalement serve runs (cli.cmd_serve, no trusted proxy): no Server header, no proxy-header
+               # middleware; HTTP and loop "auto" on both sides (httptools and uvloop when installed).
+               "--no-server-header", "--no-proxy-headers", "--log-level", "warning"]
     server = Server(command, env, port, "/submit", root / f"{backend}-ceiling.log")
     try:
         return asyncio.run(phase_ceiling(server, seconds))

@@ -13,7 +13,8 @@ failing. PostgreSQL uses one pool for both roles; a connection is pinged before 
 
 ``Database.write_all()`` runs a short write transaction of Core statements given up front (the Twilio
 webhooks' state, replay row and job) and commits it before it returns. On PostgreSQL it runs on a Core
-connection, consecutive rows of one constant statement in one ``executemany`` (one round trip). On SQLite
+connection, consecutive rows of one constant statement in one ``executemany`` (one round trip); a lone
+statement goes without ``BEGIN`` and ``COMMIT``, which PostgreSQL makes a transaction of its own. On SQLite
 it runs as one call on a thread and connection of its own: ``BEGIN IMMEDIATE``, the statements, ``COMMIT``,
 back to back, so SQLite's write lock is held for the statements and the fsync only, however busy the event
 loop is (a session hops to the event loop between statements and holds the lock meanwhile). See
