@@ -172,3 +172,12 @@ async def test_a_lone_required_statement_that_changes_nothing_raises(db: Databas
     with pytest.raises(LostRaceError):
         await db.write_all([Write(stale, required=LostRaceError)])
     assert await count(db, SmsSession, version=1) == 1
+
+
+async def test_a_session_after_a_lone_statement_still_keeps_nothing_it_did_not_commit(db: Database) -> None:
+    """The lone statement's autocommit must not outlive it on the pooled connection: a ``writing()`` session
+    that takes that connection next keeps only what it commits."""
+    await db.write_all([webhook_row("w1")])
+    async with db.writing() as session:
+        await session.execute(insert(WEBHOOKS).values(sid_index="w2", kind="sms", reply=b"\x00", delete_after=WHEN))
+    assert await count(db, TwilioWebhook) == 1
