@@ -215,11 +215,11 @@ class IntakeService:
         """Triage, seal and commit a report; return its receipt only once it is durable."""
         _validate(sub)
         a = sub.answers
+        s = self.rt.settings
         decision = triage.classify(triage.TriageInput(
             categories=a.categories, danger_now=a.danger_now, channel=sub.channel, language=sub.language,
             province=a.province, text=sub.narrative, readings=tuple(p.reading for p in sub.story_parts),
-        ))
-        s = self.rt.settings
+        ), second_opinion=s.triage_second_opinion)
         routing = triage.route(a.province, decision, offices={**triage.DEFAULT_REGIONAL_OFFICES,
                                                               **s.regional_office_map})
         received = coarse_hour()

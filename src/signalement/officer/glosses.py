@@ -22,6 +22,7 @@ from signalement.i18n import N_, gettext
 from signalement.officer.labels import CATEGORY_NAMES
 from signalement.triage.normalize import fold_surface, tokenize
 from signalement.triage.rulebook import RULE_LANGUAGES, default_rulebook
+from signalement.triage.second_opinion import RULE_ID as SECOND_OPINION_RULE
 
 # The meaning of each rule found in several languages' files, as an officer would say it.
 RULE_GLOSSES = MappingProxyType(
@@ -78,6 +79,8 @@ RULE_GLOSSES = MappingProxyType(
         "wages.short_or_deducted": N_("pay cut or deducted"),
     }
 )
+# The trained second opinion (decision 0020) is no rule: its words are the ones that weighed most.
+SECOND_OPINION_GLOSS = N_("the words a trained model weighed most towards danger now (probability %(probability)s)")
 FAMILY_GLOSSES = MappingProxyType({**CATEGORY_NAMES, "danger": N_("danger now")})
 # How the rule's reading was weakened (scoring.Reason.scope), said beside the gloss.
 SCOPE_NOTES = MappingProxyType(
@@ -116,8 +119,20 @@ def gloss(reason: dict[str, object], matches: dict[str, list[str]], text: str = 
     words = tuple(matches.get(rule, ()))
     if not words:
         return None
+    if rule == SECOND_OPINION_RULE:
+        return GlossedMatch(words=surface_words(text, words), gloss=second_opinion_gloss(reason))
     scope = SCOPE_NOTES.get(str(reason.get("scope") or ""))
     return GlossedMatch(words=surface_words(text, words), gloss=rule_gloss(rule), note=gettext(scope) if scope else "")
+
+
+def second_opinion_gloss(reason: dict[str, object]) -> str:
+    """What the trained second opinion's reason means, with its probability ("p=0.93" in ``concepts``)."""
+    concepts = reason.get("concepts")
+    shown = "?"
+    for concept in concepts if isinstance(concepts, list | tuple) else ():
+        if str(concept).startswith("p="):
+            shown = str(concept)[2:]
+    return gettext(SECOND_OPINION_GLOSS) % {"probability": shown}
 
 
 def surface_words(text: str, phrases: Sequence[str]) -> tuple[str, ...]:

@@ -14,6 +14,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import IO
 
@@ -26,12 +27,19 @@ from signalement.triage.evaluation import (
     read_labelled,
 )
 from signalement.triage.scoring import TriageInput, classify, rules_fingerprint
+from signalement.triage.second_opinion import default_model
 
 # Quality bar for ``eval --check`` (issue 12: to be met on the newest blind round, before it is
 # used for fixes; the held-out tests keep immediate recall at 1.0 on the sets already fixed).
 MIN_IMMEDIATE_RECALL = 0.97
 MIN_URGENCY_ACCURACY = 0.90
 MIN_MICRO_F1 = 0.88
+
+
+SECOND_OPINION_HELP = (
+    "also run the trained second opinion (decision 0020; setting SIGNALEMENT_TRIAGE_SECOND_OPINION): it may "
+    "only raise the rules' urgency, with the reason model.second_opinion"
+)
 
 
 class ClassifyRequest(msgspec.Struct, frozen=True, kw_only=True):
@@ -66,6 +74,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="include the matched words in each reason (they quote the report: never log them)",
     )
+    run.add_argument("--second-opinion", action="store_true", help=SECOND_OPINION_HELP)
     run.set_defaults(func=run_classify)
 
     measure = commands.add_parser("eval", help="precision, recall and urgency accuracy on a labelled file")
@@ -79,6 +88,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             f"{MIN_URGENCY_ACCURACY} and micro-F1 >= {MIN_MICRO_F1}"
         ),
     )
+    measure.add_argument("--second-opinion", action="store_true", help=SECOND_OPINION_HELP)
     measure.set_defaults(func=run_eval)
 
 
@@ -109,7 +119,8 @@ def run_classify(
                 language=request.lang,
                 province=request.province,
                 text=request.text,
-            )
+            ),
+            second_opinion=getattr(args, "second_opinion", False),
         )
         reasons = []
         for reason in decision.reasons:
@@ -140,7 +151,8 @@ def run_classify(
 def run_eval(args: argparse.Namespace) -> int:
     """Print the evaluation report for a labelled file."""
     try:
-        report = evaluate(read_labelled(args.file))
+        with_model = getattr(args, "second_opinion", False)
+        report = evaluate(read_labelled(args.file), partial(classify, second_opinion=with_model))
     except (OSError, LabelledFileError) as exc:
         print(f"cannot evaluate: {exc}", file=sys.stderr)
         return 2
@@ -148,6 +160,8 @@ def run_eval(args: argparse.Namespace) -> int:
         print(msgspec.json.encode(report).decode())
     else:
         print(f"rules                   {rules_fingerprint()}")
+        if with_model:
+            print(f"second opinion          {default_model().data.training.fingerprint[:16]} (raise only)")
         print(format_report(report))
     if args.check:
         passed = (

@@ -267,6 +267,11 @@ class Segmenter:
         # characters start no word is a one-character token after a single probe.
         self._starts = {pair: tuple(sorted(ls, reverse=True)) for pair, ls in starts.items()}
 
+    @property
+    def lexicon(self) -> frozenset[str]:
+        """The words this segmenter cuts Han runs into (each of two characters or more)."""
+        return self._words
+
     def segment(self, run: str) -> list[str]:
         """Cut a run of Han characters into lexicon words and single characters."""
         out: list[str] = []

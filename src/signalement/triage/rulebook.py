@@ -423,6 +423,12 @@ class Rulebook:
 
     def match(self, text: str) -> tuple[tuple[RuleHit, ...], frozenset[str]]:
         """The rules that fire on ``text`` (in rule order) and the signals they raise."""
+        hits, signals, _ = self.match_tokens(text)
+        return hits, signals
+
+    def match_tokens(self, text: str) -> tuple[tuple[RuleHit, ...], frozenset[str], list[str]]:
+        """``match``, and the text's tokens as quoted (folded surface form, punctuation out), which the
+        second opinion reads at no further cost (``second_opinion.text_tokens`` computes the same)."""
         # Tokenize once, in the quoted form, and collapse vowel runs in each distinct token only.
         # Collapsing removes a letter next to the same letter inside a word, so it never moves a
         # word boundary: the collapsed text has the same tokens, each collapsed (the same number
@@ -433,7 +439,7 @@ class Rulebook:
         marks = list(compress(range(len(marked)), is_mark))
         quoted = list(compress(marked, map(not_, is_mark))) if marks else marked
         if not quoted:
-            return (), frozenset()
+            return (), frozenset(), quoted
         typed = set(quoted)
         distinct = list(typed)
         joined = " ".join(distinct)
@@ -446,7 +452,7 @@ class Rulebook:
             get = dict(zip(distinct, map(atoms.__getitem__, folded), strict=True)).__getitem__
         spans = self._index.spans(quoted, distinct, get)
         if not spans:
-            return (), frozenset()
+            return (), frozenset(), quoted
         rules = self.rules
         scope = TextScope(text, marked, marks, quoted, self._scope_tables, typed)
         limit = self._rule_owners
@@ -530,7 +536,7 @@ class Rulebook:
             for rule, found, why in candidates
             if rule.when <= signals
         )
-        return hits, signals
+        return hits, signals, quoted
 
     def _surface_tokens(self, text: str) -> list[str]:
         """Tokens of raw text in the quoted form (as ``match`` reads the whole text)."""

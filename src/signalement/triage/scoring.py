@@ -27,6 +27,8 @@ from collections.abc import Iterable, Sequence
 import msgspec
 
 from signalement.triage.rulebook import RuleHit, default_rulebook
+from signalement.triage.second_opinion import RULE_ID as SECOND_OPINION_RULE
+from signalement.triage.second_opinion import default_model as default_second_opinion
 from signalement.triage.taxonomy import (
     CATEGORIES,
     URGENCIES,
@@ -54,7 +56,8 @@ class Reason(msgspec.Struct, frozen=True, kw_only=True):
     # Set when a rule fired only weakly: "negated", "hypothetical", "reported" or "ambiguous".
     # Such a reason adds no category and no urgency (see ``policy.needs_human_look``).
     scope: str | None = None
-    # For a compositional rule: the concepts whose co-occurrence fired it ("POWER", "INTIMATE").
+    # For a compositional rule: the concepts whose co-occurrence fired it ("POWER", "INTIMATE"); for
+    # the trained second opinion (``model.second_opinion``): its probability ("p=0.93").
     concepts: tuple[str, ...] = ()
 
 
@@ -92,16 +95,26 @@ class TriageDecision(msgspec.Struct, frozen=True, kw_only=True):
     police_referral: bool
 
 
-def classify(inp: TriageInput) -> TriageDecision:
+def classify(inp: TriageInput, *, second_opinion: bool = False) -> TriageDecision:
     """Categories, urgency and reasons for one report. Never raises on hostile text.
 
     ``channel`` and ``province`` do not change the decision: the same words mean the
     same danger by SMS or on the web, in any province (province drives ``route``).
+    ``second_opinion`` (setting ``triage_second_opinion``, default off): the trained model
+    of decision 0020 may then RAISE the urgency the rules give the text, never lower it
+    nor change a category (reason ``model.second_opinion``).
     """
     danger = inp.danger_now.strip().lower() if isinstance(inp.danger_now, str) else "no"
     reasons = _answer_reasons(inp.categories, danger)
     text = _bounded(inp.text)
-    hits, signals = default_rulebook().match(text) if text else ((), frozenset())
+    book = default_rulebook()
+    tokens: list[str] = []
+    hits: tuple[RuleHit, ...] = ()
+    signals: frozenset[str] = frozenset()
+    if text and second_opinion:
+        hits, signals, tokens = book.match_tokens(text)
+    elif text:
+        hits, signals = book.match(text)
     if "reassured" in signals:
         # A cry for help ("help me!!!") in a report that calls its pay, hours and boss fair otherwise
         # is alarm over a routine matter (issue 12, fifth pass): the cry alone raises nothing. Any
@@ -147,6 +160,11 @@ def classify(inp: TriageInput) -> TriageDecision:
         # word. Keyword rules cannot tell "nobody hit me" from a cautious account: a human looks.
         rank = _HIGH
         reasons.append(_policy(NEEDS_HUMAN_LOOK, "high"))
+    if second_opinion and rank != _IMMEDIATE and text:
+        raised = _second_opinion(text, tokens, rank)
+        if raised is not None:
+            rank = URGENCY_RANK[raised.urgency or "standard"]
+            reasons.append(raised)
     if rank == _STANDARD:
         reasons.append(Reason(source="default", rule="default.standard", urgency="standard"))
 
@@ -171,6 +189,29 @@ def read_text(text: str, language: str) -> tuple[TextReading, dict[str, list[str
     matches = {r.rule: list(r.matched) for r in reasons if r.matched}
     words_out = tuple(msgspec.structs.replace(r, matched=()) for r in reasons)
     return TextReading(reasons=words_out, signals=tuple(sorted(signals)), weak_sensitive=weak_sensitive), matches
+
+
+def _second_opinion(text: str, tokens: list[str], rank: int) -> Reason | None:
+    """The model's raise over the rules' urgency ``rank``, or None: ``immediate`` above its threshold,
+    ``high`` above the lower one (if the model has one) when the rules said ``standard``."""
+    model = default_second_opinion()
+    words = model.tokens(text, tokens, default_rulebook().segmenter.lexicon)
+    p = model.probability(words)
+    if p >= model.immediate_threshold:
+        level = "immediate"
+    elif rank == _STANDARD and model.high_threshold is not None and p >= model.high_threshold:
+        level = "high"
+    else:
+        return None
+    # The probability is not the reporter's words: it goes in ``concepts``, kept with the stored
+    # reason; the words that weighed most go in ``matched``, sealed with the report like any match.
+    return Reason(
+        source="model",
+        rule=SECOND_OPINION_RULE,
+        urgency=level,
+        matched=model.strongest(words),
+        concepts=(f"p={p:.2f}",),
+    )
 
 
 def rules_fingerprint() -> str:
