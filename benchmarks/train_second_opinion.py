@@ -17,7 +17,7 @@ tokens, per-token shares, adjacent pairs; see that module), and chooses every se
 5. with ``--write``: the model trained on every labelled set and the shared development set, written with
    the SHA-256 of the training files and the settings (``test_second_opinion`` checks it).
 
-Pure Python and the standard library; fixed seed. Run from the repository root (about 10 minutes):
+Pure Python and the standard library; fixed seed. Run from the repository root (about 4 minutes):
 ``.venv/bin/python benchmarks/train_second_opinion.py [--write]``.
 """
 
