@@ -110,6 +110,12 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("en.status_threats.deport", "tl", "blacklist"): ENGLISH_IN,  # Taglish, round 8
     ("en.status_threats.deport", "tl", "deport"): ENGLISH_IN,  # Taglish, round 8
     ("en.reprisal.signal_complaint", "tl", "inspector"): ENGLISH_IN,
+    # Eighth pass: the code-switched rules for workers hidden from inspectors (hi, pa, tl) hold the English words;
+    # the English rules read an inspection named in Hinglish, Punjabi-English or Taglish on purpose.
+    ("en.reprisal.signal_complaint", "hi", "inspection"): ENGLISH_IN,
+    ("en.reprisal.signal_complaint", "hi", "inspector"): ENGLISH_IN,
+    ("en.reprisal.signal_complaint", "pa", "inspector"): ENGLISH_IN,
+    ("en.reprisal.signal_complaint", "tl", "inspection"): ENGLISH_IN,
     ("en.reprisal.signal_complaint", "tl", "union"): ENGLISH_IN,
     ("en.sexual_abuse.touching", "hi", "kiss"): ENGLISH_IN,
     ("en.sexual_abuse.touching", "hi", "sex"): ENGLISH_IN,
