@@ -28,6 +28,7 @@ from signalement.triage.second_opinion import RULE_ID as SECOND_OPINION_RULE
 RULE_GLOSSES = MappingProxyType(
     {
         "confinement.chained_or_guarded": N_("chained, guarded or watched"),
+        "confinement.hidden_or_brought_back": N_("hidden from visitors, brought back or kept from talking to anyone"),
         "confinement.locked": N_("locked in"),
         "confinement.not_allowed_to_leave": N_("not allowed to leave"),
         "danger.bleeding": N_("bleeding"),
@@ -37,10 +38,12 @@ RULE_GLOSSES = MappingProxyType(
         "danger.now": N_("happening now"),
         "danger.self_harm": N_("wants to harm themselves"),
         "danger.self_harm_jump": N_("wants to jump or end their life"),
+        "danger.self_harm_passive": N_("hints that others would be better off without them"),
         "documents.kept": N_("passport or papers held by someone else"),
         "policy.reassured": N_("says the pay, the hours or the boss are fair"),
         "financial_abuse.debt_bondage": N_("working off a debt"),
         "financial_abuse.debt_fraud": N_("debt taken out in the worker's name"),
+        "financial_abuse.papers_until_paid": N_("papers held until a fee or debt is paid"),
         "financial_abuse.trafficking": N_("sold, bought or trafficked"),
         "health_safety.care_refused": N_("refused a doctor or care"),
         "health_safety.collapse_signs": N_("fainted or collapsed"),
@@ -71,6 +74,7 @@ RULE_GLOSSES = MappingProxyType(
         "sexual_abuse.ambiguous_signs": N_("unwanted sexual attention"),
         "sexual_abuse.grabbed_from_behind": N_("grabbed from behind"),
         "sexual_abuse.night_and_behind": N_("came at night or from behind"),
+        "sexual_abuse.pressed_or_taken": N_("pinned or pressed against, or taken to his place"),
         "sexual_abuse.quid_pro_quo": N_("sex asked for in exchange"),
         "sexual_abuse.touching": N_("touched sexually"),
         "status_threats.deport": N_("threatened with deportation or losing status"),
