@@ -81,8 +81,9 @@ BLIND_R11 = HERE / "heldout_blind_r11.jsonl"
 BLIND_R12 = HERE / "heldout_blind_r12.jsonl"
 # Round 13 (issue 12): the newest blind round, written on 2026-12-04 by another separate writer (taxonomy.md and
 # the brief of round 12), sealed outside the repository during the seventh pass, scored untouched by the lead on
-# the sixth and seventh passes' rules (docs/triage.md: 44/56, 103/128, 0.792 and 45/56, 104/128, 0.795). NOT
-# tuned on: the round the next pass is judged on is round 14, to be written before tuning on this one.
+# the sixth and seventh passes' rules (docs/triage.md: 44/56, 103/128, 0.792 and 45/56, 104/128, 0.795), then its
+# misses were fixed by family in the eighth pass: TUNED since, its untouched floor kept. Round 14, sealed from
+# that pass, is the round it is judged on.
 BLIND_R13 = HERE / "heldout_blind_r13.jsonl"
 # Issue 12, sixth pass: probes written by the engineer of that pass before any of its rule changes (not the
 # texts of rounds 10 and 11): weapons shown as threats, coercion by a consultant or the owner's son, sexual
@@ -94,6 +95,14 @@ TUNING_S10 = HERE / "heldout_tuning_s10.jsonl"
 # self-harm as an image, care refused in code-switched words, a relative's account, a favour against papers, and
 # look-alikes (insurance-if-hurt questions, news, a joke). 4 a language. TUNED.
 TUNING_S11 = HERE / "heldout_tuning_s11.jsonl"
+# Issue 12, eighth pass: probes written by the engineer of that pass before any of its rule changes (not round 13's
+# texts): passive self-harm (better off without me, farewell letters, "if I were gone"), confinement without lock
+# words (hidden from visitors, brought back, escorted), sexual abuse told indirectly, debts to recruiters, and
+# look-alikes (heat and "dying to" idioms, a friend beaten on another farm, questions about pay). 4 a language.
+# TUNED, held at its own figures rather than the bar: six of its routine texts are questions about overtime or
+# holiday pay labelled `wages`, which the earlier sets (heldout_benign, s8, probes) label `other` and the rules
+# follow; recounting them would be tuning the labels.
+TUNING_S12 = HERE / "heldout_tuning_s12.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +119,7 @@ def probes_report():
     "path",
     [HELDOUT, PROBES, BENIGN, BENIGN_R2, *BLIND_R2, *BLIND_R3, TUNING_S6, BLIND_R6, TUNING_S7, BENIGN_S7, BLIND_R7,
      BLIND_R8, TUNING_S8, BLIND_R9, TUNING_S9, BLIND_R10, BLIND_R11, BLIND_R12, TUNING_S10, TUNING_S11,
-     BLIND_R13],
+     BLIND_R13, TUNING_S12],
     ids=lambda p: p.name,
 )
 def test_labelled_sets_are_well_formed(path):
@@ -309,6 +318,15 @@ def test_the_seventh_pass_probes_cover_every_language_with_look_alikes():
     assert sum(e.urgency == "standard" for e in examples) >= 12
 
 
+def test_the_eighth_pass_probes_cover_every_language_half_serious_half_look_alikes():
+    """32 probes, 4 per language: 2 serious reports said indirectly and 2 routine look-alikes each."""
+    examples = read_labelled(TUNING_S12)
+    assert Counter(e.lang for e in examples) == dict.fromkeys(LANGUAGES, 4)
+    for language in LANGUAGES:
+        urgencies = Counter(e.urgency for e in examples if e.lang == language)
+        assert urgencies == {"immediate": 2, "standard": 2}, (language, urgencies)
+
+
 # Floors, not the bar: each blind round's untouched score (docs/triage.md), which no rule change may lose.
 # (immediate recall, urgency accuracy, category micro-F1). Round 6 was scored before micro-F1 was kept.
 # Round 10 is the newest blind round: scored once untouched after the fifth pass, never tuned on; the next
@@ -331,7 +349,9 @@ TUNED = {
     BLIND_R9: (127 / 128, 0.892),
     BLIND_R10: (128 / 128, 0.965),  # sixth pass
     BLIND_R11: (127 / 128, 0.979),  # sixth pass
-    BLIND_R12: (118 / 128, 0.820),  # seventh pass
+    BLIND_R12: (125 / 128, 0.896),  # seventh pass (118/128, 0.820), eighth pass
+    BLIND_R13: (121 / 128, 0.899),  # eighth pass
+    TUNING_S12: (30 / 32, 0.688),  # eighth pass: its own figures, not the bar (see TUNING_S12)
 }
 
 

@@ -418,3 +418,17 @@ def test_a_question_about_what_keeps_happening_is_stated(language, habitual, hyp
     assert _decide(habitual, language).urgency == "immediate"
     weak = _decide(hypothetical, language)
     assert weak.urgency == "high" and "confinement" not in weak.categories
+
+
+# Eighth pass: Cantonese 冇 ("have not") denies like 没有; "kung tama ba" ("whether it is right") is an indirect
+# question in Tagalog, like "kung bakit", so the act asked about is stated.
+def test_a_cantonese_denial_asks_for_a_human_look_not_immediate():
+    assert "physical_abuse" in _decide("佢打過我，仲日日鬧我", "zh").categories
+    decision = _decide("佢冇打過我，但係日日鬧我廢柴", "zh")
+    assert "physical_abuse" not in decision.categories, decision.reasons
+    assert decision.urgency == "high", decision.reasons
+
+
+def test_a_tagalog_question_whether_it_is_right_states_the_deduction():
+    decision = _decide("tanong ko lang po kung tama ba na kinakaltas ang upa sa sweldo namin", "tl")
+    assert "wages" in decision.categories, decision.reasons
