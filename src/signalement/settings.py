@@ -164,9 +164,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     sla_resolve_standard_business_days: int = 60
     sla_interpreter_hours: int = 24
     cluster_alert_threshold: int = 3
-    # Triage's trained second opinion (decision 0020): it may only raise the rules' urgency. Off until a
-    # blind round confirms it.
-    triage_second_opinion: bool = False
+    # Triage's trained second opinion (decision 0020): it may only raise the rules' urgency. On since blind
+    # rounds 14 and 15 confirmed it (docs/triage.md); ``false`` leaves the rules alone.
+    triage_second_opinion: bool = True
     # Province to regional office, as "ON=ontario,QC=quebec,..."; provinces not listed keep the default
     # table in ``triage.routing``.
     regional_offices: str = ""

@@ -37,8 +37,9 @@ MIN_MICRO_F1 = 0.88
 
 
 SECOND_OPINION_HELP = (
-    "also run the trained second opinion (decision 0020; setting SIGNALEMENT_TRIAGE_SECOND_OPINION): it may "
-    "only raise the rules' urgency, with the reason model.second_opinion"
+    "also run the trained second opinion (decision 0020), as the service does by default (setting "
+    "SIGNALEMENT_TRIAGE_SECOND_OPINION): it may only raise the rules' urgency, with the reason "
+    "model.second_opinion; without this flag, the rules alone are scored"
 )
 
 

@@ -100,7 +100,7 @@ def classify(inp: TriageInput, *, second_opinion: bool = False) -> TriageDecisio
 
     ``channel`` and ``province`` do not change the decision: the same words mean the
     same danger by SMS or on the web, in any province (province drives ``route``).
-    ``second_opinion`` (setting ``triage_second_opinion``, default off): the trained model
+    ``second_opinion`` (setting ``triage_second_opinion``, on by default; off here): the trained model
     of decision 0020 may then RAISE the urgency the rules give the text, never lower it
     nor change a category (reason ``model.second_opinion``).
     """

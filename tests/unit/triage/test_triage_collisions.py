@@ -101,6 +101,7 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("en.physical_abuse.weapon", "pa", "rifle"): ENGLISH_IN,
     ("hi.sexual_abuse.touching", "pa", "chhedi"): HI_PA,
     ("en.danger.now", "tl", "urgent"): ENGLISH_IN,  # Taglish, round 13
+    ("en.physical_abuse.weapon", "hi", "gun"): ENGLISH_IN,  # Hinglish, round 14 (a gun shown over a loan)
     ("en.reprisal.signal_complaint", "hi", "complain"): ENGLISH_IN,  # Hinglish, round 8
     ("en.reprisal.signal_complaint", "hi", "union"): ENGLISH_IN,
     ("en.reprisal.signal_complaint", "pa", "complaint"): ENGLISH_IN,

@@ -17,6 +17,7 @@ The sets are scored with the evaluation code and thresholds of ``signalement tri
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from pathlib import Path
 
@@ -25,6 +26,7 @@ import pytest
 from signalement.triage.cli import MIN_IMMEDIATE_RECALL, MIN_MICRO_F1, MIN_URGENCY_ACCURACY, main
 from signalement.triage.evaluation import evaluate, read_labelled
 from signalement.triage.rulebook import RULE_LANGUAGES as LANGUAGES
+from signalement.triage.scoring import classify
 from signalement.triage.taxonomy import CATEGORIES, URGENCIES
 
 HERE = Path(__file__).resolve().parent
@@ -103,6 +105,12 @@ TUNING_S11 = HERE / "heldout_tuning_s11.jsonl"
 # holiday pay labelled `wages`, which the earlier sets (heldout_benign, s8, probes) label `other` and the rules
 # follow; recounting them would be tuning the labels.
 TUNING_S12 = HERE / "heldout_tuning_s12.jsonl"
+# Rounds 14 and 15 (issue 12): the newest blind rounds, written on 2026-12-05 by two more separate writers
+# (taxonomy.md and round 12's brief: calm and indirect reports, alarm words in routine ones), sealed outside the
+# repository while the eighth pass and the fast second opinion (decision 0020) were made, then scored once each by
+# the lead, untouched (docs/triage.md "Rounds 14 and 15"). Never tuned on; the next pass needs a round 16.
+BLIND_R14 = HERE / "heldout_blind_r14.jsonl"
+BLIND_R15 = HERE / "heldout_blind_r15.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +127,7 @@ def probes_report():
     "path",
     [HELDOUT, PROBES, BENIGN, BENIGN_R2, *BLIND_R2, *BLIND_R3, TUNING_S6, BLIND_R6, TUNING_S7, BENIGN_S7, BLIND_R7,
      BLIND_R8, TUNING_S8, BLIND_R9, TUNING_S9, BLIND_R10, BLIND_R11, BLIND_R12, TUNING_S10, TUNING_S11,
-     BLIND_R13, TUNING_S12],
+     BLIND_R13, TUNING_S12, BLIND_R14, BLIND_R15],
     ids=lambda p: p.name,
 )
 def test_labelled_sets_are_well_formed(path):
@@ -340,6 +348,14 @@ UNTOUCHED = {
     BLIND_R11: (50 / 56, 114 / 128, 0.825),  # scored on the fifth pass's rules, before the sixth
     BLIND_R12: (43 / 56, 105 / 128, 0.785),  # scored on the sixth pass's rules, sealed during it
     BLIND_R13: (45 / 56, 104 / 128, 0.794),  # scored on the seventh pass's rules, sealed during it
+    BLIND_R14: (50 / 56, 102 / 128, 0.774),  # scored on the eighth pass's rules, sealed during it
+    BLIND_R15: (48 / 56, 98 / 128, 0.734),  # the same
+}
+# The shipped combination, the rules and the second opinion (decision 0020, on by default), on the rounds that
+# judged it: (immediate recall, urgency accuracy), scored once untouched. Categories are the rules' alone.
+UNTOUCHED_WITH_SECOND_OPINION = {
+    BLIND_R14: (54 / 56, 106 / 128),
+    BLIND_R15: (49 / 56, 99 / 128),
 }
 # The bar on rounds whose misses were fixed by family since (TUNED, docs/triage.md): every report in danger
 # caught, and (urgency accuracy, category micro-F1) at least these.
@@ -373,7 +389,18 @@ def test_a_tuned_blind_round_keeps_its_tuned_figures(path):
     assert report.micro_f1 >= micro_f1, report.category_errors
 
 
-BLIND_ROUNDS_OF_128 = [BLIND_R7, BLIND_R8, BLIND_R9, BLIND_R10, BLIND_R11, BLIND_R12, BLIND_R13]
+@pytest.mark.parametrize("path", list(UNTOUCHED_WITH_SECOND_OPINION), ids=lambda p: p.name)
+def test_the_rules_with_the_second_opinion_keep_their_blind_score(path):
+    immediate, urgency = UNTOUCHED_WITH_SECOND_OPINION[path]
+    report = evaluate(read_labelled(path), functools.partial(classify, second_opinion=True))
+    alone = evaluate(read_labelled(path))
+    assert report.immediate_recall >= immediate, report.urgency_errors
+    assert report.urgency_accuracy >= urgency, report.urgency_errors
+    assert report.immediate_recall > alone.immediate_recall  # the model's raises are what this holds
+
+
+BLIND_ROUNDS_OF_128 = [BLIND_R7, BLIND_R8, BLIND_R9, BLIND_R10, BLIND_R11, BLIND_R12, BLIND_R13, BLIND_R14,
+                       BLIND_R15]
 
 
 @pytest.mark.parametrize("path", BLIND_ROUNDS_OF_128, ids=lambda p: p.name)

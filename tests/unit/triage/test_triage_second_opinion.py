@@ -34,6 +34,16 @@ RETRAIN = (
     "with `.venv/bin/python benchmarks/train_second_opinion.py --write`, and commit "
     "src/signalement/triage/second_opinion.json (decision 0020: a retrained model needs a new blind round)"
 )
+# Labelled sets added after the shipped model was fixed, each left out of its training on purpose. A new set must
+# be named here (or the model retrained), so that none is left out silently.
+NOT_TRAINED_ON = {
+    # the eighth rules pass's probes, written after the model's settings were fixed (2026-12-05)
+    "heldout_tuning_s12.jsonl",
+    # the blind rounds that judged the model (docs/triage.md, rounds 14 and 15): a model retrained on them needs
+    # a round 16 written blind first, to be judged on
+    "heldout_blind_r14.jsonl",
+    "heldout_blind_r15.jsonl",
+}
 # Written for these tests, in no labelled set: the model raises each above the rules (checked below).
 RAISED_PROBES = (
     ("en", "the supervisor keeps coming into the girls room late and sits close, he says dont tell the boss"),
@@ -46,7 +56,9 @@ def labelled() -> list[tuple[str, str]]:
 
 def test_the_shipped_model_was_trained_on_the_labelled_sets_as_they_are() -> None:
     record = default_model().data.training
-    files = {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in HERE.glob("*.jsonl")}
+    files = {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in HERE.glob("*.jsonl")
+             if path.name not in NOT_TRAINED_ON}
+    assert NOT_TRAINED_ON.isdisjoint(record.files), "a set it was trained on is listed as left out"
     trained_on = {name: digest for name, digest in record.files.items() if name != DEV_SET.name}
     assert files == trained_on, RETRAIN
     if DEV_SET.exists():  # the shared development set lives outside the repository
@@ -104,10 +116,13 @@ def test_cached_and_uncached_scores_agree_exactly() -> None:
 def test_the_model_reads_the_tokens_the_rules_read() -> None:
     book = default_rulebook()
     model = default_model()
-    assert model.han_words == book.segmenter.lexicon, RETRAIN
+    # The eighth rules pass added Chinese words after the model was fixed: the rules' lexicon may now be a
+    # different one from the model's, and Chinese text is then cut again with the model's own (its inputs do not
+    # move with the rules). Text without Han characters always reads the engine's tokens.
     for _, text in labelled():
         engine = book.match_tokens(text)[2]
         assert engine == text_tokens(text, book.segmenter)
+        assert model.tokens(text, engine, book.segmenter.lexicon) == text_tokens(text, model.segmenter)
         # With another Chinese lexicon in the rules, the model cuts the text with its own.
         assert model.tokens(text, engine, frozenset()) == text_tokens(text, model.segmenter)
 
