@@ -203,7 +203,8 @@ class IntakeService:
         """
         if not text or len(text) > MAX_NARRATIVE or not 1 <= number <= MAX_STORY_PARTS:
             raise InvalidSubmissionError("story_part")
-        reading, matches = triage.read_text(text, language)
+        reading, matches = triage.read_text(text, language,
+                                            second_opinion=self.rt.settings.triage_second_opinion)
         recipient = self.rt.public_keys.current
         return SealedStoryPart(
             number=number, reading=reading,

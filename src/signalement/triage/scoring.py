@@ -71,6 +71,9 @@ class TextReading(msgspec.Struct, frozen=True, kw_only=True):
     reasons: tuple[Reason, ...] = ()
     signals: tuple[str, ...] = ()
     weak_sensitive: bool = False
+    # The second opinion's probability for this text alone (``read_text(second_opinion=True)``), so a story
+    # sealed text by text is weighed by the model too: the filed report takes its texts' highest.
+    model_probability: float | None = None
 
 
 class TriageInput(msgspec.Struct, frozen=True, kw_only=True):
@@ -160,8 +163,8 @@ def classify(inp: TriageInput, *, second_opinion: bool = False) -> TriageDecisio
         # word. Keyword rules cannot tell "nobody hit me" from a cautious account: a human looks.
         rank = _HIGH
         reasons.append(_policy(NEEDS_HUMAN_LOOK, "high"))
-    if second_opinion and rank != _IMMEDIATE and text:
-        raised = _second_opinion(text, tokens, rank)
+    if second_opinion and rank != _IMMEDIATE and (text or inp.readings):
+        raised = _second_opinion(text, tokens, rank, inp.readings)
         if raised is not None:
             rank = URGENCY_RANK[raised.urgency or "standard"]
             reasons.append(raised)
@@ -179,24 +182,50 @@ def classify(inp: TriageInput, *, second_opinion: bool = False) -> TriageDecisio
     )
 
 
-def read_text(text: str, language: str) -> tuple[TextReading, dict[str, list[str]]]:
+def read_text(
+    text: str, language: str, *, second_opinion: bool = False
+) -> tuple[TextReading, dict[str, list[str]]]:
     """Read one text with the rules: what ``classify`` needs from it later (no words), and the words
-    each rule matched (for the caller to seal with the text)."""
-    hits, signals = default_rulebook().match(_bounded(text)) if text else ((), frozenset())
+    each rule matched (for the caller to seal with the text). With ``second_opinion``, the model's
+    probability for the text is kept too, and the words that weighed most are sealed with the matches."""
+    bounded = _bounded(text)
+    book = default_rulebook()
+    probability: float | None = None
+    if bounded and second_opinion:
+        hits, signals, tokens = book.match_tokens(bounded)
+        model = default_second_opinion()
+        words = model.tokens(bounded, tokens, book.segmenter.lexicon)
+        probability = model.probability(words)
+    else:
+        hits, signals = book.match(bounded) if bounded else ((), frozenset())
     reasons, weak_sensitive = _rule_reasons(hits, language)
     if len(text) > MAX_TEXT_CHARS:
         reasons.append(Reason(source="default", rule="default.text_truncated"))
     matches = {r.rule: list(r.matched) for r in reasons if r.matched}
+    if probability is not None and probability >= default_second_opinion().immediate_threshold:
+        matches[SECOND_OPINION_RULE] = list(default_second_opinion().strongest(words))
     words_out = tuple(msgspec.structs.replace(r, matched=()) for r in reasons)
-    return TextReading(reasons=words_out, signals=tuple(sorted(signals)), weak_sensitive=weak_sensitive), matches
+    reading = TextReading(reasons=words_out, signals=tuple(sorted(signals)), weak_sensitive=weak_sensitive,
+                          model_probability=probability)
+    return reading, matches
 
 
-def _second_opinion(text: str, tokens: list[str], rank: int) -> Reason | None:
+def _second_opinion(
+    text: str, tokens: list[str], rank: int, readings: Sequence[TextReading] = ()
+) -> Reason | None:
     """The model's raise over the rules' urgency ``rank``, or None: ``immediate`` above its threshold,
-    ``high`` above the lower one (if the model has one) when the rules said ``standard``."""
+    ``high`` above the lower one (if the model has one) when the rules said ``standard``. The report's
+    probability is the highest of its text's and of its texts already read one by one (SMS): each text
+    is weighed alone, as each was written."""
     model = default_second_opinion()
-    words = model.tokens(text, tokens, default_rulebook().segmenter.lexicon)
-    p = model.probability(words)
+    words: list[str] = []
+    p = max((r.model_probability for r in readings if r.model_probability is not None), default=0.0)
+    if text:
+        words = model.tokens(text, tokens, default_rulebook().segmenter.lexicon)
+        p_text = model.probability(words)
+        if p_text < p:
+            words = []  # a text read one by one weighed most: its words are sealed with it, not here
+        p = max(p, p_text)
     if p >= model.immediate_threshold:
         level = "immediate"
     elif rank == _STANDARD and model.high_threshold is not None and p >= model.high_threshold:
@@ -209,7 +238,7 @@ def _second_opinion(text: str, tokens: list[str], rank: int) -> Reason | None:
         source="model",
         rule=SECOND_OPINION_RULE,
         urgency=level,
-        matched=model.strongest(words),
+        matched=model.strongest(words) if words else (),
         concepts=(f"p={p:.2f}",),
     )
 

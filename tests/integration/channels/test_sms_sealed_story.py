@@ -90,6 +90,26 @@ async def test_an_insider_with_the_database_the_blind_index_keys_and_the_number_
         assert await s.scalar(select(func.count()).select_from(CaseField)) == 0
 
 
+async def test_the_second_opinion_weighs_an_sms_story_read_text_by_text(tw, tw_client, db) -> None:
+    """A story the rules file as routine, told in two texts: the trained second opinion (on by default) read each
+    text as it came, and the filed report is raised, with the model's probability and no word in clear."""
+    phone = Phone(tw_client, PUBLIC_URL, _number())
+    for body in ("HELP", "9", "2", "ON", EMPLOYER):
+        await phone.text(body)
+    # The probe of tests/unit/triage/test_triage_second_opinion.py: the rules alone file it as routine.
+    probe = "the supervisor keeps coming into the girls room late and sits close, he says dont tell the boss"
+    for part in ("I clean rooms at the motel.", probe):
+        assert await phone.text(part) == [t.text("en", t.STORY_MORE)]
+    assert await phone.text("1") == [t.text("en", t.CONTACT)]
+    await phone.text("2")
+    assert "Sent." in (await phone.text("1"))[0]
+    async with db.reading() as s:
+        case = await s.scalar(select(Case))
+    assert case.urgency == "immediate"
+    (reason,) = [r for r in case.triage_reasons if r["rule"] == "model.second_opinion"]
+    assert reason["concepts"][0].startswith("p=") and not reason.get("matched")
+
+
 async def test_an_sms_story_opens_for_an_officer_joined_in_order_and_triage_read_every_text(
     tw, tw_client, db
 ) -> None:

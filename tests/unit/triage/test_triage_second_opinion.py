@@ -16,7 +16,7 @@ from signalement.officer.glosses import gloss
 from signalement.triage.cli import main as cli_main
 from signalement.triage.evaluation import read_labelled
 from signalement.triage.rulebook import default_rulebook
-from signalement.triage.scoring import TriageInput, classify
+from signalement.triage.scoring import TriageInput, classify, read_text
 from signalement.triage.second_opinion import (
     RULE_ID,
     SecondOpinion,
@@ -135,7 +135,7 @@ def test_an_empty_or_unknown_text_scores_the_bias_alone() -> None:
 
 _DIGEST = """
 import hashlib, json, sys
-from signalement.triage.scoring import TriageInput, classify
+from signalement.triage.scoring import TriageInput, classify, read_text
 from signalement.triage.second_opinion import default_model
 from signalement.triage.rulebook import default_rulebook
 rows = json.load(sys.stdin)
@@ -169,3 +169,27 @@ def test_classify_and_eval_run_with_and_without_the_model(tmp_path: Path, capsys
     assert cli_main(["eval", str(labelled_file), "--second-opinion"]) == 0
     with_model = capsys.readouterr().out
     assert "second opinion" in with_model and "second opinion" not in without
+
+
+@pytest.mark.parametrize(("language", "text"), RAISED_PROBES)
+def test_a_story_read_text_by_text_is_weighed_by_the_model_too(language: str, text: str) -> None:
+    """SMS seals each text as it arrives and keeps only its reading: the model's probability travels in the
+    reading (no words), its strongest words go with the matches sealed beside the text."""
+    reading, matches = read_text(text, language, second_opinion=True)
+    plain, plain_matches = read_text(text, language)
+    assert plain.model_probability is None and RULE_ID not in plain_matches
+    assert reading.model_probability is not None and reading.model_probability >= default_model().immediate_threshold
+    assert 1 <= len(matches[RULE_ID]) <= 3
+    assert all(not r.matched for r in reading.reasons)
+    story = TriageInput(language=language, text="", readings=(reading,))
+    assert classify(story).urgency != "immediate"
+    decision = classify(story, second_opinion=True)
+    assert decision.urgency == "immediate"
+    (reason,) = [r for r in decision.reasons if r.rule == RULE_ID]
+    assert reason.matched == () and reason.concepts == (f"p={reading.model_probability:.2f}",)
+    # A calm text of the same story does not lower what the other text weighed.
+    calm, _ = read_text("I work at a farm near Leamington.", language, second_opinion=True)
+    both = classify(TriageInput(language=language, text="", readings=(calm, reading)), second_opinion=True)
+    assert both.urgency == "immediate"
+    alone = classify(TriageInput(language=language, text="", readings=(calm,)), second_opinion=True)
+    assert alone.urgency != "immediate"
