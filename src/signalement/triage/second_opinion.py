@@ -27,6 +27,7 @@ import hashlib
 import json
 import math
 import re
+import sys
 from collections.abc import Iterable, Sequence
 from functools import cache
 from itertools import repeat
@@ -42,8 +43,9 @@ MODEL_PATH = Path(__file__).with_name("second_opinion.json")
 FORMAT_VERSION = 1
 RULE_ID = "model.second_opinion"
 GRAM_SIZES = (3, 4, 5)
-# Distinct tokens whose share is kept: a few MB at most. A token not cached is computed again (exact).
-MAX_CACHED_TOKENS = 20_000
+# Distinct tokens whose share is kept: about 1 MB (a worker's budget is 200 MB). A token not cached is
+# computed again (exact): a miss costs a few microseconds.
+MAX_CACHED_TOKENS = 8_000
 # How many tokens or pairs the reason names.
 NAMED = 3
 
@@ -96,13 +98,19 @@ class SecondOpinion:
     def __init__(self, data: ModelFile) -> None:
         if data.version != FORMAT_VERSION:
             raise ModelFileError(f"second-opinion model version {data.version}, expected {FORMAT_VERSION}")
-        self.data = data
         self.immediate_threshold = data.immediate_threshold
         self.high_threshold = data.high_threshold
         self._bias = data.bias
-        self._words = data.words
         self._grams = data.grams
-        self._pairs = {tuple(key.split(" ")): weight for key, weight in data.pairs.items()}
+        # Memory (a worker's budget is 200 MB): every word string is interned once and shared by the words'
+        # keys and the pairs' tuples, and the file's own dicts are not kept beside the ones used here.
+        intern = sys.intern
+        self._words = {intern(word): weight for word, weight in data.words.items()}
+        self._pairs: dict[tuple[str, str], float] = {}
+        for key, weight in data.pairs.items():
+            first, second = key.split(" ")
+            self._pairs[intern(first), intern(second)] = weight
+        self.data = msgspec.structs.replace(data, words={}, pairs={})
         self.han_words = frozenset(data.han_words)
         self.segmenter = Segmenter(self.han_words)
         self._cache: dict[str, float] = {}
