@@ -593,7 +593,7 @@ def run_existing(queue_cases: int, backends: list[str]) -> list[tuple[str, str]]
         *(("sms.py", ["--backend", b, "--conversations", "50", "--think", "1", "--think", "0", "--seconds", "15"])
           for b in backends),
         ("vault.py", ["--seconds", "1", "--mb", "10"]),
-        ("triage.py", ["--seconds", "0.5", "--repeats", "1", "--reports", "100"]),
+        ("triage.py", ["--seconds", "1", "--repeats", "3", "--reports", "100"]),
         ("research.py", ["--backend", backend, "--reports", "500", "--repeat", "3"]),
         ("queue.py", ["--backend", backend, "--cases", str(queue_cases), "--repeat", "5"]),
     ]
