@@ -2,13 +2,14 @@
 
 A new script beside ``second_opinion.py`` (decision 0019's evaluation, kept as its record): this one trains
 the model that ``signalement.triage.second_opinion`` loads, with the SAME feature function (the engine's
-tokens, per-token shares, adjacent pairs; see that module), and chooses every setting before round 14:
+tokens, per-token shares, adjacent pairs; see that module), and chooses every setting before the round that
+judges it (v1: rounds 10-13, judged on 14 and 15; v2: rounds 10-15, to be judged on 16):
 
-1. the rules' real, untouched decisions on blind rounds 10-13: the rules as they were when each round was
+1. the rules' real, untouched decisions on blind rounds 10-15: the rules as they were when each round was
    scored untouched (the commit that added the round's file, whose rules fingerprint ``docs/triage.md``
    names), run from ``git archive`` of that commit in a temporary directory;
 2. leave-one-round-out: for each L2 and feature set, a model trained on every labelled text but that
-   round's gives its probabilities on the round; pooled over the four rounds, the threshold with the most
+   round's gives its probabilities on the round; pooled over the rounds, the threshold with the most
    right raises (the rules' urgency below ``immediate``, the text labelled immediate) such that the raises
    right are at least the raises wrong (so urgency accuracy cannot fall); the configuration with the most
    right raises wins (ties: fewer raises); pruning tiny weights is checked the same way;
@@ -64,6 +65,9 @@ UNTOUCHED = {
     "heldout_blind_r11.jsonl": ("05f1f65", "598f751231919287"),
     "heldout_blind_r12.jsonl": ("f1a49a2", "2374874a3107e682"),
     "heldout_blind_r13.jsonl": ("5a9d590", "4456fa773851e98f"),
+    # model v2: the rounds that judged v1, scored untouched on the eighth pass (23e0a79e… decides the same)
+    "heldout_blind_r14.jsonl": ("626b9b8", "39c89c5507cd51a4"),
+    "heldout_blind_r15.jsonl": ("626b9b8", "39c89c5507cd51a4"),
 }
 BENIGN = ("heldout_benign.jsonl", "heldout_benign_r2.jsonl", "heldout_benign_s7.jsonl")
 
@@ -73,7 +77,7 @@ ETA0 = 0.5
 L2_GRID = (1e-6, 1e-5, 1e-4, 1e-3)
 PAIRS_GRID = (True, False)
 PRUNE_GRID = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2)
-# Which pool the threshold is chosen on: 0, the four rounds alone; 1, with the benign sets (see main).
+# Which pool the threshold is chosen on: 0, the rounds alone; 1, with the benign sets (see main).
 CRITERION = int(os.environ.get("SECOND_OPINION_CRITERION", "1"))
 DIGITS = 5  # significant digits kept per weight in the data file
 
@@ -192,7 +196,7 @@ def as_model(
 EMPTY_RECORD = TrainingRecord(files={}, fingerprint="", settings={}, texts=0, immediate=0, rules="")
 
 
-# -- the rules' untouched decisions on rounds 10-13 ----------------------------------------------------
+# -- the rules' untouched decisions on rounds 10-15 ----------------------------------------------------
 
 _OLD_CLASSIFY = """
 import json, sys
@@ -230,7 +234,7 @@ def untouched_urgencies(name: str, examples: Sequence[Example]) -> list[str]:
 
 
 class Pooled(msgspec.Struct):
-    """Per text of the four rounds: gold urgency, the untouched rules' urgency, the model's probability."""
+    """Per text of the rounds: gold urgency, the untouched rules' urgency, the model's probability."""
 
     gold: list[str]
     rules: list[str]
@@ -312,7 +316,7 @@ def main() -> None:
         untouched[name] = untouched_urgencies(name, [examples[i] for i in indices])
     gold = [examples[i].urgency for indices in rounds.values() for i in indices]
     rules_alone = [u for name in rounds for u in untouched[name]]
-    print(f"rules alone, untouched, pooled over rounds 10-13: {figures(gold, rules_alone)}")
+    print(f"rules alone, untouched, pooled over rounds 10-15: {figures(gold, rules_alone)}")
 
     def held_out_probs(pairs: bool, l2: float, prune: float, held: list[int]) -> list[float]:
         featurizer = Featurizer(pairs)
@@ -336,7 +340,7 @@ def main() -> None:
     ]
 
     def pool(pairs: bool, l2: float, prune: float) -> tuple[Pooled, Pooled]:
-        """(the four rounds, the four rounds and the benign sets), each text's model left it out."""
+        """(the rounds, the rounds and the benign sets), each text's model left it out."""
         probs = [p for indices in rounds.values() for p in held_out_probs(pairs, l2, prune, indices)]
         extra = [p for indices in benign.values() for p in held_out_probs(pairs, l2, prune, indices)]
         rounds_only = Pooled(gold=gold, rules=rules_alone, probs=probs)

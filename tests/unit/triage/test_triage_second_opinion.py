@@ -36,14 +36,8 @@ RETRAIN = (
 )
 # Labelled sets added after the shipped model was fixed, each left out of its training on purpose. A new set must
 # be named here (or the model retrained), so that none is left out silently.
-NOT_TRAINED_ON = {
-    # the eighth rules pass's probes, written after the model's settings were fixed (2026-12-05)
-    "heldout_tuning_s12.jsonl",
-    # the blind rounds that judged the model (docs/triage.md, rounds 14 and 15): a model retrained on them needs
-    # a round 16 written blind first, to be judged on
-    "heldout_blind_r14.jsonl",
-    "heldout_blind_r15.jsonl",
-}
+# Model v2 (decision 0020) is trained on every set, rounds 14 and 15 and s12 included: none is left out.
+NOT_TRAINED_ON: set[str] = set()
 # Written for these tests, in no labelled set: the model raises each above the rules (checked below).
 RAISED_PROBES = (
     ("en", "the supervisor keeps coming into the girls room late and sits close, he says dont tell the boss"),
