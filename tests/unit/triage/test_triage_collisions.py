@@ -141,6 +141,7 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("es.psychological_abuse.insults_threats", "fr", "insulte"): FR_ES,
     ("es.psychological_abuse.insults_threats", "fr", "intimid"): FR_ES,
     ("es.reprisal.signal_complaint", "fr", "reclam"): FR_ES,
+    ("es.reprisal.signal_complaint", "fr", "reclame"): FR_ES,  # round 16: "je réclame", I claim (my pay)
     ("es.sexual_abuse.touching", "fr", "obscen"): FR_ES,
     ("es.sexual_abuse.touching", "fr", "porno"): FR_ES,
     ("es.status_threats.deport", "fr", "deport"): FR_ES,

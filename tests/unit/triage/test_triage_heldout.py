@@ -111,6 +111,10 @@ TUNING_S12 = HERE / "heldout_tuning_s12.jsonl"
 # the lead, untouched (docs/triage.md "Rounds 14 and 15"). Never tuned on; the next pass needs a round 16.
 BLIND_R14 = HERE / "heldout_blind_r14.jsonl"
 BLIND_R15 = HERE / "heldout_blind_r15.jsonl"
+# Round 16 (issue 12): written on 2026-12-05 (03:05 UTC) by another separate writer with the same brief, sealed while
+# the second opinion was retrained with rounds 14 and 15 (model v2, decision 0020), then scored once untouched by
+# the lead with the rules, model v1 and model v2 (docs/triage.md "Round 16"). Never tuned on.
+BLIND_R16 = HERE / "heldout_blind_r16.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +131,7 @@ def probes_report():
     "path",
     [HELDOUT, PROBES, BENIGN, BENIGN_R2, *BLIND_R2, *BLIND_R3, TUNING_S6, BLIND_R6, TUNING_S7, BENIGN_S7, BLIND_R7,
      BLIND_R8, TUNING_S8, BLIND_R9, TUNING_S9, BLIND_R10, BLIND_R11, BLIND_R12, TUNING_S10, TUNING_S11,
-     BLIND_R13, TUNING_S12, BLIND_R14, BLIND_R15],
+     BLIND_R13, TUNING_S12, BLIND_R14, BLIND_R15, BLIND_R16],
     ids=lambda p: p.name,
 )
 def test_labelled_sets_are_well_formed(path):
@@ -350,12 +354,15 @@ UNTOUCHED = {
     BLIND_R13: (45 / 56, 104 / 128, 0.794),  # scored on the seventh pass's rules, sealed during it
     BLIND_R14: (50 / 56, 102 / 128, 0.774),  # scored on the eighth pass's rules, sealed during it
     BLIND_R15: (48 / 56, 98 / 128, 0.734),  # the same
+    BLIND_R16: (46 / 56, 100 / 128, 0.755),  # scored on the eighth pass's rules (39c89c5507cd51a4)
 }
 # The shipped combination, the rules and the second opinion (decision 0020, on by default), on the rounds that
-# judged it: (immediate recall, urgency accuracy), scored once untouched. Categories are the rules' alone.
+# judged it: (immediate recall, urgency accuracy), scored once untouched. Categories are the rules' alone. Rounds
+# 14 and 15 judged model v1 (these figures) and are in model v2's training data since; round 16 judged v2.
 UNTOUCHED_WITH_SECOND_OPINION = {
     BLIND_R14: (54 / 56, 106 / 128),
     BLIND_R15: (49 / 56, 99 / 128),
+    BLIND_R16: (55 / 56, 105 / 128),
 }
 # The bar on rounds whose misses were fixed by family since (TUNED, docs/triage.md): every report in danger
 # caught, and (urgency accuracy, category micro-F1) at least these.
@@ -400,7 +407,7 @@ def test_the_rules_with_the_second_opinion_keep_their_blind_score(path):
 
 
 BLIND_ROUNDS_OF_128 = [BLIND_R7, BLIND_R8, BLIND_R9, BLIND_R10, BLIND_R11, BLIND_R12, BLIND_R13, BLIND_R14,
-                       BLIND_R15]
+                       BLIND_R15, BLIND_R16]
 
 
 @pytest.mark.parametrize("path", BLIND_ROUNDS_OF_128, ids=lambda p: p.name)
