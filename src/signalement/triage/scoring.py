@@ -110,14 +110,7 @@ def classify(inp: TriageInput, *, second_opinion: bool = False) -> TriageDecisio
     danger = inp.danger_now.strip().lower() if isinstance(inp.danger_now, str) else "no"
     reasons = _answer_reasons(inp.categories, danger)
     text = _bounded(inp.text)
-    book = default_rulebook()
-    tokens: list[str] = []
-    hits: tuple[RuleHit, ...] = ()
-    signals: frozenset[str] = frozenset()
-    if text and second_opinion:
-        hits, signals, tokens = book.match_tokens(text)
-    elif text:
-        hits, signals = book.match(text)
+    hits, signals, tokens = default_rulebook().match_tokens(text) if text else ((), frozenset(), [])
     if "reassured" in signals:
         # A cry for help ("help me!!!") in a report that calls its pay, hours and boss fair otherwise
         # is alarm over a routine matter (issue 12, fifth pass): the cry alone raises nothing. Any
@@ -190,20 +183,18 @@ def read_text(
     probability for the text is kept too, and the words that weighed most are sealed with the matches."""
     bounded = _bounded(text)
     book = default_rulebook()
-    probability: float | None = None
-    if bounded and second_opinion:
-        hits, signals, tokens = book.match_tokens(bounded)
-        model = default_second_opinion()
-        words = model.tokens(bounded, tokens, book.segmenter.lexicon)
-        probability = model.probability(words)
-    else:
-        hits, signals = book.match(bounded) if bounded else ((), frozenset())
+    hits, signals, tokens = book.match_tokens(bounded) if bounded else ((), frozenset(), [])
     reasons, weak_sensitive = _rule_reasons(hits, language)
     if len(text) > MAX_TEXT_CHARS:
         reasons.append(Reason(source="default", rule="default.text_truncated"))
     matches = {r.rule: list(r.matched) for r in reasons if r.matched}
-    if probability is not None and probability >= default_second_opinion().immediate_threshold:
-        matches[SECOND_OPINION_RULE] = list(default_second_opinion().strongest(words))
+    probability: float | None = None
+    if bounded and second_opinion:
+        model = default_second_opinion()
+        words = model.tokens(bounded, tokens, book.segmenter.lexicon)
+        probability = model.probability(words)
+        if probability >= model.immediate_threshold:
+            matches[SECOND_OPINION_RULE] = list(model.strongest(words))
     words_out = tuple(msgspec.structs.replace(r, matched=()) for r in reasons)
     reading = TextReading(reasons=words_out, signals=tuple(sorted(signals)), weak_sensitive=weak_sensitive,
                           model_probability=probability)
