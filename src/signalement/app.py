@@ -129,12 +129,14 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         startup.append(functools.partial(runtime.start_receipt_reserve, new_receipt))
 
         # Compile the triage rules now: a broken rule file stops the start, not every submission. The same for
-        # the second opinion's weights when it is on (about 150 ms, 14 MB): not on the first reporter's Send.
+        # the trained opinions' weights when they are on (about 200 ms): not on the first reporter's Send.
         default_rulebook()
         if runtime.settings.triage_second_opinion:
+            from signalement.triage.category_opinion import default_model as category_model
             from signalement.triage.second_opinion import default_model
 
             default_model()
+            category_model()
         handlers.append(reporter_router(runtime))
         from signalement.channels import build_router as channels_router
 

@@ -20,6 +20,7 @@ import msgspec
 
 from signalement.i18n import N_, gettext
 from signalement.officer.labels import CATEGORY_NAMES
+from signalement.triage.category_opinion import RULE_ID as CATEGORY_OPINION_RULE
 from signalement.triage.normalize import fold_surface, tokenize
 from signalement.triage.rulebook import RULE_LANGUAGES, default_rulebook
 from signalement.triage.second_opinion import RULE_ID as SECOND_OPINION_RULE
@@ -85,6 +86,10 @@ RULE_GLOSSES = MappingProxyType(
 )
 # The trained second opinion (decision 0020) is no rule: its words are the ones that weighed most.
 SECOND_OPINION_GLOSS = N_("the words a trained model weighed most towards danger now (probability %(probability)s)")
+CATEGORY_OPINION_GLOSS = N_(
+    "the words a trained model weighed most towards the category %(category)s, which the rules did not give "
+    "(probability %(probability)s)"
+)
 FAMILY_GLOSSES = MappingProxyType({**CATEGORY_NAMES, "danger": N_("danger now")})
 # How the rule's reading was weakened (scoring.Reason.scope), said beside the gloss.
 SCOPE_NOTES = MappingProxyType(
@@ -125,18 +130,36 @@ def gloss(reason: dict[str, object], matches: dict[str, list[str]], text: str = 
         return None
     if rule == SECOND_OPINION_RULE:
         return GlossedMatch(words=surface_words(text, words), gloss=second_opinion_gloss(reason))
+    if rule.startswith(f"{CATEGORY_OPINION_RULE}."):
+        return GlossedMatch(words=surface_words(text, words), gloss=category_opinion_gloss(reason))
     scope = SCOPE_NOTES.get(str(reason.get("scope") or ""))
     return GlossedMatch(words=surface_words(text, words), gloss=rule_gloss(rule), note=gettext(scope) if scope else "")
 
 
-def second_opinion_gloss(reason: dict[str, object]) -> str:
-    """What the trained second opinion's reason means, with its probability ("p=0.93" in ``concepts``)."""
+def _probability(reason: dict[str, object]) -> str:
+    """A model reason's probability, as stored in its ``concepts`` ("p=0.93"), or "?"."""
     concepts = reason.get("concepts")
     shown = "?"
     for concept in concepts if isinstance(concepts, list | tuple) else ():
         if str(concept).startswith("p="):
             shown = str(concept)[2:]
-    return gettext(SECOND_OPINION_GLOSS) % {"probability": shown}
+    return shown
+
+
+def second_opinion_gloss(reason: dict[str, object]) -> str:
+    """What the trained second opinion's reason means, with its probability ("p=0.93" in ``concepts``)."""
+    return gettext(SECOND_OPINION_GLOSS) % {"probability": _probability(reason)}
+
+
+def category_opinion_gloss(reason: dict[str, object]) -> str:
+    """What the category opinion's reason means: the category it added, in the officer's language, and its
+    probability."""
+    code = str(reason.get("category") or "")
+    name = CATEGORY_NAMES.get(code)
+    return gettext(CATEGORY_OPINION_GLOSS) % {
+        "category": gettext(name) if name else code,
+        "probability": _probability(reason),
+    }
 
 
 def surface_words(text: str, phrases: Sequence[str]) -> tuple[str, ...]:

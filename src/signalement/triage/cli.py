@@ -20,6 +20,7 @@ from typing import IO
 
 import msgspec
 
+from signalement.triage.category_opinion import read_model as category_model
 from signalement.triage.evaluation import (
     LabelledFileError,
     evaluate,
@@ -37,9 +38,11 @@ MIN_MICRO_F1 = 0.88
 
 
 SECOND_OPINION_HELP = (
-    "also run the trained second opinion (decision 0020), as the service does by default (setting "
-    "SIGNALEMENT_TRIAGE_SECOND_OPINION): it may only raise the rules' urgency, with the reason "
-    "model.second_opinion; without this flag, the rules alone are scored"
+    "also run the two trained opinions, as the service does by default (setting "
+    "SIGNALEMENT_TRIAGE_SECOND_OPINION): the category opinion (decision 0021) may only add a category the "
+    "rules missed, with the urgency the policy gives it (reason model.category.<code>), and the second "
+    "opinion (decision 0020) may only raise the urgency to immediate (reason model.second_opinion); "
+    "without this flag, the rules alone are scored"
 )
 
 
@@ -163,6 +166,7 @@ def run_eval(args: argparse.Namespace) -> int:
         print(f"rules                   {rules_fingerprint()}")
         if with_model:
             print(f"second opinion          {default_model().data.training.fingerprint[:16]} (raise only)")
+            print(f"category opinion        {category_model().training.fingerprint[:16]} (add only)")
         print(format_report(report))
     if args.check:
         passed = (

@@ -26,6 +26,8 @@ from collections.abc import Iterable, Sequence
 
 import msgspec
 
+from signalement.triage.category_opinion import RULE_ID as CATEGORY_RULE
+from signalement.triage.category_opinion import default_model as default_category_opinion
 from signalement.triage.rulebook import RuleHit, default_rulebook
 from signalement.triage.second_opinion import RULE_ID as SECOND_OPINION_RULE
 from signalement.triage.second_opinion import default_model as default_second_opinion
@@ -74,6 +76,9 @@ class TextReading(msgspec.Struct, frozen=True, kw_only=True):
     # The second opinion's probability for this text alone (``read_text(second_opinion=True)``), so a story
     # sealed text by text is weighed by the model too: the filed report takes its texts' highest.
     model_probability: float | None = None
+    # The category opinion's additions for this text alone (code, probability): the filed report adds those
+    # the rest of it did not give (``read_text(second_opinion=True)``).
+    model_categories: tuple[tuple[str, float], ...] = ()
 
 
 class TriageInput(msgspec.Struct, frozen=True, kw_only=True):
@@ -98,14 +103,17 @@ class TriageDecision(msgspec.Struct, frozen=True, kw_only=True):
     police_referral: bool
 
 
-def classify(inp: TriageInput, *, second_opinion: bool = False) -> TriageDecision:
+def classify(inp: TriageInput, *, second_opinion: bool = False, category_opinion: bool | None = None) -> TriageDecision:
     """Categories, urgency and reasons for one report. Never raises on hostile text.
 
     ``channel`` and ``province`` do not change the decision: the same words mean the
     same danger by SMS or on the web, in any province (province drives ``route``).
-    ``second_opinion`` (setting ``triage_second_opinion``, on by default; off here): the trained model
-    of decision 0020 may then RAISE the urgency the rules give the text, never lower it
-    nor change a category (reason ``model.second_opinion``).
+    ``second_opinion`` (setting ``triage_second_opinion``, on by default; off here): the two trained
+    opinions run too. The category opinion (decision 0021) may ADD a category the rules missed, with the
+    urgency the policy gives it (reason ``model.category.<code>``); the second opinion (decision 0020) may
+    then RAISE the urgency to ``immediate`` (reason ``model.second_opinion``). Neither lowers an urgency nor
+    removes a category (``other`` gives way to any real one, as the policy says). ``category_opinion``
+    (default: as ``second_opinion``) runs the category opinion alone on or off, to measure each apart.
     """
     danger = inp.danger_now.strip().lower() if isinstance(inp.danger_now, str) else "no"
     reasons = _answer_reasons(inp.categories, danger)
@@ -156,6 +164,17 @@ def classify(inp: TriageInput, *, second_opinion: bool = False) -> TriageDecisio
         # word. Keyword rules cannot tell "nobody hit me" from a cautious account: a human looks.
         rank = _HIGH
         reasons.append(_policy(NEEDS_HUMAN_LOOK, "high"))
+    if category_opinion is None:
+        category_opinion = second_opinion
+    if category_opinion and (text or inp.readings):
+        added = _category_opinion(text, tokens, found, inp.readings)
+        if added:
+            reasons = [r for r in reasons if r.rule != "default.other"]
+            found.discard("other")
+            found.update(r.category for r in added if r.category)
+            categories = tuple(code for code in CATEGORIES if code in found)
+            reasons.extend(added)
+            rank = min([rank, *(URGENCY_RANK[r.urgency] for r in added if r.urgency)])
     if second_opinion and rank != _IMMEDIATE and (text or inp.readings):
         raised = _second_opinion(text, tokens, rank, inp.readings)
         if raised is not None:
@@ -176,7 +195,7 @@ def classify(inp: TriageInput, *, second_opinion: bool = False) -> TriageDecisio
 
 
 def read_text(
-    text: str, language: str, *, second_opinion: bool = False
+    text: str, language: str, *, second_opinion: bool = False, category_opinion: bool | None = None
 ) -> tuple[TextReading, dict[str, list[str]]]:
     """Read one text with the rules: what ``classify`` needs from it later (no words), and the words
     each rule matched (for the caller to seal with the text). With ``second_opinion``, the model's
@@ -189,16 +208,58 @@ def read_text(
         reasons.append(Reason(source="default", rule="default.text_truncated"))
     matches = {r.rule: list(r.matched) for r in reasons if r.matched}
     probability: float | None = None
+    added: tuple[tuple[str, float], ...] = ()
     if bounded and second_opinion:
         model = default_second_opinion()
         words = model.tokens(bounded, tokens, book.segmenter.lexicon)
         probability = model.probability(words)
         if probability >= model.immediate_threshold:
             matches[SECOND_OPINION_RULE] = list(model.strongest(words))
+    if bounded and (second_opinion if category_opinion is None else category_opinion):
+        words = default_second_opinion().tokens(bounded, tokens, book.segmenter.lexicon)
+        given = {r.category for r in reasons if r.category and r.scope is None}
+        read = default_category_opinion().above(words, skip=given)
+        added = tuple((code, p) for code, p, _ in read)
+        for code, _, strongest in read:
+            matches[f"{CATEGORY_RULE}.{code}"] = list(strongest)
     words_out = tuple(msgspec.structs.replace(r, matched=()) for r in reasons)
     reading = TextReading(reasons=words_out, signals=tuple(sorted(signals)), weak_sensitive=weak_sensitive,
-                          model_probability=probability)
+                          model_probability=probability, model_categories=added)
     return reading, matches
+
+
+def _category_opinion(
+    text: str, tokens: list[str], found: set[str], readings: Sequence[TextReading] = ()
+) -> list[Reason]:
+    """A reason for each category the category opinion reads above its threshold that the report does not
+    have yet: in its text, or in a text of it read one by one (SMS), whose probability it keeps."""
+    opinion = default_category_opinion()
+    if text:  # the tokens both opinions were trained on (the engine's, unless its Chinese lexicon changed)
+        tokens = default_second_opinion().tokens(text, tokens, default_rulebook().segmenter.lexicon)
+    best: dict[str, float] = {}
+    for reading in readings:
+        for code, p in reading.model_categories:
+            if code not in found and p > best.get(code, -1.0):
+                best[code] = p
+    from_text = {code: (p, words) for code, p, words in opinion.above(tokens, skip=found)} if text else {}
+    for code, (p, _) in from_text.items():
+        best[code] = max(p, best.get(code, -1.0))
+    reasons = []
+    for code in CATEGORIES:
+        if code in best:
+            level = urgency_of(code)
+            # Words only where the text itself read highest: a text read one by one sealed its own.
+            p_text, text_words = from_text.get(code, (-1.0, ()))
+            words = text_words if p_text == best[code] else ()
+            reasons.append(Reason(
+                source="model",
+                rule=f"{CATEGORY_RULE}.{code}",
+                category=code,
+                urgency=None if level == "standard" else level,
+                matched=words,
+                concepts=(f"p={best[code]:.2f}",),
+            ))
+    return reasons
 
 
 def _second_opinion(

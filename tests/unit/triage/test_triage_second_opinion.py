@@ -69,7 +69,7 @@ def test_the_model_only_raises_urgency_and_never_changes_categories() -> None:
                for e in read_labelled(path) for text in (e.text,)}
     for language, text in labelled():
         inp = TriageInput(language=language, text=text)
-        rules, both = classify(inp), classify(inp, second_opinion=True)
+        rules, both = classify(inp), classify(inp, second_opinion=True, category_opinion=False)
         assert both.categories == rules.categories
         assert URGENCY_RANK[both.urgency] <= URGENCY_RANK[rules.urgency]
         model_reasons = [r for r in both.reasons if r.rule == RULE_ID]
@@ -86,7 +86,7 @@ def test_the_model_only_raises_urgency_and_never_changes_categories() -> None:
 def test_a_raise_names_its_probability_and_the_words_that_weighed_most(language: str, text: str) -> None:
     inp = TriageInput(language=language, text=text)
     assert classify(inp).urgency != "immediate"
-    decision = classify(inp, second_opinion=True)
+    decision = classify(inp, second_opinion=True, category_opinion=False)
     assert decision.urgency == "immediate"
     (reason,) = [r for r in decision.reasons if r.rule == RULE_ID]
     assert reason.source == "model" and reason.urgency == "immediate" and reason.category is None
@@ -174,7 +174,7 @@ def test_classify_and_eval_run_with_and_without_the_model(tmp_path: Path, capsys
 def test_a_story_read_text_by_text_is_weighed_by_the_model_too(language: str, text: str) -> None:
     """SMS seals each text as it arrives and keeps only its reading: the model's probability travels in the
     reading (no words), its strongest words go with the matches sealed beside the text."""
-    reading, matches = read_text(text, language, second_opinion=True)
+    reading, matches = read_text(text, language, second_opinion=True, category_opinion=False)
     plain, plain_matches = read_text(text, language)
     assert plain.model_probability is None and RULE_ID not in plain_matches
     assert reading.model_probability is not None and reading.model_probability >= default_model().immediate_threshold
@@ -182,13 +182,15 @@ def test_a_story_read_text_by_text_is_weighed_by_the_model_too(language: str, te
     assert all(not r.matched for r in reading.reasons)
     story = TriageInput(language=language, text="", readings=(reading,))
     assert classify(story).urgency != "immediate"
-    decision = classify(story, second_opinion=True)
+    decision = classify(story, second_opinion=True, category_opinion=False)
     assert decision.urgency == "immediate"
     (reason,) = [r for r in decision.reasons if r.rule == RULE_ID]
     assert reason.matched == () and reason.concepts == (f"p={reading.model_probability:.2f}",)
     # A calm text of the same story does not lower what the other text weighed.
-    calm, _ = read_text("I work at a farm near Leamington.", language, second_opinion=True)
-    both = classify(TriageInput(language=language, text="", readings=(calm, reading)), second_opinion=True)
+    calm, _ = read_text("I work at a farm near Leamington.", language, second_opinion=True, category_opinion=False)
+    both = classify(TriageInput(language=language, text="", readings=(calm, reading)), second_opinion=True,
+                    category_opinion=False)
     assert both.urgency == "immediate"
-    alone = classify(TriageInput(language=language, text="", readings=(calm,)), second_opinion=True)
+    alone = classify(TriageInput(language=language, text="", readings=(calm,)), second_opinion=True,
+                     category_opinion=False)
     assert alone.urgency != "immediate"
