@@ -49,6 +49,7 @@ from train_second_opinion import BENIGN, DEV, LABELLED, ROOT  # noqa: E402
 from signalement.triage.category_opinion import (  # noqa: E402
     FORMAT_VERSION,
     MODEL_PATH,
+    TABLE_PATH,
     CategoryModelFile,
     encode_table,
 )
@@ -352,6 +353,8 @@ def write(
     )
     probs = 1.0 / (1.0 + np.exp(-(x @ (q * scale) + b[columns])))
     sample = list(range(0, len(examples), max(1, len(examples) // 12)))[:12]
+    table = encode_table(q.ravel().tolist())
+    TABLE_PATH.write_bytes(table)
     model = CategoryModelFile(
         version=FORMAT_VERSION,
         training=record,
@@ -360,7 +363,7 @@ def write(
         thresholds=tuple(thresholds[code] for code in kept),
         biases=tuple(float(v) for v in b[columns]),
         scales=tuple(float(v) for v in scale),
-        table=encode_table(q.ravel().tolist()),
+        table_sha256=hashlib.sha256(table).hexdigest(),
         checks=tuple((examples[i].text, tuple(round(float(p), 9) for p in probs[i])) for i in sample),
     )
     MODEL_PATH.write_bytes(msgspec.json.format(msgspec.json.encode(model), indent=0) + b"\n")

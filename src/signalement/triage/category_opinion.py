@@ -24,7 +24,7 @@ policy says it only applies when nothing else does).
 
 from __future__ import annotations
 
-import base64
+import hashlib
 import heapq
 import math
 import sys
@@ -40,6 +40,9 @@ import msgspec
 from signalement.triage.second_opinion import TrainingRecord, char_grams
 
 MODEL_PATH = Path(__file__).with_name("category_opinion.json")
+# The weights beside it, raw: read straight into the table (a JSON or base64 copy would cost the worker
+# several MB of peak memory that the allocator keeps).
+TABLE_PATH = MODEL_PATH.with_suffix(".bin")
 FORMAT_VERSION = 1
 RULE_ID = "model.category"
 # Distinct tokens whose shares are kept (one packed integer of about 110 bytes each: about 1 MB at most).
@@ -57,7 +60,7 @@ class CategoryModelFile(msgspec.Struct, frozen=True, kw_only=True, forbid_unknow
     thresholds: tuple[float, ...]
     biases: tuple[float, ...]
     scales: tuple[float, ...]
-    table: str  # base64 of zlib of little-endian int16, (2 ** bits) rows of len(categories)
+    table_sha256: str  # of ``category_opinion.bin``: little-endian int16, (2 ** bits) rows of len(categories)
     # A few texts and the probabilities the trainer gave them: a test checks this module reads the same.
     checks: tuple[tuple[str, tuple[float, ...]], ...] = ()
 
@@ -78,21 +81,24 @@ def bucket(key: str, mask: int) -> int:
 class CategoryOpinion:
     """The loaded model. ``scores`` is pure; its token cache only saves work."""
 
-    def __init__(self, data: CategoryModelFile) -> None:
+    def __init__(self, data: CategoryModelFile, table_path: Path = TABLE_PATH) -> None:
         if data.version != FORMAT_VERSION:
             raise CategoryModelError(f"category-opinion model version {data.version}, expected {FORMAT_VERSION}")
         width = len(data.categories)
         if not (len(data.thresholds) == len(data.biases) == len(data.scales) == width) or width == 0:
             raise CategoryModelError("category-opinion columns disagree")
         table = array("h")
+        size = (1 << data.bits) * width
         try:
-            table.frombytes(zlib.decompress(base64.b64decode(data.table)))
-        except (ValueError, zlib.error) as exc:
+            with table_path.open("rb") as fh:
+                table.fromfile(fh, size)
+                extra = fh.read(1)
+        except (OSError, EOFError) as exc:
             raise CategoryModelError(f"category-opinion table unreadable: {exc}") from exc
+        if extra or hashlib.sha256(table).hexdigest() != data.table_sha256:
+            raise CategoryModelError("category-opinion table does not match its model file")
         if sys.byteorder != "little":
             table.byteswap()
-        if len(table) != (1 << data.bits) * width:
-            raise CategoryModelError("category-opinion table has the wrong size")
         self.categories = data.categories
         self.thresholds = data.thresholds
         # p >= t exactly when z >= logit(t): no exponential per report.
@@ -188,12 +194,12 @@ def _sigmoid(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
-def encode_table(weights: Sequence[int]) -> str:
-    """The data file's form of an int16 table (row-major), as ``CategoryOpinion`` reads it."""
+def encode_table(weights: Sequence[int]) -> bytes:
+    """The table file's bytes for an int16 table (row-major), as ``CategoryOpinion`` reads it."""
     table = array("h", weights)
     if sys.byteorder != "little":
         table.byteswap()
-    return base64.b64encode(zlib.compress(table.tobytes(), 9)).decode("ascii")
+    return table.tobytes()
 
 
 def read_model(path: Path = MODEL_PATH) -> CategoryModelFile:

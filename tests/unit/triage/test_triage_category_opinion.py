@@ -173,7 +173,11 @@ def test_a_damaged_model_file_is_refused() -> None:
     with pytest.raises(CategoryModelError):
         CategoryOpinion(msgspec.structs.replace(data, version=99))
     with pytest.raises(CategoryModelError):
-        CategoryOpinion(msgspec.structs.replace(data, table=data.table[:-40]))
+        CategoryOpinion(msgspec.structs.replace(data, table_sha256="0" * 64))
+    with pytest.raises(CategoryModelError):
+        CategoryOpinion(msgspec.structs.replace(data, bits=data.bits + 1))
+    with pytest.raises(CategoryModelError):
+        CategoryOpinion(msgspec.structs.replace(data, bits=data.bits - 1))
     with pytest.raises(CategoryModelError):
         CategoryOpinion(msgspec.structs.replace(data, thresholds=data.thresholds[:-1]))
 
