@@ -56,6 +56,7 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("en.confinement.locked", "tl", "padlock"): ENGLISH_IN,
     ("en.confinement.not_allowed_to_leave", "tl", "hostage"): ENGLISH_IN,
     ("en.danger.in_danger", "pa", "911"): ENGLISH_IN,
+    ("en.health_safety.no_protection", "pa", "chemical"): ENGLISH_IN,  # round 17: "chemical" in Punjabi
     ("en.danger.in_danger", "tl", "911"): ENGLISH_IN,
     ("en.danger.now", "tl", "emergency"): ENGLISH_IN,
     ("en.financial_abuse.debt_fraud", "tl", "scam"): ENGLISH_IN,

@@ -115,6 +115,11 @@ BLIND_R15 = HERE / "heldout_blind_r15.jsonl"
 # the second opinion was retrained with rounds 14 and 15 (model v2, decision 0020), then scored once untouched by
 # the lead with the rules, model v1 and model v2 (docs/triage.md "Round 16"). Never tuned on.
 BLIND_R16 = HERE / "heldout_blind_r16.jsonl"
+# Round 17 (issue 12): written on 2026-12-05 (03:50 UTC) by another separate writer with the same brief (taxonomy.md
+# only), sealed while the category opinion (decision 0021) was trained and committed (2f2c099), then scored once
+# untouched by the lead: rules alone, + the second opinion, + the category opinion, + both (docs/triage.md
+# "Round 17"). Tuned on since by the ninth rules pass; round 18 judges that pass and the retrained category opinion.
+BLIND_R17 = HERE / "heldout_blind_r17.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +136,7 @@ def probes_report():
     "path",
     [HELDOUT, PROBES, BENIGN, BENIGN_R2, *BLIND_R2, *BLIND_R3, TUNING_S6, BLIND_R6, TUNING_S7, BENIGN_S7, BLIND_R7,
      BLIND_R8, TUNING_S8, BLIND_R9, TUNING_S9, BLIND_R10, BLIND_R11, BLIND_R12, TUNING_S10, TUNING_S11,
-     BLIND_R13, TUNING_S12, BLIND_R14, BLIND_R15, BLIND_R16],
+     BLIND_R13, TUNING_S12, BLIND_R14, BLIND_R15, BLIND_R16, BLIND_R17],
     ids=lambda p: p.name,
 )
 def test_labelled_sets_are_well_formed(path):
@@ -355,6 +360,7 @@ UNTOUCHED = {
     BLIND_R14: (50 / 56, 102 / 128, 0.774),  # scored on the eighth pass's rules, sealed during it
     BLIND_R15: (48 / 56, 98 / 128, 0.734),  # the same
     BLIND_R16: (46 / 56, 100 / 128, 0.755),  # scored on the eighth pass's rules (39c89c5507cd51a4)
+    BLIND_R17: (46 / 56, 99 / 128, 0.832),  # the same rules, before the ninth pass
 }
 # The shipped combination, the rules and the second opinion (decision 0020, on by default), on the rounds that
 # judged it: (immediate recall, urgency accuracy), scored once untouched. Categories are the rules' alone. Rounds
@@ -363,6 +369,13 @@ UNTOUCHED_WITH_SECOND_OPINION = {
     BLIND_R14: (54 / 56, 106 / 128),
     BLIND_R15: (49 / 56, 99 / 128),
     BLIND_R16: (55 / 56, 105 / 128),
+    # round 17 judged the category opinion (decision 0021) with v2: from here on ``second_opinion=True`` runs both
+    BLIND_R17: (55 / 56, 114 / 128),
+}
+# The shipped combination's category micro-F1 on the round that judged the category opinion, scored once untouched
+# (the rules alone: 0.833).
+UNTOUCHED_WITH_OPINIONS_F1 = {
+    BLIND_R17: 0.880,
 }
 # The bar on rounds whose misses were fixed by family since (TUNED, docs/triage.md): every report in danger
 # caught, and (urgency accuracy, category micro-F1) at least these.
@@ -406,8 +419,16 @@ def test_the_rules_with_the_second_opinion_keep_their_blind_score(path):
     assert report.immediate_recall > alone.immediate_recall  # the model's raises are what this holds
 
 
+@pytest.mark.parametrize("path", list(UNTOUCHED_WITH_OPINIONS_F1), ids=lambda p: p.name)
+def test_the_category_opinion_keeps_its_blind_micro_f1(path):
+    report = evaluate(read_labelled(path), functools.partial(classify, second_opinion=True))
+    alone = evaluate(read_labelled(path))
+    assert report.micro_f1 >= UNTOUCHED_WITH_OPINIONS_F1[path], report.category_errors
+    assert report.micro_f1 > alone.micro_f1  # the category opinion's additions are what this holds
+
+
 BLIND_ROUNDS_OF_128 = [BLIND_R7, BLIND_R8, BLIND_R9, BLIND_R10, BLIND_R11, BLIND_R12, BLIND_R13, BLIND_R14,
-                       BLIND_R15, BLIND_R16]
+                       BLIND_R15, BLIND_R16, BLIND_R17]
 
 
 @pytest.mark.parametrize("path", BLIND_ROUNDS_OF_128, ids=lambda p: p.name)
