@@ -41,10 +41,8 @@ RETRAIN = (
     "src/signalement/triage/category_opinion.json (decision 0021: a retrained model needs a new blind round)"
 )
 # Labelled sets added after the shipped model was fixed, each left out of its training on purpose.
-NOT_TRAINED_ON: set[str] = {
-    # the blind round that judged this model (docs/triage.md, round 17)
-    "heldout_blind_r17.jsonl",
-}
+# (Round 17 judged the first model and is in the second's training; round 18 judges the second.)
+NOT_TRAINED_ON: set[str] = set()
 # Written for these tests, in no labelled set: the rules miss the category, the opinion adds it.
 ADDED_PROBES = (
     ("en", "after i asked about my overtime the supervisor gave me only two shifts this week", "reprisal"),
