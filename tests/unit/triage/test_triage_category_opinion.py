@@ -42,7 +42,7 @@ RETRAIN = (
 )
 # Labelled sets added after the shipped model was fixed, each left out of its training on purpose.
 # (Round 17 judged the first model and is in the second's training; round 18 judges the second.)
-NOT_TRAINED_ON: set[str] = set()
+NOT_TRAINED_ON: set[str] = {"heldout_blind_r18.jsonl"}
 # Written for these tests, in no labelled set: the rules miss the category, the opinion adds it.
 ADDED_PROBES = (
     ("en", "after i asked about my overtime the supervisor gave me only two shifts this week", "reprisal"),

@@ -120,6 +120,10 @@ BLIND_R16 = HERE / "heldout_blind_r16.jsonl"
 # untouched by the lead: rules alone, + the second opinion, + the category opinion, + both (docs/triage.md
 # "Round 17"). Tuned on since by the ninth rules pass; round 18 judges that pass and the retrained category opinion.
 BLIND_R17 = HERE / "heldout_blind_r17.jsonl"
+# Round 18 (issue 12): written on 2026-12-05 (03:50 UTC) by another separate writer with the same brief, sealed while
+# the ninth rules pass (tuned on round 17) and category opinion v2 were made, then scored once untouched by the lead
+# (docs/triage.md "Round 18"). Never tuned on.
+BLIND_R18 = HERE / "heldout_blind_r18.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -136,7 +140,7 @@ def probes_report():
     "path",
     [HELDOUT, PROBES, BENIGN, BENIGN_R2, *BLIND_R2, *BLIND_R3, TUNING_S6, BLIND_R6, TUNING_S7, BENIGN_S7, BLIND_R7,
      BLIND_R8, TUNING_S8, BLIND_R9, TUNING_S9, BLIND_R10, BLIND_R11, BLIND_R12, TUNING_S10, TUNING_S11,
-     BLIND_R13, TUNING_S12, BLIND_R14, BLIND_R15, BLIND_R16, BLIND_R17],
+     BLIND_R13, TUNING_S12, BLIND_R14, BLIND_R15, BLIND_R16, BLIND_R17, BLIND_R18],
     ids=lambda p: p.name,
 )
 def test_labelled_sets_are_well_formed(path):
@@ -361,6 +365,7 @@ UNTOUCHED = {
     BLIND_R15: (48 / 56, 98 / 128, 0.734),  # the same
     BLIND_R16: (46 / 56, 100 / 128, 0.755),  # scored on the eighth pass's rules (39c89c5507cd51a4)
     BLIND_R17: (46 / 56, 99 / 128, 0.832),  # the same rules, before the ninth pass
+    BLIND_R18: (49 / 56, 103 / 128, 0.762),  # scored on the ninth pass's rules (4c94075067581eba)
 }
 # The shipped combination, the rules and the second opinion (decision 0020, on by default), on the rounds that
 # judged it: (immediate recall, urgency accuracy), scored once untouched. Categories are the rules' alone. Rounds
@@ -371,11 +376,13 @@ UNTOUCHED_WITH_SECOND_OPINION = {
     BLIND_R16: (55 / 56, 105 / 128),
     # round 17 judged the category opinion (decision 0021) with v2: from here on ``second_opinion=True`` runs both
     BLIND_R17: (55 / 56, 114 / 128),
+    BLIND_R18: (52 / 56, 109 / 128),  # category opinion v2 with the second opinion v2
 }
 # The shipped combination's category micro-F1 on the round that judged the category opinion, scored once untouched
 # (the rules alone: 0.833).
 UNTOUCHED_WITH_OPINIONS_F1 = {
     BLIND_R17: 0.880,
+    BLIND_R18: 0.855,  # category opinion v2 (the rules alone: 0.763)
 }
 # The bar on rounds whose misses were fixed by family since (TUNED, docs/triage.md): every report in danger
 # caught, and (urgency accuracy, category micro-F1) at least these.
@@ -428,7 +435,7 @@ def test_the_category_opinion_keeps_its_blind_micro_f1(path):
 
 
 BLIND_ROUNDS_OF_128 = [BLIND_R7, BLIND_R8, BLIND_R9, BLIND_R10, BLIND_R11, BLIND_R12, BLIND_R13, BLIND_R14,
-                       BLIND_R15, BLIND_R16, BLIND_R17]
+                       BLIND_R15, BLIND_R16, BLIND_R17, BLIND_R18]
 
 
 @pytest.mark.parametrize("path", BLIND_ROUNDS_OF_128, ids=lambda p: p.name)

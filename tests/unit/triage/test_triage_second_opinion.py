@@ -42,6 +42,8 @@ NOT_TRAINED_ON: set[str] = {
     "heldout_blind_r16.jsonl",
     # the blind round that judged the category opinion (decision 0021) beside v2
     "heldout_blind_r17.jsonl",
+    # the blind round that judged the ninth pass and category opinion v2
+    "heldout_blind_r18.jsonl",
 }
 # Written for these tests, in no labelled set: the model raises each above the rules (checked below).
 RAISED_PROBES = (
