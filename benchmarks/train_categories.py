@@ -28,13 +28,9 @@ import hashlib
 import json
 import math
 import os
-import subprocess
 import sys
-import tarfile
-import tempfile
 import zlib
 from collections.abc import Sequence
-from io import BytesIO
 from pathlib import Path
 
 import msgspec
@@ -44,7 +40,7 @@ from scipy.optimize import minimize
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from train_second_opinion import BENIGN, DEV, LABELLED, ROOT  # noqa: E402
+from train_second_opinion import BENIGN, ROOT, Example, read_sources, untouched_decisions  # noqa: E402
 
 from signalement.triage.category_opinion import (  # noqa: E402
     FORMAT_VERSION,
@@ -88,61 +84,14 @@ HASH_BITS = int(os.environ.get("CATEGORY_HASH_BITS", "16"))
 MAX_ITER = 300
 
 
-class Example(msgspec.Struct, frozen=True):
-    source: str
-    lang: str
-    text: str
-    urgency: str
-    categories: tuple[str, ...]
-
-
-def read_sources() -> tuple[list[Example], dict[str, str]]:
-    paths = sorted(LABELLED.glob("*.jsonl")) + [DEV]
-    examples: list[Example] = []
-    hashes: dict[str, str] = {}
-    for path in paths:
-        data = path.read_bytes()
-        hashes[path.name] = hashlib.sha256(data).hexdigest()
-        for line in data.decode("utf-8").splitlines():
-            if line.strip():
-                row = json.loads(line)
-                examples.append(
-                    Example(path.name, row["lang"], row["text"], row["urgency"], tuple(row.get("categories", ())))
-                )
-    return examples, hashes
-
-
-_OLD_CLASSIFY = """
-import json, sys
-from signalement.triage.scoring import TriageInput, classify, rules_fingerprint
-rows = json.load(sys.stdin)
-out = [classify(TriageInput(language=lang, text=text)) for lang, text in rows]
-print(json.dumps({"rules": rules_fingerprint(), "urgency": [d.urgency for d in out],
-                  "categories": [list(d.categories) for d in out]}))
-"""
-
-
 class Decision(msgspec.Struct):
     urgency: str
     categories: tuple[str, ...]
 
 
-def untouched_decisions(name: str, examples: Sequence[Example]) -> list[Decision]:
-    commit, expected = UNTOUCHED[name]
-    archive = subprocess.run(["git", "archive", commit, "src"], cwd=ROOT, capture_output=True, check=True).stdout
-    with tempfile.TemporaryDirectory() as tmp:
-        with tarfile.open(fileobj=BytesIO(archive)) as tar:
-            tar.extractall(tmp, filter="data")
-        env = {**os.environ, "PYTHONPATH": str(Path(tmp) / "src")}
-        done = subprocess.run(
-            [sys.executable, "-c", _OLD_CLASSIFY],
-            input=json.dumps([(e.lang, e.text) for e in examples]),
-            capture_output=True, text=True, check=True, env=env, cwd=tmp,
-        )
-    result = json.loads(done.stdout)
-    if result["rules"] != expected:
-        raise SystemExit(f"{name}: commit {commit} has rules {result['rules']}, expected {expected}")
-    return [Decision(u, tuple(c)) for u, c in zip(result["urgency"], result["categories"], strict=True)]
+def untouched(name: str, examples: Sequence[Example]) -> list[Decision]:
+    urgencies, categories = untouched_decisions(name, examples, UNTOUCHED)
+    return [Decision(u, c) for u, c in zip(urgencies, categories, strict=True)]
 
 
 class HashedFeaturizer:
@@ -309,7 +258,7 @@ def main() -> None:
         w, b = fit(x[train_rows], y[train_rows], L2)
         probs = predict(x[held], w, b)
         if name in UNTOUCHED:
-            ruled = untouched_decisions(name, [examples[i] for i in held])
+            ruled = untouched(name, [examples[i] for i in held])
         else:
             ruled = [
                 Decision(d.urgency, d.categories)

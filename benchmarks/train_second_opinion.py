@@ -87,6 +87,7 @@ class Example(msgspec.Struct, frozen=True):
     lang: str
     text: str
     urgency: str
+    categories: tuple[str, ...] = ()  # the labels (``train_categories.py`` learns them)
 
 
 def read_sources() -> tuple[list[Example], dict[str, str]]:
@@ -100,7 +101,9 @@ def read_sources() -> tuple[list[Example], dict[str, str]]:
         for line in data.decode("utf-8").splitlines():
             if line.strip():
                 row = json.loads(line)
-                examples.append(Example(path.name, row["lang"], row["text"], row["urgency"]))
+                examples.append(
+                    Example(path.name, row["lang"], row["text"], row["urgency"], tuple(row.get("categories", ())))
+                )
     return examples, hashes
 
 
@@ -202,14 +205,23 @@ _OLD_CLASSIFY = """
 import json, sys
 from signalement.triage.scoring import TriageInput, classify, rules_fingerprint
 rows = json.load(sys.stdin)
-out = [classify(TriageInput(language=lang, text=text)).urgency for lang, text in rows]
-print(json.dumps({"rules": rules_fingerprint(), "urgency": out}))
+out = [classify(TriageInput(language=lang, text=text)) for lang, text in rows]
+print(json.dumps({"rules": rules_fingerprint(), "urgency": [d.urgency for d in out],
+                  "categories": [list(d.categories) for d in out]}))
 """
 
 
 def untouched_urgencies(name: str, examples: Sequence[Example]) -> list[str]:
     """The rules' urgency on each text of round ``name`` as it was scored untouched (an old commit)."""
-    commit, expected = UNTOUCHED[name]
+    return untouched_decisions(name, examples, UNTOUCHED)[0]
+
+
+def untouched_decisions(
+    name: str, examples: Sequence[Example], rounds: dict[str, tuple[str, str]]
+) -> tuple[list[str], list[tuple[str, ...]]]:
+    """The rules' urgency and categories on each text of round ``name`` as it was scored untouched: the rules of
+    ``rounds[name]``'s commit, whose fingerprint must be the one given beside it."""
+    commit, expected = rounds[name]
     archive = subprocess.run(["git", "archive", commit, "src"], cwd=ROOT, capture_output=True, check=True).stdout
     with tempfile.TemporaryDirectory() as tmp:
         with tarfile.open(fileobj=BytesIO(archive)) as tar:
@@ -227,7 +239,7 @@ def untouched_urgencies(name: str, examples: Sequence[Example]) -> list[str]:
     result = json.loads(done.stdout)
     if result["rules"] != expected:
         raise SystemExit(f"{name}: commit {commit} has rules {result['rules']}, expected {expected}")
-    return list(result["urgency"])
+    return list(result["urgency"]), [tuple(codes) for codes in result["categories"]]
 
 
 # -- choosing ------------------------------------------------------------------------------------------
