@@ -8,8 +8,8 @@ urgency the policy gives it (taxonomy.md), so it can raise a report, never lower
 
 Every setting is chosen before the round that judges it, by the protocol of decision 0020:
 
-1. the rules' real, untouched decisions (categories and urgency) on blind rounds 10-16, from ``git archive``
-   of the commit that added each round;
+1. the rules' real, untouched decisions (categories and urgency) on blind rounds 10-18 (v1: 10-16; v2: 10-17;
+   v3: 10-18), from ``git archive`` of the commit that added each round;
 2. leave-one-round-out: a model trained on every labelled text but that round's gives its probabilities on
    the round; the benign sets, each left out in turn, join the pool (an added category there is wrong);
 3. per category, a threshold chosen on the pooled probabilities by coordinate ascent on the net gain
@@ -70,6 +70,8 @@ UNTOUCHED = {
     "heldout_blind_r16.jsonl": ("646957f", "39c89c5507cd51a4"),
     # the round that judged the first category opinion (2f2c099), scored untouched on the eighth pass's rules
     "heldout_blind_r17.jsonl": ("de901bf", "39c89c5507cd51a4"),
+    # v3: the round that judged v2 (8ba317c), scored untouched on the ninth pass's rules
+    "heldout_blind_r18.jsonl": ("8ba317c", "4c94075067581eba"),
 }
 MODELLED = tuple(code for code in CATEGORIES if code != "other")
 # The settings, chosen on the pooled leave-one-round-out figures (decision 0021 has the grid): L2 1e-3, 1e-4,
@@ -209,16 +211,22 @@ def objective(gold: Sequence[Example], decided: Sequence[Decision]) -> int:
     return tp - fp + right
 
 
-def choose(
-    gold: Sequence[Example], rules: Sequence[Decision], probs: np.ndarray
-) -> dict[str, float]:
+def choose(gold: Sequence[Example], rules: Sequence[Decision], probs: np.ndarray) -> dict[str, float]:
     thresholds: dict[str, float] = {}
     base = objective(gold, rules)
     grid = [round(0.05 * i, 2) for i in range(1, 20)]
     for _ in range(3):
         for code in MODELLED:
-            best_t, best = None, objective(gold, [decide(r, p, {k: v for k, v in thresholds.items() if k != code})
-                                                 for r, p in zip(rules, probs, strict=True)])
+            best_t, best = (
+                None,
+                objective(
+                    gold,
+                    [
+                        decide(r, p, {k: v for k, v in thresholds.items() if k != code})
+                        for r, p in zip(rules, probs, strict=True)
+                    ],
+                ),
+            )
             without = best
             for t in grid:
                 trial = {**{k: v for k, v in thresholds.items() if k != code}, code: t}
@@ -298,8 +306,14 @@ def write(
     w, b = fit(x, y, L2)
     q, scale = quantize(w[:, columns])
     settings: dict[str, float | int | str | bool] = {
-        "l2": L2, "pairs": PAIRS, "grams": GRAMS, "bits": HASH_BITS, "min_gain": MIN_GAIN, "max_iter": MAX_ITER,
-        "gram_sizes": "3,4,5", "thresholds": json.dumps({code: thresholds[code] for code in kept}),
+        "l2": L2,
+        "pairs": PAIRS,
+        "grams": GRAMS,
+        "bits": HASH_BITS,
+        "min_gain": MIN_GAIN,
+        "max_iter": MAX_ITER,
+        "gram_sizes": "3,4,5",
+        "thresholds": json.dumps({code: thresholds[code] for code in kept}),
     }
     record = TrainingRecord(
         files=hashes,
@@ -326,7 +340,6 @@ def write(
     )
     MODEL_PATH.write_bytes(msgspec.json.format(msgspec.json.encode(model), indent=0) + b"\n")
     print(f"wrote {MODEL_PATH.relative_to(ROOT)}: {len(kept)} categories, {MODEL_PATH.stat().st_size / 1e6:.2f} MB")
-
 
 
 if __name__ == "__main__":

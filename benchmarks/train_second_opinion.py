@@ -3,9 +3,10 @@
 A new script beside ``second_opinion.py`` (decision 0019's evaluation, kept as its record): this one trains
 the model that ``signalement.triage.second_opinion`` loads, with the SAME feature function (the engine's
 tokens, per-token shares, adjacent pairs; see that module), and chooses every setting before the round that
-judges it (v1: rounds 10-13, judged on 14 and 15; v2: rounds 10-15, to be judged on 16):
+judges it (v1: rounds 10-13, judged on 14 and 15; v2: rounds 10-15, judged on 16; v3: rounds 10-18, to be
+judged on 19 and 20):
 
-1. the rules' real, untouched decisions on blind rounds 10-15: the rules as they were when each round was
+1. the rules' real, untouched decisions on blind rounds 10-18: the rules as they were when each round was
    scored untouched (the commit that added the round's file, whose rules fingerprint ``docs/triage.md``
    names), run from ``git archive`` of that commit in a temporary directory;
 2. leave-one-round-out: for each L2 and feature set, a model trained on every labelled text but that
@@ -68,6 +69,10 @@ UNTOUCHED = {
     # model v2: the rounds that judged v1, scored untouched on the eighth pass (23e0a79e… decides the same)
     "heldout_blind_r14.jsonl": ("626b9b8", "39c89c5507cd51a4"),
     "heldout_blind_r15.jsonl": ("626b9b8", "39c89c5507cd51a4"),
+    # model v3: the rounds that judged v2 (16, 17: eighth pass) and the category opinion v2 (18: ninth pass)
+    "heldout_blind_r16.jsonl": ("646957f", "39c89c5507cd51a4"),
+    "heldout_blind_r17.jsonl": ("de901bf", "39c89c5507cd51a4"),
+    "heldout_blind_r18.jsonl": ("8ba317c", "4c94075067581eba"),
 }
 BENIGN = ("heldout_benign.jsonl", "heldout_benign_r2.jsonl", "heldout_benign_s7.jsonl")
 
@@ -199,7 +204,7 @@ def as_model(
 EMPTY_RECORD = TrainingRecord(files={}, fingerprint="", settings={}, texts=0, immediate=0, rules="")
 
 
-# -- the rules' untouched decisions on rounds 10-15 ----------------------------------------------------
+# -- the rules' untouched decisions on rounds 10-18 ----------------------------------------------------
 
 _OLD_CLASSIFY = """
 import json, sys
@@ -328,7 +333,7 @@ def main() -> None:
         untouched[name] = untouched_urgencies(name, [examples[i] for i in indices])
     gold = [examples[i].urgency for indices in rounds.values() for i in indices]
     rules_alone = [u for name in rounds for u in untouched[name]]
-    print(f"rules alone, untouched, pooled over rounds 10-15: {figures(gold, rules_alone)}")
+    print(f"rules alone, untouched, pooled over rounds 10-18: {figures(gold, rules_alone)}")
 
     def held_out_probs(pairs: bool, l2: float, prune: float, held: list[int]) -> list[float]:
         featurizer = Featurizer(pairs)
