@@ -36,15 +36,10 @@ RETRAIN = (
 )
 # Labelled sets added after the shipped model was fixed, each left out of its training on purpose. A new set must
 # be named here (or the model retrained), so that none is left out silently.
-NOT_TRAINED_ON: set[str] = {
-    # the blind round that judged model v2 (docs/triage.md, round 16): a model retrained on it needs a round 17
-    # written blind first, to be judged on
-    "heldout_blind_r16.jsonl",
-    # the blind round that judged the category opinion (decision 0021) beside v2
-    "heldout_blind_r17.jsonl",
-    # the blind round that judged the ninth pass and category opinion v2
-    "heldout_blind_r18.jsonl",
-}
+# Model v3 is trained on rounds 10-18 (16 judged v2, 17 the category opinion v1, 18 the ninth pass and category
+# opinion v2): none is left out now. Rounds 19 and 20, written blind and not yet in the repository, will judge v3;
+# each goes here when it is added, until a model is retrained on it.
+NOT_TRAINED_ON: set[str] = set()
 # Written for these tests, in no labelled set: the model raises each above the rules (checked below).
 RAISED_PROBES = (
     ("en", "the supervisor keeps coming into the girls room late and sits close, he says dont tell the boss"),
@@ -68,9 +63,9 @@ def test_the_shipped_model_was_trained_on_the_labelled_sets_as_they_are() -> Non
 
 
 def test_the_model_only_raises_urgency_and_never_changes_categories() -> None:
-    raised = 0
-    trained = {text for path in HERE.glob("*.jsonl") if path.name not in NOT_TRAINED_ON
-               for e in read_labelled(path) for text in (e.text,)}
+    raised = wrong = 0
+    trained = {e.text: e.urgency for path in HERE.glob("*.jsonl") if path.name not in NOT_TRAINED_ON
+               for e in read_labelled(path)}
     for language, text in labelled():
         inp = TriageInput(language=language, text=text)
         rules, both = classify(inp), classify(inp, second_opinion=True, category_opinion=False)
@@ -80,10 +75,13 @@ def test_the_model_only_raises_urgency_and_never_changes_categories() -> None:
         assert bool(model_reasons) == (both.urgency != rules.urgency)
         if model_reasons and text in trained:
             raised += 1
+            wrong += trained[text] != "immediate"
             assert [r for r in both.reasons if r.rule not in (RULE_ID, "default.standard")] == [
                 r for r in rules.reasons if r.rule != "default.standard"
             ]
-    assert raised < 20  # on its own training texts the model raises almost nothing (blind rounds: many)
+    # On its own training texts the model raises only what the rules still miss: v2 raised 14 (rounds 14-15), v3 40
+    # (rounds 14-18, whose reports in danger the ninth pass's rules still miss), every one labelled immediate.
+    assert raised < 50 and wrong < 5, (raised, wrong)
 
 
 @pytest.mark.parametrize(("language", "text"), RAISED_PROBES)
