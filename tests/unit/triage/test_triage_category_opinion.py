@@ -41,8 +41,9 @@ RETRAIN = (
     "src/signalement/triage/category_opinion.json (decision 0021: a retrained model needs a new blind round)"
 )
 # Labelled sets added after the shipped model was fixed, each left out of its training on purpose.
-# (Round 17 judged the first model and is in the second's training; round 18 judges the second.)
-NOT_TRAINED_ON: set[str] = {"heldout_blind_r18.jsonl"}
+# (Round 17 judged v1 and is in v2's training; round 18 judged v2 and is in v3's.) None is left out now: rounds 19
+# and 20, written blind and not yet in the repository, will judge v3; each goes here when it is added.
+NOT_TRAINED_ON: set[str] = set()
 # Written for these tests, in no labelled set: the rules miss the category, the opinion adds it.
 ADDED_PROBES = (
     ("en", "after i asked about my overtime the supervisor gave me only two shifts this week", "reprisal"),
