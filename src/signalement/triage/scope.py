@@ -17,6 +17,11 @@ file has a ``[scope]`` table (``docs/triage.md``) with its language's
   nothing;
 * ``reported`` words (news, article, noticias, balita, khabar, tin tức, 新闻): a match in the
   same sentence is *reported*: "I read in the news that workers were locked on a farm";
+* ``comparisons`` (before a report word) and ``comparisons_after`` (after it, in verb-final Hindi,
+  Punjabi and in Chinese): a report word a few words after "like a", "comme dans", "como en", "parang",
+  "jaise", "giống như", 像 (or just before "jaisa", "ਵਰਗਾ", 一样) is a *comparison*, not a report: "he
+  beat me, it was like a movie" is the reporter's own account (tenth pass); another report word in the
+  sentence still makes it reported;
 * ``questions``: words that, right after a hypothetical word, make it an indirect question
   ("kung bakit" = "why", "I don't know if it's legal"), which states the act;
 * ``boundaries``: conjunctions that end a clause ("but", "and", "mais", "pero", "lekin",
@@ -57,6 +62,10 @@ DEFAULT_NEGATION_WINDOW = 3
 NEGATION_AFTER = {"hi": 3, "pa": 3}
 NEGATION_INSIDE = frozenset({"hi", "pa", "zh"})
 
+# Words between a comparison ("like a", 像) and the report word it compares to, before and after it.
+COMPARISON_BEFORE = 4
+COMPARISON_AFTER = 3
+
 # Sentence ends (reported speech scope) and other clause ends, in every script.
 _SENTENCE_END = ".!?…\n\r\u3002\uff01\uff1f\u0964\u0965"
 _CLAUSE_END = _SENTENCE_END + ",;:()\"\u201c\u201d\uff0c\uff1b\uff1a\u3001"
@@ -89,6 +98,8 @@ class ScopeSpec(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     questions: tuple[str, ...] = ()
     habitual: tuple[str, ...] = ()
     reported: tuple[str, ...] = ()
+    comparisons: tuple[str, ...] = ()
+    comparisons_after: tuple[str, ...] = ()
     boundaries: tuple[str, ...] = ()
     contrasts: tuple[str, ...] = ()
     markers: tuple[str, ...] = ()
@@ -111,6 +122,8 @@ class LanguageScope:
     questions: frozenset[str]
     habitual: frozenset[str]
     reported: tuple[Phrase, ...]
+    comparisons: tuple[Phrase, ...]
+    comparisons_after: tuple[Phrase, ...]
     boundaries: frozenset[str]
     contrasts: frozenset[str]
     markers: frozenset[str]
@@ -140,6 +153,15 @@ class ScopeTables:
                     offset = max(range(len(phrase)), key=lambda i: (phrase[i] not in common, len(phrase[i]), i))
                     keyed.setdefault(phrase[offset], []).append((code, kind, phrase, offset))
         self.markers = {word: frozenset(codes) for word, codes in markers.items()}
+        # The comparisons a report word of each language is read with: its own, and those of the
+        # languages its rules read code-switched ("bilkul movie jaisa" in a Hinglish sentence).
+        self.comparisons: dict[str, tuple[tuple[Phrase, ...], tuple[Phrase, ...]]] = {}
+        for code, scope in languages.items():
+            partners = [scope] + [languages[c] for c in sorted(scope.code_switch_with) if c in languages]
+            before = tuple(dict.fromkeys(p for s in partners for p in s.comparisons))
+            after = tuple(dict.fromkeys(p for s in partners for p in s.comparisons_after))
+            if before or after:
+                self.comparisons[code] = (before, after)
         self.marker_words = frozenset(self.markers)
         self.cue_words = {word: tuple(entries) for word, entries in keyed.items()}
         # The languages each cue's key word may start a cue of: a text whose words hold none of a
@@ -199,6 +221,8 @@ def compile_scope(language: str, spec: ScopeSpec, words: Callable[[str], list[st
         questions=singles(spec.questions),
         habitual=singles(spec.habitual),
         reported=reported,
+        comparisons=phrases(spec.comparisons),
+        comparisons_after=phrases(spec.comparisons_after),
         boundaries=singles(spec.boundaries),
         contrasts=singles(spec.contrasts) or singles(spec.boundaries),
         markers=singles(spec.markers),
@@ -420,6 +444,8 @@ class TextScope:
                 for code, kind, phrase, offset in keyed[tokens[position]]:
                     start = position - offset
                     if len(phrase) == 1 or (start >= 0 and tuple(tokens[start : start + len(phrase)]) == phrase):
+                        if kind == 2 and self._compared(code, start, start + len(phrase) - 1):
+                            continue  # "it was like a movie": a comparison, not a report
                         found = cues.get(code)
                         if found is None:
                             found = cues[code] = ([], [], [])
@@ -429,6 +455,30 @@ class TextScope:
                     positions.sort()
             self._cues = cues
         return self._cues.get(language, _NO_CUES)
+
+    def _compared(self, language: str, start: int, end: int) -> bool:
+        """A comparison word of ``language`` ("like a", "comme dans", 像) ends up to
+        ``COMPARISON_BEFORE`` words before the report word at ``start``..``end``, or one
+        (``comparisons_after``: "jaisa", 一样) starts up to ``COMPARISON_AFTER`` words after it, in the
+        same clause."""
+        found = self._tables.comparisons.get(language)
+        if found is None:
+            return False
+        before, after = found
+        tokens, segment = self.tokens, self.segment(start)
+        for phrase in before:
+            size = len(phrase)
+            # It may share the report word's first word: "como una" + "una película".
+            for last in range(max(start - COMPARISON_BEFORE, size - 1), min(start + size - 1, end)):
+                first = last - size + 1
+                if first < start and tuple(tokens[first : last + 1]) == phrase and self.segment(first) == segment:
+                    return True
+        for phrase in after:
+            size = len(phrase)
+            for first in range(end + 1, min(end + 1 + COMPARISON_AFTER, len(tokens) - size + 1)):
+                if tuple(tokens[first : first + size]) == phrase and self.segment(first + size - 1) == segment:
+                    return True
+        return False
 
     def weakness(
         self, language: str, span: tuple[int, int], deniable: bool = True, inside: bool = False, asked: bool = False

@@ -6,6 +6,13 @@ Probes and counter-probes written for this file (not round 18's texts):
    película", "parang pelikula", "फिल्म जैसा", "giống như phim", 像电影一样) is stated, not reported: it
    keeps its categories, its urgency and the human-look net; a film plot or news story the worker only
    watched stays reported, even beside a comparison word;
+2. locked in for the night with no key: the door shut "with a key from the outside", or the shutter or gate
+   closed and the key taken home (en fr es tl hi pa zh; vi and es already read it); a key one carries for a
+   shop or a truck is not confinement;
+3. seized by the neck or the hair (fr, hi, zh; the other languages already read it) is violence; a sore
+   neck, hair tied back for hygiene, a head bumped by accident are not;
+4. shouting "fire" in a drill (en fr es tl) is not an insult, now that "like a disaster movie" no longer
+   hides the sentence.
 """
 
 from __future__ import annotations
@@ -111,3 +118,118 @@ def test_a_story_only_watched_stays_reported(language: str, text: str) -> None:
     urgency, categories, _ = _decide(language, text)
     assert urgency != "immediate", text
     assert not categories & {"physical_abuse", "confinement"}, text
+
+
+# ---- 2. locked in for the night: a key from outside, the key taken home ------------------------------
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "at night the boss closes the door of the bunkhouse with a key from the outside and opens it at 5"),
+        (
+            "en",
+            "after 9 pm the shutter is pulled down and the boss takes the key home, he opens it at 6 in the morning",
+        ),
+        ("fr", "le soir le patron ferme la porte de la maison avec une clé de l'extérieur"),
+        ("fr", "après 21h le patron ferme le portail et part avec la clé, il revient ouvrir le matin"),
+        ("es", "a las 9 bajan la cortina y el patrón se lleva la llave a su casa, abre a las 6 de la mañana"),
+        (
+            "tl",
+            "pagkatapos ng 9 ng gabi binababa ang shutter at iniuuwi ng amo ang susi, binubuksan niya ng 6 ng umaga",
+        ),
+        ("hi", "रात 9 बजे के बाद नीचे का शटर गिरा दिया जाता है और चाबी मालिक अपने घर ले जाता है"),
+        ("hi", "raat ko malik gate band karke chabi apne ghar le jata hai, subah 6 baje kholta hai"),
+        ("pa", "raat nu malik gate band karke chabi apne ghar lai janda, savere 6 vaje kholda"),
+        ("pa", "ਰਾਤ ਨੂੰ ਮਾਲਕ ਸ਼ਟਰ ਸੁੱਟ ਕੇ ਚਾਬੀ ਆਪਣੇ ਘਰ ਲੈ ਜਾਂਦਾ ਹੈ"),
+        ("vi", "sau 9 giờ tối ông chủ kéo cửa cuốn xuống và cầm chìa khóa về nhà"),
+        ("zh", "晚上九点以后老板把卷帘门拉下来，钥匙带回家，早上六点才开"),
+    ],
+)
+def test_locked_in_for_the_night_is_confinement(language: str, text: str) -> None:
+    urgency, categories, _ = _decide(language, text)
+    assert urgency == "immediate" and "confinement" in categories, text
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "I forgot my key so I waited outside until the boss came, he opens the shop at 6"),
+        ("en", "my roommate took the key home by mistake, I locked myself out"),
+        ("fr", "le patron ramène la clé du camion chez lui le soir"),
+        ("es", "el patrón se lleva las llaves de la camioneta a su casa"),
+        ("tl", "iniuuwi ng amo ang susi ng van para walang gumamit"),
+        ("hi", "malik truck ki chabi ghar le jata hai"),
+        ("hi", "मैं दुकान की चाबी घर ले जाता हूँ क्योंकि मैं सुबह खोलता हूँ"),
+        ("pa", "main dukan di chabi ghar lai janda haan, savere kholda haan"),
+        ("zh", "老板把车钥匙带回家了，我们周末没法去超市"),
+    ],
+)
+def test_a_key_carried_home_is_not_confinement(language: str, text: str) -> None:
+    urgency, categories, _ = _decide(language, text)
+    assert "confinement" not in categories and urgency != "immediate", text
+
+
+# ---- 3. seized by the neck or the hair --------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "he grabbed me by the hair and slammed my head into the wall"),
+        ("fr", "le gérant m'a attrapé par le cou et m'a tenu contre la porte du frigo"),
+        ("fr", "le contremaître m'a saisi par les cheveux"),
+        ("es", "me jaló del pelo y me estrelló la cabeza contra la pared"),
+        ("tl", "sinabunutan ako ng foreman at inuntog ang ulo ko sa pader"),
+        ("hi", "supervisor ne mera gala pakda aur deewar se laga diya"),
+        ("hi", "मालिक ने मेरे बाल पकड़कर सिर दीवार पर मारा"),
+        ("pa", "ਮਾਲਕ ਨੇ ਮੇਰੇ ਵਾਲ ਫੜ ਕੇ ਸਿਰ ਕੰਧ ਨਾਲ ਮਾਰਿਆ"),
+        ("vi", "quản lý túm tóc em đập đầu vào tường"),
+        ("zh", "他抓着我的头发往墙上撞了一下"),
+        ("zh", "工头掐住我的脖子把我按在墙上"),
+    ],
+)
+def test_seized_by_the_neck_or_hair_is_violence(language: str, text: str) -> None:
+    urgency, categories, _ = _decide(language, text)
+    assert urgency == "immediate" and "physical_abuse" in categories, text
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("fr", "j'ai mal au cou à force de porter des caisses"),
+        ("zh", "车间要求戴帽子，头发要扎起来"),
+        ("zh", "我不小心头撞到墙了，有点晕"),
+        ("zh", "墙上贴着通知说下个月涨工资"),
+        ("hi", "humne poster deewar se laga diya"),
+        ("hi", "garmi mein gala sookh jata hai aur paani nahi milta"),
+    ],
+)
+def test_a_neck_or_hair_without_a_hand_on_it_is_not_violence(language: str, text: str) -> None:
+    _, categories, _ = _decide(language, text)
+    assert "physical_abuse" not in categories, text
+
+
+# ---- 4. shouting "fire" in a drill --------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "fire drill this morning, everyone was yelling fire, it was like a disaster movie"),
+        ("fr", "exercice d'incendie ce matin, tout le monde crie au feu, on aurait dit un film catastrophe"),
+        ("es", "hubo simulacro y todos gritando fuego, como una película"),
+        ("tl", "may fire drill kanina, lahat sumisigaw ng sunog, parang pelikula"),
+    ],
+)
+def test_shouting_fire_is_not_an_insult(language: str, text: str) -> None:
+    _, categories, _ = _decide(language, text)
+    assert "psychological_abuse" not in categories, text
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "the boss yells at us every day"),
+        ("fr", "le patron nous crie dessus tous les jours"),
+        ("es", "el mayordomo nos grita todo el día"),
+        ("tl", "sinisigawan kami ng amo araw-araw"),
+    ],
+)
+def test_yelling_at_workers_is_still_psychological_abuse(language: str, text: str) -> None:
+    _, categories, _ = _decide(language, text)
+    assert "psychological_abuse" in categories, text
