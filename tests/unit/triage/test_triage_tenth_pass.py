@@ -12,7 +12,9 @@ Probes and counter-probes written for this file (not round 18's texts):
 3. seized by the neck or the hair (fr, hi, zh; the other languages already read it) is violence; a sore
    neck, hair tied back for hygiene, a head bumped by accident are not;
 4. shouting "fire" in a drill (en fr es tl) is not an insult, now that "like a disaster movie" no longer
-   hides the sentence.
+   hides the sentence;
+5. film genres in Chinese (恐怖片, 鬼片, 动作片…) are fiction as 电影 is; Hindi and Punjabi "goliyan" beside
+   guns are bullets, not pills hoarded; Spanish "dice que soy burra" is an insult.
 """
 
 from __future__ import annotations
@@ -233,3 +235,50 @@ def test_shouting_fire_is_not_an_insult(language: str, text: str) -> None:
 def test_yelling_at_workers_is_still_psychological_abuse(language: str, text: str) -> None:
     _, categories, _ = _decide(language, text)
     assert "psychological_abuse" in categories, text
+
+
+# ---- 5. Chinese film genres; bullets beside guns; "dice que soy burra" --------------------------------
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("zh", "昨晚宿舍大家一起看了一部杀人的恐怖片，吓死我了。想问一下加班费怎么算？"),
+        ("zh", "周末看了个鬼片，里面有人被锁在地下室。我的问题是工资晚发。"),
+        ("pa", "raat nu bunkhouse vich gangster gaane chalde rahe, goliyan te bandookan wale, sab nachde rahe"),
+    ],
+)
+def test_fiction_and_bullets_are_not_danger(language: str, text: str) -> None:
+    urgency, _, _ = _decide(language, text)
+    assert urgency != "immediate", text
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("zh", "老板把我们锁在宿舍里，跟恐怖片一样"),
+        ("pa", "main goliyan ikathiyan kar rahi haan, hun jeena nahi"),
+        ("hi", "maine neend ki goliyan jama kar li hain, ab jeena nahi chahti"),
+        ("pa", "malik ne bandook dikha ke dhamki ditti"),
+    ],
+)
+def test_real_danger_beside_them_is_still_immediate(language: str, text: str) -> None:
+    urgency, _, _ = _decide(language, text)
+    assert urgency == "immediate", text
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("hi", "raat bhar gaane chale, goliyan aur bandook wale, sab naache"),
+        ("pa", "gaane vich goliyan te bandookan di gall si"),
+    ],
+)
+def test_bullets_beside_guns_are_not_pills_hoarded(language: str, text: str) -> None:
+    _, _, stated = _decide(language, text)
+    assert f"{language}.danger.self_harm_pills_hoarded" not in stated, text
+
+
+def test_dice_que_soy_burra_is_an_insult() -> None:
+    _, categories, _ = _decide("es", "la encargada dice todos los días que soy burra y que huelo mal")
+    assert "psychological_abuse" in categories
+    _, categories, _ = _decide("es", "soy burra para las matemáticas, ¿cómo calculo mis horas?")
+    assert "psychological_abuse" not in categories
