@@ -14,7 +14,9 @@ Probes and counter-probes written for this file (not round 18's texts):
 4. shouting "fire" in a drill (en fr es tl) is not an insult, now that "like a disaster movie" no longer
    hides the sentence;
 5. film genres in Chinese (恐怖片, 鬼片, 动作片…) are fiction as 电影 is; Hindi and Punjabi "goliyan" beside
-   guns are bullets, not pills hoarded; Spanish "dice que soy burra" is an insult.
+   guns are bullets, not pills hoarded; Spanish "dice que soy burra" is an insult;
+6. "killing myself with work" (en) and "nagpapakamatay sa trabaho" (tl) say worn out, not self-harm; a wish to
+   die beside them, or "kill myself at work", still is.
 """
 
 from __future__ import annotations
@@ -282,3 +284,31 @@ def test_dice_que_soy_burra_is_an_insult() -> None:
     assert "psychological_abuse" in categories
     _, categories, _ = _decide("es", "soy burra para las matemáticas, ¿cómo calculo mis horas?")
     assert "psychological_abuse" not in categories
+
+
+# ---- 6. "killing myself with work" --------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "im killing myself with work just to pay back the recruiter"),
+        ("en", "I am killing myself working 80 hours to send money home"),
+        ("tl", "nagpapakamatay ako sa trabaho para lang mabayaran sila"),
+    ],
+)
+def test_worn_out_by_work_is_not_self_harm(language: str, text: str) -> None:
+    urgency, _, stated = _decide(language, text)
+    assert f"{language}.danger.self_harm" not in stated and urgency != "immediate", text
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "I'm killing myself with work and some nights I want to kill myself"),
+        ("en", "I want to kill myself at work, nobody cares"),
+        ("en", "some nights I think about killing myself"),
+        ("tl", "gusto kong magpakamatay sa trabaho"),
+    ],
+)
+def test_a_wish_to_die_is_still_immediate(language: str, text: str) -> None:
+    urgency, _, _ = _decide(language, text)
+    assert urgency == "immediate", text
