@@ -16,7 +16,9 @@ Probes and counter-probes written for this file (not round 18's texts):
 5. film genres in Chinese (恐怖片, 鬼片, 动作片…) are fiction as 电影 is; Hindi and Punjabi "goliyan" beside
    guns are bullets, not pills hoarded; Spanish "dice que soy burra" is an insult;
 6. "killing myself with work" (en) and "nagpapakamatay sa trabaho" (tl) say worn out, not self-harm; a wish to
-   die beside them, or "kill myself at work", still is.
+   die beside them, or "kill myself at work", still is;
+7. overcrowding said as a count: "we are 8 in 2 rooms" (six or more people in one or two rooms), in every
+   language; hours worked in a room, or four people in two rooms, are not.
 """
 
 from __future__ import annotations
@@ -312,3 +314,35 @@ def test_worn_out_by_work_is_not_self_harm(language: str, text: str) -> None:
 def test_a_wish_to_die_is_still_immediate(language: str, text: str) -> None:
     urgency, _, _ = _decide(language, text)
     assert urgency == "immediate", text
+
+
+# ---- 7. "we are 8 in 2 rooms" ----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "we are 8 people in 2 rooms and one bathroom"),
+        ("es", "Somos 9 en 2 cuartos y un solo baño."),
+        ("fr", "on est 8 dans 2 chambres au-dessus du garage"),
+        ("tl", "8 kami sa 2 kwarto sa bahay ng employer"),
+        ("hi", "hum 8 log 2 kamron mein rehte hain"),
+        ("pa", "asi 7 bande 2 kamrean vich rehnde haan"),
+        ("vi", "8 người ở 2 phòng nhỏ"),
+        ("zh", "8个人住两个房间"),
+    ],
+)
+def test_many_people_in_few_rooms_is_housing(language: str, text: str) -> None:
+    _, categories, _ = _decide(language, text)
+    assert "housing" in categories, text
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "I worked 10 hours in one room cleaning"),
+        ("en", "we are 4 people in 2 rooms, it is fine"),
+        ("es", "trabajo 8 horas en 2 cuartos fríos"),
+    ],
+)
+def test_hours_in_a_room_are_not_overcrowding(language: str, text: str) -> None:
+    _, categories, _ = _decide(language, text)
+    assert "housing" not in categories, text
