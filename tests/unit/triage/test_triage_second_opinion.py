@@ -128,6 +128,14 @@ def test_the_model_reads_the_tokens_the_rules_read() -> None:
         assert model.tokens(text, engine, frozenset()) == text_tokens(text, model.segmenter)
 
 
+def test_the_shipped_model_cuts_chinese_with_the_rules_lexicon() -> None:
+    # Not a matter of correctness (the test above: a model trained on another lexicon cuts Chinese again with
+    # its own), but of cost: then every report with Han characters is tokenized twice. The tenth pass added
+    # Chinese film words after v3 was first trained, and both opinions fell from 61 to 99 µs a 2 KB report
+    # (benchmarks/triage.py) until the model was trained again on the rules' lexicon.
+    assert default_model().han_words == default_rulebook().segmenter.lexicon, RETRAIN
+
+
 def test_an_empty_or_unknown_text_scores_the_bias_alone() -> None:
     model = default_model()
     assert model.score([]) == model.data.bias
