@@ -57,6 +57,8 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("en.confinement.not_allowed_to_leave", "tl", "hostage"): ENGLISH_IN,
     ("en.danger.in_danger", "pa", "911"): ENGLISH_IN,
     ("en.health_safety.no_protection", "pa", "chemical"): ENGLISH_IN,  # round 17: "chemical" in Punjabi
+    ("en.health_safety.no_protection", "hi", "chemical"): ENGLISH_IN,  # round 19: "chemical" in Hinglish
+    ("en.other.question", "tl", "question"): ENGLISH_IN,  # round 19: "question" in Taglish
     ("en.danger.in_danger", "tl", "911"): ENGLISH_IN,
     ("en.danger.now", "tl", "emergency"): ENGLISH_IN,
     ("en.financial_abuse.debt_fraud", "tl", "scam"): ENGLISH_IN,
