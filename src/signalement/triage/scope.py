@@ -383,10 +383,13 @@ class TextScope:
         also show ``language`` (French "la", "de" show Spanish too; "los" and "ñ" do not)."""
         if self._evidence is None:
             raw = self.text
-            # The distinct characters first (at C speed), then only the language letters among them.
+            # The language letters of the text at C speed (``any_letter`` is the class of exactly
+            # ``cased_letters``): iterating a non-ASCII text makes a string per character, which
+            # cost twice as much.
+            any_letter = self._tables.any_letter
             found_letters = (
-                frozenset(c.lower() for c in self._tables.cased_letters.intersection(raw))
-                if self._tables.any_letter is not None and not raw.isascii()
+                frozenset(map(str.lower, set(any_letter.findall(raw))))
+                if any_letter is not None and not raw.isascii()
                 else frozenset()
             )
             words = self._tables.marker_words.intersection(self._distinct or self.tokens)
