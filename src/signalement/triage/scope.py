@@ -176,6 +176,20 @@ class ScopeTables:
         self.cased_letters: frozenset[str] = frozenset().union(*cased.values()) if cased else frozenset()
         every = "".join(sorted(self.cased_letters))
         self.any_letter = re.compile("[" + re.escape(every) + "]") if every else None
+        # The marker words of each language and of the languages it code-switches with.
+        self.own_markers = {
+            code: scope.markers.union(*(languages[c].markers for c in scope.code_switch_with if c in languages))
+            for code, scope in languages.items()
+        }
+        # For each two languages, a search for a letter of the first (in either case) that the
+        # second does not have ("ñ" is Spanish, not French): ``_others_show_alone``.
+        self.letters_beyond: dict[tuple[str, str], Callable[[str], re.Match[str] | None]] = {}
+        for code, other in languages.items():
+            for language, scope in languages.items():
+                own = other.letters - scope.letters
+                chars = "".join(sorted(c for c in self.cased_letters if c.lower() in own))
+                if chars:
+                    self.letters_beyond[(code, language)] = re.compile("[" + re.escape(chars) + "]").search
         self.scripts = tuple(
             (code, re.compile(f"[{low}-{high}]")) for code, low, high in _SCRIPT_RANGES if code in languages
         )
@@ -286,7 +300,7 @@ class TextScope:
         self._raw_sentences: list[str] | None = None
         self._allowed: dict[tuple[str, int, int], bool] = {}
         self._verdicts: dict[str, bool | None] = {}
-        self._evidence: tuple[frozenset[str], frozenset[str]] | None = None
+        self._evidence: frozenset[str] | None = None
         self._reported: dict[str, frozenset[int]] = {}
         self._text_languages: frozenset[str] | None = None
         self._cues: dict[str, tuple[list[int], list[int], list[int]]] | None = None
@@ -381,29 +395,24 @@ class TextScope:
     def _others_show_alone(self, language: str, scope: LanguageScope, whole: frozenset[str]) -> bool:
         """True when another language shows in the text by a word, letter or script that does not
         also show ``language`` (French "la", "de" show Spanish too; "los" and "ñ" do not)."""
-        if self._evidence is None:
-            raw = self.text
-            # The language letters of the text at C speed (``any_letter`` is the class of exactly
-            # ``cased_letters``): iterating a non-ASCII text makes a string per character, which
-            # cost twice as much.
-            any_letter = self._tables.any_letter
-            found_letters = (
-                frozenset(map(str.lower, set(any_letter.findall(raw))))
-                if any_letter is not None and not raw.isascii()
-                else frozenset()
-            )
-            words = self._tables.marker_words.intersection(self._distinct or self.tokens)
-            self._evidence = (frozenset(words), found_letters)
-        words, letters = self._evidence
-        own_words = scope.markers.union(*(self._scopes[c].markers for c in scope.code_switch_with if c in self._scopes))
+        words = self._evidence
+        if words is None:
+            words = self._evidence = frozenset(self._tables.marker_words.intersection(self._distinct or self.tokens))
+        raw = self.text
+        beyond = self._tables.letters_beyond if self._tables.any_letter is not None and not raw.isascii() else None
+        own_words = self._tables.own_markers[language]
         for code in whole:
             if code == language or code in scope.code_switch_with:
                 continue
             other = self._scopes[code]
             if code in _SCRIPT_LANGUAGES or not (words & other.markers) <= own_words:
                 return True
-            if not (letters & other.letters) <= scope.letters:
-                return True
+            # A letter of the other language that ``language`` does not have: one search that
+            # stops at the first one (collecting every letter of a long text cost more).
+            if beyond is not None:
+                search = beyond.get((code, language))
+                if search is not None and search(raw):
+                    return True
         return False
 
     def allows(self, language: str, span: tuple[int, int]) -> bool:
