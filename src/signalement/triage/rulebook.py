@@ -20,8 +20,7 @@ import tomllib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from itertools import compress
-from operator import not_
+from itertools import compress, filterfalse
 from pathlib import Path
 
 import msgspec
@@ -434,10 +433,11 @@ class Rulebook:
         # word boundary: the collapsed text has the same tokens, each collapsed (the same number
         # of tokens, see test_triage_normalize), and the quoted tokens keep their positions.
         marked = tokenize(mark_punctuation(fold_surface(text)), self.segmenter)
-        # One pass at C speed: which tokens are punctuation marks, where they stand, the rest.
-        is_mark = list(map(MARKS.__contains__, marked))
-        marks = list(compress(range(len(marked)), is_mark))
-        quoted = list(compress(marked, map(not_, is_mark))) if marks else marked
+        # At C speed: the tokens that are not punctuation marks, then, if there were any, where the
+        # marks stand (two membership passes cost less than one pass and a negation per token).
+        is_mark = MARKS.__contains__
+        quoted = list(filterfalse(is_mark, marked))
+        marks = list(compress(range(len(marked)), map(is_mark, marked))) if len(quoted) < len(marked) else []
         if not quoted:
             return (), frozenset(), quoted
         typed = set(quoted)
