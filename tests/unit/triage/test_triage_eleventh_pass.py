@@ -1,0 +1,148 @@
+"""Issue 12, eleventh pass: families blind round 19 showed, probes and counter-probes written for this file.
+
+1. a blade carried around, "walking around with a knife", "chaku lekar ghoom raha hai", "se promène avec un
+   couteau" (en fr hi pa; es tl vi zh already read it) is a weapon, and "sabko dekh lega" beside it a threat;
+   a knife carried to cut vegetables, or a walk and a knife bought, are not;
+2. a demand for pictures of the body, "send me pics of your body", "litrato ng katawan mo", "photos de ton
+   corps", "fotos de tu cuerpo", "body ki photo bhejo" (en tl fr es hi pa; vi and zh already read it) is
+   sexual abuse; a photo of a burn or of a permit is not;
+3. taken somewhere "instead of the hospital" (en fr es tl hi pa), and "dalhin sa ER" refused (tl), is care not
+   given; the clinic "instead of the hospital" is care given.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from signalement.triage.scoring import TriageInput, classify
+
+
+def _decide(language: str, text: str) -> tuple[str, set[str]]:
+    decision = classify(TriageInput(language=language, text=text))
+    return decision.urgency, set(decision.categories)
+
+
+# ---- 1. a blade carried around ---------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "the supervisor is walking around the kitchen with a knife saying he will get us all"),
+        ("en", "the foreman was going around the bunkhouse with a machete last night"),
+        ("fr", "le chef se promène dans la cuisine avec un couteau et dit qu'il va nous régler notre compte"),
+        ("fr", "le contremaître tourne dans le dortoir avec une machette"),
+        ("hi", "supervisor chaku lekar ghoom raha hai, kitchen mein sab dare hue hain"),
+        ("hi", "मालिक चाकू लेकर घूम रहा है"),
+        ("pa", "supervisor chaku lai ke ghum reha hai, sab dar gaye"),
+        ("pa", "ਸੁਪਰਵਾਈਜ਼ਰ ਚਾਕੂ ਲੈ ਕੇ ਘੁੰਮ ਰਿਹਾ ਹੈ"),
+        ("es", "el capataz anda con un cuchillo por la cocina"),
+        ("tl", "may dalang kutsilyo ang foreman at paikot-ikot sa kusina"),
+        ("vi", "quản lý cầm dao đi lòng vòng trong bếp"),
+        ("zh", "工头拿着刀在厨房里走来走去"),
+    ],
+)
+def test_a_blade_carried_around_is_a_weapon(language: str, text: str) -> None:
+    urgency, categories = _decide(language, text)
+    assert urgency == "immediate" and "physical_abuse" in categories, text
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("hi", "malik chaku lekar ghoom raha hai aur bol raha hai sabko dekh lega"),
+        ("hi", "ठेकेदार चाकू लेकर घूम रहा है, कह रहा है सबको देख लेगा"),
+    ],
+)
+def test_a_blade_carried_with_a_threat_is_both(language: str, text: str) -> None:
+    urgency, categories = _decide(language, text)
+    assert urgency == "immediate" and {"physical_abuse", "psychological_abuse"} <= categories, text
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "on sunday we walk around the market, I bought a new kitchen knife"),
+        ("fr", "dimanche on se promène au marché, j'ai acheté un couteau de cuisine"),
+        ("hi", "sunday ko market ghoomne gaye, maine naya chaku kharida"),
+        ("hi", "main chaku lekar sabzi kaat raha tha"),
+        ("pa", "aitvar nu bazaar ghumne gaye, ik chaku khareedeya"),
+        ("hi", "doctor kal sabko dekh lega, line mein baitho"),
+    ],
+)
+def test_a_knife_bought_or_a_walk_is_not_a_weapon(language: str, text: str) -> None:
+    urgency, categories = _decide(language, text)
+    assert "physical_abuse" not in categories and urgency != "immediate", text
+
+
+# ---- 2. pictures of the body demanded ----------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "the manager keeps asking me to send him photos of my body"),
+        ("en", "boss texted me: send me pics of your body tonight"),
+        ("tl", "nag-text ang amo ko, send pic ng katawan mo daw"),
+        ("tl", "pinapadala ako ng amo ng litrato ng katawan ko"),
+        ("fr", "le patron me demande de lui envoyer des photos de mon corps"),
+        ("fr", "le gérant m'écrit: envoie-moi une photo de ton corps"),
+        ("es", "el patrón me pide que le mande fotos de mi cuerpo"),
+        ("es", "el mayordomo me escribe mándame una foto de tu cuerpo"),
+        ("hi", "malik bolta hai apni body ki photo bhejo"),
+        ("hi", "मालिक कहता है अपने बदन की फोटो भेजो"),
+        ("pa", "malik kehnda apni body di photo bhej"),
+        ("vi", "ông chủ nhắn tin đòi em gửi ảnh cơ thể"),
+    ],
+)
+def test_pictures_of_the_body_demanded_are_sexual_abuse(language: str, text: str) -> None:
+    urgency, categories = _decide(language, text)
+    assert urgency == "immediate" and "sexual_abuse" in categories, text
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "the nurse asked me to send a photo of the burn on my arm"),
+        ("en", "send a photo of your work permit to the agency"),
+        ("tl", "pinadala ko ang litrato ng sugat ko sa nurse"),
+        ("fr", "la clinique m'a demandé une photo de la brûlure"),
+        ("es", "me pidieron una foto de mi permiso de trabajo"),
+        ("hi", "agent ne passport ki photo bhejne ko bola"),
+        ("pa", "agent ne passport di photo mangi"),
+    ],
+)
+def test_a_photo_of_a_wound_or_a_paper_is_not_sexual(language: str, text: str) -> None:
+    _, categories = _decide(language, text)
+    assert "sexual_abuse" not in categories, text
+
+
+# ---- 3. taken anywhere but care ---------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "I fell off the ladder and passed out, the foreman drove me to the bunkhouse instead of the hospital"),
+        ("en", "my hand was bleeding, they sent me home instead of to a doctor"),
+        ("fr", "je suis tombé de l'échafaudage, le contremaître m'a ramené au dortoir au lieu de l'hôpital"),
+        ("es", "me caí del andamio y el capataz me llevó a la casa en vez del hospital"),
+        ("es", "me corté la mano y me mandaron a la casa en lugar de llevarme al médico"),
+        ("tl", "nahulog ako sa hagdan, iniuwi ako ng foreman imbes na sa ospital"),
+        ("tl", "naputol ang daliri niya, ayaw kami payagan na dalhin siya sa ER"),
+        ("hi", "main seedhi se gira, supervisor ne hospital ki jagah room pe bhej diya"),
+        ("pa", "main pauri ton dig gaya, malik ne hospital di jagah trailer bhej ditta"),
+    ],
+)
+def test_anywhere_but_care_is_care_not_given(language: str, text: str) -> None:
+    urgency, categories = _decide(language, text)
+    assert urgency == "immediate" and "health_safety" in categories, text
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "I twisted my ankle, they took me to the walk-in clinic instead of the hospital, it was quick"),
+        ("fr", "je me suis tordu la cheville, on m'a amené à la clinique au lieu de l'hôpital, ça va"),
+        ("es", "me lastimé el tobillo, me atendieron en la clínica en vez del hospital y ya estoy bien"),
+        ("tl", "na-sprain ako, dinala ako sa clinic imbes na sa ospital, ok na ako"),
+        ("en", "instead of the hospital job I was offered, I work in a laundry"),
+    ],
+)
+def test_another_place_of_care_is_care_given(language: str, text: str) -> None:
+    urgency, _ = _decide(language, text)
+    assert urgency != "immediate", text
