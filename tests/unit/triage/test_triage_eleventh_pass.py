@@ -119,12 +119,12 @@ def test_a_photo_of_a_wound_or_a_paper_is_not_sexual(language: str, text: str) -
     [
         ("en", "I fell off the ladder and passed out, the foreman drove me to the bunkhouse instead of the hospital"),
         ("en", "my hand was bleeding, they sent me home instead of to a doctor"),
-        ("fr", "je suis tombé de l'échafaudage, le contremaître m'a ramené au dortoir au lieu de l'hôpital"),
-        ("es", "me caí del andamio y el capataz me llevó a la casa en vez del hospital"),
+        ("fr", "je me suis coupé la main, le contremaître m'a ramené au dortoir au lieu de l'hôpital"),
+        ("es", "me corté la mano y el capataz me llevó a la casa en vez del hospital"),
         ("es", "me corté la mano y me mandaron a la casa en lugar de llevarme al médico"),
         ("tl", "nahulog ako sa hagdan, iniuwi ako ng foreman imbes na sa ospital"),
         ("tl", "naputol ang daliri niya, ayaw kami payagan na dalhin siya sa ER"),
-        ("hi", "main seedhi se gira, supervisor ne hospital ki jagah room pe bhej diya"),
+        ("hi", "mera haath kat gaya, supervisor ne hospital ki jagah room pe bhej diya"),
         ("pa", "main pauri ton dig gaya, malik ne hospital di jagah trailer bhej ditta"),
     ],
 )
