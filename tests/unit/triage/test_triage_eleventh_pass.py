@@ -7,7 +7,13 @@
    corps", "fotos de tu cuerpo", "body ki photo bhejo" (en tl fr es hi pa; vi and zh already read it) is
    sexual abuse; a photo of a burn or of a permit is not;
 3. taken somewhere "instead of the hospital" (en fr es tl hi pa), and "dalhin sa ER" refused (tl), is care not
-   given; the clinic "instead of the hospital" is care given.
+   given; the clinic "instead of the hospital" is care given;
+4. "not an emergency" said by the reporter (en es) is not care refused; said by the boss about an injury it
+   still is;
+5. the "kill floor" of a slaughterhouse (en) is a place: knives there are tools, not a threat;
+6. pay below what was promised said as two figures, "they pay 16.50 not 19", "17 dollar bola tha aur 14 de
+   rahe hain" (en hi pa es fr tl), and pay "two weeks late" in French, are wages; two figures of hours or
+   days are not.
 """
 
 from __future__ import annotations
@@ -146,3 +152,82 @@ def test_anywhere_but_care_is_care_not_given(language: str, text: str) -> None:
 def test_another_place_of_care_is_care_given(language: str, text: str) -> None:
     urgency, _ = _decide(language, text)
     assert urgency != "immediate", text
+
+
+# ---- 4. "not an emergency" --------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "Not an emergency!! my question is about my cheque, it is short"),
+        ("en", "this is not an emergency, I just want to know about vacation pay"),
+        ("es", "No es una emergencia, solo quiero saber de mi pago de vacaciones"),
+    ],
+)
+def test_not_an_emergency_from_the_reporter_is_not_care_refused(language: str, text: str) -> None:
+    urgency, categories = _decide(language, text)
+    assert "health_safety" not in categories and urgency == "standard", text
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "I cut my hand deep, the boss said it is not an emergency and told me to keep working"),
+        ("en", "my arm is broken and the foreman says no emergency, no hospital"),
+    ],
+)
+def test_not_an_emergency_from_the_boss_after_an_injury_is(language: str, text: str) -> None:
+    urgency, categories = _decide(language, text)
+    assert urgency == "immediate" and "health_safety" in categories, text
+
+
+# ---- 5. the kill floor ----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I work on the kill floor at the plant, knives all day, my question is about overtime",
+        "we use knives on the kill line every shift, it is the job",
+    ],
+)
+def test_knives_on_the_kill_floor_are_tools(text: str) -> None:
+    urgency, categories = _decide("en", text)
+    assert "physical_abuse" not in categories and urgency != "immediate", text
+
+
+def test_a_knife_pulled_on_the_kill_floor_is_still_a_weapon() -> None:
+    urgency, categories = _decide("en", "on the kill floor the lead hand pulled a knife on me and threatened me")
+    assert urgency == "immediate" and "physical_abuse" in categories
+
+
+# ---- 6. pay below what was promised, in two figures --------------------------------------------------
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "they pay me 15.75 not 18 like the offer says"),
+        ("en", "they promised 19 an hour and pay 16"),
+        ("hi", "18 dollar bola tha aur 15 de rahe hain"),
+        ("hi", "contract mein 18 dollar likha hai par 15 de rahe hain"),
+        ("pa", "18 dollar keha si te 15 de rahe ne"),
+        ("es", "me dijeron 18 la hora y me pagan 15"),
+        ("fr", "on m'avait promis 18$ de l'heure et je reçois 15$"),
+        ("tl", "sabi 18 dollars kada oras pero 15 lang binibigay"),
+        ("fr", "ma paye arrive toujours 3 semaines en retard"),
+    ],
+)
+def test_pay_below_the_promise_in_figures_is_wages(language: str, text: str) -> None:
+    _, categories = _decide(language, text)
+    assert "wages" in categories, text
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "they said 6 days a week but we work 7"),
+        ("en", "the agent said 3 weeks and we waited 8 weeks for the visa"),
+        ("hi", "10 din bola tha, visa mein 15 din lage"),
+        ("es", "me dijeron 8 horas y trabajamos 12"),
+        ("tl", "sabi 8 oras lang pero 12 oras kami nagtatrabaho"),
+    ],
+)
+def test_two_figures_of_time_are_not_wages(language: str, text: str) -> None:
+    _, categories = _decide(language, text)
+    assert "wages" not in categories, text
