@@ -13,7 +13,11 @@
 5. the "kill floor" of a slaughterhouse (en) is a place: knives there are tools, not a threat;
 6. pay below what was promised said as two figures, "they pay 16.50 not 19", "17 dollar bola tha aur 14 de
    rahe hain" (en hi pa es fr tl), and pay "two weeks late" in French, are wages; two figures of hours or
-   days are not.
+   days are not;
+7. a club held while threatening, "outside the door with a stick yelling he'll kill us" (en fr es tl vi; hi and
+   zh already read it), is a weapon; a stick to a schedule, a broom in hand, are not; a knife held while
+   shouting (vi) is a threat too;
+8. a permit kept only "if I want" to give in sexually (en vi) is a threat to status, not papers kept.
 """
 
 from __future__ import annotations
@@ -231,3 +235,68 @@ def test_pay_below_the_promise_in_figures_is_wages(language: str, text: str) -> 
 def test_two_figures_of_time_are_not_wages(language: str, text: str) -> None:
     _, categories = _decide(language, text)
     assert "wages" not in categories, text
+
+
+# ---- 7. a club held while threatening --------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "the foreman is outside our trailer with a stick yelling that he will kill us"),
+        ("en", "he came back drunk with a metal pipe, shouting threats at everyone"),
+        ("fr", "le patron est devant le dortoir avec un gros bâton, il hurle qu'il va nous tuer"),
+        ("es", "el capataz está afuera con un palo gritando que nos va a matar"),
+        ("tl", "nasa labas ang foreman may hawak na pamalo, sumisigaw na papatayin kami"),
+        ("vi", "quản lý cầm gậy đứng trước phòng la hét đòi giết tụi em"),
+        ("hi", "supervisor danda lekar bahar khada hai, chilla raha hai ki maar dalega"),
+        ("zh", "工头拿着棍子站在门口喊要杀了我们"),
+    ],
+)
+def test_a_club_held_while_threatening_is_a_weapon(language: str, text: str) -> None:
+    urgency, categories = _decide(language, text)
+    assert urgency == "immediate" and {"physical_abuse", "psychological_abuse"} <= categories, text
+
+
+def test_a_knife_held_while_shouting_is_a_threat_too() -> None:
+    urgency, categories = _decide("vi", "quản lý cầm dao đứng ngoài bếp la hét")
+    assert urgency == "immediate" and {"physical_abuse", "psychological_abuse"} <= categories
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "the supervisor yells at us to stick to the schedule"),
+        ("en", "I was sweeping with a broom and the boss was yelling about the floor"),
+        ("fr", "le chef crie qu'on doit tenir le bâton de colle droit"),
+        ("es", "el capataz grita que pongamos el palo de la escoba en su lugar"),
+    ],
+)
+def test_a_stick_without_a_threat_is_not_a_weapon(language: str, text: str) -> None:
+    _, categories = _decide(language, text)
+    assert "physical_abuse" not in categories, text
+
+
+# ---- 8. a permit kept only if she gives in --------------------------------------------------------
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "the owner says if I want to keep my work permit I have to be nice to him at night"),
+        ("en", "he said if you want your permit renewed you will sleep with me"),
+        ("vi", "ông chủ nói nếu muốn gia hạn giấy phép thì phải ngủ với ông ta"),
+    ],
+)
+def test_a_permit_kept_only_if_she_gives_in_is_a_status_threat(language: str, text: str) -> None:
+    urgency, categories = _decide(language, text)
+    assert urgency == "immediate" and {"sexual_abuse", "status_threats"} <= categories, text
+    assert "documents" not in categories, text
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "the boss keeps my work permit in his office"),
+        ("vi", "tôi muốn gia hạn giấy phép lao động, cần giấy tờ gì?"),
+    ],
+)
+def test_papers_kept_or_a_renewal_question_are_not_a_status_threat(language: str, text: str) -> None:
+    _, categories = _decide(language, text)
+    assert "status_threats" not in categories, text
