@@ -257,7 +257,7 @@ def test_a_club_held_while_threatening_is_a_weapon(language: str, text: str) -> 
 
 
 def test_a_knife_held_while_shouting_is_a_threat_too() -> None:
-    urgency, categories = _decide("vi", "quản lý cầm dao đứng ngoài bếp la hét")
+    urgency, categories = _decide("vi", "anh quản lý cầm dao đứng ngoài phòng la hét")
     assert urgency == "immediate" and {"physical_abuse", "psychological_abuse"} <= categories
 
 
