@@ -17,7 +17,12 @@
 7. a club held while threatening, "outside the door with a stick yelling he'll kill us" (en fr es tl vi; hi and
    zh already read it), is a weapon; a stick to a schedule, a broom in hand, are not; a knife held while
    shouting (vi) is a threat too;
-8. a permit kept only "if I want" to give in sexually (en vi) is a threat to status, not papers kept.
+8. a permit kept only "if I want" to give in sexually (en vi) is a threat to status, not papers kept;
+9. "je me suis brûlé avec l'huile" (fr) is an accident, not someone burning the worker; "il m'a brûlé avec
+   une cigarette" still is violence;
+10. a hazard still not repaired after an accident, "the step is still broken", "wala pa ring rubber mat",
+    "ajje tak theek nahi kiti" (en fr es tl hi pa), is health and safety; a worker "still not fine" after
+    an injury is not a repair.
 """
 
 from __future__ import annotations
@@ -300,3 +305,44 @@ def test_a_permit_kept_only_if_she_gives_in_is_a_status_threat(language: str, te
 def test_papers_kept_or_a_renewal_question_are_not_a_status_threat(language: str, text: str) -> None:
     _, categories = _decide(language, text)
     assert "status_threats" not in categories, text
+
+
+# ---- 9. burned by accident ----------------------------------------------------------------------------
+def test_a_burn_from_the_fryer_oil_is_an_accident() -> None:
+    _, categories = _decide("fr", "je me suis brûlé la main avec l'huile de la friteuse, on m'a soigné à la clinique")
+    assert "physical_abuse" not in categories and "health_safety" in categories
+
+
+def test_a_burn_given_with_a_cigarette_is_violence() -> None:
+    urgency, categories = _decide("fr", "le contremaître m'a brûlé le bras avec une cigarette")
+    assert urgency == "immediate" and "physical_abuse" in categories
+
+
+# ---- 10. a hazard still not repaired -------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "I slipped last month, the step of the trailer is still broken and nobody fixed it"),
+        ("fr", "je suis tombé le mois passé, la marche est toujours cassée"),
+        ("es", "me caí el mes pasado y la escalera sigue rota"),
+        ("tl", "nadulas ako noong isang linggo, wala pa ring rubber mat sa kusina hanggang ngayon"),
+        ("hi", "main pichle mahine gira tha, seedhi abhi tak theek nahi ki"),
+        ("pa", "main pichle mahine dig gaya si, trailer di pauri ajje tak theek nahi kiti"),
+    ],
+)
+def test_a_hazard_still_not_repaired_is_health_and_safety(language: str, text: str) -> None:
+    _, categories = _decide(language, text)
+    assert "health_safety" in categories, text
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "the step counter app is still broken on my phone"),
+        ("hi", "mera visa abhi tak nahi aaya, agent ne kaha theek hai"),
+        ("pa", "ajje tak tankhah nahi aayi"),
+    ],
+)
+def test_other_things_not_done_are_not_a_hazard(language: str, text: str) -> None:
+    _, categories = _decide(language, text)
+    assert "health_safety" not in categories, text
