@@ -22,7 +22,9 @@
    une cigarette" still is violence;
 10. a hazard still not repaired after an accident, "the step is still broken", "wala pa ring rubber mat",
     "ajje tak theek nahi kiti" (en fr es tl hi pa), is health and safety; a worker "still not fine" after
-    an injury is not a repair.
+    an injury is not a repair;
+11. taken off the work after a complaint, "hours went from 40 to 10", "schedule se hata diya", "kamm ton hata
+    ditta" (en hi pa; fr es tl already read it), is reprisal; the same without a complaint is not.
 """
 
 from __future__ import annotations
@@ -346,3 +348,35 @@ def test_a_hazard_still_not_repaired_is_health_and_safety(language: str, text: s
 def test_other_things_not_done_are_not_a_hazard(language: str, text: str) -> None:
     _, categories = _decide(language, text)
     assert "health_safety" not in categories, text
+
+
+# ---- 11. taken off the work after a complaint ----------------------------------------------------------
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "after I complained to the labour board my hours went from 40 to 10 a week"),
+        ("hi", "labour office mein shikayat ki to mujhe schedule se hata diya"),
+        ("hi", "शिकायत करने के बाद मुझे काम से हटा दिया"),
+        ("pa", "labour office nu complaint kiti, mainu kamm ton hata ditta"),
+        ("pa", "ਸ਼ਿਕਾਇਤ ਕਰਨ ਤੋਂ ਬਾਅਦ ਮੈਨੂੰ ਕੰਮ ਤੋਂ ਹਟਾ ਦਿੱਤਾ"),
+        ("fr", "après ma plainte aux normes, le gérant m'a retiré de l'horaire"),
+        ("es", "después de poner la queja me quitaron del horario"),
+        ("tl", "pagkatapos kong magreklamo sa ESDC, tinanggal ako sa schedule"),
+    ],
+)
+def test_taken_off_the_work_after_a_complaint_is_reprisal(language: str, text: str) -> None:
+    urgency, categories = _decide(language, text)
+    assert "reprisal" in categories and urgency != "standard", text
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "the season ended so my hours went from 40 to 20 a week"),
+        ("hi", "season khatam hua to mujhe schedule se hata diya"),
+        ("pa", "season khatam, mainu kamm ton hata ditta"),
+    ],
+)
+def test_taken_off_the_work_without_a_complaint_is_not_reprisal(language: str, text: str) -> None:
+    _, categories = _decide(language, text)
+    assert "reprisal" not in categories, text
