@@ -338,13 +338,15 @@ class TextScope:
         shown: set[str] = set()
         for word in tables.marker_words.intersection(chunk):
             shown.update(tables.markers[word])
-        if raw and not raw.isascii() and not (words_suffice and shown):
-            if _ANY_SCRIPT.search(raw):
+        if raw and not raw.isascii():
+            if not (words_suffice and shown) and _ANY_SCRIPT.search(raw):
                 for code, script in tables.scripts:
                     if script.search(raw):
                         shown.add(code)
             # Composed letters, as phones type them (normalizing every report would cost more
             # than the rest of this module): one search for any of them, then one per language.
+            # Read even when marker words were found: "quản lý cầm dao la hét" shows French and
+            # Spanish by "la" alone, and its Vietnamese letters must show Vietnamese too.
             if tables.any_letter is not None and tables.any_letter.search(raw):
                 for code, letters in tables.letters:
                     if letters.search(raw):

@@ -380,3 +380,34 @@ def test_taken_off_the_work_after_a_complaint_is_reprisal(language: str, text: s
 def test_taken_off_the_work_without_a_complaint_is_not_reprisal(language: str, text: str) -> None:
     _, categories = _decide(language, text)
     assert "reprisal" not in categories, text
+
+
+# ---- 12. a Vietnamese sentence is not silenced by "la" (the lead, after the helper found it) --------------
+# "la" (French and Spanish "the"; Vietnamese "la hét", to shout, and "là" folded) made a Vietnamese sentence with
+# no other marker word read as French and Spanish only, so no Vietnamese rule could fire on it: "the manager holds
+# a knife and shouts" was filed `standard`. Letters are now read in every sentence, and common folded Vietnamese
+# words show the language.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "quản lý cầm dao la hét",
+        "quan ly cam dao la het",
+        "quản lý đánh tôi, la hét cả ngày",
+        "quan ly danh toi la het ca ngay",
+    ],
+)
+def test_a_vietnamese_sentence_with_la_is_read_by_vietnamese_rules(text: str) -> None:
+    urgency, categories = _decide("vi", text)
+    assert urgency == "immediate" and "physical_abuse" in categories, text
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "category"),
+    [
+        ("fr", "le patron la frappe devant tout le monde", "physical_abuse"),
+        ("es", "el jefe la golpea cuando no termina", "physical_abuse"),
+    ],
+)
+def test_la_still_shows_french_and_spanish(language: str, text: str, category: str) -> None:
+    urgency, categories = _decide(language, text)
+    assert category in categories and urgency == "immediate", text
