@@ -1,0 +1,214 @@
+"""Issue 12, twelfth pass: families blind round 20 showed, probes and counter-probes written for this file.
+
+1. animals killed on a slaughter line, "we kill about 4000 head a day" (en), beside a knife that is a tool, are
+   not a threat; "he said he will kill us" beside a knife still is;
+2. "personne me frappe" without "ne" (fr, spoken) denies the act: a human look, not a beating;
+3. two acts denied together, "hindi ako sinasaktan o kinukulong" (tl), "not hit or locked up" (en), are both
+   denied; "hindi ako binabayaran, kinukulong pa ako" still states the locking;
+4. "tum kutte ho" (hi/pa romanised and Devanagari), dogs said as an insult, are not guard dogs; dogs let loose
+   outside so nobody can run still are confinement;
+5. an appliance off, "heater band", "bijli band", "pani band" (hi pa), is not a room locked; "kamre mein band kar
+   diya" still is;
+6. a locked cabinet, "tủ khóa", and the possessive "của em" (folded "cua", like "cửa", door) are not a door locked
+   (vi); "cửa phòng bị khóa" still is;
+7. a workshop, "xưởng" (folded "xuong", like "xương", bone), is not a broken bone (vi): dizziness in the
+   workshop and work continued is health and safety, `high`; a broken bone and work continued is `immediate`.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from signalement.triage.scoring import TriageInput, classify
+
+
+def _decide(language: str, text: str) -> tuple[str, set[str]]:
+    decision = classify(TriageInput(language=language, text=text))
+    return decision.urgency, set(decision.categories)
+
+
+# ---- 1. animals killed on a slaughter line -----------------------------------------------------------
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "I am a knife trimmer at the beef plant, we kill about 4000 head a day, question about vacation pay"),
+        ("en", "at the poultry plant we kill 20000 chickens a shift, I work the deboning knife, the pay stub is wrong"),
+        ("en", "they kill hogs all day and I use the knife on the line, the overtime is not paid"),
+    ],
+)
+def test_animals_killed_on_a_line_are_not_a_threat(language: str, text: str) -> None:
+    urgency, categories = _decide(language, text)
+    assert "physical_abuse" not in categories and urgency != "immediate", text
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "the foreman held up a knife and said he will kill us if we talk"),
+        ("en", "he pulled a knife and said he would kill me"),
+    ],
+)
+def test_a_knife_and_a_threat_to_kill_still_are(language: str, text: str) -> None:
+    urgency, categories = _decide(language, text)
+    assert urgency == "immediate" and "physical_abuse" in categories, text
+
+
+# ---- 2. "personne me frappe" ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("fr", "mais non serieux personne me frappe, c'est juste qu'on a pas de pause"),
+        ("fr", "personne nous frappe ici, le problème c'est les heures"),
+        ("fr", "personne me touche, mais la paie est en retard"),
+    ],
+)
+def test_personne_without_ne_denies(language: str, text: str) -> None:
+    urgency, categories = _decide(language, text)
+    assert "physical_abuse" not in categories and "sexual_abuse" not in categories and urgency != "immediate", text
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("fr", "le patron me frappe quand je suis lent"),
+        ("fr", "le contremaître nous frappe, personne nous aide"),
+    ],
+)
+def test_a_beating_stated_still_is(language: str, text: str) -> None:
+    urgency, categories = _decide(language, text)
+    assert urgency == "immediate" and "physical_abuse" in categories, text
+
+
+# ---- 3. two acts denied together ------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("tl", "Hindi naman po ako sinasaktan o kinukulong ha, ang problema ko lang yung overtime"),
+        ("tl", "hindi kami sinasaktan o ikinukulong, sahod lang ang problema"),
+        ("en", "nobody hits me or locks me in, the problem is the overtime"),
+        ("en", "they don't hit us or lock us in, it is only the pay"),
+    ],
+)
+def test_two_acts_denied_together_are_both_denied(language: str, text: str) -> None:
+    urgency, categories = _decide(language, text)
+    assert "confinement" not in categories and "physical_abuse" not in categories and urgency != "immediate", text
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("tl", "hindi ako binabayaran, kinukulong pa ako ng amo sa bahay"),
+        ("tl", "kinukulong kami ng amo sa kwarto tuwing gabi"),
+    ],
+)
+def test_a_locking_stated_still_is(language: str, text: str) -> None:
+    urgency, categories = _decide(language, text)
+    assert urgency == "immediate" and "confinement" in categories, text
+
+
+# ---- 4. dogs as an insult -------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("hi", "manager sabke saamne bolta hai tum Indians kutte ho, kaam chhod ke jao"),
+        ("hi", "मैनेजर बोलता है तुम सब कुत्ते हो, काम छोड़ के जाओ"),
+        ("pa", "supervisor kehnda tusi kutte ho, kamm chhad ke jao"),
+    ],
+)
+def test_dogs_said_as_an_insult_are_not_guard_dogs(language: str, text: str) -> None:
+    urgency, categories = _decide(language, text)
+    assert "confinement" not in categories and urgency != "immediate", text
+    assert "psychological_abuse" in categories, text
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("hi", "raat ko bahar kutte chhod dete hain taaki koi bhaag na sake"),
+        ("hi", "बाहर कुत्ते छोड़ रखे हैं ताकि कोई भाग न सके"),
+    ],
+)
+def test_guard_dogs_still_are_confinement(language: str, text: str) -> None:
+    urgency, categories = _decide(language, text)
+    assert urgency == "immediate" and "confinement" in categories, text
+
+
+# ---- 5. an appliance off -----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("pa", "9 bande ikk kamre ch, heater band, te har mahine pay ton kattde ne"),
+        ("hi", "ek kamre mein 8 log, heater band rehta hai"),
+        ("hi", "kamre mein bijli band hai do din se"),
+        ("pa", "ghar ch paani band aa te heater vi band"),
+        ("hi", "कमरे में हीटर बंद है, बहुत ठंड है"),
+    ],
+)
+def test_an_appliance_off_is_not_a_room_locked(language: str, text: str) -> None:
+    urgency, categories = _decide(language, text)
+    assert "confinement" not in categories and urgency != "immediate", text
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("hi", "malik ne mujhe kamre mein band kar diya"),
+        ("pa", "malik ne sanu kamre ch band kar dita"),
+        ("hi", "raat ko kamre ko bahar se tala laga dete hain"),
+    ],
+)
+def test_a_room_locked_still_is(language: str, text: str) -> None:
+    urgency, categories = _decide(language, text)
+    assert urgency == "immediate" and "confinement" in categories, text
+
+
+# ---- 6. a locked cabinet, and "của" ------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("vi", "chu giu passport va work permit cua em trong tu khoa, em xin thi ko dua"),
+        ("vi", "chủ giữ hộ chiếu của tôi trong tủ khóa"),
+        ("vi", "ông chủ cất giấy tờ của em trong tủ khoá"),
+    ],
+)
+def test_papers_in_a_locked_cabinet_are_documents_not_confinement(language: str, text: str) -> None:
+    urgency, categories = _decide(language, text)
+    assert "confinement" not in categories and urgency == "high" and "documents" in categories, text
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("vi", "tụi em bị giữ ở nhà chủ, cửa lúc nào cũng khóa"),
+        ("vi", "ban dem cua phong bi khoa tu ben ngoai"),
+    ],
+)
+def test_a_door_locked_still_is(language: str, text: str) -> None:
+    urgency, categories = _decide(language, text)
+    assert urgency == "immediate" and "confinement" in categories, text
+
+
+# ---- 7. a workshop is not a bone -----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("vi", "Hôm qua bị rò rỉ khí amoniac trong xưởng, em chóng mặt, không có khẩu trang, họ bắt làm tiếp"),
+        ("vi", "trong xuong nong qua, em met, ho bat lam tiep"),
+    ],
+)
+def test_a_workshop_is_not_a_bone(language: str, text: str) -> None:
+    urgency, categories = _decide(language, text)
+    assert urgency == "high" and "health_safety" in categories, text
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("vi", "em bị gãy xương tay mà chủ bắt làm tiếp"),
+        ("vi", "anh ấy bị nứt xương chân, họ không cho đi bệnh viện"),
+        ("vi", "tay em chảy máu nhiều trong xưởng mà họ bắt làm tiếp"),
+    ],
+)
+def test_a_broken_bone_and_work_continued_is_immediate(language: str, text: str) -> None:
+    urgency, categories = _decide(language, text)
+    assert urgency == "immediate" and "health_safety" in categories, text
