@@ -193,7 +193,7 @@ def test_a_door_locked_still_is(language: str, text: str) -> None:
     ("language", "text"),
     [
         ("vi", "Hôm qua bị rò rỉ khí amoniac trong xưởng, em chóng mặt, không có khẩu trang, họ bắt làm tiếp"),
-        ("vi", "trong xuong nong qua, em met, ho bat lam tiep"),
+        ("vi", "em bị đau lưng trong xưởng, họ bắt làm tiếp"),
     ],
 )
 def test_a_workshop_is_not_a_bone(language: str, text: str) -> None:
