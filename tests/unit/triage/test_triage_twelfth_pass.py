@@ -212,3 +212,140 @@ def test_a_workshop_is_not_a_bone(language: str, text: str) -> None:
 def test_a_broken_bone_and_work_continued_is_immediate(language: str, text: str) -> None:
     urgency, categories = _decide(language, text)
     assert urgency == "immediate" and "health_safety" in categories, text
+
+
+# ---- second part: reports in danger the rules alone missed ---------------------------------------------------
+# 8. the form's "danger now" question echoed in the text with a yes (en es fr hi pa tl vi) is `immediate`, as a
+#    "danger now" answer of yes is; echoed with a no it is not.
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "danger now: yes. the boss is outside the trailer"),
+        ("es", "Peligro ahora: si. Estoy escondido en el baño"),
+        ("fr", "danger maintenant : oui, il est devant la porte"),
+        ("pa", "danger now: haan. oh bahar khada"),
+        ("hi", "danger now: haan, woh bahar khada hai"),
+        ("tl", "danger now: oo, nasa labas siya"),
+        ("vi", "nguy hiểm bây giờ: có, ông ấy đứng ngoài cửa"),
+    ],
+)
+def test_danger_now_echoed_with_a_yes_is_immediate(language: str, text: str) -> None:
+    urgency, _ = _decide(language, text)
+    assert urgency == "immediate", text
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "danger now: no. my question is about vacation pay"),
+        ("es", "peligro ahora: no. me pagan tarde"),
+        ("pa", "danger now: nahi. pay late aundi aa"),
+        ("fr", "danger maintenant : non, c'est pour les heures"),
+    ],
+)
+def test_danger_now_echoed_with_a_no_is_not(language: str, text: str) -> None:
+    urgency, _ = _decide(language, text)
+    assert urgency != "immediate", text
+
+
+# 9. a tool grabbed with a threat to break a head or kill (en es fr), and a baseball bat (hi pa es), are weapons.
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "the supervisor grabbed a hammer and said he will break my head"),
+        ("en", "he picked up a pipe and said he would kill me"),
+        ("es", "El supervisor agarro un martillo y dijo que me va a romper la cabeza"),
+        ("es", "el capataz tomó un palo y dijo que nos va a matar"),
+        ("fr", "le contremaître a pris un marteau et a dit qu'il va me casser la tête"),
+        ("pa", "ਉਹ ਬੇਸਬਾਲ ਬੈਟ ਲੈ ਕੇ ਬਾਹਰ ਖੜ੍ਹਾ"),
+        ("pa", "oh baseball bat lai ke bahar khada"),
+        ("hi", "woh baseball bat lekar bahar khada hai"),
+    ],
+)
+def test_a_tool_grabbed_with_a_threat_is_a_weapon(language: str, text: str) -> None:
+    urgency, categories = _decide(language, text)
+    assert urgency == "immediate" and "physical_abuse" in categories, text
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "I grabbed a hammer to fix the fence, the pay is late"),
+        ("es", "agarré el martillo para arreglar la cerca, el pago llega tarde"),
+        ("fr", "j'ai pris un marteau pour réparer la clôture"),
+        ("en", "he grabbed a hammer and said break time is over"),
+    ],
+)
+def test_a_tool_taken_for_work_is_not_a_weapon(language: str, text: str) -> None:
+    urgency, categories = _decide(language, text)
+    assert "physical_abuse" not in categories and urgency != "immediate", text
+
+
+# 10. southern Vietnamese "vô" for "vào": "đánh vô đầu", "xô em vô" is violence; "quản đốc bảo" (the foreman
+#     says) folds like "đọc báo" (read the paper) and is not a report from the news.
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("vi", "ông supervisor xô em vô băng chuyền rồi đánh vô đầu vì em cắt chậm"),
+        ("vi", "ổng tát vô mặt em trước mọi người"),
+        ("vi", "quản đốc đá vô bụng anh ấy"),
+    ],
+)
+def test_vo_for_vao_is_violence(language: str, text: str) -> None:
+    urgency, categories = _decide(language, text)
+    assert urgency == "immediate" and "physical_abuse" in categories, text
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        (
+            "vi",
+            "dao cat vao tay chay mau nhieu lam, quan doc bao quan bang keo roi lam tiep, ko cho di bac si",
+        ),
+        ("vi", "tay em chảy máu nhiều, quản đốc bảo làm tiếp, không cho đi bác sĩ"),
+    ],
+)
+def test_the_foreman_says_is_not_a_news_report(language: str, text: str) -> None:
+    urgency, categories = _decide(language, text)
+    assert urgency == "immediate" and "health_safety" in categories, text
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("vi", "em đọc báo thấy có người bị chảy máu nhiều mà chủ bắt làm tiếp"),
+        ("vi", "em vô phòng rồi đi ngủ, mai làm tiếp"),
+    ],
+)
+def test_news_read_and_going_in_are_not_acts(language: str, text: str) -> None:
+    urgency, categories = _decide(language, text)
+    assert urgency != "immediate" and "physical_abuse" not in categories, text
+
+
+# 11. hours cut to "N hours na lang" after a report to the labour ministry (tl) is reprisal.
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        (
+            "tl",
+            "nag report po ako sa Ministry of Labour noong July tapos simula noon 12 hours na lang schedule ko",
+        ),
+        ("tl", "nagreport ako sa DOLE, pagkatapos 10 oras na lang ang shift ko"),
+    ],
+)
+def test_hours_down_to_only_after_a_report_is_reprisal(language: str, text: str) -> None:
+    urgency, categories = _decide(language, text)
+    assert urgency == "high" and "reprisal" in categories, text
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("tl", "nag report ako sa Ministry of Labour, 40 hours pa rin ang schedule ko"),
+        ("tl", "12 hours na lang at tapos na ang shift ko"),
+    ],
+)
+def test_hours_without_a_cut_after_a_report_are_not(language: str, text: str) -> None:
+    _, categories = _decide(language, text)
+    assert "reprisal" not in categories, text
