@@ -349,3 +349,82 @@ def test_hours_down_to_only_after_a_report_is_reprisal(language: str, text: str)
 def test_hours_without_a_cut_after_a_report_are_not(language: str, text: str) -> None:
     _, categories = _decide(language, text)
     assert "reprisal" not in categories, text
+
+
+# ---- third part ------------------------------------------------------------------------------------------------
+# 12. the wish not to be here, thought about with "je/agar" ("sochda haan je main na rahan tan sab khatam", hi pa),
+#     is self-harm, not a hypothesis; "je main kal kamm te na rahan" (if I am not at work tomorrow) is not.
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("pa", "kai vaar sochda haan je main na rahan tan sab khatam ho jau"),
+        ("hi", "kabhi kabhi sochta hoon agar main na rahun to sab khatam ho jayega"),
+        ("hi", "sochti hoon ki main na rahun"),
+    ],
+)
+def test_thinking_of_not_being_here_is_self_harm(language: str, text: str) -> None:
+    urgency, _ = _decide(language, text)
+    assert urgency == "immediate", text
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("pa", "je main kal kamm te na rahan tan manager gussa karda"),
+        ("hi", "agar main kal kaam pe na rahun to manager gussa karega"),
+    ],
+)
+def test_absent_from_work_tomorrow_is_not_self_harm(language: str, text: str) -> None:
+    urgency, _ = _decide(language, text)
+    assert urgency != "immediate", text
+
+
+# 13. a limb "at a strange angle" is a fracture (en fr es): with care refused it is `immediate`.
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("fr", "le bras fait un angle bizarre et ca enfle, le boss dit pas d hopital"),
+        ("en", "my arm is at a weird angle after the fall and the boss says no hospital"),
+        ("es", "el brazo quedó en un ángulo raro y el patrón dice que nada de hospital, que siga trabajando"),
+    ],
+)
+def test_a_limb_at_a_strange_angle_and_no_care_is_immediate(language: str, text: str) -> None:
+    urgency, categories = _decide(language, text)
+    assert urgency == "immediate" and "health_safety" in categories, text
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "take the photo from a weird angle, the boss says no hospital visit is paid"),
+        ("fr", "la caméra fait un angle bizarre"),
+    ],
+)
+def test_an_angle_alone_is_not_an_injury(language: str, text: str) -> None:
+    urgency, _ = _decide(language, text)
+    assert urgency != "immediate", text
+
+
+# 14. "ganda message" (masculine singular, hi pa romanised) is a sexual message, as "gande message" is.
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("pa", "Manager raat nu ganda message bhejda te photos mangda"),
+        ("hi", "supervisor raat ko ganda message bhejta hai"),
+    ],
+)
+def test_ganda_message_is_sexual(language: str, text: str) -> None:
+    urgency, categories = _decide(language, text)
+    assert urgency == "immediate" and "sexual_abuse" in categories, text
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("hi", "kamra bahut ganda hai, message kiya to malik ne jawab nahi diya"),
+        ("pa", "bathroom ganda aa, manager nu message kita"),
+    ],
+)
+def test_a_dirty_room_and_a_message_are_not_sexual(language: str, text: str) -> None:
+    _, categories = _decide(language, text)
+    assert "sexual_abuse" not in categories, text
