@@ -428,3 +428,58 @@ def test_ganda_message_is_sexual(language: str, text: str) -> None:
 def test_a_dirty_room_and_a_message_are_not_sexual(language: str, text: str) -> None:
     _, categories = _decide(language, text)
     assert "sexual_abuse" not in categories, text
+
+
+# ---- fourth part: categories -------------------------------------------------------------------------------------
+# 15. a threat said with a weapon is psychological abuse too (es fr pa): "dijo que me va a romper la cabeza",
+#     a knife "près de mon cou", a bat and "bahar aa"; and a bat held "saying he will break my legs" is a weapon (en).
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("es", "el supervisor agarro un martillo y dijo que me va a romper la cabeza"),
+        ("fr", "le gérant a sorti un couteau et l'a mis près de mon cou en riant"),
+        ("pa", "danger now: haan. ਉਹ ਬੇਸਬਾਲ ਬੈਟ ਲੈ ਕੇ ਬਾਹਰ ਖੜ੍ਹਾ, kehnda bahar aa"),
+        ("en", "crew boss is drunk outside our trailer with a bat saying he will break my legs"),
+    ],
+)
+def test_a_threat_with_a_weapon_is_both(language: str, text: str) -> None:
+    urgency, categories = _decide(language, text)
+    assert urgency == "immediate" and {"physical_abuse", "psychological_abuse"} <= categories, text
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("fr", "je me suis coupé au cou avec le couteau en rasant"),
+        ("pa", "main bahar aa gaya, supervisor kehnda kal aana"),
+    ],
+)
+def test_no_weapon_no_weapon_threat(language: str, text: str) -> None:
+    _, categories = _decide(language, text)
+    assert "psychological_abuse" not in categories and "physical_abuse" not in categories, text
+
+
+# 16. money cut from pay said "pay ton katt" (pa romanised) is wages, as "tankhah ton katt" is.
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("pa", "har mahine 450 pay ton kattde ne"),
+        ("pa", "owner ne poori fine meri pay ton katt laiti"),
+    ],
+)
+def test_money_cut_from_pay_is_wages(language: str, text: str) -> None:
+    _, categories = _decide(language, text)
+    assert "wages" in categories, text
+
+
+# 17. the same job at "ibang branch" (another branch, tl) is a different place of work.
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("tl", "LMIA ko food counter supervisor pero janitor ako sa ibang branch ng company"),
+        ("tl", "nilipat ako sa ibang store ng amo ko"),
+    ],
+)
+def test_another_branch_is_job_mismatch(language: str, text: str) -> None:
+    _, categories = _decide(language, text)
+    assert "job_mismatch" in categories, text
