@@ -483,3 +483,35 @@ def test_money_cut_from_pay_is_wages(language: str, text: str) -> None:
 def test_another_branch_is_job_mismatch(language: str, text: str) -> None:
     _, categories = _decide(language, text)
     assert "job_mismatch" in categories, text
+
+
+# ---- fifth part ----------------------------------------------------------------------------------------------
+# 18. "affectionate with him" (or with a man of the boss's family) as a condition set by someone with power is
+#     sexual coercion by euphemism (es en fr tl); affectionate with the children or the grandmother one cares for
+#     is not.
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("es", "la esposa del patron me dijo que si quiero seguir viniendo tengo que ser 'cariñosa' con su hermano"),
+        ("es", "el mayordomo dice que si quiero mis horas tengo que ser cariñosa con él"),
+        ("en", "the supervisor says if I want my days off I have to be affectionate with him"),
+        ("fr", "le patron dit que si je veux garder ma job je dois être affectueuse avec lui"),
+        ("tl", "sabi ng amo kung gusto ko ma-renew kailangan ko maging malambing sa kanya"),
+    ],
+)
+def test_affectionate_with_him_as_a_condition_is_sexual_coercion(language: str, text: str) -> None:
+    urgency, categories = _decide(language, text)
+    assert urgency == "immediate" and "sexual_abuse" in categories, text
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("es", "la patrona dice que tengo que ser cariñosa con los niños"),
+        ("en", "the boss says I have to be affectionate with the grandmother, she has dementia"),
+        ("fr", "la patronne dit que je dois être affectueuse avec les enfants"),
+    ],
+)
+def test_affectionate_with_the_children_is_not(language: str, text: str) -> None:
+    _, categories = _decide(language, text)
+    assert "sexual_abuse" not in categories, text
