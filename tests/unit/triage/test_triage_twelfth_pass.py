@@ -58,7 +58,7 @@ def test_a_knife_and_a_threat_to_kill_still_are(language: str, text: str) -> Non
     ("language", "text"),
     [
         ("fr", "mais non serieux personne me frappe, c'est juste qu'on a pas de pause"),
-        ("fr", "personne nous frappe ici, le problème c'est les heures"),
+        ("fr", "ici personne nous frappe, le problème c'est les heures"),
         ("fr", "personne me touche, mais la paie est en retard"),
     ],
 )
@@ -515,3 +515,16 @@ def test_affectionate_with_him_as_a_condition_is_sexual_coercion(language: str, 
 def test_affectionate_with_the_children_is_not(language: str, text: str) -> None:
     _, categories = _decide(language, text)
     assert "sexual_abuse" not in categories, text
+
+
+# 2b. the noun "personne" (a person) is not a denial: "une personne me frappe", "cette personne me touche".
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("fr", "une personne me frappe chaque jour au travail"),
+        ("fr", "cette personne me touche sans mon accord"),
+    ],
+)
+def test_a_person_who_hits_is_not_a_denial(language: str, text: str) -> None:
+    urgency, _ = _decide(language, text)
+    assert urgency == "immediate", text
