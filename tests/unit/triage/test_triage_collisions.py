@@ -85,6 +85,7 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("hi.psychological_abuse.insults_threats", "pa", "beizzati"): HI_PA,
     ("hi.psychological_abuse.insults_threats", "pa", "galiyan"): HI_PA,
     ("hi.health_safety.pain_or_illness", "pa", "bemar"): HI_PA,
+    ("hi.other.question", "pa", "haq"): HI_PA,  # a right (haq), round 21
     # Round 10 (the newest blind round, added after the fifth pass): Punjabi-English 'deduction', and romanised
     # words Hindi and Punjabi share, 'chuhe' (rats) and 'sawal' (question).
     ("en.wages.deductions", "pa", "deduction"): ENGLISH_IN,

@@ -133,6 +133,10 @@ BLIND_R19 = HERE / "heldout_blind_r19.jsonl"
 # rambling and very short messages, code-switching and implied danger), sealed while the eleventh pass was tuned on
 # round 19, then scored once untouched by the lead (docs/triage.md "Round 20"). Never tuned on.
 BLIND_R20 = HERE / "heldout_blind_r20.jsonl"
+# Round 21 (issue 12): written on 2026-12-05 (07:30 UTC) by a fifth writer with the same brief (asked for questions,
+# reports about a co-worker, several problems at once and minimised danger), sealed while the twelfth pass was tuned
+# on round 20, then scored once untouched by the lead (docs/triage.md "Round 21").
+BLIND_R21 = HERE / "heldout_blind_r21.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -149,7 +153,7 @@ def probes_report():
     "path",
     [HELDOUT, PROBES, BENIGN, BENIGN_R2, *BLIND_R2, *BLIND_R3, TUNING_S6, BLIND_R6, TUNING_S7, BENIGN_S7, BLIND_R7,
      BLIND_R8, TUNING_S8, BLIND_R9, TUNING_S9, BLIND_R10, BLIND_R11, BLIND_R12, TUNING_S10, TUNING_S11,
-     BLIND_R13, TUNING_S12, BLIND_R14, BLIND_R15, BLIND_R16, BLIND_R17, BLIND_R18, BLIND_R19, BLIND_R20],
+     BLIND_R13, TUNING_S12, BLIND_R14, BLIND_R15, BLIND_R16, BLIND_R17, BLIND_R18, BLIND_R19, BLIND_R20, BLIND_R21],
     ids=lambda p: p.name,
 )
 def test_labelled_sets_are_well_formed(path):
@@ -377,6 +381,7 @@ UNTOUCHED = {
     BLIND_R18: (49 / 56, 103 / 128, 0.762),  # scored on the ninth pass's rules (4c94075067581eba)
     BLIND_R19: (50 / 56, 111 / 128, 0.861),  # scored on the tenth pass's rules (6207969b20923c87)
     BLIND_R20: (46 / 56, 104 / 128, 0.824),  # scored on the eleventh pass's rules (2803caa1024e9d01)
+    BLIND_R21: (53 / 56, 114 / 128, 0.857),  # scored on the twelfth pass's rules (59fa434ee545eede)
 }
 # The shipped combination, the rules and the second opinion (decision 0020, on by default), on the rounds that
 # judged it: (immediate recall, urgency accuracy), scored once untouched. Categories are the rules' alone. Rounds
@@ -390,6 +395,7 @@ UNTOUCHED_WITH_SECOND_OPINION = {
     BLIND_R18: (52 / 56, 109 / 128),  # category opinion v2 with the second opinion v2
     BLIND_R19: (54 / 56, 115 / 128),  # both opinions v3 (retrained with rounds 16-18)
     BLIND_R20: (56 / 56, 114 / 128),  # both opinions v3, the eleventh pass's rules
+    BLIND_R21: (54 / 56, 117 / 128),  # both opinions v3, the twelfth pass's rules
 }
 # The shipped combination's category micro-F1 on the round that judged the category opinion, scored once untouched
 # (the rules alone: 0.833).
@@ -398,6 +404,7 @@ UNTOUCHED_WITH_OPINIONS_F1 = {
     BLIND_R18: 0.855,  # category opinion v2 (the rules alone: 0.763)
     BLIND_R19: 0.877,  # category opinion v3 (the rules alone: 0.862)
     BLIND_R20: 0.893,  # category opinion v3 (the rules alone: 0.824)
+    BLIND_R21: 0.894,  # category opinion v3 (the rules alone: 0.858)
 }
 # The bar on rounds whose misses were fixed by family since (TUNED, docs/triage.md): every report in danger
 # caught, and (urgency accuracy, category micro-F1) at least these.
@@ -451,7 +458,7 @@ def test_the_category_opinion_keeps_its_blind_micro_f1(path):
 
 BLIND_ROUNDS_OF_128 = [BLIND_R7, BLIND_R8, BLIND_R9, BLIND_R10, BLIND_R11, BLIND_R12, BLIND_R13, BLIND_R14,
                        BLIND_R15, BLIND_R16, BLIND_R17, BLIND_R18, BLIND_R19,
-                       BLIND_R20]
+                       BLIND_R20, BLIND_R21]
 
 
 @pytest.mark.parametrize("path", BLIND_ROUNDS_OF_128, ids=lambda p: p.name)
