@@ -1,0 +1,109 @@
+"""Issue 12, thirteenth pass: families blind round 21 showed, probes and counter-probes written for this file.
+
+1. "bahar na jaan deve/dende", "bahar na jaane dete" (pa, hi romanised): the short "na" before letting someone go
+   out is a refusal to let them leave, like "nahi"; "bahar na jaana, thand hai" (advice, no "let") is not;
+2. a hand put on the lower back, the waist, the hips (en fr es vi): "puts his hand on my lower back" is sexual
+   touching; a worker's own hand on their own sore back is not;
+3. a summons at night to the office or a room with "or else" (hi pa fr es, "raat ko office aao warna ..."): sexual
+   coercion, `immediate`; a morning summons with "or else" about pay is not.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from signalement.triage.scoring import TriageInput, classify
+
+
+def _decide(language: str, text: str) -> tuple[str, set[str]]:
+    decision = classify(TriageInput(language=language, text=text))
+    return decision.urgency, set(decision.categories)
+
+
+# ---- 1. "bahar na jaan de" ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("pa", "malik sanu bahar na jaan deve, passport vi rakh leya"),
+        ("pa", "farm wala sanu bahar na jaan dinda, sara din kamm"),
+        ("pa", "supervisor kudiyan nu bahar na jaan dende raat nu"),
+        ("hi", "malik hume bahar na jaane deta, passport bhi le liya"),
+        ("hi", "ye log hume bahar na jane dete hain"),
+    ],
+)
+def test_not_letting_go_out_with_na_is_confinement(language: str, text: str) -> None:
+    urgency, categories = _decide(language, text)
+    assert urgency == "immediate" and "confinement" in categories, text
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("pa", "supervisor kehnda bahar na jaana, thand bahut hai, te overtime da paisa nahi dinda"),
+        ("hi", "doctor ne kaha bahar na jaana thand mein, bas pay slip ka sawal hai"),
+    ],
+)
+def test_advice_not_to_go_out_is_not_confinement(language: str, text: str) -> None:
+    urgency, categories = _decide(language, text)
+    assert "confinement" not in categories and urgency != "immediate", text
+
+
+# ---- 2. a hand on the lower back, the waist, the hips ---------------------------------------------------
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "the supervisor puts his hand on my lower back, then lower, i move away"),
+        ("en", "he put his hands on my hips when i was bending in the cooler"),
+        ("en", "my lead hand keeps putting his hand on my waist"),
+        ("fr", "le superviseur met sa main sur le bas de mon dos quand je suis seule"),
+        ("fr", "il pose ses mains sur mes hanches dans la chambre froide"),
+        ("es", "el encargado pone su mano en mi espalda baja cuando paso"),
+        ("vi", "quản lý hay đặt tay lên eo em"),
+        ("vi", "anh to truong dat tay len hong em"),
+    ],
+)
+def test_a_hand_on_the_lower_back_or_waist_is_sexual_touching(language: str, text: str) -> None:
+    urgency, categories = _decide(language, text)
+    assert urgency == "immediate" and "sexual_abuse" in categories, text
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "I put my hand on my lower back all night, it hurts from lifting, is there sick pay"),
+        ("fr", "j'ai mal, je mets ma main sur le bas de mon dos toute la journée, la paie est en retard"),
+        ("es", "me duele, pongo mi mano en mi espalda baja al levantar cajas, no pagan extras"),
+    ],
+)
+def test_a_workers_own_hand_on_a_sore_back_is_not(language: str, text: str) -> None:
+    urgency, categories = _decide(language, text)
+    assert "sexual_abuse" not in categories and urgency != "immediate", text
+
+
+# ---- 3. a night summons "or else" -----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("hi", "supervisor meri wife ko bolta hai raat ko office aao warna visa extend nahi hoga"),
+        ("hi", "मैनेजर कहता है रात को ऑफिस आओ वरना काम से निकाल दूंगा"),
+        ("pa", "supervisor kehnda raat nu office aa ja nahi ta visa nahi milega"),
+        ("fr", "le patron lui dit de venir au bureau le soir sinon pas de visa"),
+        ("es", "el mayordomo le dice que venga a la oficina en la noche o si no la regresa a Mexico"),
+    ],
+)
+def test_a_night_summons_or_else_is_sexual_coercion(language: str, text: str) -> None:
+    urgency, categories = _decide(language, text)
+    assert urgency == "immediate" and "sexual_abuse" in categories, text
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("hi", "manager bolta hai kal subah office aao warna is hafte ka paisa nahi milega"),
+        ("pa", "supervisor kehnda savere office aa ja nahi ta pay cheque nahi milega"),
+        ("fr", "le patron dit de venir au bureau le matin sinon la paie est en retard"),
+    ],
+)
+def test_a_morning_summons_about_pay_is_not(language: str, text: str) -> None:
+    urgency, categories = _decide(language, text)
+    assert "sexual_abuse" not in categories and urgency != "immediate", text
