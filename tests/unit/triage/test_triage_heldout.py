@@ -445,7 +445,9 @@ def test_the_rules_with_the_second_opinion_keep_their_blind_score(path):
     alone = evaluate(read_labelled(path))
     assert report.immediate_recall >= immediate, report.urgency_errors
     assert report.urgency_accuracy >= urgency, report.urgency_errors
-    assert report.immediate_recall > alone.immediate_recall  # the model's raises are what this holds
+    # the model's raises are what this holds, unless the rules alone catch every report in danger since
+    # (round 21 after the thirteenth pass): then there is nothing left to raise
+    assert report.immediate_recall > alone.immediate_recall or alone.immediate_recall == 1.0
 
 
 @pytest.mark.parametrize("path", list(UNTOUCHED_WITH_OPINIONS_F1), ids=lambda p: p.name)
