@@ -6,6 +6,9 @@
    touching; a worker's own hand on their own sore back is not;
 3. a summons at night to the office or a room with "or else" (hi pa fr es, "raat ko office aao warna ..."): sexual
    coercion, `immediate`; a morning summons with "or else" about pay is not.
+4. hours no longer given after a complaint, "ne me donne plus d'heures" (fr, its "ne" is the act, not a denial),
+   "does not give me hours anymore" (en), "hindi na binibigyan ng oras" (tl), "shift nahi dete/dinde" (hi pa): a
+   reprisal, `high`; the same without a complaint (the season is over) is not.
 """
 
 from __future__ import annotations
@@ -107,3 +110,33 @@ def test_a_night_summons_or_else_is_sexual_coercion(language: str, text: str) ->
 def test_a_morning_summons_about_pay_is_not(language: str, text: str) -> None:
     urgency, categories = _decide(language, text)
     assert "sexual_abuse" not in categories and urgency != "immediate", text
+
+
+# ---- 4. hours no longer given after a complaint -----------------------------------------------------------
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("fr", "Depuis que j'ai parlé à l'inspecteur de la CNESST, l'hôtel ne me donne plus d'heures"),
+        ("fr", "depuis ma plainte le patron ne nous donne plus de quarts"),
+        ("en", "since I called the labour inspector the hotel does not give me hours anymore"),
+        ("tl", "simula nung nag-report ako sa inspector hindi na nila ako binibigyan ng oras"),
+        ("hi", "inspector se complaint karne ke baad ab mujhe shift nahi dete"),
+        ("pa", "inspector kol complaint karan ton baad hun sanu shift nahi dinde"),
+    ],
+)
+def test_hours_no_longer_given_after_a_complaint_are_a_reprisal(language: str, text: str) -> None:
+    urgency, categories = _decide(language, text)
+    assert urgency == "high" and "reprisal" in categories, text
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("fr", "je n'ai jamais porté plainte, le patron ne me donne plus d'heures parce que la saison est finie"),
+        ("en", "the season is over so the farm does not give me hours anymore, can I get EI"),
+        ("tl", "tapos na ang season kaya hindi na kami binibigyan ng oras, pwede ba mag EI"),
+    ],
+)
+def test_hours_no_longer_given_without_a_complaint_are_not(language: str, text: str) -> None:
+    urgency, categories = _decide(language, text)
+    assert "reprisal" not in categories, text
