@@ -9,6 +9,8 @@
 4. hours no longer given after a complaint, "ne me donne plus d'heures" (fr, its "ne" is the act, not a denial),
    "does not give me hours anymore" (en), "hindi na binibigyan ng oras" (tl), "shift nahi dete/dinde" (hi pa): a
    reprisal, `high`; the same without a complaint (the season is over) is not.
+5. an issue raised ("raised the issue/concern", en; "soulevé le problème", fr) or pay asked for ("paisa maanga", hi,
+   the noun first) is a complaint: hours cut after it are a reprisal; the issue raised and resolved is not.
 """
 
 from __future__ import annotations
@@ -138,5 +140,33 @@ def test_hours_no_longer_given_after_a_complaint_are_a_reprisal(language: str, t
     ],
 )
 def test_hours_no_longer_given_without_a_complaint_are_not(language: str, text: str) -> None:
+    urgency, categories = _decide(language, text)
+    assert "reprisal" not in categories, text
+
+
+# ---- 5. an issue raised, pay asked for, then hours cut ------------------------------------------------------
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "after I raised the issue of unpaid overtime with HR my shifts were cut to two days"),
+        ("en", "I raised my concern about the missing pay and now my hours are reduced"),
+        ("fr", "après avoir soulevé le problème des heures supplémentaires, on m'a coupé mes heures"),
+        ("hi", "overtime ka paisa maanga to meri shifts 40 se 15 ghante kar di"),
+    ],
+)
+def test_hours_cut_after_an_issue_raised_are_a_reprisal(language: str, text: str) -> None:
+    urgency, categories = _decide(language, text)
+    assert urgency == "high" and "reprisal" in categories, text
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "I raised the issue of the broken heater with the manager and he fixed it, thanks"),
+        ("fr", "j'ai soulevé le problème du chauffage et le patron l'a réparé"),
+        ("hi", "overtime ka paisa maanga to boss ne de diya, bas ek sawal hai chhutti ka"),
+    ],
+)
+def test_an_issue_raised_and_resolved_is_not(language: str, text: str) -> None:
     urgency, categories = _decide(language, text)
     assert "reprisal" not in categories, text
