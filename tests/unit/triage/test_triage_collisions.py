@@ -86,6 +86,8 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("hi.psychological_abuse.insults_threats", "pa", "galiyan"): HI_PA,
     ("hi.health_safety.pain_or_illness", "pa", "bemar"): HI_PA,
     ("hi.other.question", "pa", "haq"): HI_PA,  # a right (haq), round 21
+    ("hi.physical_abuse.violence", "pa", "kutai"): HI_PA,  # a beating, round 22
+    ("pa.psychological_abuse.insults_threats", "hi", "dhamkaya"): HI_PA,  # threatened, round 22
     # Round 10 (the newest blind round, added after the fifth pass): Punjabi-English 'deduction', and romanised
     # words Hindi and Punjabi share, 'chuhe' (rats) and 'sawal' (question).
     ("en.wages.deductions", "pa", "deduction"): ENGLISH_IN,

@@ -137,6 +137,11 @@ BLIND_R20 = HERE / "heldout_blind_r20.jsonl"
 # reports about a co-worker, several problems at once and minimised danger), sealed while the twelfth pass was tuned
 # on round 20, then scored once untouched by the lead (docs/triage.md "Round 21").
 BLIND_R21 = HERE / "heldout_blind_r21.jsonl"
+# Round 22 (issue 12): written on 2026-12-05 (07:48 UTC) by a sixth writer with the same brief (asked for voice
+# dictation without punctuation, reports forwarded by a relative, a routine start that reveals the real problem at
+# the end, and very short messages), sealed while the thirteenth pass was tuned on round 21, then scored once
+# untouched by the lead (docs/triage.md "Round 22"). The newest blind round: `triage eval --check` is judged on it.
+BLIND_R22 = HERE / "heldout_blind_r22.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -153,7 +158,8 @@ def probes_report():
     "path",
     [HELDOUT, PROBES, BENIGN, BENIGN_R2, *BLIND_R2, *BLIND_R3, TUNING_S6, BLIND_R6, TUNING_S7, BENIGN_S7, BLIND_R7,
      BLIND_R8, TUNING_S8, BLIND_R9, TUNING_S9, BLIND_R10, BLIND_R11, BLIND_R12, TUNING_S10, TUNING_S11,
-     BLIND_R13, TUNING_S12, BLIND_R14, BLIND_R15, BLIND_R16, BLIND_R17, BLIND_R18, BLIND_R19, BLIND_R20, BLIND_R21],
+     BLIND_R13, TUNING_S12, BLIND_R14, BLIND_R15, BLIND_R16, BLIND_R17, BLIND_R18, BLIND_R19, BLIND_R20, BLIND_R21,
+     BLIND_R22],
     ids=lambda p: p.name,
 )
 def test_labelled_sets_are_well_formed(path):
@@ -193,6 +199,16 @@ def test_heldout_category_micro_f1_is_at_least_085(heldout_report):
 def test_the_eval_command_passes_its_check_on_the_heldout_set(capsys):
     assert main(["eval", str(HELDOUT), "--check"]) == 0
     assert "quality bar: met" in capsys.readouterr().err
+
+
+def test_the_eval_command_passes_its_check_on_the_newest_blind_round_as_shipped(capsys):
+    # The issue's bar "on the newest blind round, not on the texts the rules were tuned on": round 22, scored once
+    # untouched with both opinions on, as the service runs by default. A new round becomes the newest only once it
+    # is added; it may fail this until a pass meets the bar on the round after it.
+    assert main(["eval", str(BLIND_R22), "--check", "--second-opinion"]) == 0
+    assert "quality bar: met" in capsys.readouterr().err
+    # The rules alone do not meet it (0.964 / 0.875 / 0.900): the opinions are part of what meets it.
+    assert main(["eval", str(BLIND_R22), "--check"]) == 1
 
 
 def test_probe_rounds_meet_the_same_bar(probes_report):
@@ -382,6 +398,7 @@ UNTOUCHED = {
     BLIND_R19: (50 / 56, 111 / 128, 0.861),  # scored on the tenth pass's rules (6207969b20923c87)
     BLIND_R20: (46 / 56, 104 / 128, 0.824),  # scored on the eleventh pass's rules (2803caa1024e9d01)
     BLIND_R21: (53 / 56, 114 / 128, 0.857),  # scored on the twelfth pass's rules (59fa434ee545eede)
+    BLIND_R22: (54 / 56, 112 / 128, 0.899),  # scored on the thirteenth pass's rules (03b6be9a75b77039)
 }
 # The shipped combination, the rules and the second opinion (decision 0020, on by default), on the rounds that
 # judged it: (immediate recall, urgency accuracy), scored once untouched. Categories are the rules' alone. Rounds
@@ -396,6 +413,7 @@ UNTOUCHED_WITH_SECOND_OPINION = {
     BLIND_R19: (54 / 56, 115 / 128),  # both opinions v3 (retrained with rounds 16-18)
     BLIND_R20: (56 / 56, 114 / 128),  # both opinions v3, the eleventh pass's rules
     BLIND_R21: (54 / 56, 117 / 128),  # both opinions v3, the twelfth pass's rules
+    BLIND_R22: (55 / 56, 117 / 128),  # both opinions v3, the thirteenth pass's rules: the bar, met
 }
 # The shipped combination's category micro-F1 on the round that judged the category opinion, scored once untouched
 # (the rules alone: 0.833).
@@ -405,6 +423,7 @@ UNTOUCHED_WITH_OPINIONS_F1 = {
     BLIND_R19: 0.877,  # category opinion v3 (the rules alone: 0.862)
     BLIND_R20: 0.893,  # category opinion v3 (the rules alone: 0.824)
     BLIND_R21: 0.894,  # category opinion v3 (the rules alone: 0.858)
+    BLIND_R22: 0.929,  # category opinion v3 (the rules alone: 0.900)
 }
 # The bar on rounds whose misses were fixed by family since (TUNED, docs/triage.md): every report in danger
 # caught, and (urgency accuracy, category micro-F1) at least these.
@@ -460,7 +479,7 @@ def test_the_category_opinion_keeps_its_blind_micro_f1(path):
 
 BLIND_ROUNDS_OF_128 = [BLIND_R7, BLIND_R8, BLIND_R9, BLIND_R10, BLIND_R11, BLIND_R12, BLIND_R13, BLIND_R14,
                        BLIND_R15, BLIND_R16, BLIND_R17, BLIND_R18, BLIND_R19,
-                       BLIND_R20, BLIND_R21]
+                       BLIND_R20, BLIND_R21, BLIND_R22]
 
 
 @pytest.mark.parametrize("path", BLIND_ROUNDS_OF_128, ids=lambda p: p.name)
