@@ -58,6 +58,7 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("en.danger.in_danger", "pa", "911"): ENGLISH_IN,
     ("en.health_safety.no_protection", "pa", "chemical"): ENGLISH_IN,  # round 17: "chemical" in Punjabi
     ("en.health_safety.no_protection", "hi", "chemical"): ENGLISH_IN,  # round 19: "chemical" in Hinglish
+    ("en.health_safety.no_protection", "tl", "chemical"): ENGLISH_IN,  # round 23: "chemical" in Taglish
     ("en.other.question", "tl", "question"): ENGLISH_IN,  # round 19: "question" in Taglish
     ("en.danger.in_danger", "tl", "911"): ENGLISH_IN,
     ("en.danger.now", "tl", "emergency"): ENGLISH_IN,

@@ -140,8 +140,12 @@ BLIND_R21 = HERE / "heldout_blind_r21.jsonl"
 # Round 22 (issue 12): written on 2026-12-05 (07:48 UTC) by a sixth writer with the same brief (asked for voice
 # dictation without punctuation, reports forwarded by a relative, a routine start that reveals the real problem at
 # the end, and very short messages), sealed while the thirteenth pass was tuned on round 21, then scored once
-# untouched by the lead (docs/triage.md "Round 22"). The newest blind round: `triage eval --check` is judged on it.
+# untouched by the lead (docs/triage.md "Round 22"). Never tuned on.
 BLIND_R22 = HERE / "heldout_blind_r22.jsonl"
+# Round 23 (issue 12): written on 2026-12-05 (08:10 UTC) by a seventh writer with the same brief, as a confirmation
+# round: nothing changed in the rules or the models between round 22's score and this one's. Scored once untouched
+# (docs/triage.md "Round 23"). The newest blind round: `triage eval --check` is judged on it.
+BLIND_R23 = HERE / "heldout_blind_r23.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -159,7 +163,7 @@ def probes_report():
     [HELDOUT, PROBES, BENIGN, BENIGN_R2, *BLIND_R2, *BLIND_R3, TUNING_S6, BLIND_R6, TUNING_S7, BENIGN_S7, BLIND_R7,
      BLIND_R8, TUNING_S8, BLIND_R9, TUNING_S9, BLIND_R10, BLIND_R11, BLIND_R12, TUNING_S10, TUNING_S11,
      BLIND_R13, TUNING_S12, BLIND_R14, BLIND_R15, BLIND_R16, BLIND_R17, BLIND_R18, BLIND_R19, BLIND_R20, BLIND_R21,
-     BLIND_R22],
+     BLIND_R22, BLIND_R23],
     ids=lambda p: p.name,
 )
 def test_labelled_sets_are_well_formed(path):
@@ -201,14 +205,16 @@ def test_the_eval_command_passes_its_check_on_the_heldout_set(capsys):
     assert "quality bar: met" in capsys.readouterr().err
 
 
-def test_the_eval_command_passes_its_check_on_the_newest_blind_round_as_shipped(capsys):
-    # The issue's bar "on the newest blind round, not on the texts the rules were tuned on": round 22, scored once
-    # untouched with both opinions on, as the service runs by default. A new round becomes the newest only once it
-    # is added; it may fail this until a pass meets the bar on the round after it.
-    assert main(["eval", str(BLIND_R22), "--check", "--second-opinion"]) == 0
+@pytest.mark.parametrize("path", [BLIND_R22, BLIND_R23], ids=lambda p: p.name)
+def test_the_eval_command_passes_its_check_on_the_newest_blind_rounds_as_shipped(path, capsys):
+    # The issue's bar "on the newest blind round, not on the texts the rules were tuned on": rounds 22 and 23 (a
+    # confirmation round, nothing changed between them), each scored once untouched with both opinions on, as the
+    # service runs by default. A new round becomes the newest only once it is added.
+    assert main(["eval", str(path), "--check", "--second-opinion"]) == 0
     assert "quality bar: met" in capsys.readouterr().err
-    # The rules alone do not meet it (0.964 / 0.875 / 0.900): the opinions are part of what meets it.
-    assert main(["eval", str(BLIND_R22), "--check"]) == 1
+    # The rules alone do not meet it (round 22: 0.964 / 0.875 / 0.900; round 23: 0.929 / 0.852 / 0.847): the
+    # opinions are part of what meets it.
+    assert main(["eval", str(path), "--check"]) == 1
 
 
 def test_probe_rounds_meet_the_same_bar(probes_report):
@@ -399,6 +405,7 @@ UNTOUCHED = {
     BLIND_R20: (46 / 56, 104 / 128, 0.824),  # scored on the eleventh pass's rules (2803caa1024e9d01)
     BLIND_R21: (53 / 56, 114 / 128, 0.857),  # scored on the twelfth pass's rules (59fa434ee545eede)
     BLIND_R22: (54 / 56, 112 / 128, 0.899),  # scored on the thirteenth pass's rules (03b6be9a75b77039)
+    BLIND_R23: (52 / 56, 109 / 128, 0.846),  # the same rules, a confirmation round
 }
 # The shipped combination, the rules and the second opinion (decision 0020, on by default), on the rounds that
 # judged it: (immediate recall, urgency accuracy), scored once untouched. Categories are the rules' alone. Rounds
@@ -414,6 +421,7 @@ UNTOUCHED_WITH_SECOND_OPINION = {
     BLIND_R20: (56 / 56, 114 / 128),  # both opinions v3, the eleventh pass's rules
     BLIND_R21: (54 / 56, 117 / 128),  # both opinions v3, the twelfth pass's rules
     BLIND_R22: (55 / 56, 117 / 128),  # both opinions v3, the thirteenth pass's rules: the bar, met
+    BLIND_R23: (56 / 56, 116 / 128),  # the same configuration: the bar, met again
 }
 # The shipped combination's category micro-F1 on the round that judged the category opinion, scored once untouched
 # (the rules alone: 0.833).
@@ -424,6 +432,7 @@ UNTOUCHED_WITH_OPINIONS_F1 = {
     BLIND_R20: 0.893,  # category opinion v3 (the rules alone: 0.824)
     BLIND_R21: 0.894,  # category opinion v3 (the rules alone: 0.858)
     BLIND_R22: 0.929,  # category opinion v3 (the rules alone: 0.900)
+    BLIND_R23: 0.927,  # the same (the rules alone: 0.847)
 }
 # The bar on rounds whose misses were fixed by family since (TUNED, docs/triage.md): every report in danger
 # caught, and (urgency accuracy, category micro-F1) at least these.
@@ -479,7 +488,7 @@ def test_the_category_opinion_keeps_its_blind_micro_f1(path):
 
 BLIND_ROUNDS_OF_128 = [BLIND_R7, BLIND_R8, BLIND_R9, BLIND_R10, BLIND_R11, BLIND_R12, BLIND_R13, BLIND_R14,
                        BLIND_R15, BLIND_R16, BLIND_R17, BLIND_R18, BLIND_R19,
-                       BLIND_R20, BLIND_R21, BLIND_R22]
+                       BLIND_R20, BLIND_R21, BLIND_R22, BLIND_R23]
 
 
 @pytest.mark.parametrize("path", BLIND_ROUNDS_OF_128, ids=lambda p: p.name)
