@@ -26,13 +26,7 @@ from __future__ import annotations
 import pytest
 
 from signalement.triage.scoring import TriageInput, classify
-
-
-def _decide(language: str, text: str) -> tuple[str, set[str], set[str]]:
-    decision = classify(TriageInput(language=language, text=text))
-    stated = {r.rule for r in decision.reasons if r.scope is None}
-    return decision.urgency, set(decision.categories), stated
-
+from support.triage import decide_stated as _decide
 
 # ---- 1. an account compared to fiction is still the reporter's own -------------------------------
 COMPARED = [

@@ -19,12 +19,7 @@ from __future__ import annotations
 
 import pytest
 
-from signalement.triage.scoring import TriageInput, classify
-
-
-def _decide(language: str, text: str) -> tuple[str, set[str]]:
-    decision = classify(TriageInput(language=language, text=text))
-    return decision.urgency, set(decision.categories)
+from support.triage import decide as _decide
 
 
 # ---- 1. animals killed on a slaughter line -----------------------------------------------------------
