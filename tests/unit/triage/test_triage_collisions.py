@@ -61,6 +61,7 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("en.health_safety.no_protection", "tl", "chemical"): ENGLISH_IN,  # round 23: "chemical" in Taglish
     ("en.other.question", "tl", "question"): ENGLISH_IN,  # round 19: "question" in Taglish
     ("en.danger.in_danger", "tl", "911"): ENGLISH_IN,
+    ("en.danger.in_danger", "hi", "911"): ENGLISH_IN,  # round 25: the number, in Hinglish
     ("en.danger.now", "tl", "emergency"): ENGLISH_IN,
     ("en.financial_abuse.debt_fraud", "tl", "scam"): ENGLISH_IN,
     ("en.financial_abuse.trafficking", "tl", "trafficking"): ENGLISH_IN,
@@ -108,6 +109,7 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("en.physical_abuse.weapon", "pa", "rifle"): ENGLISH_IN,
     ("hi.sexual_abuse.touching", "pa", "chhedi"): HI_PA,
     ("en.danger.now", "tl", "urgent"): ENGLISH_IN,  # Taglish, round 13
+    ("en.danger.now", "pa", "urgent"): ENGLISH_IN,  # round 24: "urgent" in romanised Punjabi
     ("en.physical_abuse.weapon", "hi", "gun"): ENGLISH_IN,  # Hinglish, round 14 (a gun shown over a loan)
     ("en.reprisal.signal_complaint", "hi", "complain"): ENGLISH_IN,  # Hinglish, round 8
     ("en.reprisal.signal_complaint", "hi", "union"): ENGLISH_IN,

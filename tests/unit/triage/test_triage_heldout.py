@@ -144,8 +144,15 @@ BLIND_R21 = HERE / "heldout_blind_r21.jsonl"
 BLIND_R22 = HERE / "heldout_blind_r22.jsonl"
 # Round 23 (issue 12): written on 2026-12-05 (08:10 UTC) by a seventh writer with the same brief, as a confirmation
 # round: nothing changed in the rules or the models between round 22's score and this one's. Scored once untouched
-# (docs/triage.md "Round 23"). The newest blind round: `triage eval --check` is judged on it.
+# (docs/triage.md "Round 23").
 BLIND_R23 = HERE / "heldout_blind_r23.jsonl"
+# Rounds 24 and 25 (issue 12): written on 2026-12-05 (09:10 UTC) by an eighth and a ninth writer with the same brief
+# (round 24: hurried messages on a watched phone, reports about a co-worker, several problems where one is serious;
+# round 25: replies to a follow-up, questions that reveal the act, thanks and apologies, slang and regional words,
+# family euphemisms), a second and third confirmation of the thirteenth pass's configuration. Each scored once
+# untouched (docs/triage.md "Rounds 24 and 25"): round 24 met the bar, round 25 fell short on category micro-F1.
+BLIND_R24 = HERE / "heldout_blind_r24.jsonl"
+BLIND_R25 = HERE / "heldout_blind_r25.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -163,7 +170,7 @@ def probes_report():
     [HELDOUT, PROBES, BENIGN, BENIGN_R2, *BLIND_R2, *BLIND_R3, TUNING_S6, BLIND_R6, TUNING_S7, BENIGN_S7, BLIND_R7,
      BLIND_R8, TUNING_S8, BLIND_R9, TUNING_S9, BLIND_R10, BLIND_R11, BLIND_R12, TUNING_S10, TUNING_S11,
      BLIND_R13, TUNING_S12, BLIND_R14, BLIND_R15, BLIND_R16, BLIND_R17, BLIND_R18, BLIND_R19, BLIND_R20, BLIND_R21,
-     BLIND_R22, BLIND_R23],
+     BLIND_R22, BLIND_R23, BLIND_R24, BLIND_R25],
     ids=lambda p: p.name,
 )
 def test_labelled_sets_are_well_formed(path):
@@ -405,6 +412,8 @@ UNTOUCHED = {
     BLIND_R21: (53 / 56, 114 / 128, 0.857),  # scored on the twelfth pass's rules (59fa434ee545eede)
     BLIND_R22: (54 / 56, 112 / 128, 0.899),  # scored on the thirteenth pass's rules (03b6be9a75b77039)
     BLIND_R23: (52 / 56, 109 / 128, 0.846),  # the same rules, a confirmation round
+    BLIND_R24: (52 / 56, 117 / 128, 0.840),  # the same rules, a second confirmation round
+    BLIND_R25: (50 / 56, 110 / 128, 0.805),  # the same rules, a third
 }
 # The shipped combination, the rules and the second opinion (decision 0020, on by default), on the rounds that
 # judged it: (immediate recall, urgency accuracy), scored once untouched. Categories are the rules' alone. Rounds
@@ -421,6 +430,8 @@ UNTOUCHED_WITH_SECOND_OPINION = {
     BLIND_R21: (54 / 56, 117 / 128),  # both opinions v3, the twelfth pass's rules
     BLIND_R22: (55 / 56, 117 / 128),  # both opinions v3, the thirteenth pass's rules: the bar, met
     BLIND_R23: (56 / 56, 116 / 128),  # the same configuration: the bar, met again
+    BLIND_R24: (56 / 56, 123 / 128),  # the same configuration: the bar, met a third time
+    BLIND_R25: (56 / 56, 118 / 128),  # the same configuration: micro-F1 short of the bar
 }
 # The shipped combination's category micro-F1 on the round that judged the category opinion, scored once untouched
 # (the rules alone: 0.833).
@@ -432,6 +443,8 @@ UNTOUCHED_WITH_OPINIONS_F1 = {
     BLIND_R21: 0.894,  # category opinion v3 (the rules alone: 0.858)
     BLIND_R22: 0.929,  # category opinion v3 (the rules alone: 0.900)
     BLIND_R23: 0.927,  # the same (the rules alone: 0.847)
+    BLIND_R24: 0.888,  # the same (the rules alone: 0.840)
+    BLIND_R25: 0.850,  # the same (the rules alone: 0.805): short of the bar, 0.88
 }
 # The bar on rounds whose misses were fixed by family since (TUNED, docs/triage.md): every report in danger
 # caught, and (urgency accuracy, category micro-F1) at least these.
@@ -487,7 +500,7 @@ def test_the_category_opinion_keeps_its_blind_micro_f1(path):
 
 BLIND_ROUNDS_OF_128 = [BLIND_R7, BLIND_R8, BLIND_R9, BLIND_R10, BLIND_R11, BLIND_R12, BLIND_R13, BLIND_R14,
                        BLIND_R15, BLIND_R16, BLIND_R17, BLIND_R18, BLIND_R19,
-                       BLIND_R20, BLIND_R21, BLIND_R22, BLIND_R23]
+                       BLIND_R20, BLIND_R21, BLIND_R22, BLIND_R23, BLIND_R24, BLIND_R25]
 
 
 @pytest.mark.parametrize("path", BLIND_ROUNDS_OF_128, ids=lambda p: p.name)

@@ -45,6 +45,8 @@ NOT_TRAINED_ON: set[str] = {
     "heldout_blind_r21.jsonl",  # judged v3 with the twelfth pass (round 21)
     "heldout_blind_r22.jsonl",  # judged v3 with the thirteenth pass (round 22)
     "heldout_blind_r23.jsonl",  # the same configuration again (round 23)
+    "heldout_blind_r24.jsonl",  # the same configuration, a second confirmation (round 24)
+    "heldout_blind_r25.jsonl",  # the same configuration, a third (round 25)
 }
 # Written for these tests, in no labelled set: the model raises each above the rules (checked below).
 RAISED_PROBES = (
