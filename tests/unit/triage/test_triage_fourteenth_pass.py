@@ -7,9 +7,11 @@
 3. a word in another sense: beds touching (objects), a kitchen line never touched (a place: no human look), tl
    "magbantay ng tindahan" (to mind a shop: a job), vi "có nguy hiểm không" asked back (not a hazard), es a night
    padlock and a head count ("nos cuenta") read as sexual; the same words about a person still count;
-4. a call to this line is a complaint: hours cut after it are a reprisal; the same cut in a slow season is not;
+4. a call to this line, or telling HR, is a complaint: hours cut after it are a reprisal; the same cut in a slow
+   season is not;
 5. threats said with a weapon are psychological abuse too (hi "aaj tera hisaab", pa "ਸਿੱਧਾ ਕਰੂੰ", vi "xử em", es "dar
-   piso"), and pa ਦਾਤਰ (sickle) held against a person is a weapon; a sickle at harvest is not;
+   piso", "le va a ir mal", fr "allait me casser la gueule"), and pa ਦਾਤਰ (sickle) held against a person is a weapon;
+   a sickle at harvest, "casser les pieds" (to bore) are not;
 6. indirect sexual: vi "ôm hôn/ôm hun" by a boss, luring girls into a room; health: hi "gloves/boots nahi dete",
    a cold room at work without a jacket (health, not housing); a kiss for one's children is not;
 7. fr job mismatch without "mais": "ce n'est pas le travail qu'on m'a dit au pays".
@@ -127,6 +129,7 @@ def test_a_person_never_touching_still_asks_a_human_look() -> None:
     [
         "after I called your line they cut me from 5 days to 2 days a week",
         "since I texted this line last month the boss cut my hours to nothing",
+        "my sister told HR the bleach burns her hands, since then they cut her from 5 days to 2 days a week",
     ],
 )
 def test_hours_cut_after_calling_this_line_are_a_reprisal(text: str) -> None:
@@ -134,9 +137,16 @@ def test_hours_cut_after_calling_this_line_are_a_reprisal(text: str) -> None:
     assert urgency == "high" and "reprisal" in categories, text
 
 
-def test_hours_cut_in_a_slow_season_are_not_a_reprisal() -> None:
-    _, categories = _decide("en", "the season is slow so they cut me from 5 days to 3 days a week")
-    assert "reprisal" not in categories
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the season is slow so they cut me from 5 days to 3 days a week",
+        "HR told me the season is slow so they cut me from 5 days to 2 days a week",
+    ],
+)
+def test_hours_cut_in_a_slow_season_are_not_a_reprisal(text: str) -> None:
+    _, categories = _decide("en", text)
+    assert "reprisal" not in categories, text
 
 
 # ---- 5. a threat said with a weapon ---------------------------------------------------------------------
@@ -148,6 +158,8 @@ def test_hours_cut_in_a_slow_season_are_not_a_reprisal() -> None:
         ("pa", "ਮਾਲਕ ਦਾ ਮੁੰਡਾ ਦਾਤਰ ਲੈ ਕੇ ਬਾਹਰ ਖੜਾ, ਆਖਦਾ ਅੱਜ ਤੈਨੂੰ ਸਿੱਧਾ ਕਰੂੰ"),
         ("vi", "ông chủ cầm dao đứng ngoài cửa, nói tối nay xử em"),
         ("es", "el patrón anda con la escopeta diciendo que nos va a dar piso a los que hablamos"),
+        ("es", "el mayordomo sacó el machete y dijo que al que hable con el consulado le va a ir mal"),
+        ("fr", "le contremaître a sorti un couteau et dit qu'il allait me casser la gueule si je parle"),
     ],
 )
 def test_a_threat_with_a_weapon_is_also_psychological_abuse(language: str, text: str) -> None:
@@ -160,6 +172,7 @@ def test_a_threat_with_a_weapon_is_also_psychological_abuse(language: str, text:
     [
         ("pa", "ਵਾਢੀ ਵੇਲੇ ਦਾਤਰ ਨਾਲ ਕੰਮ ਕਰਦੇ ਆਂ, ਤਨਖਾਹ ਲੇਟ ਆ"),
         ("hi", "mahine ke end mein malik hisaab karta hai, overtime kam dikhata hai"),
+        ("fr", "le patron dit que la paperasse allait me casser les pieds, c'est long"),
     ],
 )
 def test_a_sickle_at_harvest_or_the_months_accounts_are_not(language: str, text: str) -> None:
