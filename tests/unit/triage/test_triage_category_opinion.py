@@ -51,6 +51,7 @@ NOT_TRAINED_ON: set[str] = {
     "heldout_blind_r23.jsonl",  # the same configuration again (round 23)
     "heldout_blind_r24.jsonl",  # the same configuration, a second confirmation (round 24)
     "heldout_blind_r25.jsonl",  # the same configuration, a third (round 25)
+    "heldout_blind_r26.jsonl",  # judged v3 with the fourteenth pass (round 26)
 }
 # Written for these tests, in no labelled set: the rules miss the category, the opinion adds it.
 ADDED_PROBES = (

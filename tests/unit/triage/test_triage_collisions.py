@@ -110,6 +110,8 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("hi.sexual_abuse.touching", "pa", "chhedi"): HI_PA,
     ("en.danger.now", "tl", "urgent"): ENGLISH_IN,  # Taglish, round 13
     ("en.danger.now", "pa", "urgent"): ENGLISH_IN,  # round 24: "urgent" in romanised Punjabi
+    ("en.danger.now", "tl", "asap"): ENGLISH_IN,  # round 26: "asap" in Taglish
+    ("hi.financial_abuse.debt_fraud", "pa", "dhokha"): HI_PA,  # round 26: dhokha (fraud) in romanised Punjabi
     ("en.physical_abuse.weapon", "hi", "gun"): ENGLISH_IN,  # Hinglish, round 14 (a gun shown over a loan)
     ("en.reprisal.signal_complaint", "hi", "complain"): ENGLISH_IN,  # Hinglish, round 8
     ("en.reprisal.signal_complaint", "hi", "union"): ENGLISH_IN,

@@ -153,6 +153,10 @@ BLIND_R23 = HERE / "heldout_blind_r23.jsonl"
 # untouched (docs/triage.md "Rounds 24 and 25"): round 24 met the bar, round 25 fell short on category micro-F1.
 BLIND_R24 = HERE / "heldout_blind_r24.jsonl"
 BLIND_R25 = HERE / "heldout_blind_r25.jsonl"
+# Round 26 (issue 12): written on 2026-12-05 (09:25 UTC) by a tenth writer with the same brief (long accounts told
+# week by week, 3-10 word replies, the boss quoted in his own words, minimisers and exaggerators), sealed while the
+# fourteenth pass was tuned on rounds 24 and 25, then scored once untouched (docs/triage.md "Round 26").
+BLIND_R26 = HERE / "heldout_blind_r26.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -170,7 +174,7 @@ def probes_report():
     [HELDOUT, PROBES, BENIGN, BENIGN_R2, *BLIND_R2, *BLIND_R3, TUNING_S6, BLIND_R6, TUNING_S7, BENIGN_S7, BLIND_R7,
      BLIND_R8, TUNING_S8, BLIND_R9, TUNING_S9, BLIND_R10, BLIND_R11, BLIND_R12, TUNING_S10, TUNING_S11,
      BLIND_R13, TUNING_S12, BLIND_R14, BLIND_R15, BLIND_R16, BLIND_R17, BLIND_R18, BLIND_R19, BLIND_R20, BLIND_R21,
-     BLIND_R22, BLIND_R23, BLIND_R24, BLIND_R25],
+     BLIND_R22, BLIND_R23, BLIND_R24, BLIND_R25, BLIND_R26],
     ids=lambda p: p.name,
 )
 def test_labelled_sets_are_well_formed(path):
@@ -414,6 +418,7 @@ UNTOUCHED = {
     BLIND_R23: (52 / 56, 109 / 128, 0.846),  # the same rules, a confirmation round
     BLIND_R24: (52 / 56, 117 / 128, 0.840),  # the same rules, a second confirmation round
     BLIND_R25: (50 / 56, 110 / 128, 0.805),  # the same rules, a third
+    BLIND_R26: (46 / 56, 104 / 128, 0.788),  # scored on the fourteenth pass's rules (ad0eb0ade995e45d)
 }
 # The shipped combination, the rules and the second opinion (decision 0020, on by default), on the rounds that
 # judged it: (immediate recall, urgency accuracy), scored once untouched. Categories are the rules' alone. Rounds
@@ -432,6 +437,7 @@ UNTOUCHED_WITH_SECOND_OPINION = {
     BLIND_R23: (56 / 56, 116 / 128),  # the same configuration: the bar, met again
     BLIND_R24: (56 / 56, 123 / 128),  # the same configuration: the bar, met a third time
     BLIND_R25: (56 / 56, 118 / 128),  # the same configuration: micro-F1 short of the bar
+    BLIND_R26: (56 / 56, 113 / 128),  # both opinions v3, the fourteenth pass's rules: urgency and F1 short
 }
 # The shipped combination's category micro-F1 on the round that judged the category opinion, scored once untouched
 # (the rules alone: 0.833).
@@ -445,6 +451,7 @@ UNTOUCHED_WITH_OPINIONS_F1 = {
     BLIND_R23: 0.927,  # the same (the rules alone: 0.847)
     BLIND_R24: 0.888,  # the same (the rules alone: 0.840)
     BLIND_R25: 0.850,  # the same (the rules alone: 0.805): short of the bar, 0.88
+    BLIND_R26: 0.857,  # the fourteenth pass's rules (alone: 0.789): short of the bar
 }
 # The bar on rounds whose misses were fixed by family since (TUNED, docs/triage.md): every report in danger
 # caught, and (urgency accuracy, category micro-F1) at least these.
@@ -500,7 +507,8 @@ def test_the_category_opinion_keeps_its_blind_micro_f1(path):
 
 BLIND_ROUNDS_OF_128 = [BLIND_R7, BLIND_R8, BLIND_R9, BLIND_R10, BLIND_R11, BLIND_R12, BLIND_R13, BLIND_R14,
                        BLIND_R15, BLIND_R16, BLIND_R17, BLIND_R18, BLIND_R19,
-                       BLIND_R20, BLIND_R21, BLIND_R22, BLIND_R23, BLIND_R24, BLIND_R25]
+                       BLIND_R20, BLIND_R21, BLIND_R22, BLIND_R23, BLIND_R24, BLIND_R25,
+                       BLIND_R26]
 
 
 @pytest.mark.parametrize("path", BLIND_ROUNDS_OF_128, ids=lambda p: p.name)

@@ -47,6 +47,7 @@ NOT_TRAINED_ON: set[str] = {
     "heldout_blind_r23.jsonl",  # the same configuration again (round 23)
     "heldout_blind_r24.jsonl",  # the same configuration, a second confirmation (round 24)
     "heldout_blind_r25.jsonl",  # the same configuration, a third (round 25)
+    "heldout_blind_r26.jsonl",  # judged v3 with the fourteenth pass (round 26)
 }
 # Written for these tests, in no labelled set: the model raises each above the rules (checked below).
 RAISED_PROBES = (
