@@ -76,6 +76,8 @@ def test_an_act_denied_after_the_verb_is_not_stated(language: str, text: str) ->
     [
         ("fr", "le contremaître nous frappe avec un bâton", "physical_abuse"),
         ("fr", "le patron me frappe quand je parle", "physical_abuse"),
+        ("fr", "le patron me frappe, personne dit rien", "physical_abuse"),
+        ("fr", "le contremaître me touche, personne me croit", "sexual_abuse"),
         ("vi", "ông chủ đánh em ở đâu cũng được", "physical_abuse"),
     ],
 )
@@ -107,9 +109,10 @@ def test_a_threat_against_going_to_town_is_confinement(language: str, text: str)
     [
         ("es", "el patrón dijo con la escopeta en la mano que el que se vaya al pueblo ya no regresa"),
         ("en", "he had the rifle in his hand when he said if you go to town you dont come back"),
+        ("vi", "ông chủ nói đứa nào ra thị trấn thì đừng có quay về, tao thả chó cắn"),
     ],
 )
-def test_that_threat_with_a_weapon_in_hand_is_psychological_abuse_too(language: str, text: str) -> None:
+def test_that_threat_with_a_weapon_or_dogs_is_psychological_abuse_too(language: str, text: str) -> None:
     urgency, categories = _decide(language, text)
     assert urgency == "immediate" and {"confinement", "psychological_abuse"} <= categories, text
 
