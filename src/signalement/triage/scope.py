@@ -91,6 +91,12 @@ class ScopeSpec(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     """The ``[scope]`` table of a rule file; every entry is written as the language writes it."""
 
     negation: tuple[str, ...] = ()
+    # One-word negations that deny the match they directly follow, in speech that drops the one before the verb
+    # ("il nous frappe pas"); and phrases that begin with a negation word without being one ("pas mal", a lot).
+    negation_after: tuple[str, ...] = ()
+    not_negation: tuple[str, ...] = ()
+    # Words that, right after a ``negation_after`` word, make it the determiner of a noun ("sinon pas de visa").
+    not_after: tuple[str, ...] = ()
     speech: tuple[str, ...] = ()
     code_switch_with: tuple[str, ...] = ()
     hypothetical: tuple[str, ...] = ()
@@ -115,6 +121,9 @@ class LanguageScope:
 
     language: str
     negation: tuple[Phrase, ...]
+    negation_after: frozenset[str]
+    not_negation: tuple[Phrase, ...]
+    not_after: frozenset[str]
     hypothetical: tuple[Phrase, ...]
     then: frozenset[str]
     speech: frozenset[str]
@@ -228,6 +237,9 @@ def compile_scope(language: str, spec: ScopeSpec, words: Callable[[str], list[st
     return LanguageScope(
         language=language,
         negation=negation,
+        negation_after=singles(spec.negation_after),
+        not_negation=phrases(spec.not_negation),
+        not_after=singles(spec.not_after),
         hypothetical=hypothetical,
         then=singles(spec.then),
         speech=singles(spec.speech),
@@ -460,6 +472,8 @@ class TextScope:
                     if len(phrase) == 1 or (start >= 0 and tuple(tokens[start : start + len(phrase)]) == phrase):
                         if kind == 2 and self._compared(code, start, start + len(phrase) - 1):
                             continue  # "it was like a movie": a comparison, not a report
+                        if kind == 0 and self._not_negation(code, start):
+                            continue  # "il me frappe pas mal": "pas mal" is "a lot", no denial
                         found = cues.get(code)
                         if found is None:
                             found = cues[code] = ([], [], [])
@@ -469,6 +483,20 @@ class TextScope:
                     positions.sort()
             self._cues = cues
         return self._cues.get(language, _NO_CUES)
+
+    def _denied_after(self, language: str, end: int) -> bool:
+        """The word right after ``end`` is a ``negation_after`` word not starting a noun ("pas de visa")."""
+        tokens, scope = self.tokens, self._scopes[language]
+        if end + 1 >= len(tokens) or tokens[end + 1] not in scope.negation_after:
+            return False
+        return end + 2 >= len(tokens) or tokens[end + 2] not in scope.not_after
+
+    def _not_negation(self, language: str, start: int) -> bool:
+        """A phrase of ``not_negation`` ("pas mal") starts at ``start``."""
+        tokens = self.tokens
+        return any(
+            tuple(tokens[start : start + len(phrase)]) == phrase for phrase in self._scopes[language].not_negation
+        )
 
     def _compared(self, language: str, start: int, end: int) -> bool:
         """A comparison word of ``language`` ("like a", "comme dans", 像) ends up to
@@ -510,6 +538,8 @@ class TextScope:
         start, end = span
         before = NEGATION_WINDOW.get(language, DEFAULT_NEGATION_WINDOW) + 1
         last = end + NEGATION_AFTER.get(language, 0) if language in NEGATION_INSIDE else start - 1
+        if self._denied_after(language, end):
+            last = max(last, end + 1)  # "il nous frappe pas": the word right after the match denies it
         if inside:
             last = max(last, end)
         # Most matches have no cue anywhere near: two bisections and a set lookup say so.

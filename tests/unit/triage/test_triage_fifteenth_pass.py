@@ -4,7 +4,8 @@
    cry, not trafficking (no `financial_abuse`, no `immediate`); "slavery" next to passports kept or "we cannot
    leave" still counts;
 2. negation after the verb without "ne" (fr "il nous frappe pas", "y nous touche pas"; vi "có đánh ai đâu"): not
-   an act stated; the same verb without it still counts;
+   an act stated, but a denial (a sensitive family gets its human look); the same verb without it still counts, and
+   so does "il me frappe pas mal" ("pas mal" is "a lot": the scope's ``not_negation``);
 3. confinement said as a quoted threat and its effect ("if you go to town you dont come back", "el que se vaya al
    pueblo ya no regresa", "je shehar gaya taan wapas na aayin", 你敢去镇上就别想回来, "đứa nào ra thị trấn thì đừng
    có quay về") with nobody going out since; said with a weapon in hand it is psychological abuse too; a ride
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import pytest
 
+from signalement.triage.scoring import NEEDS_HUMAN_LOOK, TriageInput, classify
 from support.triage import decide as _decide
 
 
@@ -84,6 +86,34 @@ def test_an_act_denied_after_the_verb_is_not_stated(language: str, text: str) ->
 def test_the_act_without_a_negation_after_it_still_counts(language: str, text: str, category: str) -> None:
     urgency, categories = _decide(language, text)
     assert urgency == "immediate" and category in categories, text
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("fr", "le boss est correct, il nous frappe pas, c'est la paye le problème"),
+        ("fr", "y nous touche pas, y crie juste un peu"),
+    ],
+)
+def test_an_act_denied_after_the_verb_still_gets_a_human_look(language: str, text: str) -> None:
+    # A scope negation (``negation_after``), not an ``unless``: an ``unless`` drops the match silently, and the issue
+    # asks that a sensitive family denied still reaches ``high`` with "needs a human look" (lead's review).
+    decision = classify(TriageInput(language=language, text=text))
+    assert decision.urgency == "high" and NEEDS_HUMAN_LOOK in {r.rule for r in decision.reasons}, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "le contremaître me frappe pas mal fort quand il est saoul",  # "pas mal": a lot
+        "il m'a frappé pas loin de l'oeil",  # "pas loin": near
+        "le boss nous frappe pas juste moi, tout le monde",  # "pas juste": not only
+        "il nous frappe pas, mais hier il a giflé mon collègue",  # the denial ends at "mais"
+    ],
+)
+def test_pas_mal_and_its_kin_after_the_verb_deny_nothing(text: str) -> None:
+    urgency, categories = _decide("fr", text)
+    assert urgency == "immediate" and "physical_abuse" in categories, text
 
 
 # ---- 3. confinement said by a quoted threat -----------------------------------------------------------------
