@@ -60,6 +60,8 @@ DEFAULT_NEGATION_WINDOW = 3
 # Verb-final languages: the negation may follow the verb ("maara nahi") or sit inside the
 # match ("passport nahi liya"); Chinese puts it inside too (护照没被拿走).
 NEGATION_AFTER = {"hi": 3, "pa": 3}
+# How far before a ``negation_after`` word a ``bracket`` word ("ne", "n'") makes it the close of "ne … pas".
+BRACKET_WINDOW = 3
 NEGATION_INSIDE = frozenset({"hi", "pa", "zh"})
 
 # Words between a comparison ("like a", 像) and the report word it compares to, before and after it.
@@ -97,6 +99,9 @@ class ScopeSpec(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     not_negation: tuple[str, ...] = ()
     # Words that, right after a ``negation_after`` word, make it the determiner of a noun ("sinon pas de visa").
     not_after: tuple[str, ...] = ()
+    negation_after_window: int = 1  # how far after the match a ``negation_after`` word may stand
+    # Words that open a negation a ``negation_after`` word closes ("ne" … "pas"): that one denies its own verb.
+    bracket: tuple[str, ...] = ()
     speech: tuple[str, ...] = ()
     code_switch_with: tuple[str, ...] = ()
     hypothetical: tuple[str, ...] = ()
@@ -124,6 +129,8 @@ class LanguageScope:
     negation_after: frozenset[str]
     not_negation: tuple[Phrase, ...]
     not_after: frozenset[str]
+    negation_after_window: int
+    bracket: frozenset[str]
     hypothetical: tuple[Phrase, ...]
     then: frozenset[str]
     speech: frozenset[str]
@@ -176,6 +183,11 @@ class ScopeTables:
         # The languages each cue's key word may start a cue of: a text whose words hold none of a
         # language's key words has no cue of that language (one set intersection per text says so).
         self.cue_languages = {word: frozenset(e[0] for e in entries) for word, entries in keyed.items()}
+        closing: dict[str, set[str]] = {}
+        for code, scope in languages.items():
+            for word in scope.negation_after:
+                closing.setdefault(word, set()).add(code)
+        self.after_languages = {word: frozenset(codes) for word, codes in closing.items()}
         # Letters in both cases (the raw text is not case-folded); each script as a set of its
         # characters, so that a text's distinct characters are tested against it at C speed.
         cased = {code: scope.letters | {c.upper() for c in scope.letters} for code, scope in languages.items()}
@@ -240,6 +252,8 @@ def compile_scope(language: str, spec: ScopeSpec, words: Callable[[str], list[st
         negation_after=singles(spec.negation_after),
         not_negation=phrases(spec.not_negation),
         not_after=singles(spec.not_after),
+        negation_after_window=spec.negation_after_window,
+        bracket=singles(spec.bracket),
         hypothetical=hypothetical,
         then=singles(spec.then),
         speech=singles(spec.speech),
@@ -317,6 +331,7 @@ class TextScope:
         self._text_languages: frozenset[str] | None = None
         self._cues: dict[str, tuple[list[int], list[int], list[int]]] | None = None
         self._cue_languages: frozenset[str] | None = None
+        self._after_languages: frozenset[str] = frozenset()
         self._questions: frozenset[int] | None = None
 
     def segment(self, position: int) -> int:
@@ -484,12 +499,21 @@ class TextScope:
             self._cues = cues
         return self._cues.get(language, _NO_CUES)
 
-    def _denied_after(self, language: str, end: int) -> bool:
-        """The word right after ``end`` is a ``negation_after`` word not starting a noun ("pas de visa")."""
+    def _denied_after(self, language: str, start: int, end: int) -> int:
+        """The position of a ``negation_after`` word up to ``negation_after_window`` words after the match
+        ``start``..``end``, in its clause, not starting a noun ("pas de visa") nor closing a ``bracket`` word
+        ("ne … pas"); 0 if none."""
         tokens, scope = self.tokens, self._scopes[language]
-        if end + 1 >= len(tokens) or tokens[end + 1] not in scope.negation_after:
-            return False
-        return end + 2 >= len(tokens) or tokens[end + 2] not in scope.not_after
+        if not scope.negation_after:
+            return 0
+        for cue in range(end + 1, min(end + 1 + scope.negation_after_window, len(tokens))):
+            if tokens[cue] in scope.negation_after:
+                if cue + 1 < len(tokens) and tokens[cue + 1] in scope.not_after or self._not_negation(language, cue):
+                    return 0
+                if any(tokens[p] in scope.bracket for p in range(max(cue - BRACKET_WINDOW, 0), cue)):
+                    return 0  # "tant que je n'ai pas remboursé": "pas" closes "ne" and denies its own verb
+                return cue if self._joined(language, start, cue) else 0
+        return 0
 
     def _not_negation(self, language: str, start: int) -> bool:
         """A phrase of ``not_negation`` ("pas mal") starts at ``start``."""
@@ -538,10 +562,10 @@ class TextScope:
         start, end = span
         before = NEGATION_WINDOW.get(language, DEFAULT_NEGATION_WINDOW) + 1
         last = end + NEGATION_AFTER.get(language, 0) if language in NEGATION_INSIDE else start - 1
-        if self._denied_after(language, end):
-            last = max(last, end + 1)  # "il nous frappe pas": the word right after the match denies it
         if inside:
             last = max(last, end)
+        if deniable and self._denied_after(language, start, end):
+            return DENIED  # "il nous frappe pas", "có đánh ai đâu": a negation just after the match
         # Most matches have no cue anywhere near: two bisections and a set lookup say so.
         if not (
             (deniable and _any_between(negations, start - before, last))
@@ -589,10 +613,13 @@ class TextScope:
     def has_cues(self, language: str) -> bool:
         """True when the text holds a negation, hypothetical or report word of ``language``."""
         if self._cue_languages is None:
-            languages = self._tables.cue_languages
-            words = languages.keys() & (self._distinct or set(self.tokens))
-            self._cue_languages = frozenset().union(*map(languages.__getitem__, words))
-        return language in self._cue_languages and any(self._cue_positions(language))
+            languages, after = self._tables.cue_languages, self._tables.after_languages
+            distinct = self._distinct or set(self.tokens)
+            self._cue_languages = frozenset().union(*map(languages.__getitem__, languages.keys() & distinct))
+            self._after_languages = frozenset().union(*map(after.__getitem__, after.keys() & distinct))
+        return language in self._after_languages or (
+            language in self._cue_languages and any(self._cue_positions(language))
+        )
 
     def _report_sentences(self, language: str, reports: list[int]) -> frozenset[int]:
         found = self._reported.get(language)
