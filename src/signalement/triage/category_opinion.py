@@ -32,7 +32,7 @@ import zlib
 from array import array
 from collections.abc import Collection, Sequence
 from functools import cache
-from itertools import count
+from itertools import repeat
 from pathlib import Path
 
 import msgspec
@@ -123,50 +123,65 @@ class CategoryOpinion:
         2**40 in size, and a report has far fewer than 2**23 distinct tokens, so no lane carries over)."""
         return sum((share + _OFFSET) << (_LANE * k) for k, share in enumerate(self.token_shares(token)))
 
-    def _total(self, distinct: Collection[str]) -> int:
+    def _packed(self, distinct: Collection[str]) -> list[int]:
+        """Each distinct token's packed share, in ``distinct``'s own iteration order."""
         shares = self._cache
-        if len(shares) + len(distinct) > MAX_CACHED_TOKENS:
+        try:
+            return list(map(shares.__getitem__, distinct))
+        except KeyError:  # a token not seen yet: rare once the cache is warm
+            pass
+        missing = [token for token in distinct if token not in shares]
+        if len(shares) + len(missing) > MAX_CACHED_TOKENS:
             shares.clear()  # bounded memory; the values are recomputed exactly
-        packed = list(map(shares.get, distinct))
-        if None in packed:
-            for i, token in enumerate(distinct):
-                if packed[i] is None:
-                    packed[i] = shares[token] = self.packed_share(token)
-        return sum(packed)  # type: ignore[arg-type]  # every None was filled
+        packed = [shares.get(token) for token in distinct]
+        for i, token in enumerate(distinct):
+            if packed[i] is None:
+                packed[i] = shares[token] = self.packed_share(token)
+        return packed  # type: ignore[return-value]  # every None was filled
 
-    def _scores(self, lanes: Sequence[int], n: int) -> tuple[float, ...]:
+    def _scores(self, lanes: Sequence[int], n: int, offset: int = 0) -> tuple[float, ...]:
+        """The log-odds from each column's sum over ``n`` distinct tokens (each lane ``offset`` too high)."""
         if not n:
             return self._biases
         root = math.sqrt(n)
         return tuple(
-            bias + scale * total / root
-            for bias, scale, total in zip(self._biases, self._scales, lanes, strict=True)
+            bias + scale * (lane - offset) / root
+            for bias, scale, lane in zip(self._biases, self._scales, lanes, strict=True)
         )
 
-    def _lanes(self, total: int, n: int) -> list[int]:
-        base = n * _OFFSET
-        return [((total >> (_LANE * k)) & _LANE_MASK) - base for k in range(self._width)]
+    def _packed_scores(self, packed: list[int]) -> tuple[float, ...]:
+        """The log-odds from the packed shares of the distinct tokens: their sum's lanes are read in one C call
+        (not a shift and a mask per lane), each ``len(packed)`` offsets too high."""
+        total = sum(packed)
+        lanes = array("Q", total.to_bytes(self._width * _LANE_BYTES, sys.byteorder))
+        return self._scores(lanes, len(packed), len(packed) * _OFFSET)
 
-    def scores(self, tokens: Sequence[str], *, cached: bool = True) -> tuple[float, ...]:
+    def scores(
+        self, tokens: Sequence[str], *, cached: bool = True, distinct: Collection[str] | None = None
+    ) -> tuple[float, ...]:
         """Each category's log-odds for the text of ``tokens``: exact integer sums, so neither the cache nor a
-        set's order (``PYTHONHASHSEED``) can change a bit."""
-        distinct = set(tokens)
+        set's order (``PYTHONHASHSEED``) can change a bit. ``distinct``: ``set(tokens)``, if the caller has it."""
+        if distinct is None:
+            distinct = set(tokens)
         if cached:
-            lanes = self._lanes(self._total(distinct), len(distinct))
-        else:
-            lanes = [sum(column) for column in zip(*map(self.token_shares, distinct), strict=True)] or [0] * self._width
+            return self._packed_scores(self._packed(distinct))
+        lanes = [sum(column) for column in zip(*map(self.token_shares, distinct), strict=True)] or [0] * self._width
         return self._scores(lanes, len(distinct))
 
     def probabilities(self, tokens: Sequence[str], *, cached: bool = True) -> tuple[float, ...]:
         return tuple(_sigmoid(z) for z in self.scores(tokens, cached=cached))
 
     def above(
-        self, tokens: Sequence[str], skip: Collection[str | None] = ()
+        self, tokens: Sequence[str], skip: Collection[str | None] = (), distinct: Collection[str] | None = None
     ) -> list[tuple[str, float, tuple[str, ...]]]:
         """The categories not in ``skip`` whose probability reaches their threshold, in column order, each with
         its probability and the (at most ``NAMED``) tokens with the largest positive share in it (ties in text
-        order): the words that weighed most."""
-        scores = self.scores(tokens)
+        order): the words that weighed most. ``distinct``: ``set(tokens)``, if the caller has it."""
+        if distinct is None:
+            distinct = set(tokens)
+        # The packed shares are fetched once: they give the scores, then the words of a column that fires.
+        packed = self._packed(distinct)
+        scores = self._packed_scores(packed)
         columns = [
             column
             for column, (code, z, logit) in enumerate(zip(self.categories, scores, self._logits, strict=True))
@@ -174,18 +189,32 @@ class CategoryOpinion:
         ]
         found = []
         if columns:
-            in_order = list(dict.fromkeys(tokens))
-            packed = [self._cache.get(token) or self.packed_share(token) for token in in_order]
+            # Every token's lanes side by side (token after token): a column's are every ``width``-th.
+            lanes = array("Q", b"".join(map(int.to_bytes, packed, repeat(self._width * _LANE_BYTES),
+                                            repeat(sys.byteorder))))
             for column in columns:
-                shift = _LANE * column
-                weights = [((p >> shift) & _LANE_MASK) - _OFFSET for p in packed]
-                ranked = heapq.nlargest(NAMED, zip(weights, count(0, -1), in_order))
-                words = tuple(token for weight, _, token in ranked if weight > 0)
+                words = _strongest(tokens, distinct, lanes[column :: self._width])
                 found.append((self.categories[column], _sigmoid(scores[column]), words))
         return found
 
 
+def _strongest(tokens: Sequence[str], distinct: Collection[str], lanes: Sequence[int]) -> tuple[str, ...]:
+    """The (at most ``NAMED``) tokens of ``distinct`` with the largest positive share (``lanes``, offset, in
+    ``distinct``'s order), ties in text order."""
+    cutoff = _OFFSET + 1  # a share above zero
+    if len(lanes) > NAMED:
+        cutoff = max(cutoff, heapq.nlargest(NAMED, lanes)[-1])
+    ranked = [(lane, token) for lane, token in zip(lanes, distinct, strict=True) if lane >= cutoff]
+    if len({lane for lane, _ in ranked}) < len(ranked):
+        # Equal shares: the one that comes first in the text goes first. Finding where costs a scan of the
+        # text per token, so only when shares are equal (the sort below is stable).
+        ranked.sort(key=lambda item: tokens.index(item[1]))
+    ranked.sort(key=lambda item: item[0], reverse=True)
+    return tuple(token for _, token in ranked[:NAMED])
+
+
 _LANE = 64
+_LANE_BYTES = _LANE // 8
 _LANE_MASK = (1 << _LANE) - 1
 _OFFSET = 1 << 40
 
