@@ -23,6 +23,7 @@ report; they must never be logged.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import NamedTuple
 
 import msgspec
 
@@ -166,8 +167,10 @@ def classify(inp: TriageInput, *, second_opinion: bool = False, category_opinion
         reasons.append(_policy(NEEDS_HUMAN_LOOK, "high"))
     if category_opinion is None:
         category_opinion = second_opinion
+    read: _OpinionTokens | None = None  # read once for both opinions
     if category_opinion and (text or inp.readings):
-        added = _category_opinion(text, tokens, found, inp.readings)
+        read = _opinion_tokens(text, tokens)
+        added = _category_opinion(read, found, inp.readings)
         if added:
             reasons = [r for r in reasons if r.rule != "default.other"]
             found.discard("other")
@@ -176,7 +179,7 @@ def classify(inp: TriageInput, *, second_opinion: bool = False, category_opinion
             reasons.extend(added)
             rank = min([rank, *(URGENCY_RANK[r.urgency] for r in added if r.urgency)])
     if second_opinion and rank != _IMMEDIATE and (text or inp.readings):
-        raised = _second_opinion(text, tokens, rank, inp.readings)
+        raised = _second_opinion(read or _opinion_tokens(text, tokens), rank, inp.readings)
         if raised is not None:
             rank = URGENCY_RANK[raised.urgency or "standard"]
             reasons.append(raised)
@@ -209,18 +212,19 @@ def read_text(
     matches = {r.rule: list(r.matched) for r in reasons if r.matched}
     probability: float | None = None
     added: tuple[tuple[str, float], ...] = ()
-    if bounded and second_opinion:
+    if category_opinion is None:
+        category_opinion = second_opinion
+    read = _opinion_tokens(bounded, tokens) if second_opinion or category_opinion else None
+    if read and second_opinion:
         model = default_second_opinion()
-        words = model.tokens(bounded, tokens, book.segmenter.lexicon)
-        probability = model.probability(words)
+        probability = model.probability(read.words, distinct=read.distinct)
         if probability >= model.immediate_threshold:
-            matches[SECOND_OPINION_RULE] = list(model.strongest(words))
-    if bounded and (second_opinion if category_opinion is None else category_opinion):
-        words = default_second_opinion().tokens(bounded, tokens, book.segmenter.lexicon)
+            matches[SECOND_OPINION_RULE] = list(model.strongest(read.words))
+    if read and category_opinion:
         given = {r.category for r in reasons if r.category and r.scope is None}
-        read = default_category_opinion().above(words, skip=given)
-        added = tuple((code, p) for code, p, _ in read)
-        for code, _, strongest in read:
+        above = default_category_opinion().above(read.words, skip=given, distinct=read.distinct)
+        added = tuple((code, p) for code, p, _ in above)
+        for code, _, strongest in above:
             matches[f"{CATEGORY_RULE}.{code}"] = list(strongest)
     words_out = tuple(msgspec.structs.replace(r, matched=()) for r in reasons)
     reading = TextReading(reasons=words_out, signals=tuple(sorted(signals)), weak_sensitive=weak_sensitive,
@@ -228,20 +232,37 @@ def read_text(
     return reading, matches
 
 
+class _OpinionTokens(NamedTuple):
+    """A text's tokens as both opinions read them, and their distinct set: built once for the two."""
+
+    words: list[str]
+    distinct: set[str]
+
+
+def _opinion_tokens(text: str, tokens: list[str]) -> _OpinionTokens | None:
+    """The tokens both opinions were trained on (the engine's, unless its Chinese lexicon changed); None
+    without text."""
+    if not text:
+        return None
+    words = default_second_opinion().tokens(text, tokens, default_rulebook().segmenter.lexicon)
+    return _OpinionTokens(words, set(words))
+
+
 def _category_opinion(
-    text: str, tokens: list[str], found: set[str], readings: Sequence[TextReading] = ()
+    read: _OpinionTokens | None, found: set[str], readings: Sequence[TextReading] = ()
 ) -> list[Reason]:
     """A reason for each category the category opinion reads above its threshold that the report does not
-    have yet: in its text, or in a text of it read one by one (SMS), whose probability it keeps."""
+    have yet: in its text (``read``), or in a text of it read one by one (SMS), whose probability it keeps."""
     opinion = default_category_opinion()
-    if text:  # the tokens both opinions were trained on (the engine's, unless its Chinese lexicon changed)
-        tokens = default_second_opinion().tokens(text, tokens, default_rulebook().segmenter.lexicon)
     best: dict[str, float] = {}
     for reading in readings:
         for code, p in reading.model_categories:
             if code not in found and p > best.get(code, -1.0):
                 best[code] = p
-    from_text = {code: (p, words) for code, p, words in opinion.above(tokens, skip=found)} if text else {}
+    from_text: dict[str, tuple[float, tuple[str, ...]]] = {}
+    if read:
+        above = opinion.above(read.words, skip=found, distinct=read.distinct)
+        from_text = {code: (p, words) for code, p, words in above}
     for code, (p, _) in from_text.items():
         best[code] = max(p, best.get(code, -1.0))
     reasons = []
@@ -263,7 +284,7 @@ def _category_opinion(
 
 
 def _second_opinion(
-    text: str, tokens: list[str], rank: int, readings: Sequence[TextReading] = ()
+    read: _OpinionTokens | None, rank: int, readings: Sequence[TextReading] = ()
 ) -> Reason | None:
     """The model's raise over the rules' urgency ``rank``, or None: ``immediate`` above its threshold,
     ``high`` above the lower one (if the model has one) when the rules said ``standard``. The report's
@@ -272,9 +293,9 @@ def _second_opinion(
     model = default_second_opinion()
     words: list[str] = []
     p = max((r.model_probability for r in readings if r.model_probability is not None), default=0.0)
-    if text:
-        words = model.tokens(text, tokens, default_rulebook().segmenter.lexicon)
-        p_text = model.probability(words)
+    if read:
+        words = read.words
+        p_text = model.probability(words, distinct=read.distinct)
         if p_text < p:
             words = []  # a text read one by one weighed most: its words are sealed with it, not here
         p = max(p, p_text)

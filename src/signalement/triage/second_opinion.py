@@ -121,9 +121,13 @@ class SecondOpinion:
         grams = self._grams.get
         return math.fsum([self._words.get(token, 0.0), *(grams(g, 0.0) for g in char_grams(token))])
 
-    def score(self, tokens: Sequence[str], *, cached: bool = True) -> float:
-        """The model's log-odds that the text of ``tokens`` is a report in immediate danger."""
-        distinct = set(tokens)
+    def score(
+        self, tokens: Sequence[str], *, cached: bool = True, distinct: set[str] | None = None
+    ) -> float:
+        """The model's log-odds that the text of ``tokens`` is a report in immediate danger. ``distinct``:
+        ``set(tokens)``, if the caller has it (the category opinion reads the same set)."""
+        if distinct is None:
+            distinct = set(tokens)
         if cached:
             shares = self._cache
             missing = distinct.difference(shares)
@@ -143,17 +147,21 @@ class SecondOpinion:
         count = len(distinct) + max(pairs, 0)
         return self._bias + (total / math.sqrt(count) if count else 0.0)
 
-    def probability(self, tokens: Sequence[str], *, cached: bool = True) -> float:
+    def probability(
+        self, tokens: Sequence[str], *, cached: bool = True, distinct: set[str] | None = None
+    ) -> float:
         """The model's probability that the text of ``tokens`` is a report in immediate danger."""
-        z = max(-30.0, min(30.0, self.score(tokens, cached=cached)))
+        z = max(-30.0, min(30.0, self.score(tokens, cached=cached, distinct=distinct)))
         return 1.0 / (1.0 + math.exp(-z))
 
     def strongest(self, tokens: Sequence[str], k: int = NAMED) -> tuple[str, ...]:
         """The ``k`` tokens or adjacent pairs that pushed the score up most (ties in text order)."""
         weights: dict[str, float] = {}
+        shares = self._cache  # the same values as ``token_weight``: it is pure
         for token in tokens:
             if token not in weights:
-                weights[token] = self.token_weight(token)
+                weight = shares.get(token)
+                weights[token] = self.token_weight(token) if weight is None else weight
         for pair in zip(tokens, tokens[1:], strict=False):
             weight = self._pairs.get(pair)
             if weight is not None:
