@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import compress
 
+from signalement.triage.normalize import collapse_runs
+
 # ("exact", "word"), ("prefix", "stem"), ("suffix", "stem"), ("contains", "stem"), ("range", (lo, hi))
 Primitive = tuple[str, object]
 Steps = tuple[tuple[int, int], ...]
@@ -63,10 +65,14 @@ class Lexicon:
         self._cache: dict[str, frozenset[int]] = {}
 
     def lookup(self, token: str) -> frozenset[int]:
-        """Every atom id ``token`` matches (empty for most tokens)."""
+        """Every atom id ``token`` matches (empty for most tokens), in the quoted form or folded.
+
+        Vowel runs are collapsed here, once per distinct token ever seen: a text's tokens are
+        looked up as quoted, without collapsing and splitting the text again each time.
+        """
         found = self._cache.get(token)
         if found is None:
-            found = self._probe(token)
+            found = self._probe(collapse_runs(token))
             if len(token) <= _MAX_CACHED_TOKEN:
                 if len(self._cache) >= _CACHE_LIMIT:
                     self._cache.clear()

@@ -428,7 +428,7 @@ class Rulebook:
     def match_tokens(self, text: str) -> tuple[tuple[RuleHit, ...], frozenset[str], list[str]]:
         """``match``, and the text's tokens as quoted (folded surface form, punctuation out), which the
         second opinion reads at no further cost (``second_opinion.text_tokens`` computes the same)."""
-        # Tokenize once, in the quoted form, and collapse vowel runs in each distinct token only.
+        # Tokenize once, in the quoted form; the lexicon collapses vowel runs in each token it reads.
         # Collapsing removes a letter next to the same letter inside a word, so it never moves a
         # word boundary: the collapsed text has the same tokens, each collapsed (the same number
         # of tokens, see test_triage_normalize), and the quoted tokens keep their positions.
@@ -442,14 +442,8 @@ class Rulebook:
             return (), frozenset(), quoted
         typed = set(quoted)
         distinct = list(typed)
-        joined = " ".join(distinct)
-        collapsed = collapse_runs(joined)
-        if collapsed is joined:
-            get = self.lexicon.atoms_of(typed).__getitem__
-        else:
-            folded = collapsed.split(" ")
-            atoms = self.lexicon.atoms_of(set(folded))
-            get = dict(zip(distinct, map(atoms.__getitem__, folded), strict=True)).__getitem__
+        # The lexicon collapses vowel runs itself, once per token it has not seen (``lookup``).
+        get = self.lexicon.atoms_of(typed).__getitem__
         spans = self._index.spans(quoted, distinct, get)
         if not spans:
             return (), frozenset(), quoted
