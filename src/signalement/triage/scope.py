@@ -333,6 +333,7 @@ class TextScope:
         self._cue_languages: frozenset[str] | None = None
         self._after_languages: frozenset[str] = frozenset()
         self._questions: frozenset[int] | None = None
+        self._characters: str | None = None
 
     def segment(self, position: int) -> int:
         return bisect_right(self._segment_breaks, position)
@@ -398,8 +399,25 @@ class TextScope:
     def text_languages(self) -> frozenset[str]:
         """The languages the whole text shows (the union of its sentences')."""
         if self._text_languages is None:
-            self._text_languages = self._shown(self._distinct or self.tokens, self.text)
+            self._text_languages = self._shown(self._distinct or self.tokens, self._text_characters())
         return self._text_languages
+
+    def _text_characters(self) -> str:
+        """What the text's letters and scripts are read on: for Latin-1 text (French, Spanish), its
+        distinct characters in no particular order, so that each search that finds nothing scans a few
+        dozen characters instead of the whole text; other text as it is (collecting the distinct
+        characters of Chinese or Devanagari text costs more than the searches it would save)."""
+        if self._characters is None:
+            text = self.text
+            self._characters = text
+            if not text.isascii():
+                try:
+                    text.encode("latin-1")
+                except UnicodeEncodeError:
+                    pass
+                else:
+                    self._characters = "".join(set(text))
+        return self._characters
 
     def verdict(self, language: str) -> bool | None:
         """Whether rules of ``language`` may read every span of this text (True), none (False),
@@ -427,7 +445,7 @@ class TextScope:
         words = self._evidence
         if words is None:
             words = self._evidence = frozenset(self._tables.marker_words.intersection(self._distinct or self.tokens))
-        raw = self.text
+        raw = self._text_characters()
         beyond = self._tables.letters_beyond if self._tables.any_letter is not None and not raw.isascii() else None
         own_words = self._tables.own_markers[language]
         for code in whole:
