@@ -8,8 +8,8 @@ urgency the policy gives it (taxonomy.md), so it can raise a report, never lower
 
 Every setting is chosen before the round that judges it, by the protocol of decision 0020:
 
-1. the rules' real, untouched decisions (categories and urgency) on blind rounds 10-18 (v1: 10-16; v2: 10-17;
-   v3: 10-18), from ``git archive`` of the commit that added each round;
+1. the rules' real, untouched decisions (categories and urgency) on blind rounds 10-26 (v1: 10-16; v2: 10-17;
+   v3: 10-18; v4: 10-26), from ``git archive`` of the commit that added each round;
 2. leave-one-round-out: a model trained on every labelled text but that round's gives its probabilities on
    the round; the benign sets, each left out in turn, join the pool (an added category there is wrong);
 3. per category, a threshold chosen on the pooled probabilities by coordinate ascent on the net gain
@@ -72,6 +72,15 @@ UNTOUCHED = {
     "heldout_blind_r17.jsonl": ("de901bf", "39c89c5507cd51a4"),
     # v3: the round that judged v2 (8ba317c), scored untouched on the ninth pass's rules
     "heldout_blind_r18.jsonl": ("8ba317c", "4c94075067581eba"),
+    # v4: the rounds that judged v3 (19-26), each scored untouched on the rules of the commit that added it
+    "heldout_blind_r19.jsonl": ("4b5f711", "6207969b20923c87"),
+    "heldout_blind_r20.jsonl": ("e6bf131", "2803caa1024e9d01"),
+    "heldout_blind_r21.jsonl": ("476eb94", "59fa434ee545eede"),
+    "heldout_blind_r22.jsonl": ("adceef9", "03b6be9a75b77039"),
+    "heldout_blind_r23.jsonl": ("7293af2", "03b6be9a75b77039"),
+    "heldout_blind_r24.jsonl": ("5ef3169", "03b6be9a75b77039"),
+    "heldout_blind_r25.jsonl": ("5ef3169", "03b6be9a75b77039"),
+    "heldout_blind_r26.jsonl": ("7dc8fa7", "ad0eb0ade995e45d"),
 }
 MODELLED = tuple(code for code in CATEGORIES if code != "other")
 # The settings, chosen on the pooled leave-one-round-out figures (decision 0021 has the grid): L2 1e-3, 1e-4,
@@ -244,6 +253,7 @@ def choose(gold: Sequence[Example], rules: Sequence[Decision], probs: np.ndarray
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--write", action="store_true")
+    parser.add_argument("--held-out", type=Path, help="write each pooled text's left-out decision here (JSON)")
     args = parser.parse_args()
     examples, hashes = read_sources()
     # The tokens the service gives both opinions: Chinese cut with the second opinion's lexicon (the rules' own
@@ -289,6 +299,16 @@ def main() -> None:
     n_rounds = sum(len(v) for v in rounds.values())
     print(f"pooled rounds: rules {describe(gold[:n_rounds], pooled_rules[:n_rounds])}")
     print(f"               + opinion {describe(gold[:n_rounds], decided[:n_rounds])}")
+    if args.held_out:
+        # ``benchmarks/opinions_left_out.py`` adds the second opinion's raise to these, as the service does.
+        args.held_out.write_text(
+            json.dumps(
+                {
+                    i: {"rules": msgspec.to_builtins(r), "opinion": msgspec.to_builtins(d)}
+                    for i, r, d in zip(pooled_idx, pooled_rules, decided, strict=True)
+                }
+            )
+        )
     if args.write:
         write(examples, hashes, x, y, thresholds)
 

@@ -3,10 +3,10 @@
 A new script beside ``second_opinion.py`` (decision 0019's evaluation, kept as its record): this one trains
 the model that ``signalement.triage.second_opinion`` loads, with the SAME feature function (the engine's
 tokens, per-token shares, adjacent pairs; see that module), and chooses every setting before the round that
-judges it (v1: rounds 10-13, judged on 14 and 15; v2: rounds 10-15, judged on 16; v3: rounds 10-18, to be
-judged on 19 and 20):
+judges it (v1: rounds 10-13, judged on 14 and 15; v2: rounds 10-15, judged on 16; v3: rounds 10-18, judged on
+19-26; v4: rounds 10-26):
 
-1. the rules' real, untouched decisions on blind rounds 10-18: the rules as they were when each round was
+1. the rules' real, untouched decisions on blind rounds 10-26: the rules as they were when each round was
    scored untouched (the commit that added the round's file, whose rules fingerprint ``docs/triage.md``
    names), run from ``git archive`` of that commit in a temporary directory;
 2. leave-one-round-out: for each L2 and feature set, a model trained on every labelled text but that
@@ -73,6 +73,15 @@ UNTOUCHED = {
     "heldout_blind_r16.jsonl": ("646957f", "39c89c5507cd51a4"),
     "heldout_blind_r17.jsonl": ("de901bf", "39c89c5507cd51a4"),
     "heldout_blind_r18.jsonl": ("8ba317c", "4c94075067581eba"),
+    # model v4: the rounds that judged v3 (19-26), each scored untouched on the rules of the commit that added it
+    "heldout_blind_r19.jsonl": ("4b5f711", "6207969b20923c87"),
+    "heldout_blind_r20.jsonl": ("e6bf131", "2803caa1024e9d01"),
+    "heldout_blind_r21.jsonl": ("476eb94", "59fa434ee545eede"),
+    "heldout_blind_r22.jsonl": ("adceef9", "03b6be9a75b77039"),
+    "heldout_blind_r23.jsonl": ("7293af2", "03b6be9a75b77039"),
+    "heldout_blind_r24.jsonl": ("5ef3169", "03b6be9a75b77039"),
+    "heldout_blind_r25.jsonl": ("5ef3169", "03b6be9a75b77039"),
+    "heldout_blind_r26.jsonl": ("7dc8fa7", "ad0eb0ade995e45d"),
 }
 BENIGN = ("heldout_benign.jsonl", "heldout_benign_r2.jsonl", "heldout_benign_s7.jsonl")
 
@@ -316,6 +325,9 @@ def choose_high(pooled: Pooled, immediate: float) -> float | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--write", action="store_true", help=f"write {MODEL_PATH.name} (the model trained on all)")
+    parser.add_argument(
+        "--held-out", type=Path, help="write each round's and benign text's left-out probability here (JSON)"
+    )
     args = parser.parse_args()
 
     examples, hashes = read_sources()
@@ -333,7 +345,7 @@ def main() -> None:
         untouched[name] = untouched_urgencies(name, [examples[i] for i in indices])
     gold = [examples[i].urgency for indices in rounds.values() for i in indices]
     rules_alone = [u for name in rounds for u in untouched[name]]
-    print(f"rules alone, untouched, pooled over rounds 10-18: {figures(gold, rules_alone)}")
+    print(f"rules alone, untouched, pooled over rounds 10-26: {figures(gold, rules_alone)}")
 
     def held_out_probs(pairs: bool, l2: float, prune: float, held: list[int]) -> list[float]:
         featurizer = Featurizer(pairs)
@@ -428,6 +440,12 @@ def main() -> None:
             r == "standard" and high is not None and high <= p < immediate for r, p in zip(ruled, part, strict=True)
         )
         print(f"  benign {name} (left out): {raised} of {len(held)} raised to immediate, {raised_high} to high")
+    if args.held_out:
+        # ``benchmarks/opinions_left_out.py`` combines these with the category opinion's, as the service does.
+        held_order = [i for indices in list(rounds.values()) + list(benign.values()) for i in indices]
+        args.held_out.write_text(
+            json.dumps({"immediate_threshold": immediate, "probs": dict(zip(held_order, both.probs, strict=True))})
+        )
 
     if not args.write:
         return
