@@ -9,7 +9,7 @@ urgency the policy gives it (taxonomy.md), so it can raise a report, never lower
 Every setting is chosen before the round that judges it, by the protocol of decision 0020:
 
 1. the rules' real, untouched decisions (categories and urgency) on blind rounds 10-26 (v1: 10-16; v2: 10-17;
-   v3: 10-18; v4: 10-26), from ``git archive`` of the commit that added each round;
+   v3: 10-18; v4: 10-26, evaluated, not shipped), from ``git archive`` of the commit that added each round;
 2. leave-one-round-out: a model trained on every labelled text but that round's gives its probabilities on
    the round; the benign sets, each left out in turn, join the pool (an added category there is wrong);
 3. per category, a threshold chosen on the pooled probabilities by coordinate ascent on the net gain

@@ -4,7 +4,7 @@ A new script beside ``second_opinion.py`` (decision 0019's evaluation, kept as i
 the model that ``signalement.triage.second_opinion`` loads, with the SAME feature function (the engine's
 tokens, per-token shares, adjacent pairs; see that module), and chooses every setting before the round that
 judges it (v1: rounds 10-13, judged on 14 and 15; v2: rounds 10-15, judged on 16; v3: rounds 10-18, judged on
-19-26; v4: rounds 10-26):
+19-26; v4: rounds 10-26, evaluated and not shipped, decision 0020):
 
 1. the rules' real, untouched decisions on blind rounds 10-26: the rules as they were when each round was
    scored untouched (the commit that added the round's file, whose rules fingerprint ``docs/triage.md``
