@@ -111,6 +111,10 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("en.danger.now", "tl", "urgent"): ENGLISH_IN,  # Taglish, round 13
     ("en.danger.now", "pa", "urgent"): ENGLISH_IN,  # round 24: "urgent" in romanised Punjabi
     ("en.danger.now", "tl", "asap"): ENGLISH_IN,  # round 26: "asap" in Taglish
+    ("en.danger.now", "hi", "emergency"): ENGLISH_IN,  # rounds 27-28: Hinglish
+    ("en.financial_abuse.debt_fraud", "hi", "scam"): ENGLISH_IN,  # rounds 27-28: Hinglish
+    ("en.psychological_abuse.insults_threats", "hi", "humiliate"): ENGLISH_IN,  # rounds 27-28: Hinglish
+    ("en.sexual_abuse.touching", "pa", "kiss"): ENGLISH_IN,  # rounds 27-28: English in romanised Punjabi
     ("hi.financial_abuse.debt_fraud", "pa", "dhokha"): HI_PA,  # round 26: dhokha (fraud) in romanised Punjabi
     ("en.physical_abuse.weapon", "hi", "gun"): ENGLISH_IN,  # Hinglish, round 14 (a gun shown over a loan)
     ("en.reprisal.signal_complaint", "hi", "complain"): ENGLISH_IN,  # Hinglish, round 8
@@ -140,6 +144,7 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("en.status_threats.deport", "hi", "deport"): ENGLISH_IN,
     ("en.status_threats.deport", "pa", "deport"): ENGLISH_IN,
     ("es.danger.now", "fr", "urgente"): FR_ES,
+    ("es.reprisal.signal_complaint", "fr", "reclamer"): FR_ES,  # round 27 or 28: réclamer / reclamar, a complaint signal
     ("es.sexual_abuse.touching", "fr", "obscenes"): FR_ES,  # sixth pass: obscene messages
     ("es.danger.self_harm", "fr", "suicid"): FR_ES,
     ("es.danger.self_harm", "fr", "suicider"): FR_ES,

@@ -157,6 +157,12 @@ BLIND_R25 = HERE / "heldout_blind_r25.jsonl"
 # week by week, 3-10 word replies, the boss quoted in his own words, minimisers and exaggerators), sealed while the
 # fourteenth pass was tuned on rounds 24 and 25, then scored once untouched (docs/triage.md "Round 26").
 BLIND_R26 = HERE / "heldout_blind_r26.jsonl"
+# Rounds 27 and 28 (issue 12): written on 2026-12-05 (09:40 UTC) by an eleventh and a twelfth writer with the same
+# brief (round 27: plain medium-length reports across sectors, a spouse back home, a worker who has left; round 28:
+# SMS bursts, heavy code-switching, the act told by its consequence), sealed while the fifteenth pass was tuned on
+# round 26, then each scored once untouched on the fifteenth pass's configuration (docs/triage.md "Rounds 27 and 28").
+BLIND_R27 = HERE / "heldout_blind_r27.jsonl"
+BLIND_R28 = HERE / "heldout_blind_r28.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -174,7 +180,7 @@ def probes_report():
     [HELDOUT, PROBES, BENIGN, BENIGN_R2, *BLIND_R2, *BLIND_R3, TUNING_S6, BLIND_R6, TUNING_S7, BENIGN_S7, BLIND_R7,
      BLIND_R8, TUNING_S8, BLIND_R9, TUNING_S9, BLIND_R10, BLIND_R11, BLIND_R12, TUNING_S10, TUNING_S11,
      BLIND_R13, TUNING_S12, BLIND_R14, BLIND_R15, BLIND_R16, BLIND_R17, BLIND_R18, BLIND_R19, BLIND_R20, BLIND_R21,
-     BLIND_R22, BLIND_R23, BLIND_R24, BLIND_R25, BLIND_R26],
+     BLIND_R22, BLIND_R23, BLIND_R24, BLIND_R25, BLIND_R26, BLIND_R27, BLIND_R28],
     ids=lambda p: p.name,
 )
 def test_labelled_sets_are_well_formed(path):
@@ -419,6 +425,8 @@ UNTOUCHED = {
     BLIND_R24: (52 / 56, 117 / 128, 0.840),  # the same rules, a second confirmation round
     BLIND_R25: (50 / 56, 110 / 128, 0.805),  # the same rules, a third
     BLIND_R26: (46 / 56, 104 / 128, 0.788),  # scored on the fourteenth pass's rules (ad0eb0ade995e45d)
+    BLIND_R27: (51 / 56, 117 / 128, 0.835),  # scored on the fifteenth pass's rules (77bb02bc02288bac)
+    BLIND_R28: (46 / 56, 107 / 128, 0.784),  # the same
 }
 # The shipped combination, the rules and the second opinion (decision 0020, on by default), on the rounds that
 # judged it: (immediate recall, urgency accuracy), scored once untouched. Categories are the rules' alone. Rounds
@@ -438,6 +446,8 @@ UNTOUCHED_WITH_SECOND_OPINION = {
     BLIND_R24: (56 / 56, 123 / 128),  # the same configuration: the bar, met a third time
     BLIND_R25: (56 / 56, 118 / 128),  # the same configuration: micro-F1 short of the bar
     BLIND_R26: (56 / 56, 113 / 128),  # both opinions v3, the fourteenth pass's rules: urgency and F1 short
+    BLIND_R27: (56 / 56, 118 / 128),  # both opinions v3, the fifteenth pass's rules: F1 short by 0.0004
+    BLIND_R28: (56 / 56, 113 / 128),  # the same configuration: urgency and F1 short
 }
 # The shipped combination's category micro-F1 on the round that judged the category opinion, scored once untouched
 # (the rules alone: 0.833).
@@ -452,6 +462,8 @@ UNTOUCHED_WITH_OPINIONS_F1 = {
     BLIND_R24: 0.888,  # the same (the rules alone: 0.840)
     BLIND_R25: 0.850,  # the same (the rules alone: 0.805): short of the bar, 0.88
     BLIND_R26: 0.857,  # the fourteenth pass's rules (alone: 0.789): short of the bar
+    BLIND_R27: 0.879,  # the fifteenth pass's rules (alone: 0.836): 0.8796, short of 0.88
+    BLIND_R28: 0.861,  # the same (alone: 0.784)
 }
 # The bar on rounds whose misses were fixed by family since (TUNED, docs/triage.md): every report in danger
 # caught, and (urgency accuracy, category micro-F1) at least these.
@@ -508,7 +520,7 @@ def test_the_category_opinion_keeps_its_blind_micro_f1(path):
 BLIND_ROUNDS_OF_128 = [BLIND_R7, BLIND_R8, BLIND_R9, BLIND_R10, BLIND_R11, BLIND_R12, BLIND_R13, BLIND_R14,
                        BLIND_R15, BLIND_R16, BLIND_R17, BLIND_R18, BLIND_R19,
                        BLIND_R20, BLIND_R21, BLIND_R22, BLIND_R23, BLIND_R24, BLIND_R25,
-                       BLIND_R26]
+                       BLIND_R26, BLIND_R27, BLIND_R28]
 
 
 @pytest.mark.parametrize("path", BLIND_ROUNDS_OF_128, ids=lambda p: p.name)

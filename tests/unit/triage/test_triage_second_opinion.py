@@ -48,6 +48,8 @@ NOT_TRAINED_ON: set[str] = {
     "heldout_blind_r24.jsonl",  # the same configuration, a second confirmation (round 24)
     "heldout_blind_r25.jsonl",  # the same configuration, a third (round 25)
     "heldout_blind_r26.jsonl",  # judged v3 with the fourteenth pass (round 26)
+    "heldout_blind_r27.jsonl",  # judged v3 with the fifteenth pass (round 27)
+    "heldout_blind_r28.jsonl",  # the same (round 28)
 }
 # Written for these tests, in no labelled set: the model raises each above the rules (checked below).
 RAISED_PROBES = (
