@@ -163,6 +163,12 @@ BLIND_R26 = HERE / "heldout_blind_r26.jsonl"
 # round 26, then each scored once untouched on the fifteenth pass's configuration (docs/triage.md "Rounds 27 and 28").
 BLIND_R27 = HERE / "heldout_blind_r27.jsonl"
 BLIND_R28 = HERE / "heldout_blind_r28.jsonl"
+# Rounds 29 and 30 (issue 12): written on 2026-12-05 (10:10 UTC) by a thirteenth and a fourteenth writer with the same
+# brief (round 29: a balanced week of messages; round 30: phonetic spelling by workers with little schooling), sealed
+# while the sixteenth pass was tuned on rounds 27 and 28, then each scored once untouched (docs/triage.md "Rounds 29
+# and 30").
+BLIND_R29 = HERE / "heldout_blind_r29.jsonl"
+BLIND_R30 = HERE / "heldout_blind_r30.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -180,7 +186,8 @@ def probes_report():
     [HELDOUT, PROBES, BENIGN, BENIGN_R2, *BLIND_R2, *BLIND_R3, TUNING_S6, BLIND_R6, TUNING_S7, BENIGN_S7, BLIND_R7,
      BLIND_R8, TUNING_S8, BLIND_R9, TUNING_S9, BLIND_R10, BLIND_R11, BLIND_R12, TUNING_S10, TUNING_S11,
      BLIND_R13, TUNING_S12, BLIND_R14, BLIND_R15, BLIND_R16, BLIND_R17, BLIND_R18, BLIND_R19, BLIND_R20, BLIND_R21,
-     BLIND_R22, BLIND_R23, BLIND_R24, BLIND_R25, BLIND_R26, BLIND_R27, BLIND_R28],
+     BLIND_R22, BLIND_R23, BLIND_R24, BLIND_R25, BLIND_R26, BLIND_R27, BLIND_R28,
+     BLIND_R29, BLIND_R30],
     ids=lambda p: p.name,
 )
 def test_labelled_sets_are_well_formed(path):
@@ -427,6 +434,8 @@ UNTOUCHED = {
     BLIND_R26: (46 / 56, 104 / 128, 0.788),  # scored on the fourteenth pass's rules (ad0eb0ade995e45d)
     BLIND_R27: (51 / 56, 117 / 128, 0.835),  # scored on the fifteenth pass's rules (77bb02bc02288bac)
     BLIND_R28: (46 / 56, 107 / 128, 0.784),  # the same
+    BLIND_R29: (47 / 56, 110 / 128, 0.797),  # scored on the sixteenth pass's rules (2db7a562c1ea7456)
+    BLIND_R30: (46 / 56, 109 / 128, 0.802),  # the same
 }
 # The shipped combination, the rules and the second opinion (decision 0020, on by default), on the rounds that
 # judged it: (immediate recall, urgency accuracy), scored once untouched. Categories are the rules' alone. Rounds
@@ -448,6 +457,8 @@ UNTOUCHED_WITH_SECOND_OPINION = {
     BLIND_R26: (56 / 56, 113 / 128),  # both opinions v3, the fourteenth pass's rules: urgency and F1 short
     BLIND_R27: (56 / 56, 118 / 128),  # both opinions v3, the fifteenth pass's rules: F1 short by 0.0004
     BLIND_R28: (56 / 56, 113 / 128),  # the same configuration: urgency and F1 short
+    BLIND_R29: (56 / 56, 120 / 128),  # both opinions v3, the sixteenth pass's rules: F1 short (0.877)
+    BLIND_R30: (55 / 56, 119 / 128),  # the same configuration: F1 short (0.879)
 }
 # The shipped combination's category micro-F1 on the round that judged the category opinion, scored once untouched
 # (the rules alone: 0.833).
@@ -464,6 +475,8 @@ UNTOUCHED_WITH_OPINIONS_F1 = {
     BLIND_R26: 0.857,  # the fourteenth pass's rules (alone: 0.789): short of the bar
     BLIND_R27: 0.879,  # the fifteenth pass's rules (alone: 0.836): 0.8796, short of 0.88
     BLIND_R28: 0.861,  # the same (alone: 0.784)
+    BLIND_R29: 0.876,  # the sixteenth pass's rules (alone: 0.798)
+    BLIND_R30: 0.879,  # the same (alone: 0.802)
 }
 # The bar on rounds whose misses were fixed by family since (TUNED, docs/triage.md): every report in danger
 # caught, and (urgency accuracy, category micro-F1) at least these.
@@ -520,7 +533,7 @@ def test_the_category_opinion_keeps_its_blind_micro_f1(path):
 BLIND_ROUNDS_OF_128 = [BLIND_R7, BLIND_R8, BLIND_R9, BLIND_R10, BLIND_R11, BLIND_R12, BLIND_R13, BLIND_R14,
                        BLIND_R15, BLIND_R16, BLIND_R17, BLIND_R18, BLIND_R19,
                        BLIND_R20, BLIND_R21, BLIND_R22, BLIND_R23, BLIND_R24, BLIND_R25,
-                       BLIND_R26, BLIND_R27, BLIND_R28]
+                       BLIND_R26, BLIND_R27, BLIND_R28, BLIND_R29, BLIND_R30]
 
 
 @pytest.mark.parametrize("path", BLIND_ROUNDS_OF_128, ids=lambda p: p.name)

@@ -50,6 +50,8 @@ NOT_TRAINED_ON: set[str] = {
     "heldout_blind_r26.jsonl",  # judged v3 with the fourteenth pass (round 26)
     "heldout_blind_r27.jsonl",  # judged v3 with the fifteenth pass (round 27)
     "heldout_blind_r28.jsonl",  # the same (round 28)
+    "heldout_blind_r29.jsonl",  # judged v3 with the sixteenth pass (round 29)
+    "heldout_blind_r30.jsonl",  # the same (round 30)
 }
 # Written for these tests, in no labelled set: the model raises each above the rules (checked below).
 RAISED_PROBES = (
