@@ -145,7 +145,7 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("en.status_threats.deport", "pa", "deport"): ENGLISH_IN,
     ("es.danger.now", "fr", "urgente"): FR_ES,
     ("es.status_threats.deport", "fr", "deporte"): FR_ES,  # rounds 29-30: déporté / deportado, the same threat
-    ("es.reprisal.signal_complaint", "fr", "reclamer"): FR_ES,  # round 27 or 28: réclamer / reclamar, a complaint signal
+    ("es.reprisal.signal_complaint", "fr", "reclamer"): FR_ES,  # rounds 27-28: réclamer / reclamar
     ("es.sexual_abuse.touching", "fr", "obscenes"): FR_ES,  # sixth pass: obscene messages
     ("es.danger.self_harm", "fr", "suicid"): FR_ES,
     ("es.danger.self_harm", "fr", "suicider"): FR_ES,
