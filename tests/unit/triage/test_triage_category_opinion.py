@@ -56,6 +56,8 @@ NOT_TRAINED_ON: set[str] = {
     "heldout_blind_r28.jsonl",  # the same (round 28)
     "heldout_blind_r29.jsonl",  # judged v3 with the sixteenth pass (round 29)
     "heldout_blind_r30.jsonl",  # the same (round 30)
+    "heldout_blind_r31.jsonl",  # judged v3 with the seventeenth pass (round 31)
+    "heldout_blind_r32.jsonl",  # the same (round 32)
 }
 # Written for these tests, in no labelled set: the rules miss the category, the opinion adds it.
 ADDED_PROBES = (

@@ -112,6 +112,10 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("en.danger.now", "pa", "urgent"): ENGLISH_IN,  # round 24: "urgent" in romanised Punjabi
     ("en.danger.now", "tl", "asap"): ENGLISH_IN,  # round 26: "asap" in Taglish
     ("en.danger.now", "hi", "emergency"): ENGLISH_IN,  # rounds 27-28: Hinglish
+    ("en.financial_abuse.debt_fraud", "hi", "fraud"): ENGLISH_IN,  # rounds 31-32: Hinglish
+    ("en.financial_abuse.debt_fraud", "pa", "fraud"): ENGLISH_IN,  # rounds 31-32: romanised Punjabi
+    ("en.wages.deductions", "hi", "deduction"): ENGLISH_IN,  # rounds 31-32: Hinglish
+    ("en.wages.not_paid", "hi", "unpaid"): ENGLISH_IN,  # rounds 31-32: Hinglish
     ("en.financial_abuse.debt_fraud", "hi", "scam"): ENGLISH_IN,  # rounds 27-28: Hinglish
     ("en.psychological_abuse.insults_threats", "hi", "humiliate"): ENGLISH_IN,  # rounds 27-28: Hinglish
     ("en.sexual_abuse.touching", "pa", "kiss"): ENGLISH_IN,  # rounds 27-28: English in romanised Punjabi

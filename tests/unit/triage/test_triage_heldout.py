@@ -169,6 +169,12 @@ BLIND_R28 = HERE / "heldout_blind_r28.jsonl"
 # and 30").
 BLIND_R29 = HERE / "heldout_blind_r29.jsonl"
 BLIND_R30 = HERE / "heldout_blind_r30.jsonl"
+# Rounds 31 and 32 (issue 12): written on 2026-12-05 (10:15 UTC) by a fifteenth and a sixteenth writer with the same
+# brief, in styles the lead chose after reading rounds 29-30's errors (31: money-heavy, loose "scam" talk; 32: how
+# workers are spoken to, what followed a complaint), sealed while the seventeenth pass was tuned on rounds 29 and 30,
+# then each scored once untouched (docs/triage.md "Rounds 31 and 32").
+BLIND_R31 = HERE / "heldout_blind_r31.jsonl"
+BLIND_R32 = HERE / "heldout_blind_r32.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -187,7 +193,7 @@ def probes_report():
      BLIND_R8, TUNING_S8, BLIND_R9, TUNING_S9, BLIND_R10, BLIND_R11, BLIND_R12, TUNING_S10, TUNING_S11,
      BLIND_R13, TUNING_S12, BLIND_R14, BLIND_R15, BLIND_R16, BLIND_R17, BLIND_R18, BLIND_R19, BLIND_R20, BLIND_R21,
      BLIND_R22, BLIND_R23, BLIND_R24, BLIND_R25, BLIND_R26, BLIND_R27, BLIND_R28,
-     BLIND_R29, BLIND_R30],
+     BLIND_R29, BLIND_R30, BLIND_R31, BLIND_R32],
     ids=lambda p: p.name,
 )
 def test_labelled_sets_are_well_formed(path):
@@ -229,12 +235,12 @@ def test_the_eval_command_passes_its_check_on_the_heldout_set(capsys):
     assert "quality bar: met" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("path", [BLIND_R22, BLIND_R23, BLIND_R24], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [BLIND_R22, BLIND_R23, BLIND_R24, BLIND_R31, BLIND_R32], ids=lambda p: p.name)
 def test_the_eval_command_passes_its_check_on_the_blind_rounds_that_met_the_bar(path, capsys):
-    # The issue's bar, "on the newest blind round": rounds 22, 23 and 24 met it when each was the newest, scored once
-    # untouched with both opinions on, as the service runs by default, and they still do. The rounds written since
-    # (25-30) fall short on urgency or micro-F1 by one to a few reports (docs/triage.md "What rounds 17-30 say
-    # together"): the bar is not held on every new round, and this test does not claim it is.
+    # The issue's bar, "on the newest blind round": rounds 22-24 and 31-32 met it when each was the newest, scored
+    # once untouched with both opinions on, as the service runs by default, and they still do. Rounds 25-30 fell short
+    # on urgency or micro-F1 by one to a few reports (docs/triage.md "What rounds 17-32 say together"): the bar is not
+    # held on every new round, and this test does not claim it is.
     assert main(["eval", str(path), "--check", "--second-opinion"]) == 0
     assert "quality bar: met" in capsys.readouterr().err
     # The rules alone do not meet it: the opinions are part of what meets it.
@@ -443,6 +449,8 @@ UNTOUCHED = {
     BLIND_R28: (46 / 56, 107 / 128, 0.784),  # the same
     BLIND_R29: (47 / 56, 110 / 128, 0.797),  # scored on the sixteenth pass's rules (2db7a562c1ea7456)
     BLIND_R30: (46 / 56, 109 / 128, 0.802),  # the same
+    BLIND_R31: (51 / 56, 117 / 128, 0.831),  # scored on the seventeenth pass's rules (cb6a8bbeb0773384)
+    BLIND_R32: (49 / 56, 115 / 128, 0.826),  # the same
 }
 # The shipped combination, the rules and the second opinion (decision 0020, on by default), on the rounds that
 # judged it: (immediate recall, urgency accuracy), scored once untouched. Categories are the rules' alone. Rounds
@@ -466,6 +474,8 @@ UNTOUCHED_WITH_SECOND_OPINION = {
     BLIND_R28: (56 / 56, 113 / 128),  # the same configuration: urgency and F1 short
     BLIND_R29: (56 / 56, 120 / 128),  # both opinions v3, the sixteenth pass's rules: F1 short (0.877)
     BLIND_R30: (55 / 56, 119 / 128),  # the same configuration: F1 short (0.879)
+    BLIND_R31: (56 / 56, 123 / 128),  # both opinions v3, the seventeenth pass's rules: the bar, met
+    BLIND_R32: (55 / 56, 118 / 128),  # the same configuration: the bar, met
 }
 # The shipped combination's category micro-F1 on the round that judged the category opinion, scored once untouched
 # (the rules alone: 0.833).
@@ -484,6 +494,8 @@ UNTOUCHED_WITH_OPINIONS_F1 = {
     BLIND_R28: 0.861,  # the same (alone: 0.784)
     BLIND_R29: 0.876,  # the sixteenth pass's rules (alone: 0.798)
     BLIND_R30: 0.879,  # the same (alone: 0.802)
+    BLIND_R31: 0.887,  # the seventeenth pass's rules (alone: 0.832)
+    BLIND_R32: 0.885,  # the same (alone: 0.826)
 }
 # The bar on rounds whose misses were fixed by family since (TUNED, docs/triage.md): every report in danger
 # caught, and (urgency accuracy, category micro-F1) at least these.
@@ -540,7 +552,8 @@ def test_the_category_opinion_keeps_its_blind_micro_f1(path):
 BLIND_ROUNDS_OF_128 = [BLIND_R7, BLIND_R8, BLIND_R9, BLIND_R10, BLIND_R11, BLIND_R12, BLIND_R13, BLIND_R14,
                        BLIND_R15, BLIND_R16, BLIND_R17, BLIND_R18, BLIND_R19,
                        BLIND_R20, BLIND_R21, BLIND_R22, BLIND_R23, BLIND_R24, BLIND_R25,
-                       BLIND_R26, BLIND_R27, BLIND_R28, BLIND_R29, BLIND_R30]
+                       BLIND_R26, BLIND_R27, BLIND_R28, BLIND_R29, BLIND_R30,
+                       BLIND_R31, BLIND_R32]
 
 
 @pytest.mark.parametrize("path", BLIND_ROUNDS_OF_128, ids=lambda p: p.name)
