@@ -58,6 +58,8 @@ NOT_TRAINED_ON: set[str] = {
     "heldout_blind_r30.jsonl",  # the same (round 30)
     "heldout_blind_r31.jsonl",  # judged v3 with the seventeenth pass (round 31)
     "heldout_blind_r32.jsonl",  # the same (round 32)
+    "heldout_blind_r33.jsonl",  # the same configuration, a confirmation (round 33)
+    "heldout_blind_r34.jsonl",  # the same, a second confirmation (round 34)
 }
 # Written for these tests, in no labelled set: the rules miss the category, the opinion adds it.
 ADDED_PROBES = (

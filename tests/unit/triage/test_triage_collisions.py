@@ -116,6 +116,7 @@ ALLOWED: dict[tuple[str, str, str], str] = {
     ("en.financial_abuse.debt_fraud", "pa", "fraud"): ENGLISH_IN,  # rounds 31-32: romanised Punjabi
     ("en.wages.deductions", "hi", "deduction"): ENGLISH_IN,  # rounds 31-32: Hinglish
     ("en.wages.not_paid", "hi", "unpaid"): ENGLISH_IN,  # rounds 31-32: Hinglish
+    ("en.housing.unsanitary", "pa", "mould"): ENGLISH_IN,  # rounds 33-34: romanised Punjabi
     ("en.financial_abuse.debt_fraud", "hi", "scam"): ENGLISH_IN,  # rounds 27-28: Hinglish
     ("en.psychological_abuse.insults_threats", "hi", "humiliate"): ENGLISH_IN,  # rounds 27-28: Hinglish
     ("en.sexual_abuse.touching", "pa", "kiss"): ENGLISH_IN,  # rounds 27-28: English in romanised Punjabi

@@ -175,6 +175,12 @@ BLIND_R30 = HERE / "heldout_blind_r30.jsonl"
 # then each scored once untouched (docs/triage.md "Rounds 31 and 32").
 BLIND_R31 = HERE / "heldout_blind_r31.jsonl"
 BLIND_R32 = HERE / "heldout_blind_r32.jsonl"
+# Rounds 33 and 34 (issue 12): written on 2026-12-05 (10:20 UTC) by a seventeenth and an eighteenth writer with the same
+# brief in neutral styles (33: the brief's styles alone; 34: one harvest week's messages), as confirmation rounds:
+# nothing changed since rounds 31 and 32 were scored. Each scored once untouched (docs/triage.md "Rounds 33 and 34").
+# The newest blind rounds: `triage eval --check --second-opinion` is judged on them.
+BLIND_R33 = HERE / "heldout_blind_r33.jsonl"
+BLIND_R34 = HERE / "heldout_blind_r34.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -193,7 +199,7 @@ def probes_report():
      BLIND_R8, TUNING_S8, BLIND_R9, TUNING_S9, BLIND_R10, BLIND_R11, BLIND_R12, TUNING_S10, TUNING_S11,
      BLIND_R13, TUNING_S12, BLIND_R14, BLIND_R15, BLIND_R16, BLIND_R17, BLIND_R18, BLIND_R19, BLIND_R20, BLIND_R21,
      BLIND_R22, BLIND_R23, BLIND_R24, BLIND_R25, BLIND_R26, BLIND_R27, BLIND_R28,
-     BLIND_R29, BLIND_R30, BLIND_R31, BLIND_R32],
+     BLIND_R29, BLIND_R30, BLIND_R31, BLIND_R32, BLIND_R33, BLIND_R34],
     ids=lambda p: p.name,
 )
 def test_labelled_sets_are_well_formed(path):
@@ -235,12 +241,15 @@ def test_the_eval_command_passes_its_check_on_the_heldout_set(capsys):
     assert "quality bar: met" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("path", [BLIND_R22, BLIND_R23, BLIND_R24, BLIND_R31, BLIND_R32], ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", [BLIND_R22, BLIND_R23, BLIND_R24, BLIND_R31, BLIND_R32, BLIND_R33, BLIND_R34], ids=lambda p: p.name
+)
 def test_the_eval_command_passes_its_check_on_the_blind_rounds_that_met_the_bar(path, capsys):
-    # The issue's bar, "on the newest blind round": rounds 22-24 and 31-32 met it when each was the newest, scored
-    # once untouched with both opinions on, as the service runs by default, and they still do. Rounds 25-30 fell short
-    # on urgency or micro-F1 by one to a few reports (docs/triage.md "What rounds 17-32 say together"): the bar is not
-    # held on every new round, and this test does not claim it is.
+    # The issue's bar, "on the newest blind round": rounds 22-24 and 31-34 met it when each was the newest, scored
+    # once untouched with both opinions on, as the service runs by default, and they still do; 33 and 34, the newest,
+    # are confirmation rounds of 31-32's configuration. Rounds 25-30 fell short on urgency or micro-F1 by one to a few
+    # reports (docs/triage.md "What rounds 17-34 say together"): the bar is not held on every round by construction,
+    # and this test does not claim it is; it holds the rounds that met it.
     assert main(["eval", str(path), "--check", "--second-opinion"]) == 0
     assert "quality bar: met" in capsys.readouterr().err
     # The rules alone do not meet it: the opinions are part of what meets it.
@@ -451,6 +460,8 @@ UNTOUCHED = {
     BLIND_R30: (46 / 56, 109 / 128, 0.802),  # the same
     BLIND_R31: (51 / 56, 117 / 128, 0.831),  # scored on the seventeenth pass's rules (cb6a8bbeb0773384)
     BLIND_R32: (49 / 56, 115 / 128, 0.826),  # the same
+    BLIND_R33: (50 / 56, 118 / 128, 0.814),  # the same rules, a confirmation round
+    BLIND_R34: (49 / 56, 116 / 128, 0.859),  # the same rules, a second confirmation round
 }
 # The shipped combination, the rules and the second opinion (decision 0020, on by default), on the rounds that
 # judged it: (immediate recall, urgency accuracy), scored once untouched. Categories are the rules' alone. Rounds
@@ -476,6 +487,8 @@ UNTOUCHED_WITH_SECOND_OPINION = {
     BLIND_R30: (55 / 56, 119 / 128),  # the same configuration: F1 short (0.879)
     BLIND_R31: (56 / 56, 123 / 128),  # both opinions v3, the seventeenth pass's rules: the bar, met
     BLIND_R32: (55 / 56, 118 / 128),  # the same configuration: the bar, met
+    BLIND_R33: (56 / 56, 126 / 128),  # the same configuration, confirmation: the bar, met
+    BLIND_R34: (56 / 56, 120 / 128),  # the same configuration, confirmation: the bar, met
 }
 # The shipped combination's category micro-F1 on the round that judged the category opinion, scored once untouched
 # (the rules alone: 0.833).
@@ -496,6 +509,8 @@ UNTOUCHED_WITH_OPINIONS_F1 = {
     BLIND_R30: 0.879,  # the same (alone: 0.802)
     BLIND_R31: 0.887,  # the seventeenth pass's rules (alone: 0.832)
     BLIND_R32: 0.885,  # the same (alone: 0.826)
+    BLIND_R33: 0.885,  # the same (alone: 0.815)
+    BLIND_R34: 0.909,  # the same (alone: 0.860)
 }
 # The bar on rounds whose misses were fixed by family since (TUNED, docs/triage.md): every report in danger
 # caught, and (urgency accuracy, category micro-F1) at least these.
@@ -553,7 +568,7 @@ BLIND_ROUNDS_OF_128 = [BLIND_R7, BLIND_R8, BLIND_R9, BLIND_R10, BLIND_R11, BLIND
                        BLIND_R15, BLIND_R16, BLIND_R17, BLIND_R18, BLIND_R19,
                        BLIND_R20, BLIND_R21, BLIND_R22, BLIND_R23, BLIND_R24, BLIND_R25,
                        BLIND_R26, BLIND_R27, BLIND_R28, BLIND_R29, BLIND_R30,
-                       BLIND_R31, BLIND_R32]
+                       BLIND_R31, BLIND_R32, BLIND_R33, BLIND_R34]
 
 
 @pytest.mark.parametrize("path", BLIND_ROUNDS_OF_128, ids=lambda p: p.name)
