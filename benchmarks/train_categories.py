@@ -40,7 +40,15 @@ from scipy.optimize import minimize
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from train_second_opinion import BENIGN, ROOT, Example, read_sources, untouched_decisions  # noqa: E402
+# The same untouched rounds as the second opinion's (one pool, one map: a new round is added once).
+from train_second_opinion import (  # noqa: E402
+    BENIGN,
+    ROOT,
+    UNTOUCHED,
+    Example,
+    read_sources,
+    untouched_decisions,
+)
 
 from signalement.triage.category_opinion import (  # noqa: E402
     FORMAT_VERSION,
@@ -59,29 +67,6 @@ from signalement.triage.second_opinion import (  # noqa: E402
 from signalement.triage.second_opinion import default_model as default_second_opinion  # noqa: E402
 from signalement.triage.taxonomy import CATEGORIES, URGENCY_RANK, urgency_of  # noqa: E402
 
-# Round file -> (the commit that added it, the rules fingerprint it was scored untouched on).
-UNTOUCHED = {
-    "heldout_blind_r10.jsonl": ("1554cf7", "598f751231919287"),
-    "heldout_blind_r11.jsonl": ("05f1f65", "598f751231919287"),
-    "heldout_blind_r12.jsonl": ("f1a49a2", "2374874a3107e682"),
-    "heldout_blind_r13.jsonl": ("5a9d590", "4456fa773851e98f"),
-    "heldout_blind_r14.jsonl": ("626b9b8", "39c89c5507cd51a4"),
-    "heldout_blind_r15.jsonl": ("626b9b8", "39c89c5507cd51a4"),
-    "heldout_blind_r16.jsonl": ("646957f", "39c89c5507cd51a4"),
-    # the round that judged the first category opinion (2f2c099), scored untouched on the eighth pass's rules
-    "heldout_blind_r17.jsonl": ("de901bf", "39c89c5507cd51a4"),
-    # v3: the round that judged v2 (8ba317c), scored untouched on the ninth pass's rules
-    "heldout_blind_r18.jsonl": ("8ba317c", "4c94075067581eba"),
-    # v4: the rounds that judged v3 (19-26), each scored untouched on the rules of the commit that added it
-    "heldout_blind_r19.jsonl": ("4b5f711", "6207969b20923c87"),
-    "heldout_blind_r20.jsonl": ("e6bf131", "2803caa1024e9d01"),
-    "heldout_blind_r21.jsonl": ("476eb94", "59fa434ee545eede"),
-    "heldout_blind_r22.jsonl": ("adceef9", "03b6be9a75b77039"),
-    "heldout_blind_r23.jsonl": ("7293af2", "03b6be9a75b77039"),
-    "heldout_blind_r24.jsonl": ("5ef3169", "03b6be9a75b77039"),
-    "heldout_blind_r25.jsonl": ("5ef3169", "03b6be9a75b77039"),
-    "heldout_blind_r26.jsonl": ("7dc8fa7", "ad0eb0ade995e45d"),
-}
 MODELLED = tuple(code for code in CATEGORIES if code != "other")
 # The settings, chosen on the pooled leave-one-round-out figures (decision 0021 has the grid): L2 1e-3, 1e-4,
 # 1e-5 and 1e-6; 2**16 and 2**18 buckets; with and without pairs and grams. All between 1e-4 and 1e-6 pooled

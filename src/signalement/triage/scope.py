@@ -99,7 +99,6 @@ class ScopeSpec(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     not_negation: tuple[str, ...] = ()
     # Words that, right after a ``negation_after`` word, make it the determiner of a noun ("sinon pas de visa").
     not_after: tuple[str, ...] = ()
-    negation_after_window: int = 1  # how far after the match a ``negation_after`` word may stand
     # Words that open a negation a ``negation_after`` word closes ("ne" … "pas"): that one denies its own verb.
     bracket: tuple[str, ...] = ()
     speech: tuple[str, ...] = ()
@@ -129,7 +128,6 @@ class LanguageScope:
     negation_after: frozenset[str]
     not_negation: tuple[Phrase, ...]
     not_after: frozenset[str]
-    negation_after_window: int
     bracket: frozenset[str]
     hypothetical: tuple[Phrase, ...]
     then: frozenset[str]
@@ -252,7 +250,6 @@ def compile_scope(language: str, spec: ScopeSpec, words: Callable[[str], list[st
         negation_after=singles(spec.negation_after),
         not_negation=phrases(spec.not_negation),
         not_after=singles(spec.not_after),
-        negation_after_window=spec.negation_after_window,
         bracket=singles(spec.bracket),
         hypothetical=hypothetical,
         then=singles(spec.then),
@@ -517,21 +514,18 @@ class TextScope:
             self._cues = cues
         return self._cues.get(language, _NO_CUES)
 
-    def _denied_after(self, language: str, start: int, end: int) -> int:
-        """The position of a ``negation_after`` word up to ``negation_after_window`` words after the match
-        ``start``..``end``, in its clause, not starting a noun ("pas de visa") nor closing a ``bracket`` word
-        ("ne … pas"); 0 if none."""
+    def _denied_after(self, language: str, start: int, end: int) -> bool:
+        """The word right after the match ``start``..``end`` is a ``negation_after`` word of its clause, not
+        starting a noun ("pas de visa") nor closing a ``bracket`` word ("ne … pas")."""
         tokens, scope = self.tokens, self._scopes[language]
-        if not scope.negation_after:
-            return 0
-        for cue in range(end + 1, min(end + 1 + scope.negation_after_window, len(tokens))):
-            if tokens[cue] in scope.negation_after:
-                if cue + 1 < len(tokens) and tokens[cue + 1] in scope.not_after or self._not_negation(language, cue):
-                    return 0
-                if any(tokens[p] in scope.bracket for p in range(max(cue - BRACKET_WINDOW, 0), cue)):
-                    return 0  # "tant que je n'ai pas remboursé": "pas" closes "ne" and denies its own verb
-                return cue if self._joined(language, start, cue) else 0
-        return 0
+        cue = end + 1
+        if not scope.negation_after or cue >= len(tokens) or tokens[cue] not in scope.negation_after:
+            return False
+        if cue + 1 < len(tokens) and tokens[cue + 1] in scope.not_after or self._not_negation(language, cue):
+            return False
+        if any(tokens[p] in scope.bracket for p in range(max(cue - BRACKET_WINDOW, 0), cue)):
+            return False  # "tant que je n'ai pas remboursé": "pas" closes "ne" and denies its own verb
+        return self._joined(language, start, cue)
 
     def _not_negation(self, language: str, start: int) -> bool:
         """A phrase of ``not_negation`` ("pas mal") starts at ``start``."""

@@ -31,6 +31,7 @@ from signalement.triage.rulebook import default_rulebook
 from signalement.triage.scoring import TriageInput, classify, read_text
 from signalement.triage.second_opinion import text_tokens, training_fingerprint
 from signalement.triage.taxonomy import URGENCY_RANK, urgency_of
+from support.triage import WRITTEN_AFTER_V3
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
@@ -41,26 +42,9 @@ RETRAIN = (
     "src/signalement/triage/category_opinion.json (decision 0021: a retrained model needs a new blind round)"
 )
 # Labelled sets added after the shipped model was fixed, each left out of its training on purpose.
-# (Round 17 judged v1 and is in v2's training; round 18 judged v2 and is in v3's.) Rounds 19-23 were
-# written blind and judged v3: they stay out until a retrained model has a new blind round to judge it.
-NOT_TRAINED_ON: set[str] = {
-    "heldout_blind_r19.jsonl",  # judged v3 (docs/triage.md, round 19)
-    "heldout_blind_r20.jsonl",  # judged v3 with the eleventh pass (round 20)
-    "heldout_blind_r21.jsonl",  # judged v3 with the twelfth pass (round 21)
-    "heldout_blind_r22.jsonl",  # judged v3 with the thirteenth pass (round 22)
-    "heldout_blind_r23.jsonl",  # the same configuration again (round 23)
-    "heldout_blind_r24.jsonl",  # the same configuration, a second confirmation (round 24)
-    "heldout_blind_r25.jsonl",  # the same configuration, a third (round 25)
-    "heldout_blind_r26.jsonl",  # judged v3 with the fourteenth pass (round 26)
-    "heldout_blind_r27.jsonl",  # judged v3 with the fifteenth pass (round 27)
-    "heldout_blind_r28.jsonl",  # the same (round 28)
-    "heldout_blind_r29.jsonl",  # judged v3 with the sixteenth pass (round 29)
-    "heldout_blind_r30.jsonl",  # the same (round 30)
-    "heldout_blind_r31.jsonl",  # judged v3 with the seventeenth pass (round 31)
-    "heldout_blind_r32.jsonl",  # the same (round 32)
-    "heldout_blind_r33.jsonl",  # the same configuration, a confirmation (round 33)
-    "heldout_blind_r34.jsonl",  # the same, a second confirmation (round 34)
-}
+# (Round 17 judged v1 and is in v2's training; round 18 judged v2 and is in v3's.) Rounds 19-34 were
+# written blind and judged v3 (``WRITTEN_AFTER_V3``, shared with the second opinion's tests).
+NOT_TRAINED_ON: set[str] = set(WRITTEN_AFTER_V3)
 # Written for these tests, in no labelled set: the rules miss the category, the opinion adds it.
 ADDED_PROBES = (
     ("en", "after i asked about my overtime the supervisor gave me only two shifts this week", "reprisal"),

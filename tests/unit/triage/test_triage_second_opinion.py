@@ -25,6 +25,7 @@ from signalement.triage.second_opinion import (
     training_fingerprint,
 )
 from signalement.triage.taxonomy import URGENCY_RANK
+from support.triage import WRITTEN_AFTER_V3
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
@@ -37,26 +38,9 @@ RETRAIN = (
 # Labelled sets added after the shipped model was fixed, each left out of its training on purpose. A new set must
 # be named here (or the model retrained), so that none is left out silently.
 # Model v3 is trained on rounds 10-18 (16 judged v2, 17 the category opinion v1, 18 the ninth pass and category
-# opinion v2). Rounds 19-23 were written blind and judged v3, so they stay out until a model is retrained on
-# them with a new round written blind to judge it.
-NOT_TRAINED_ON: set[str] = {
-    "heldout_blind_r19.jsonl",  # judged v3 (docs/triage.md, round 19)
-    "heldout_blind_r20.jsonl",  # judged v3 with the eleventh pass (round 20)
-    "heldout_blind_r21.jsonl",  # judged v3 with the twelfth pass (round 21)
-    "heldout_blind_r22.jsonl",  # judged v3 with the thirteenth pass (round 22)
-    "heldout_blind_r23.jsonl",  # the same configuration again (round 23)
-    "heldout_blind_r24.jsonl",  # the same configuration, a second confirmation (round 24)
-    "heldout_blind_r25.jsonl",  # the same configuration, a third (round 25)
-    "heldout_blind_r26.jsonl",  # judged v3 with the fourteenth pass (round 26)
-    "heldout_blind_r27.jsonl",  # judged v3 with the fifteenth pass (round 27)
-    "heldout_blind_r28.jsonl",  # the same (round 28)
-    "heldout_blind_r29.jsonl",  # judged v3 with the sixteenth pass (round 29)
-    "heldout_blind_r30.jsonl",  # the same (round 30)
-    "heldout_blind_r31.jsonl",  # judged v3 with the seventeenth pass (round 31)
-    "heldout_blind_r32.jsonl",  # the same (round 32)
-    "heldout_blind_r33.jsonl",  # the same configuration, a confirmation (round 33)
-    "heldout_blind_r34.jsonl",  # the same, a second confirmation (round 34)
-}
+# opinion v2). Rounds 19-34 were written blind and judged v3 (``WRITTEN_AFTER_V3``, shared with the category
+# opinion's tests), so they stay out until a model is retrained on them with a new round written blind to judge it.
+NOT_TRAINED_ON: set[str] = set(WRITTEN_AFTER_V3)
 # Written for these tests, in no labelled set: the model raises each above the rules (checked below).
 RAISED_PROBES = (
     ("en", "the supervisor keeps coming into the girls room late and sits close, he says dont tell the boss"),
